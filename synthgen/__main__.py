@@ -1,0 +1,5 @@
+"""python -m synthgen"""
+
+from synthgen.cli import main
+
+main()

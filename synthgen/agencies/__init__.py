@@ -1,0 +1,56 @@
+"""Agency views: what each agency holds about the people it has met, under its own identifiers and formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class AgencyTable:
+    """One agency table from one shard, with the truth of whose record each row is (kept apart on writing)."""
+
+    source: str  # police, health, school, social_care
+    name: str  # e.g. gp_registrations
+    table: pa.Table  # the agency's columns; record_id first
+    key: NDArray[np.uint64]  # the record id as a number: rows are written in this (random) order
+    person_id: NDArray[np.int64]
+
+    @property
+    def path(self) -> str:
+        return f"agencies/{self.source}/{self.name}"
+
+
+TABLE_CODES = {
+    "health/gp_registrations": 1,
+    "school/pupils": 2,
+    "health/local_patient_ids": 101,
+}
+"""Each table's place in the record-id space (record_ids.coordinates): ids never repeat across tables."""
+
+
+def nearest(
+    from_east: NDArray[np.float64],
+    from_north: NDArray[np.float64],
+    to_east: NDArray[np.float64],
+    to_north: NDArray[np.float64],
+    k: int,
+) -> NDArray[np.int64]:
+    """Indices of the k nearest places for each origin (places are few: a matrix is cheap)."""
+    k = min(k, len(to_east))
+    distance = (from_east[:, None] - to_east[None, :]) ** 2 + (from_north[:, None] - to_north[None, :]) ** 2
+    order: NDArray[np.int64] = np.argsort(distance, axis=1, kind="stable")[:, :k]
+    return order
+
+
+def choose_nearby(
+    rng: np.random.Generator, candidates: NDArray[np.int64], weights: tuple[float, ...]
+) -> NDArray[np.int64]:
+    """Pick one of each row's nearby places, the nearest most often."""
+    w = np.array(weights[: candidates.shape[1]])
+    pick = rng.choice(candidates.shape[1], size=candidates.shape[0], p=w / w.sum())
+    result: NDArray[np.int64] = candidates[np.arange(candidates.shape[0]), pick]
+    return result

@@ -1,0 +1,85 @@
+"""Health: GP registrations, as a practice system (and the NHS spine behind it) holds them.
+
+Every resident registered with a GP appears once, keyed by NHS number; people who moved out of the area but
+never de-registered still appear at their old address. That is England's real list inflation (registered
+patients exceed the resident population by about 4%, NHS Digital 2022), and it is a hard case for linkage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from synthgen import naming, reference
+from synthgen.agencies import TABLE_CODES, AgencyTable, choose_nearby, nearest
+from synthgen.columns import base32, from_byte_matrix
+from synthgen.population import Population
+from synthgen.record_ids import format_record_ids, record_ids
+from synthgen.rng import shard_stream
+from synthgen.scenario.plan import Plan
+
+
+def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
+    params = reference.parameters()
+    rng = shard_stream(plan.seed, pop.shard, "health")
+    p = pop.people
+    n = len(p.person_id)
+    registered = ~p.resident | (rng.random(n) >= params["not_gp_registered_share"])
+    rows = np.flatnonzero(registered)
+    hh = p.household[rows]
+
+    pcs = plan.postcodes
+    home = pop.household_postcode
+    practice_pc = plan.practices.postcode_index
+    near = nearest(pcs.easting[home], pcs.northing[home], pcs.easting[practice_pc], pcs.northing[practice_pc], 3)
+    household_practice = choose_nearby(rng, near, (0.6, 0.3, 0.1))
+    own_choice = choose_nearby(rng, near, (0.6, 0.3, 0.1))
+    same = rng.random(len(rows)) < params["household_same_practice_share"]
+    practice = np.where(same, household_practice[hh], own_choice[hh])
+
+    start = np.datetime64(plan.period_start, "D")
+    dob = p.date_of_birth[rows]
+    left = pop.household_moved_out[hh]
+    last_seen = np.where(np.isnat(left), start, left)
+    years_before = rng.exponential(8.0, len(rows)) * 365.25
+    registered_on = np.maximum(dob + np.timedelta64(14, "D"), last_seen - years_before.astype("timedelta64[D]"))
+    registered_on = np.minimum(registered_on, last_seen)
+
+    forenames = pa.array(pop.forenames, pa.string())
+    surnames = pa.array(pop.surnames, pa.string())
+    street = pa.array(plan.streets[home[hh]], pa.string())
+    number = pa.array(pop.household_number[hh].astype(str), pa.string())
+    key = record_ids(plan.record_key, TABLE_CODES["health/gp_registrations"], pop.shard, len(rows))
+    local = record_ids(plan.record_key, TABLE_CODES["health/local_patient_ids"], pop.shard, len(rows))
+    table = pa.table(
+        {
+            "record_id": format_record_ids(key),
+            "nhs_number": pa.array(p.nhs_number[rows], pa.string()),
+            "local_patient_id": from_byte_matrix(base32(local, 12)[:, 2:]),
+            "given_name": naming.names(forenames, p.given_name[rows]),
+            "middle_names": naming.middle_names(forenames, p.middle_1[rows], p.middle_2[rows]),
+            "family_name": naming.surnames(surnames, p.surname_1[rows], p.surname_2[rows]),
+            "date_of_birth": pa.array(dob, pa.date32()),
+            # NHS Data Dictionary 'person stated gender code': 1 male, 2 female
+            "sex": pc.if_else(pa.array(p.female[rows]), "2", "1"),
+            "address_line": pc.binary_join_element_wise(number, street, " "),
+            "town": pa.array(plan.towns[home[hh]], pa.string()),
+            "postcode": pa.array(pcs.postcode[home[hh]], pa.string()),
+            "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),
+            "registration_date": pa.array(registered_on, pa.date32()),
+        }
+    )
+    return AgencyTable("health", "gp_registrations", table, key, p.person_id[rows])
+
+
+def practices(plan: Plan) -> pa.Table:
+    """The practices themselves: reference data the health agency holds."""
+    s = plan.practices
+    return pa.table(
+        {
+            "practice_ods_code": pa.array(s.code, pa.string()),
+            "practice_name": pa.array(s.name, pa.string()),
+            "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
+        }
+    )

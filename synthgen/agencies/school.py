@@ -1,0 +1,165 @@
+"""School: the pupil register of state-funded schools, as the school census records it.
+
+Children of school age (reception to Year 11) appear unless they attend an independent school or are educated at
+home. Each pupil carries a UPN: issued by the school the child first entered, so it names that school's local
+authority and establishment and the year of entry. Free school meals and SEN are drawn at England's shares,
+with FSM following household deprivation (siblings share it, as eligibility is the household's).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from synthgen import identifiers, naming, reference
+from synthgen.agencies import TABLE_CODES, AgencyTable, choose_nearby, nearest
+from synthgen.population import Population
+from synthgen.record_ids import format_record_ids, record_ids
+from synthgen.rng import shard_stream
+from synthgen.scenario.plan import Plan
+
+YEAR_GROUPS = ("R", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
+UPN_SERIALS = 1000
+
+
+def academic_year(plan: Plan) -> int:
+    """The calendar year in which the academic year running at the start of the period began (September)."""
+    start = plan.period_start
+    return start.year if start.month >= 9 else start.year - 1
+
+
+def year_groups(plan: Plan, dob: NDArray[np.datetime64]) -> NDArray[np.int64]:
+    """0 for reception .. 11 for Year 11; by age on 31 August before the academic year, as the DfE counts it."""
+    cutoff = np.datetime64(f"{academic_year(plan)}-08-31", "D")
+    years = cutoff.astype("datetime64[Y]").astype(np.int64) - dob.astype("datetime64[Y]").astype(np.int64)
+    birthday_after = (dob - dob.astype("datetime64[Y]")) > (cutoff - cutoff.astype("datetime64[Y]"))
+    result: NDArray[np.int64] = years - birthday_after - 4
+    return result
+
+
+def _ranks(keys: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Position of each element among the elements with the same key (0, 1, 2, ...), in array order."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    starts = np.maximum.accumulate(np.where(first, np.arange(len(keys)), 0))
+    ranks = np.empty(len(keys), np.int64)
+    ranks[order] = np.arange(len(keys)) - starts
+    return ranks
+
+
+def _upns(
+    rng: np.random.Generator, plan: Plan, shard: int, entry_year: NDArray[np.int64], first_school: NDArray[np.int64]
+) -> NDArray[np.object_]:
+    """UPNs unique across the run: serials within (school, entry year) interleave shards; the rest (pupils who
+    moved in from another LA, and any overflow) take a UPN from another LA with a per-shard establishment."""
+    n = len(entry_year)
+    estab = plan.schools.establishment[first_school]
+    serial = _ranks(estab * 100 + entry_year % 100) * plan.shards + shard
+    moved_in = rng.random(n) < reference.parameters()["upn_from_other_la_share"]
+    elsewhere = moved_in | (serial >= UPN_SERIALS)
+    la = np.full(n, plan.la.number, dtype=np.int64)
+    others = np.array(sorted(set(reference.local_authorities()) - {plan.la.number}))
+    la[elsewhere] = others[rng.integers(0, len(others), int(elsewhere.sum()))]
+    estab = np.where(elsewhere, 1000 + shard % 1000, estab)
+    serial[elsewhere] = _ranks(entry_year[elsewhere] % 100)
+    return identifiers.make_upns(la, estab, entry_year % 100, serial)
+
+
+def pupils(plan: Plan, pop: Population) -> tuple[AgencyTable, pa.Array]:
+    """The pupil register, and each person's UPN (null for people not on it) for the truth."""
+    params = reference.parameters()
+    rng = shard_stream(plan.seed, pop.shard, "school")
+    p = pop.people
+    n_hh = len(pop.household_id)
+    group = year_groups(plan, p.date_of_birth)
+    school_age = p.resident & (group >= 0) & (group <= 11)
+    # independent schools draw from better-off households; home education is spread evenly
+    affluence = (1.0 - pop.household_deprivation) ** 2
+    independent = rng.random(n_hh) < params["independent_school_share"] * affluence / affluence.mean()
+    home_educated = rng.random(len(group)) < params["home_educated_share"]
+    rows = np.flatnonzero(school_age & ~independent[p.household] & ~home_educated)
+    hh = p.household[rows]
+    g = group[rows]
+
+    pcs = plan.postcodes
+    home = pop.household_postcode
+    schools = plan.schools
+    school_pc = schools.postcode_index
+    choice = {}
+    for phase in ("primary", "secondary"):
+        of_phase = np.flatnonzero(schools.kind == phase)
+        near = nearest(
+            pcs.easting[home], pcs.northing[home], pcs.easting[school_pc[of_phase]], pcs.northing[school_pc[of_phase]], 2
+        )
+        choice[phase] = of_phase[choose_nearby(rng, near, (0.75, 0.25))]
+    school = np.where(g <= 6, choice["primary"][hh], choice["secondary"][hh])
+    entry_year = academic_year(plan) - g
+    upn = _upns(rng, plan, pop.shard, entry_year, choice["primary"][hh])
+
+    deprivation = pop.household_deprivation
+    weight = np.exp(3.0 * deprivation)
+    fsm_household = rng.random(n_hh) < params["fsm_share"] * weight / weight[hh].mean()
+    boy = ~p.female[rows]
+    risk = np.where(boy, params["sen_boys_relative_risk"], 1.0) * (1.0 + deprivation[hh])
+    risk = risk / risk.mean()
+    u = rng.random(len(rows))
+    ehc = u < params["ehc_plan_share"] * risk
+    support = ~ehc & (u < (params["ehc_plan_share"] + params["sen_support_share"]) * risk)
+    sen = np.where(ehc, "E", np.where(support, "K", "N"))
+
+    start_of_year = np.datetime64(f"{academic_year(plan)}-09-01", "D")
+    phase_start_group = np.where(g <= 6, 0, 7)
+    entry_date = start_of_year - ((g - phase_start_group) * 365.25).astype("timedelta64[D]")
+    entry_date = entry_date + rng.integers(0, 5, len(rows)).astype("timedelta64[D]")
+
+    forenames = pa.array(pop.forenames, pa.string())
+    surnames = pa.array(pop.surnames, pa.string())
+    family = naming.surnames(surnames, p.surname_1[rows], p.surname_2[rows])
+    preferred = naming.surnames(surnames, p.preferred_surname_1[rows], p.preferred_surname_2[rows])
+    street = pa.array(plan.streets[home[hh]], pa.string())
+    number = pa.array(pop.household_number[hh].astype(str), pa.string())
+    eth = reference.ethnicities()
+    key = record_ids(plan.record_key, TABLE_CODES["school/pupils"], pop.shard, len(rows))
+    given = naming.names(forenames, p.given_name[rows])
+    table = pa.table(
+        {
+            "record_id": format_record_ids(key),
+            "upn": pa.array(upn, pa.string()),
+            "given_name": given,
+            "middle_names": naming.middle_names(forenames, p.middle_1[rows], p.middle_2[rows]),
+            "family_name": family,
+            "preferred_given_name": given,
+            "preferred_family_name": pc.coalesce(preferred, family),
+            "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
+            "sex": pc.if_else(pa.array(p.female[rows]), "F", "M"),
+            "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[rows]], pa.string()),
+            "school_urn": pa.array(schools.code[school], pa.string()),
+            "year_group": pa.array(np.asarray(YEAR_GROUPS, dtype=object)[g], pa.string()),
+            "entry_date": pa.array(entry_date, pa.date32()),
+            "fsm_eligible": pa.array(fsm_household[hh]),
+            "sen_provision": pa.array(sen, pa.string()),
+            "address_line": pc.binary_join_element_wise(number, street, " "),
+            "postcode": pa.array(pcs.postcode[home[hh]], pa.string()),
+        }
+    )
+    person_upn = np.full(len(p.person_id), None, dtype=object)
+    person_upn[rows] = upn
+    agency = AgencyTable("school", "pupils", table, key, p.person_id[rows])
+    return agency, pa.array(person_upn, pa.string())
+
+
+def schools_table(plan: Plan) -> pa.Table:
+    """The schools themselves: reference data the local authority holds."""
+    s = plan.schools
+    return pa.table(
+        {
+            "school_urn": pa.array(s.code, pa.string()),
+            "laestab": pa.array(plan.la.number * 10000 + s.establishment, pa.int32()),
+            "school_name": pa.array(s.name, pa.string()),
+            "phase": pa.array(s.kind, pa.string()),
+            "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
+        }
+    )

@@ -1,0 +1,119 @@
+"""The command line: a thin layer that parses options, calls the library, and turns user errors into one line each.
+
+Every command's docstring is its --help. Errors print as ``Error: ...`` (one line per problem) with exit code 2
+and no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+import synthgen
+from synthgen.errors import SynthgenError
+
+EXIT_USER_ERROR = 2
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"Error: {line}", err=True)
+    sys.exit(EXIT_USER_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(synthgen.__version__, prog_name="synthgen")
+def cli() -> None:
+    """Synthetic multi-agency safeguarding data for England, with the truth known.
+
+    Example: synthgen generate scenarios/demo.yaml -o output/demo
+    """
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on stderr for interactive runs; silent when output is piped or captured."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="Run folder to write (default: output/<name>).")
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Override the scenario's seed.")
+@click.option("--people", type=click.IntRange(min=1), help="Override the number of residents.")
+@click.option("--workers", type=click.IntRange(min=1, max=256), default=1, show_default=True, help="Worker processes; output is identical for any number.")
+@click.option("--overwrite", is_flag=True, help="Replace the run folder if it exists.")
+@click.option("--quiet", is_flag=True, help="No progress bar or summary.")
+def generate(
+    scenario: Path, out: Path | None, seed: int | None, people: int | None, workers: int, overwrite: bool, quiet: bool
+) -> None:
+    """Generate a run from a scenario file.
+
+    Example: synthgen generate scenarios/demo.yaml -o output/demo --workers 2
+    """
+    overrides: dict[str, Any] = {}
+    if seed is not None:
+        overrides["seed"] = seed
+    if people is not None:
+        overrides["population.people"] = people
+    try:
+        loaded = synthgen.load_scenario(scenario, overrides)
+        target = out or Path("output") / loaded.name
+        with _progress(not quiet) as report:
+            manifest = synthgen.generate(loaded, target, workers=workers, overwrite=overwrite, progress=report)
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    if not quiet:
+        click.echo(f"Wrote {target}: {manifest['people']:,} residents")
+        for table in manifest["tables"]:
+            click.echo(f"  {table['path']:<42} {table['rows']:>10,} rows")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+def validate(scenario: Path) -> None:
+    """Check a scenario file and report every problem at once (exit code 2 if any).
+
+    Example: synthgen validate scenarios/demo.yaml
+    """
+    try:
+        loaded = synthgen.load_scenario(scenario)
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    click.echo(f"{scenario}: valid ({loaded.population.people:,} people, {loaded.area.la_name}, seed {loaded.seed})")
+
+
+def main() -> None:
+    """Entry point: click's own usage errors also become one 'Error:' line and exit code 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail(["interrupted"])
+    except click.ClickException as error:
+        _fail([error.format_message()])
+
+
+if __name__ == "__main__":
+    main()

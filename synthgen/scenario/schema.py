@@ -1,0 +1,124 @@
+"""What a scenario file may say: a strict, versioned schema.
+
+Unknown keys are errors (a typo must not silently fall back to a default), numbers carry units in their names
+or descriptions, and every check that needs reference data (is this an LA number? is this outward code in that
+LA?) runs here so that the loader can report every problem at once with its line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from synthgen import reference
+
+SCENARIO_VERSION = 1
+OUTWARD_CODE = re.compile(r"^(?:[A-PR-UWYZ][0-9][0-9A-Z]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9A-Z]?)$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Population(Strict):
+    people: int = Field(gt=0, le=50_000_000, description="residents of the area at the start of the period")
+
+
+def _outward_code(value: str) -> str:
+    if not OUTWARD_CODE.match(value):
+        raise ValueError(f"{value!r} is not an outward postcode (the part before the space, e.g. 'S60' or 'SW1A')")
+    return value
+
+
+class Area(Strict):
+    la_number: int = Field(description="the DfE's 3-digit local-authority number, e.g. 372 for Rotherham")
+    la_name: str
+    outward_codes: list[Annotated[str, AfterValidator(_outward_code)]] = Field(min_length=1)
+
+    @field_validator("la_number")
+    @classmethod
+    def _known_la(cls, value: int) -> int:
+        if value not in reference.local_authorities():
+            raise ValueError(f"{value} is not a DfE local-authority number (3 digits, e.g. 372 for Rotherham)")
+        return value
+
+    @field_validator("la_name")
+    @classmethod
+    def _name_matches_number(cls, value: str, info: ValidationInfo) -> str:
+        la = reference.local_authorities().get(info.data.get("la_number", -1))
+        if la is not None and value.casefold() != la.name.casefold():
+            raise ValueError(f"{value!r} does not match LA {la.number}, which is {la.name!r}")
+        return value
+
+    @field_validator("outward_codes")
+    @classmethod
+    def _codes_in_la(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        la = reference.local_authorities().get(info.data.get("la_number", -1))
+        if la is None:
+            return value
+        if len(set(value)) != len(value):
+            raise ValueError("lists an outward code more than once")
+        postcodes = reference.postcodes_in(value)
+        in_la = set(postcodes.outward[np.isin(postcodes.district, sorted(la.district_codes))])
+        outside = [code for code in value if code not in in_la]
+        if outside:
+            raise ValueError(f"{', '.join(outside)} has no postcodes in {la.name} ({la.number})")
+        return value
+
+
+class Period(Strict):
+    start: dt.date = Field(strict=False)
+    end: dt.date = Field(strict=False, description="last day of the period, inclusive")
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and value <= start:
+            raise ValueError(f"{value} is not after start {start}")
+        return value
+
+
+class DataQuality(Strict):
+    profile: Literal["clean", "realistic", "messy"] = "realistic"
+
+
+class Agency(Strict):
+    enabled: bool = True
+
+
+class Agencies(Strict):
+    health: Agency = Agency()
+    school: Agency = Agency()
+
+
+class Identifiers(Strict):
+    nhs_numbers: Literal["test", "unallocated"] = Field(
+        default="test",
+        description=(
+            "test: 999 000 0000-999 999 9999, reserved for testing, about 900,000 numbers; "
+            "unallocated: 900 000 0000-998 999 9999, in none of the ranges issued in the UK, for larger runs"
+        ),
+    )
+
+
+class Outputs(Strict):
+    formats: list[Literal["parquet"]] = ["parquet"]
+
+
+class Scenario(Strict):
+    scenario_version: Literal[1]
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    description: str = ""
+    seed: int = Field(ge=0, lt=2**63)
+    population: Population
+    area: Area
+    period: Period
+    data_quality: DataQuality = DataQuality()
+    agencies: Agencies = Agencies()
+    identifiers: Identifiers = Identifiers()
+    outputs: Outputs = Outputs()

@@ -1,0 +1,109 @@
+"""Truth tables: the population as it really is, and which person every agency record belongs to.
+
+Truth is written apart from the agency files. It is what an evaluation scores against, so it is complete
+(everyone, including former residents who are only on GP lists) and carries no data-quality errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from synthgen import naming, reference
+from synthgen.households import TYPES
+from synthgen.population import RELATIONSHIPS, ROLES, Population
+from synthgen.scenario.plan import Plan
+
+
+def _labels(labels: tuple[str, ...], index: np.ndarray) -> pa.Array:
+    return pa.array(np.asarray(labels, dtype=object)[index], pa.string())
+
+
+def people_table(pop: Population, upn: pa.Array) -> pa.Table:
+    p = pop.people
+    forenames = pa.array(pop.forenames, pa.string())
+    surnames = pa.array(pop.surnames, pa.string())
+    eth = reference.ethnicities()
+    preferred = naming.surnames(surnames, p.preferred_surname_1, p.preferred_surname_2)
+    return pa.table(
+        {
+            "person_id": pa.array(p.person_id),
+            "household_id": pa.array(pop.household_id[p.household]),
+            "household_role": _labels(ROLES, p.role),
+            "sex": pc.if_else(pa.array(p.female), "F", "M"),
+            "date_of_birth": pa.array(p.date_of_birth, pa.date32()),
+            "age_at_start": pa.array(p.age, pa.int16()),
+            "ethnicity": _labels(eth.codes, p.ethnicity),
+            "ethnic_group": _labels(eth.groups, p.ethnicity),
+            "given_name": naming.names(forenames, p.given_name),
+            "middle_names": naming.middle_names(forenames, p.middle_1, p.middle_2),
+            "family_name": naming.surnames(surnames, p.surname_1, p.surname_2),
+            "birth_family_name": naming.surnames(surnames, p.birth_surname, p.birth_surname_2),
+            "preferred_family_name": preferred,
+            "twin": pa.array(p.twin),
+            "resident": pa.array(p.resident),
+            "nhs_number": pa.array(p.nhs_number, pa.string()),
+            "nino": pa.array(p.nino, pa.string()),
+            "upn": upn,
+        }
+    )
+
+
+def households_table(pop: Population) -> pa.Table:
+    sizes = np.bincount(pop.people.household, minlength=len(pop.household_id))
+    return pa.table(
+        {
+            "household_id": pa.array(pop.household_id),
+            "household_type": _labels(TYPES, pop.household_kind),
+            "size": pa.array(sizes, pa.int16()),
+            "address_id": pa.array(pop.household_id),
+            "in_area": pa.array(pop.household_in_area),
+            "moved_out_on": pa.array(pop.household_moved_out, pa.date32()),
+            "deprivation": pa.array(np.round(pop.household_deprivation, 4)),
+        }
+    )
+
+
+def addresses_table(plan: Plan, pop: Population) -> pa.Table:
+    pc_index = pop.household_postcode
+    street = pa.array(plan.streets[pc_index], pa.string())
+    number = pa.array(pop.household_number.astype(str), pa.string())
+    return pa.table(
+        {
+            "address_id": pa.array(pop.household_id),
+            "house_number": pa.array(pop.household_number, pa.int32()),
+            "street": street,
+            "address_line": pc.binary_join_element_wise(number, street, " "),
+            "town": pa.array(plan.towns[pc_index], pa.string()),
+            "postcode": pa.array(plan.postcodes.postcode[pc_index], pa.string()),
+            "outward_code": pa.array(plan.postcodes.outward[pc_index], pa.string()),
+            "la_number": pa.array(np.full(len(pc_index), plan.la.number), pa.int16()),
+            "easting": pa.array(plan.postcodes.easting[pc_index]),
+            "northing": pa.array(plan.postcodes.northing[pc_index]),
+        }
+    )
+
+
+def relationships_table(pop: Population) -> pa.Table:
+    person, relative, kind = pop.relationships
+    ids = pop.people.person_id
+    return pa.table(
+        {
+            "person_id": pa.array(ids[person]),
+            "relative_id": pa.array(ids[relative]),
+            "relationship": _labels(RELATIONSHIPS, kind),
+        }
+    )
+
+
+def records_table(source: str, table: str, record_id: pa.Array, person_id: np.ndarray) -> pa.Table:
+    n = len(record_id)
+    return pa.table(
+        {
+            "record_id": record_id,
+            "source": pa.array(np.full(n, source, dtype=object), pa.string()),
+            "table": pa.array(np.full(n, table, dtype=object), pa.string()),
+            "person_id": pa.array(person_id),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Writers: everything that touches files. The core never imports from here."""

@@ -1,0 +1,124 @@
+"""Parquet output: shard parts on disk, merged into one file per table, plus the manifest.
+
+Shards write their tables as Arrow IPC parts. Agency tables are split into buckets by record id, so the merge
+can shuffle every table across all shards one bucket at a time: memory stays at about one shard's worth however
+large the run, and the result is the same bytes whichever worker wrote which part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+KEY = "_key"
+COMPRESSION = "zstd"
+
+
+def bucket_bounds(keys: NDArray[np.uint64], buckets: int) -> NDArray[np.int64]:
+    """Row offsets where each bucket starts in a table sorted by its 60-bit key (plus the end)."""
+    edges = ((np.arange(buckets + 1, dtype=np.float64) / buckets) * float(1 << 60)).astype(np.uint64)
+    edges[-1] = np.uint64(1 << 60)
+    result: NDArray[np.int64] = np.searchsorted(keys, edges, side="left").astype(np.int64)
+    return result
+
+
+def write_part(path: Path, table: pa.Table, keys: NDArray[np.uint64] | None = None, buckets: int = 1) -> None:
+    """An IPC part: one batch per bucket when keyed (rows sorted by key), else one batch."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if keys is not None:
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        table = table.take(pa.array(order)).append_column(KEY, pa.array(keys))
+        bounds = bucket_bounds(keys, buckets)
+        batches = [table.slice(bounds[b], bounds[b + 1] - bounds[b]) for b in range(buckets)]
+    else:
+        batches = [table]
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        for batch in batches:
+            writer.write_table(batch, max_chunksize=max(batch.num_rows, 1))
+
+
+def _read_batch(path: Path, index: int) -> pa.Table:
+    with pa.memory_map(str(path), "r") as source:
+        reader = pa.ipc.open_file(source)
+        return pa.Table.from_batches([reader.get_batch(index)], schema=reader.schema)
+
+
+def _read_all(path: Path) -> pa.Table:
+    with pa.memory_map(str(path), "r") as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _with_metadata(schema: pa.Schema, metadata: dict[str, str]) -> pa.Schema:
+    return schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+
+
+def merge_shuffled(parts: list[Path], out: Path, buckets: int, metadata: dict[str, str]) -> int:
+    """Merge keyed parts bucket by bucket, each bucket sorted by record id: a shuffle across all shards."""
+    rows = 0
+    writer: pq.ParquetWriter | None = None
+    for bucket in range(buckets):
+        table = pa.concat_tables([_read_batch(part, bucket) for part in parts])
+        table = table.take(pa.compute.sort_indices(table, [(KEY, "ascending")])).drop_columns([KEY])
+        if writer is None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            writer = pq.ParquetWriter(str(out), _with_metadata(table.schema, metadata), compression=COMPRESSION)
+        if table.num_rows:
+            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=table.num_rows)
+        rows += table.num_rows
+    if writer is not None:
+        writer.close()
+    return rows
+
+
+def merge_in_order(parts: list[Path], out: Path, metadata: dict[str, str]) -> int:
+    """Concatenate parts in shard order, one row group per shard."""
+    rows = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer: pq.ParquetWriter | None = None
+    for part in parts:
+        table = _read_all(part)
+        if writer is None:
+            writer = pq.ParquetWriter(str(out), _with_metadata(table.schema, metadata), compression=COMPRESSION)
+        if table.num_rows:
+            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=table.num_rows)
+        rows += table.num_rows
+    if writer is not None:
+        writer.close()
+    return rows
+
+
+def write_table(table: pa.Table, out: Path, metadata: dict[str, str]) -> int:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table.replace_schema_metadata(_with_metadata(table.schema, metadata).metadata), str(out), compression=COMPRESSION)
+    return int(table.num_rows)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(root: Path, header: dict[str, Any], tables: Iterable[tuple[str, int]]) -> dict[str, Any]:
+    """manifest.json: what the run is and what it holds; written last, so a folder with one is complete."""
+    entries = []
+    for relative, rows in sorted(tables):
+        path = root / relative
+        schema = pq.read_schema(str(path))
+        entries.append(
+            {"path": relative, "rows": rows, "columns": schema.names, "bytes": path.stat().st_size, "sha256": sha256(path)}
+        )
+    manifest = {**header, "tables": entries}
+    (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return manifest

@@ -1,0 +1,49 @@
+"""Shared fixtures: small scenarios written on the fly, and one generated run shared by the read-only tests."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import synthgen
+
+SCENARIO = """\
+scenario_version: 1
+name: {name}
+seed: {seed}
+population:
+  people: {people}
+area:
+  la_number: 372
+  la_name: Rotherham
+  outward_codes: [S60, S61, S65, S66]
+period:
+  start: 2024-04-01
+  end: 2025-03-31
+"""
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path) -> Callable[..., Path]:
+    """Write a scenario file from the template above (or from text given whole) and return its path."""
+
+    def write(text: str | None = None, *, name: str = "test", seed: int = 7, people: int = 2000, file: str = "s.yaml") -> Path:
+        path = tmp_path / file
+        body = textwrap.dedent(text) if text is not None else SCENARIO.format(name=name, seed=seed, people=people)
+        path.write_text(body, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped demo scenario, generated once for every test that only reads a run."""
+    out = tmp_path_factory.mktemp("runs") / "demo"
+    synthgen.generate(synthgen.load_scenario(ROOT / "scenarios" / "demo.yaml"), out)
+    return out
