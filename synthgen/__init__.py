@@ -8,11 +8,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from synthgen.errors import Issue, ScenarioError, SynthgenError  # noqa: E402
-from synthgen.run import generate  # noqa: E402
-from synthgen.scenario.loader import load_scenario  # noqa: E402
-from synthgen.scenario.plan import Plan, make_plan  # noqa: E402
-from synthgen.scenario.schema import Scenario  # noqa: E402
+from synthgen.errors import Issue, ScenarioError, SynthgenError
+from synthgen.run import generate
+from synthgen.scenario.loader import load_scenario
+from synthgen.scenario.plan import Plan, make_plan
+from synthgen.scenario.schema import Scenario
 
 __all__ = [
     "Issue",

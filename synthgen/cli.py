@@ -20,13 +20,37 @@ from synthgen.errors import SynthgenError
 EXIT_USER_ERROR = 2
 
 
+class _Int(click.IntRange):
+    """A bounded integer whose error reads 'is not a valid integer' (click's says 'integer range')."""
+
+    name = "integer"
+
+
 def _fail(lines: list[str]) -> None:
     for line in lines:
         click.echo(f"Error: {line}", err=True)
     sys.exit(EXIT_USER_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The top-level group: click's own usage errors also become one 'Error:' line and exit code 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            _fail(["interrupted"])
+        except click.ClickException as error:
+            _fail([error.format_message()])
+        except SynthgenError as error:
+            _fail(error.lines)
+        if isinstance(result, int) and result:
+            sys.exit(result)
+        return result
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(synthgen.__version__, prog_name="synthgen")
 def cli() -> None:
     """Synthetic multi-agency safeguarding data for England, with the truth known.
@@ -44,7 +68,11 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
     ) as bar:
         tasks: dict[str, Any] = {}
 
@@ -59,13 +87,25 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path), help="Run folder to write (default: output/<name>).")
-@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Override the scenario's seed.")
-@click.option("--people", type=click.IntRange(min=1), help="Override the number of residents.")
-@click.option("--workers", type=click.IntRange(min=1, max=256), default=1, show_default=True, help="Worker processes; output is identical for any number.")
+@click.option("--seed", type=_Int(min=0, max=2**63 - 1), help="Override the scenario's seed.")
+@click.option("--people", type=_Int(min=1), help="Override the number of residents.")
+@click.option(
+    "--workers",
+    type=_Int(min=1, max=256),
+    default=1,
+    show_default=True,
+    help="Worker processes; output is identical for any number.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace the run folder if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def generate(
-    scenario: Path, out: Path | None, seed: int | None, people: int | None, workers: int, overwrite: bool, quiet: bool
+    scenario: Path,
+    out: Path | None,
+    seed: int | None,
+    people: int | None,
+    workers: int,
+    overwrite: bool,
+    quiet: bool,
 ) -> None:
     """Generate a run from a scenario file.
 
@@ -106,13 +146,8 @@ def validate(scenario: Path) -> None:
 
 
 def main() -> None:
-    """Entry point: click's own usage errors also become one 'Error:' line and exit code 2."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        _fail(["interrupted"])
-    except click.ClickException as error:
-        _fail([error.format_message()])
+    """Console-script entry point."""
+    cli.main(prog_name="synthgen")
 
 
 if __name__ == "__main__":

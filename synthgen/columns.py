@@ -26,13 +26,15 @@ def digits(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
     """Zero-padded decimal digits of non-negative integers as an (n, width) ASCII matrix."""
     v = values.astype(np.uint64)
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.uint64)
-    return DIGITS[(v[:, None] // powers[None, :]) % np.uint64(10)]
+    result: NDArray[np.uint8] = DIGITS[(v[:, None] // powers[None, :]) % np.uint64(10)]
+    return result
 
 
 def base32(values: NDArray[np.uint64], width: int) -> NDArray[np.uint8]:
     """Crockford base-32 digits (no I, L, O, U: easy to read aloud) as an (n, width) ASCII matrix."""
     shifts = (np.arange(width - 1, -1, -1, dtype=np.uint64) * np.uint64(5))[None, :]
-    return CROCKFORD32[(values[:, None] >> shifts) & np.uint64(31)]
+    result: NDArray[np.uint8] = CROCKFORD32[(values[:, None] >> shifts) & np.uint64(31)]
+    return result
 
 
 def prefixed(prefix: str, matrix: NDArray[np.uint8]) -> NDArray[np.uint8]:

@@ -63,7 +63,12 @@ def draw_households(rng: np.random.Generator, people: int) -> Households:
     kind = rng.choice(len(TYPES), size=n, p=_SHARES / _SHARES.sum())
     has_partner = np.isin(
         kind,
-        [T["couple_no_children"], T["couple_66_plus"], T["couple_dependent_children"], T["couple_nondependent_children"]],
+        [
+            T["couple_no_children"],
+            T["couple_66_plus"],
+            T["couple_dependent_children"],
+            T["couple_nondependent_children"],
+        ],
     )
     other_dep = kind == T["other_with_dependent_children"]
     has_partner |= other_dep & (rng.random(n) < 0.7)
@@ -86,7 +91,8 @@ def draw_households(rng: np.random.Generator, people: int) -> Households:
         raise AssertionError("household draw too small")  # n is sized with a wide margin
     keep = int(np.searchsorted(total, people, side="right"))
     short = people - (int(total[keep - 1]) if keep else 0)
-    kind, has_partner, children, extras = (a[:keep].copy() for a in (kind, has_partner, children, extras))
+    kind, children, extras = kind[:keep].copy(), children[:keep].copy(), extras[:keep].copy()
+    has_partner = has_partner[:keep].copy()
     if short:
         last_kind = T["one_person_under_66"] if short == 1 else T["couple_no_children"]
         if short >= 3:

@@ -439,9 +439,7 @@ def allocate_nhs_numbers(rng: np.random.Generator, n: int, bases: tuple[int, int
     lo, hi = _check_nhs_bases(bases)
     capacity = nhs_capacity(bases)
     if n > capacity:
-        raise ValueError(
-            f"asked for {n} NHS numbers but bases [{lo}, {hi}) hold only {capacity} valid NHS numbers"
-        )
+        raise ValueError(f"asked for {n} NHS numbers but bases [{lo}, {hi}) hold only {capacity} valid NHS numbers")
     chosen = _sample_distinct(rng, lo, hi, n, capacity, _nhs_base_ok)
     return _strings(_digit_bytes(chosen * 10 + nhs_check_digits(chosen), 10))
 
@@ -590,15 +588,11 @@ def pnc_check_letters(years: NDArray[np.int64], serials: NDArray[np.int64]) -> N
     year = _int_column(years, "years", 0, 10_000)
     serial = _int_column(serials, "serials", 0, _PNC_SERIAL_SPACE)
     if year.shape != serial.shape:
-        raise ValueError(
-            f"years and serials must have the same length, got {year.shape[0]}, {serial.shape[0]}"
-        )
+        raise ValueError(f"years and serials must have the same length, got {year.shape[0]}, {serial.shape[0]}")
     return _strings(_pnc_letter_bytes(year % 100, serial)[:, None])
 
 
-def allocate_pnc_ids(
-    rng: np.random.Generator, years: NDArray[np.int64], index: int, count: int
-) -> NDArray[np.object_]:
+def allocate_pnc_ids(rng: np.random.Generator, years: NDArray[np.int64], index: int, count: int) -> NDArray[np.object_]:
     """One distinct PNC ID 'YYYY/NNNNNNNC' per element of `years` (year of first arrest), serials from part
     `index` of `count` parts of the 7-digit serial space, distinct within the result and across parts.
 

@@ -11,14 +11,14 @@ once the families are placed, so that the whole population matches the pyramid.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import identifiers, reference
-from synthgen.households import WITH_DEPENDENT_CHILDREN, Households, T, draw_households
+from synthgen.dates import age_on
+from synthgen.households import Households, T, draw_households
 from synthgen.rng import shard_stream
 from synthgen.scenario.plan import Plan
 
@@ -100,8 +100,8 @@ def _categorical(rng: np.random.Generator, probabilities: NDArray[np.float64]) -
     """One draw per row of a row-stochastic matrix."""
     cumulative = np.cumsum(probabilities, axis=1)
     u = rng.random(len(probabilities))[:, None] * cumulative[:, -1:]
-    result: NDArray[np.int64] = (u >= cumulative).sum(axis=1)
-    return np.minimum(result, probabilities.shape[1] - 1)
+    result: NDArray[np.int64] = np.minimum((u >= cumulative).sum(axis=1), probabilities.shape[1] - 1)
+    return result
 
 
 def _mixed_code_table() -> NDArray[np.int64]:
@@ -109,8 +109,8 @@ def _mixed_code_table() -> NDArray[np.int64]:
     eth = reference.ethnicities()
     code = {c: i for i, c in enumerate(eth.codes)}
     table = np.empty((len(eth.codes), len(eth.codes)), dtype=np.int64)
-    for m, (mother, mgroup) in enumerate(zip(eth.codes, eth.groups)):
-        for f, (father, fgroup) in enumerate(zip(eth.codes, eth.groups)):
+    for m, (mother, mgroup) in enumerate(zip(eth.codes, eth.groups, strict=True)):
+        for f, (father, fgroup) in enumerate(zip(eth.codes, eth.groups, strict=True)):
             groups = {mgroup, fgroup}
             black = father if fgroup == "Black" else mother
             if mgroup == fgroup:
@@ -126,25 +126,19 @@ def _mixed_code_table() -> NDArray[np.int64]:
     return table
 
 
-def _age_at(dob: NDArray[np.datetime64], when: dt.date) -> NDArray[np.int64]:
-    years = dob.astype("datetime64[Y]").astype(np.int64) + 1970
-    month_day = (dob - dob.astype("datetime64[Y]")).astype(np.int64)
-    when_day = (np.datetime64(when, "D") - np.datetime64(when, "Y")).astype(np.int64)
-    # Day of year is a fair birthday test except around 29 February in leap years, a one-day slip that is harmless.
-    result: NDArray[np.int64] = when.year - years - (month_day > when_day)
-    return result
-
-
 def build_population(plan: Plan, shard: int) -> Population:
     """The residents of one shard, plus former residents whose GP registrations remain (list inflation)."""
     params = reference.parameters()
     rng = shard_stream(plan.seed, shard, "population")
     residents = plan.shard_people[shard]
-    formers = int(round(residents * params["former_resident_share"]))
+    formers = round(residents * params["former_resident_share"])
     hh_res = draw_households(rng, residents)
     hh_old = draw_households(rng, formers) if formers else draw_households(rng, 1)
     hh = Households(
-        *(np.concatenate([getattr(hh_res, f), getattr(hh_old, f)]) for f in ("kind", "has_partner", "children", "extras"))
+        *(
+            np.concatenate([getattr(hh_res, f), getattr(hh_old, f)])
+            for f in ("kind", "has_partner", "children", "extras")
+        )
     )
     in_area = np.r_[np.ones(len(hh_res.kind), bool), np.zeros(len(hh_old.kind), bool)]
     if not formers:
@@ -186,8 +180,7 @@ def build_population(plan: Plan, shard: int) -> Population:
             + rng.gamma(params["sibling_gap_years_shape"], params["sibling_gap_years_scale"], len(kid)),
         ),
     )
-    dependent = hh.dependent[kid_hh]
-    span = np.bincount(kid_hh, weights=gap, minlength=n_hh)
+    span: NDArray[np.float64] = np.bincount(kid_hh, weights=gap, minlength=n_hh).astype(np.float64)
     limit = np.where(hh.dependent, 17.5, 20.0)
     squeeze = np.minimum(1.0, limit / np.maximum(span, 1e-9))
     gap = gap * squeeze[kid_hh]
@@ -255,7 +248,9 @@ def build_population(plan: Plan, shard: int) -> Population:
     couples_no_children = hh.has_partner & ~with_children
     same_sex = couples_no_children & (rng.random(n_hh) < params["same_sex_couple_share"])
     female[partner_row[couples_no_children]] = np.where(
-        same_sex[couples_no_children], female[head_row[couples_no_children]], ~female[head_row[couples_no_children]]
+        same_sex[couples_no_children],
+        female[head_row[couples_no_children]],
+        ~female[head_row[couples_no_children]],
     )
     # a man is typically a few years older than his female partner
     heads = head_row[couples_no_children]
@@ -273,7 +268,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     # --- dates of birth and whole-year ages at the start of the period ---
     start = np.datetime64(plan.period_start, "D")
     dob = start - np.floor(age * 365.2425).astype("timedelta64[D]") - np.timedelta64(1, "D")
-    whole_age = _age_at(dob, plan.period_start)
+    whole_age = age_on(dob, plan.period_start)
 
     # --- ethnicity: households share one; couples sometimes differ; children of mixed parentage are Mixed ---
     eth = reference.ethnicities()
@@ -329,7 +324,9 @@ def build_population(plan: Plan, shard: int) -> Population:
     married_k = married[kid_hh]
     r = rule[kid_hh]
     cohab_father = r < params["cohabiting_child_father_surname"]
-    cohab_mother = ~cohab_father & (r < params["cohabiting_child_father_surname"] + params["cohabiting_child_mother_surname"])
+    cohab_mother = ~cohab_father & (
+        r < params["cohabiting_child_father_surname"] + params["cohabiting_child_mother_surname"]
+    )
     use_father = joint & (married_k | cohab_father)
     use_mother = joint & ~married_k & cohab_mother
     use_double = joint & ~use_father & ~use_mother
@@ -362,8 +359,26 @@ def build_population(plan: Plan, shard: int) -> Population:
     preferred_1[kid[known_by_step]] = surname_1[step_parent_row[known_by_step]]
     preferred_2[kid[known_by_step]] = surname_2[step_parent_row[known_by_step]]
 
+    surname_1, surname_2, birth, birth_2 = _sexed_surnames(
+        rng, surnames_vocab, female, ethnicity, whole_age, surname_1, surname_2, birth, birth_2
+    )
+
     # --- relationships ---
-    rel = _relationships(kid, kid_hh, earlier, hh, head_row, partner_row, mother_row, father_row, fathers_children, step, owner, grandparent, female)
+    rel = _relationships(
+        kid,
+        kid_hh,
+        earlier,
+        hh,
+        head_row,
+        partner_row,
+        mother_row,
+        father_row,
+        fathers_children,
+        step,
+        owner,
+        grandparent,
+        female,
+    )
 
     # --- addresses: each household a house number in one of this shard's postcodes ---
     shard_postcodes = np.flatnonzero(plan.shard_of_postcode == shard)
@@ -487,7 +502,10 @@ def _name_groups(rng: np.random.Generator, ethnicity: NDArray[np.int64]) -> NDAr
 
 
 def _forenames(
-    rng: np.random.Generator, ethnicity: NDArray[np.int64], female: NDArray[np.bool_], dob: NDArray[np.datetime64]
+    rng: np.random.Generator,
+    ethnicity: NDArray[np.int64],
+    female: NDArray[np.bool_],
+    dob: NDArray[np.datetime64],
 ) -> tuple[tuple[str, ...], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Given and middle names: one draw per person from the pool of their tradition, sex and birth decade."""
     group_ids = reference.name_group_ids()
@@ -513,9 +531,18 @@ def _forenames(
     return vocab, draws[0], middle_1, middle_2
 
 
+def _feminine(name: str) -> str:
+    for form in reference.surname_forms():
+        if form.rule == "female_suffix" and name.endswith(form.match):
+            return name[: -len(form.match)] + form.replacement
+    return name
+
+
 def _surname_vocab() -> tuple[tuple[str, ...], dict[str, NDArray[np.int64]], dict[str, NDArray[np.float64]]]:
     pools = reference.surname_pools()
-    vocab = tuple(sorted({name for pool in pools.values() for name in pool.names}))
+    base = {name for pool in pools.values() for name in pool.names}
+    extra = {f.replacement for f in reference.surname_forms()} | {_feminine(name) for name in base}
+    vocab = tuple(sorted(base | extra))
     index = {name: i for i, name in enumerate(vocab)}
     codes = {g: np.array([index[name] for name in pool.names]) for g, pool in pools.items()}
     return vocab, codes, {g: pool.weights for g, pool in pools.items()}
@@ -533,9 +560,45 @@ def _surnames_like(rng: np.random.Generator, ethnicity: NDArray[np.int64], vocab
     return result
 
 
-def _birth_surnames(rng: np.random.Generator, ethnicity: NDArray[np.int64]) -> tuple[tuple[str, ...], NDArray[np.int64]]:
+def _birth_surnames(
+    rng: np.random.Generator, ethnicity: NDArray[np.int64]
+) -> tuple[tuple[str, ...], NDArray[np.int64]]:
     vocab, _, _ = _surname_vocab()
     return vocab, _surnames_like(rng, ethnicity, vocab)
+
+
+def _sexed_surnames(
+    rng: np.random.Generator,
+    vocab: tuple[str, ...],
+    female: NDArray[np.bool_],
+    ethnicity: NDArray[np.int64],
+    age: NDArray[np.int64],
+    *names: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], ...]:
+    """Apply the surname forms that depend on sex (reference/data/surname_forms.csv) to women and girls.
+
+    These make a mother's surname differ from her husband's and children's for reasons a linker must know:
+    Kowalska beside Kowalski, Kaur beside Singh, Begum beside Miah.
+    """
+    index = {name: i for i, name in enumerate(vocab)}
+    feminine = np.array([index[_feminine(name)] for name in vocab])
+    codes = reference.ethnicities().codes
+    result = [column.copy() for column in names]
+    u = rng.random(len(female))
+    for column in result:
+        valid = female & (column >= 0)
+        column[valid] = feminine[column[valid]]
+    for form in reference.surname_forms():
+        chosen = female & (u < form.share) & (age >= form.min_age)
+        if form.rule == "title":
+            chosen &= ethnicity == codes.index(form.ethnicity)
+            for first, second in ((result[0], result[1]), (result[2], result[3])):
+                first[chosen] = index[form.replacement]
+                second[chosen] = -1
+        elif form.rule == "female_form":
+            for column in result:
+                column[chosen & (column == index[form.match])] = index[form.replacement]
+    return tuple(result)
 
 
 def _pairs_within(members: NDArray[np.int64], group: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

@@ -10,9 +10,8 @@ the same whatever the number of workers.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
-
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from synthgen.columns import base32, from_byte_matrix, prefixed
 

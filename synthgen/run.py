@@ -44,7 +44,9 @@ def shard_tables(plan: Plan, shard: int) -> tuple[list[AgencyTable], dict[str, p
         "households": truth.households_table(pop),
         "addresses": truth.addresses_table(plan, pop),
         "relationships": truth.relationships_table(pop),
-        "records": pa.concat_tables(records) if records else truth.records_table("", "", pa.array([], pa.string()), pa.array([], pa.int64()).to_numpy()),
+        "records": pa.concat_tables(records)
+        if records
+        else truth.records_table("", "", pa.array([], pa.string()), pa.array([], pa.int64()).to_numpy()),
     }
     return agencies, tables
 
@@ -136,21 +138,36 @@ def _merge(plan: Plan, temp: Path, parts: Path, report: Progress) -> list[tuple[
     for done, table_dir in enumerate(keyed, start=1):
         relative = f"{table_dir}.parquet"
         rows = parquet.merge_shuffled(
-            [parts / table_dir / s for s in shards], temp / relative, plan.shards, _metadata(plan, str(table_dir))
+            [parts / table_dir / s for s in shards],
+            temp / relative,
+            plan.shards,
+            _metadata(plan, str(table_dir)),
         )
         written.append((relative, rows))
         report("merge", done, total)
     for done, name in enumerate(TRUTH_TABLES, start=len(keyed) + 1):
         relative = f"truth/{name}.parquet"
-        rows = parquet.merge_in_order([parts / "truth" / name / s for s in shards], temp / relative, _metadata(plan, f"truth/{name}"))
+        rows = parquet.merge_in_order(
+            [parts / "truth" / name / s for s in shards], temp / relative, _metadata(plan, f"truth/{name}")
+        )
         written.append((relative, rows))
         report("merge", done, total)
     if plan.scenario.agencies.health.enabled:
         relative = "agencies/health/practices.parquet"
-        written.append((relative, parquet.write_table(health.practices(plan), temp / relative, _metadata(plan, relative))))
+        written.append(
+            (
+                relative,
+                parquet.write_table(health.practices(plan), temp / relative, _metadata(plan, relative)),
+            )
+        )
     if plan.scenario.agencies.school.enabled:
         relative = "agencies/school/schools.parquet"
-        written.append((relative, parquet.write_table(school.schools_table(plan), temp / relative, _metadata(plan, relative))))
+        written.append(
+            (
+                relative,
+                parquet.write_table(school.schools_table(plan), temp / relative, _metadata(plan, relative)),
+            )
+        )
     return written
 
 

@@ -32,7 +32,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def write_scenario(tmp_path: Path) -> Callable[..., Path]:
     """Write a scenario file from the template above (or from text given whole) and return its path."""
 
-    def write(text: str | None = None, *, name: str = "test", seed: int = 7, people: int = 2000, file: str = "s.yaml") -> Path:
+    def write(
+        text: str | None = None,
+        *,
+        name: str = "test",
+        seed: int = 7,
+        people: int = 2000,
+        file: str = "s.yaml",
+    ) -> Path:
         path = tmp_path / file
         body = textwrap.dedent(text) if text is not None else SCENARIO.format(name=name, seed=seed, people=people)
         path.write_text(body, encoding="utf-8")

@@ -81,9 +81,7 @@ def test_published_examples() -> None:
     assert nhs_check_digits(np.array([943476591])).tolist() == [9]
     assert is_valid_upn(["B801200005001"]).tolist() == [True]
     assert upn_check_letters(["801200005001"]).tolist() == ["B"]
-    assert make_upns(np.array([801]), np.array([2000]), np.array([5]), np.array([1])).tolist() == [
-        "B801200005001"
-    ]
+    assert make_upns(np.array([801]), np.array([2000]), np.array([5]), np.array([1])).tolist() == ["B801200005001"]
     assert is_valid_pnc_id(["2008/0056560Z", "1979/0163001B"]).tolist() == [True, True]
     assert pnc_check_letters(np.array([2008, 1979]), np.array([56560, 163001])).tolist() == ["Z", "B"]
 
@@ -106,9 +104,7 @@ def test_segment_parts_tile_the_range(lo: int, width: int, count: int) -> None:
     assert max(sizes) - min(sizes) <= 1
 
 
-@pytest.mark.parametrize(
-    ("lo", "hi", "index", "count"), [(0, 10, 0, 0), (0, 10, 3, 3), (0, 10, -1, 3), (5, 4, 0, 1)]
-)
+@pytest.mark.parametrize(("lo", "hi", "index", "count"), [(0, 10, 0, 0), (0, 10, 3, 3), (0, 10, -1, 3), (5, 4, 0, 1)])
 def test_segment_rejects_bad_arguments(lo: int, hi: int, index: int, count: int) -> None:
     with pytest.raises(ValueError):
         segment(lo, hi, index, count)
@@ -288,9 +284,7 @@ def test_upn_check_letters_match_reference(bodies: list[str]) -> None:
 
 
 def test_make_upns_accepts_full_years() -> None:
-    assert make_upns(np.array([801]), np.array([2000]), np.array([2005]), np.array([1])).tolist() == [
-        "B801200005001"
-    ]
+    assert make_upns(np.array([801]), np.array([2000]), np.array([2005]), np.array([1])).tolist() == ["B801200005001"]
 
 
 @pytest.mark.parametrize("body", ["80120000500", "8012000050011", "80120000500I", "80120000500a", None])
@@ -308,9 +302,7 @@ def test_make_upns_rejects_out_of_range_parts() -> None:
 
 def test_upn_single_digit_corruption_is_detected() -> None:
     upn = "B801200005001"
-    corrupted = [
-        upn[:i] + str((int(upn[i]) + s) % 10) + upn[i + 1 :] for i in range(1, 13) for s in range(1, 10)
-    ]
+    corrupted = [upn[:i] + str((int(upn[i]) + s) % 10) + upn[i + 1 :] for i in range(1, 13) for s in range(1, 10)]
     assert not is_valid_upn(corrupted).any()
 
 
@@ -342,9 +334,7 @@ def test_nino_prefixes_follow_the_rules() -> None:
         a + b
         for a in letters
         for b in letters
-        if a not in "DFIQUV"
-        and b not in "DFIOQUV"
-        and a + b not in {"GB", "NK", "TN", "ZZ", "BG", "KN", "NT"}
+        if a not in "DFIQUV" and b not in "DFIOQUV" and a + b not in {"GB", "NK", "TN", "ZZ", "BG", "KN", "NT"}
     )
     assert list(NINO_PREFIXES) == expected
     assert len(NINO_PREFIXES) == 373
@@ -352,9 +342,7 @@ def test_nino_prefixes_follow_the_rules() -> None:
 
 @small
 @given(seed=seeds, n=st.integers(0, 3_000), count=st.integers(1, 5_000), data=st.data())
-def test_allocated_ninos_are_valid_distinct_in_part(
-    seed: int, n: int, count: int, data: st.DataObject
-) -> None:
+def test_allocated_ninos_are_valid_distinct_in_part(seed: int, n: int, count: int, data: st.DataObject) -> None:
     index = data.draw(st.integers(0, count - 1))
     ninos = allocate_ninos(np.random.default_rng(seed), n, index, count)
     assert ninos.dtype == object and len(ninos) == n
@@ -466,9 +454,7 @@ def test_pnc_validator_rejects_malformed() -> None:
 
 @small
 @given(seed=seeds, n=st.integers(0, 3_000), count=st.integers(1, 3_000), data=st.data())
-def test_allocated_la_child_ids_are_valid_distinct_in_part(
-    seed: int, n: int, count: int, data: st.DataObject
-) -> None:
+def test_allocated_la_child_ids_are_valid_distinct_in_part(seed: int, n: int, count: int, data: st.DataObject) -> None:
     index = data.draw(st.integers(0, count - 1))
     lo, hi = segment(0, 10**7, index, count)
     if n > hi - lo:

@@ -8,6 +8,8 @@ with FSM following household deprivation (siblings share it, as eligibility is t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -15,6 +17,7 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, naming, reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, choose_nearby, nearest
+from synthgen.dates import age_on
 from synthgen.population import Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -32,10 +35,7 @@ def academic_year(plan: Plan) -> int:
 
 def year_groups(plan: Plan, dob: NDArray[np.datetime64]) -> NDArray[np.int64]:
     """0 for reception .. 11 for Year 11; by age on 31 August before the academic year, as the DfE counts it."""
-    cutoff = np.datetime64(f"{academic_year(plan)}-08-31", "D")
-    years = cutoff.astype("datetime64[Y]").astype(np.int64) - dob.astype("datetime64[Y]").astype(np.int64)
-    birthday_after = (dob - dob.astype("datetime64[Y]")) > (cutoff - cutoff.astype("datetime64[Y]"))
-    result: NDArray[np.int64] = years - birthday_after - 4
+    result: NDArray[np.int64] = age_on(dob, dt.date(academic_year(plan), 8, 31)) - 4
     return result
 
 
@@ -51,7 +51,11 @@ def _ranks(keys: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 def _upns(
-    rng: np.random.Generator, plan: Plan, shard: int, entry_year: NDArray[np.int64], first_school: NDArray[np.int64]
+    rng: np.random.Generator,
+    plan: Plan,
+    shard: int,
+    entry_year: NDArray[np.int64],
+    first_school: NDArray[np.int64],
 ) -> NDArray[np.object_]:
     """UPNs unique across the run: serials within (school, entry year) interleave shards; the rest (pupils who
     moved in from another LA, and any overflow) take a UPN from another LA with a per-shard establishment."""
@@ -92,7 +96,11 @@ def pupils(plan: Plan, pop: Population) -> tuple[AgencyTable, pa.Array]:
     for phase in ("primary", "secondary"):
         of_phase = np.flatnonzero(schools.kind == phase)
         near = nearest(
-            pcs.easting[home], pcs.northing[home], pcs.easting[school_pc[of_phase]], pcs.northing[school_pc[of_phase]], 2
+            pcs.easting[home],
+            pcs.northing[home],
+            pcs.easting[school_pc[of_phase]],
+            pcs.northing[school_pc[of_phase]],
+            2,
         )
         choice[phase] = of_phase[choose_nearby(rng, near, (0.75, 0.25))]
     school = np.where(g <= 6, choice["primary"][hh], choice["secondary"][hh])

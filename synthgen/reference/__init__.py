@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with resources.files(__package__).joinpath("data", name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
 
 
 @cache
@@ -100,7 +100,8 @@ def name_group_matrix() -> NDArray[np.float64]:
     matrix = np.zeros((len(codes), len(groups)))
     for r in _rows("name_groups.csv"):
         matrix[codes.index(r["ethnicity_code"]), groups.index(r["name_group"])] += float(r["weight"])
-    return matrix / matrix.sum(axis=1, keepdims=True)
+    result: NDArray[np.float64] = matrix / matrix.sum(axis=1, keepdims=True)
+    return result
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,34 @@ def forename_pool(group: str, sex: str, decade: int) -> NamePool:
     return pools[(group, sex, nearest)]
 
 
+@dataclass(frozen=True)
+class SurnameForm:
+    """A surname that depends on sex: a woman's title (Begum), a female form (Kaur), a suffix (-ski to -ska)."""
+
+    rule: str
+    ethnicity: str
+    match: str
+    replacement: str
+    share: float
+    min_age: int
+
+
+@cache
+def surname_forms() -> tuple[SurnameForm, ...]:
+    return tuple(
+        SurnameForm(r["rule"], r["ethnicity"], r["match"], r["replacement"], float(r["share"]), int(r["min_age"]))
+        for r in _rows("surname_forms.csv")
+    )
+
+
 @cache
 def surname_pools() -> dict[str, NamePool]:
+    """Surnames by name group; women-only surnames (Begum, Kaur) are left out: surname_forms() places them."""
+    women_only = {f.replacement for f in surname_forms() if f.rule in ("title", "female_form")}
     pools: dict[str, tuple[list[str], list[float]]] = {}
     for r in _rows("surnames.csv"):
+        if r["name"] in women_only:
+            continue
         names, weights = pools.setdefault(r["name_group"], ([], []))
         names.append(r["name"])
         weights.append(float(r["weight"]))

@@ -121,12 +121,15 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except ValidationError as error:
         for item in error.errors():
             where: Path_ = tuple(item["loc"])
-            issues.append(Issue(file, _line_for(where, marks), _dotted(where), _message(dict(item), where)))
+            line = _line_for(where, marks) or 1  # a key missing at the top level: point at the file's start
+            issues.append(Issue(file, line, _dotted(where), _message(dict(item), where)))
         scenario = None
     if scenario is not None and not issues:
         for dotted, message in cross_checks(scenario):
             where = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
-            issues.append(Issue(file, _line_for(where, marks), dotted, message))
+            # a default the file leaves out has no line: point at the population size, the other side of the check
+            line = _line_for(where, marks) or _line_for(("population", "people"), marks)
+            issues.append(Issue(file, line, dotted, message))
     if issues or scenario is None:
         raise ScenarioError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     return scenario

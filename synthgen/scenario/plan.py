@@ -137,7 +137,12 @@ def _streets(rng: np.random.Generator, postcodes: Postcodes) -> NDArray[np.str_]
 
 
 def _services(
-    rng: np.random.Generator, kind: str, count: int, postcodes: Postcodes, streets: NDArray[np.str_], region: str
+    rng: np.random.Generator,
+    kind: str,
+    count: int,
+    postcodes: Postcodes,
+    streets: NDArray[np.str_],
+    region: str,
 ) -> Services:
     where = rng.choice(len(postcodes.postcode), size=count, replace=count > len(postcodes.postcode))
     stems = np.array([street.rsplit(" ", 1)[0] for street in streets[where]])
@@ -145,9 +150,7 @@ def _services(
         letter = "BCDEFGHJKLMNPY"[sum(map(ord, region)) % 14]
         numbers = rng.choice(90_000, size=count, replace=False) + 10_000
         codes = np.char.add(letter, numbers.astype(str))
-        suffix = np.array(["Surgery", "Medical Centre", "Health Centre", "Medical Practice"])[
-            rng.integers(0, 4, count)
-        ]
+        suffix = np.array(["Surgery", "Medical Centre", "Health Centre", "Medical Practice"])[rng.integers(0, 4, count)]
         establishment = np.zeros(count, dtype=np.int64)
     else:
         codes = (rng.choice(50_000, size=count, replace=False) + 100_000).astype(str)
@@ -180,22 +183,37 @@ def make_plan(scenario: Scenario) -> Plan:
     streets = _streets(rng, postcodes)
     towns_by_area = reference.post_towns()
     areas = np.array([reference.postcode_area(code) for code in np.unique(postcodes.outward)])
-    town_of_outward = dict(zip(np.unique(postcodes.outward), [towns_by_area.get(a, la.name) for a in areas]))
+    town_of_outward = dict(
+        zip(np.unique(postcodes.outward), [towns_by_area.get(a, la.name) for a in areas], strict=True)
+    )
     towns = np.array([town_of_outward[o] for o in np.unique(postcodes.outward)])[
         np.searchsorted(np.unique(postcodes.outward), postcodes.outward)
     ]
     shard_of_postcode = np.empty(len(postcodes.postcode), dtype=np.int64)
-    shard_of_postcode[rng.permutation(len(postcodes.postcode))] = np.arange(len(postcodes.postcode)) % len(
-        shard_people
-    )
+    shard_of_postcode[rng.permutation(len(postcodes.postcode))] = np.arange(len(postcodes.postcode)) % len(shard_people)
     practices = _services(
-        rng, "practice", max(1, round(people / params["people_per_gp_practice"])), postcodes, streets, la.region
+        rng,
+        "practice",
+        max(1, round(people / params["people_per_gp_practice"])),
+        postcodes,
+        streets,
+        la.region,
     )
     primaries = _services(
-        rng, "primary", max(1, round(people / params["people_per_primary_school"])), postcodes, streets, la.region
+        rng,
+        "primary",
+        max(1, round(people / params["people_per_primary_school"])),
+        postcodes,
+        streets,
+        la.region,
     )
     secondaries = _services(
-        rng, "secondary", max(1, round(people / params["people_per_secondary_school"])), postcodes, streets, la.region
+        rng,
+        "secondary",
+        max(1, round(people / params["people_per_secondary_school"])),
+        postcodes,
+        streets,
+        la.region,
     )
     schools = Services(
         *(np.concatenate([getattr(primaries, f), getattr(secondaries, f)]) for f in Services.__dataclass_fields__)

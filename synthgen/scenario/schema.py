@@ -110,9 +110,12 @@ class Outputs(Strict):
     formats: list[Literal["parquet"]] = ["parquet"]
 
 
+RUN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
 class Scenario(Strict):
     scenario_version: Literal[1]
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    name: str = Field(description="names the run folder (output/<name>) by default")
     description: str = ""
     seed: int = Field(ge=0, lt=2**63)
     population: Population
@@ -122,3 +125,12 @@ class Scenario(Strict):
     agencies: Agencies = Agencies()
     identifiers: Identifiers = Identifiers()
     outputs: Outputs = Outputs()
+
+    @field_validator("name")
+    @classmethod
+    def _run_name(cls, value: str) -> str:
+        if not RUN_NAME.match(value):
+            raise ValueError(
+                f"{value!r} must be lowercase letters, digits, '-' or '_' (at most 64; it names the run folder)"
+            )
+        return value

@@ -98,7 +98,11 @@ def merge_in_order(parts: list[Path], out: Path, metadata: dict[str, str]) -> in
 
 def write_table(table: pa.Table, out: Path, metadata: dict[str, str]) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table.replace_schema_metadata(_with_metadata(table.schema, metadata).metadata), str(out), compression=COMPRESSION)
+    pq.write_table(
+        table.replace_schema_metadata(_with_metadata(table.schema, metadata).metadata),
+        str(out),
+        compression=COMPRESSION,
+    )
     return int(table.num_rows)
 
 
@@ -117,7 +121,13 @@ def write_manifest(root: Path, header: dict[str, Any], tables: Iterable[tuple[st
         path = root / relative
         schema = pq.read_schema(str(path))
         entries.append(
-            {"path": relative, "rows": rows, "columns": schema.names, "bytes": path.stat().st_size, "sha256": sha256(path)}
+            {
+                "path": relative,
+                "rows": rows,
+                "columns": schema.names,
+                "bytes": path.stat().st_size,
+                "sha256": sha256(path),
+            }
         )
     manifest = {**header, "tables": entries}
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")

@@ -260,11 +260,7 @@ def test_forenames() -> None:
 
 
 def _top(group: str, sex: str, cohort: int, n: int) -> set[str]:
-    pool = [
-        r
-        for r in rows("forenames.csv")
-        if (r["name_group"], r["sex"], int(r["cohort"])) == (group, sex, cohort)
-    ]
+    pool = [r for r in rows("forenames.csv") if (r["name_group"], r["sex"], int(r["cohort"])) == (group, sex, cohort)]
     pool.sort(key=lambda r: -float(r["weight"]))
     return {r["name"] for r in pool[:n]}
 

@@ -1,0 +1,109 @@
+"""The command line: a thin layer whose errors are one exact line each, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from synthgen.cli import cli
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_generate_writes_a_complete_run(write_scenario: Callable[..., Path], tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    code, stdout, stderr = run("generate", str(write_scenario()), "-o", str(out), "--quiet")
+    assert (code, stdout, stderr) == (0, "", "")
+    assert (out / "manifest.json").exists()
+    assert (out / "agencies" / "health" / "gp_registrations.parquet").exists()
+
+
+def test_generate_summary_names_every_table(write_scenario: Callable[..., Path], tmp_path: Path) -> None:
+    code, stdout, _ = run("generate", str(write_scenario()), "-o", str(tmp_path / "run"), "--people", "500")
+    assert code == 0
+    assert stdout.startswith(f"Wrote {tmp_path / 'run'}: 500 residents\n")
+    assert "truth/records.parquet" in stdout
+
+
+def test_existing_run_needs_overwrite(write_scenario: Callable[..., Path], tmp_path: Path) -> None:
+    scenario, out = str(write_scenario()), str(tmp_path / "run")
+    assert run("generate", scenario, "-o", out, "--quiet")[0] == 0
+    assert run("generate", scenario, "-o", out, "--quiet") == (
+        2,
+        "",
+        f"Error: {out} already exists; pass --overwrite to replace it\n",
+    )
+    assert run("generate", scenario, "-o", out, "--quiet", "--overwrite")[0] == 0
+
+
+def test_a_folder_that_is_not_a_run_is_never_replaced(write_scenario: Callable[..., Path], tmp_path: Path) -> None:
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "thesis.txt").write_text("years of work")
+    code, _, stderr = run("generate", str(write_scenario()), "-o", str(tmp_path / "precious"), "--overwrite")
+    assert code == 2
+    assert stderr == f"Error: {tmp_path / 'precious'} is a folder that is not a synthgen run; refusing to replace it\n"
+    assert (tmp_path / "precious" / "thesis.txt").read_text() == "years of work"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--people", "0"], "Error: Invalid value for '--people': 0 is not in the range x>=1.\n"),
+        (["--workers", "0"], "Error: Invalid value for '--workers': 0 is not in the range 1<=x<=256.\n"),
+        (["--seed", "abc"], "Error: Invalid value for '--seed': 'abc' is not a valid integer.\n"),
+        (["--colour"], "Error: No such option '--colour'. Did you mean '--out'?\n"),
+    ],
+)
+def test_bad_options_are_one_line(
+    write_scenario: Callable[..., Path], tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "run"
+    assert run("generate", str(write_scenario()), "-o", str(out), *args) == (2, "", message)
+    assert not out.exists()
+
+
+def test_bad_scenario_writes_nothing(write_scenario: Callable[..., Path], tmp_path: Path) -> None:
+    path = write_scenario(people=-5)
+    out = tmp_path / "run"
+    assert run("generate", str(path), "-o", str(out)) == (
+        2,
+        "",
+        f"Error: {path}:5: population.people: must be greater than 0\n",
+    )
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_validate(write_scenario: Callable[..., Path]) -> None:
+    path = write_scenario()
+    assert run("validate", str(path)) == (0, f"{path}: valid (2,000 people, Rotherham, seed 7)\n", "")
+    missing = str(path.parent / "missing.yaml")
+    assert run("validate", missing) == (2, "", f"Error: {missing}: scenario file not found\n")
+
+
+def test_unknown_command() -> None:
+    assert run("generat") == (2, "", "Error: No such command 'generat'. Did you mean 'generate'?\n")
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, f"{prefix}{name} "))
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(cli))
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(name: str, command: click.Command) -> None:
+    assert command.help and "Example: synthgen " in command.help
+    assert re.search(rf"`synthgen {name}\b", README), f"README.md does not document `synthgen {name}`"

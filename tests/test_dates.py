@@ -1,0 +1,26 @@
+"""Ages by the calendar, checked against Python's own date arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from synthgen.dates import age_on
+
+
+@given(
+    st.lists(st.dates(dt.date(1920, 1, 1), dt.date(2025, 12, 31)), min_size=1, max_size=50),
+    st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)),
+)
+def test_age_on_matches_the_calendar(births: list[dt.date], day: dt.date) -> None:
+    expected = [day.year - b.year - ((day.month, day.day) < (b.month, b.day)) for b in births]
+    assert age_on(np.array(births, dtype="datetime64[D]"), day).tolist() == expected
+
+
+def test_born_on_the_cutoff_in_a_leap_year() -> None:
+    assert age_on(np.array(["2012-08-31"], dtype="datetime64[D]"), dt.date(2023, 8, 31)).tolist() == [11]
+    assert age_on(np.array(["2012-02-29"], dtype="datetime64[D]"), dt.date(2023, 2, 28)).tolist() == [10]
+    assert age_on(np.array(["2012-02-29"], dtype="datetime64[D]"), dt.date(2023, 3, 1)).tolist() == [11]
