@@ -39,11 +39,21 @@ def nearest(
     to_north: NDArray[np.float64],
     k: int,
 ) -> NDArray[np.int64]:
-    """Indices of the k nearest places for each origin (places are few: a matrix is cheap)."""
+    """Indices of the k nearest places for each origin, nearest first.
+
+    Origins repeat (many households share a postcode), so distances are computed once per distinct origin.
+    """
     k = min(k, len(to_east))
-    distance = (from_east[:, None] - to_east[None, :]) ** 2 + (from_north[:, None] - to_north[None, :]) ** 2
-    order: NDArray[np.int64] = np.argsort(distance, axis=1, kind="stable")[:, :k]
-    return order
+    points, inverse = np.unique(np.stack([from_east, from_north], axis=1), axis=0, return_inverse=True)
+    distance = (points[:, :1] - to_east[None, :]) ** 2 + (points[:, 1:] - to_north[None, :]) ** 2
+    if k < distance.shape[1]:
+        candidates = np.argpartition(distance, k - 1, axis=1)[:, :k]
+    else:
+        candidates = np.broadcast_to(np.arange(distance.shape[1]), distance.shape).copy()
+    near = np.take_along_axis(distance, candidates, axis=1)
+    order = np.lexsort((candidates, near), axis=1)
+    result: NDArray[np.int64] = np.take_along_axis(candidates, order, axis=1)[inverse.ravel()]
+    return result
 
 
 def choose_nearby(
