@@ -6,6 +6,7 @@ and no traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,9 @@ from typing import Any
 import click
 
 import synthgen
+from synthgen import calibration
 from synthgen.errors import SynthgenError
+from synthgen.runs import open_run
 
 EXIT_USER_ERROR = 2
 
@@ -143,6 +146,33 @@ def validate(scenario: Path) -> None:
         _fail(error.lines)
         return
     click.echo(f"{scenario}: valid ({loaded.population.people:,} people, {loaded.area.la_name}, seed {loaded.seed})")
+
+
+@cli.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead of a table.")
+def describe(run: Path, as_json: bool) -> None:
+    """Compare a run's figures with England's: name, generated, reference, source, tolerance, pass.
+
+    Example: synthgen describe output/demo --json
+    """
+    try:
+        figures = calibration.describe(open_run(run))
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    if as_json:
+        click.echo(json.dumps([figure.as_dict() for figure in figures], indent=2))
+        return
+    width = max(len(f.name) for f in figures)
+    click.echo(f"{'figure':<{width}}  {'generated':>10}  {'reference':>10}  {'tolerance':>9}  pass  source")
+    for f in figures:
+        mark = "yes" if f.passed else "NO"
+        click.echo(
+            f"{f.name:<{width}}  {f.generated:>10.2f}  {f.reference:>10.2f}  {f.tolerance:>9.2f}  {mark:<4}  {f.source}"
+        )
+    passed = sum(f.passed for f in figures)
+    click.echo(f"{passed} of {len(figures)} figures within tolerance")
 
 
 def main() -> None:

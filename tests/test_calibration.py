@@ -1,0 +1,61 @@
+"""Realism is measured: every figure with an England reference comes back out of a run within its tolerance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from synthgen import calibration
+from synthgen.cli import cli
+from synthgen.runs import open_run
+
+
+def test_every_figure_of_the_demo_is_within_tolerance(demo_run: Path) -> None:
+    figures = calibration.describe(open_run(demo_run))
+    assert len(figures) >= 20
+    failing = [f"{f.name}: {f.generated:.2f} vs {f.reference} ± {f.tolerance}" for f in figures if not f.passed]
+    assert failing == []
+
+
+def test_a_figure_outside_its_tolerance_fails() -> None:
+    figure = calibration.Figure("x", generated=10.0, reference=8.0, source="s", tolerance=1.5, unit="%")
+    assert not figure.passed
+    assert calibration.Figure("x", 9.5, 8.0, "s", 1.5, "%").passed
+
+
+def test_json_has_exactly_the_documented_keys(demo_run: Path) -> None:
+    result = CliRunner().invoke(cli, ["describe", str(demo_run), "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert all(set(row) == {"name", "generated", "reference", "source", "tolerance", "pass"} for row in rows)
+    assert {row["name"] for row in rows} >= {"people.female", "health.gp_list_inflation", "school.fsm_eligible"}
+
+
+def test_table_output_ends_with_a_summary(demo_run: Path) -> None:
+    result = CliRunner().invoke(cli, ["describe", str(demo_run)])
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["figure", "generated", "reference", "tolerance", "pass", "source"]
+    assert lines[-1].endswith("figures within tolerance")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing", "{p}/missing: no such run folder"),
+        (lambda p: p, "{p}: not a synthgen run (no manifest.json; was the run interrupted?)"),
+    ],
+)
+def test_describe_refuses_what_is_not_a_run(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["describe", str(make(tmp_path))])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {message.format(p=tmp_path)}\n"
+
+
+def test_a_manifest_that_is_not_ours_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text("[1, 2]")
+    result = CliRunner().invoke(cli, ["describe", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path / 'manifest.json'}: not a synthgen manifest\n"
