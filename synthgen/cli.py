@@ -100,6 +100,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     help="Worker processes; output is identical for any number.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace the run folder if it exists.")
+@click.option("--pairs", is_flag=True, help="Also write truth/pairs: every true pair in Splink's labels format.")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def generate(
     scenario: Path,
@@ -108,6 +109,7 @@ def generate(
     people: int | None,
     workers: int,
     overwrite: bool,
+    pairs: bool,
     quiet: bool,
 ) -> None:
     """Generate a run from a scenario file.
@@ -123,7 +125,9 @@ def generate(
         loaded = synthgen.load_scenario(scenario, overrides)
         target = out or Path("output") / loaded.name
         with _progress(not quiet) as report:
-            manifest = synthgen.generate(loaded, target, workers=workers, overwrite=overwrite, progress=report)
+            manifest = synthgen.generate(
+                loaded, target, workers=workers, overwrite=overwrite, pairs=pairs, progress=report
+            )
     except SynthgenError as error:
         _fail(error.lines)
         return

@@ -50,6 +50,7 @@ class People:
     preferred_surname_1: NDArray[np.int64]  # the surname used day to day when it differs (step-families); -1
     preferred_surname_2: NDArray[np.int64]
     twin: NDArray[np.bool_]
+    same_name_relative: NDArray[np.bool_]  # shares a given name with a parent or child at home
     resident: NDArray[np.bool_]
     nhs_number: NDArray[np.object_]
     nino: NDArray[np.object_]  # None under 16
@@ -66,7 +67,9 @@ class Population:
     household_postcode: NDArray[np.int64]  # index into Plan.postcodes
     household_number: NDArray[np.int64]  # house number
     household_moved_out: NDArray[np.datetime64]  # NaT for residents
+    household_previous: NDArray[np.int64]  # household now living at this household's previous address; -1 if none
     relationships: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]  # person row, relative row, kind
+    spare_nhs_numbers: NDArray[np.object_]  # unused numbers of this shard's part, for duplicate registrations
     forenames: tuple[str, ...]
     surnames: tuple[str, ...]
 
@@ -238,14 +241,35 @@ def build_population(plan: Plan, shard: int) -> Population:
 
     # --- sex: parents by family type, children 105:100, others by the pyramid's share at their age ---
     age = np.clip(age, 0.0, 99.9)
-    female = rng.random(n) < pyramid.female_share[age.astype(np.int64)]
+    # sex: parents by family type, children 105:100; everyone else makes up what the pyramid still lacks, age by
+    # age (as with ages), so that lone mothers and step-families do not tilt the whole population
     lone_father = ~hh.has_partner & with_children & (rng.random(n_hh) >= params["lone_parent_mother_share"])
     step = with_children & hh.has_partner & hh.dependent & (rng.random(n_hh) < params["stepfamily_share"])
     fathers_children = step & (rng.random(n_hh) >= params["stepfamily_mother_children_share"])
     head_female = np.where(hh.has_partner, ~fathers_children, ~lone_father)
+    female = np.zeros(n, bool)
+    fixed = np.zeros(n, bool)
     female[head_row[with_children]] = head_female[with_children]
     female[partner_row[couple_parents]] = ~head_female[couple_parents]
+    female[kid] = rng.random(len(kid)) >= 0.512
+    twins_follow = kid[same_as_previous]
+    keep_sex = rng.random(len(twins_follow)) < 2 / 3
+    female[twins_follow[keep_sex]] = female[twins_follow[keep_sex] - 1]
+    fixed[head_row[with_children]] = True
+    fixed[partner_row[couple_parents]] = True
+    fixed[kid] = True
     couples_no_children = hh.has_partner & ~with_children
+    couple_heads = head_row[couples_no_children]
+    years = np.minimum(age.astype(np.int64), 99)
+    singles = ~fixed & ~partner_slot
+    singles[couple_heads] = False
+    wanted_female = pyramid.shares * n * pyramid.female_share
+    placed_female = np.bincount(years[fixed], weights=female[fixed].astype(float), minlength=100)
+    couples_female = np.bincount(years[couple_heads], minlength=100)  # two people, one woman on average
+    single_count = np.bincount(years[singles], minlength=100)
+    share = np.clip((wanted_female - placed_female - couples_female) / np.maximum(single_count, 1), 0.02, 0.98)
+    female[singles] = rng.random(int(singles.sum())) < share[years[singles]]
+    female[couple_heads] = rng.random(len(couple_heads)) < 0.5
     same_sex = couples_no_children & (rng.random(n_hh) < params["same_sex_couple_share"])
     female[partner_row[couples_no_children]] = np.where(
         same_sex[couples_no_children],
@@ -253,17 +277,12 @@ def build_population(plan: Plan, shard: int) -> Population:
         ~female[head_row[couples_no_children]],
     )
     # a man is typically a few years older than his female partner
-    heads = head_row[couples_no_children]
     partners = partner_row[couples_no_children]
-    sign = np.where(female[heads] == female[partners], 0.0, np.where(female[heads], 1.0, -1.0))
+    sign = np.where(female[couple_heads] == female[partners], 0.0, np.where(female[couple_heads], 1.0, -1.0))
     offset = sign * params["father_age_gap_mean"] + rng.normal(0.0, params["partner_age_gap_sd"], len(partners))
     floor = np.where(np.isin(hh.kind[couples_no_children], [T["couple_66_plus"]]), 66.0, 18.0)
-    age[partners] = np.maximum(age[heads] + offset, floor)
+    age[partners] = np.maximum(age[couple_heads] + offset, floor)
     age = np.clip(age, 0.0, 99.9)
-    female[kid] = rng.random(len(kid)) >= 0.512
-    twins_follow = kid[same_as_previous]
-    keep_sex = rng.random(len(twins_follow)) < 2 / 3
-    female[twins_follow[keep_sex]] = female[twins_follow[keep_sex] - 1]
 
     # --- dates of birth and whole-year ages at the start of the period ---
     start = np.datetime64(plan.period_start, "D")
@@ -303,7 +322,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     opposite = married & ~same_sex
     u = rng.random(n_hh)
     takes = opposite & (u < params["wife_takes_surname"])
-    double = opposite & (u >= 1 - params["double_barrel_on_marriage"])
+    double = opposite & (u >= 1 - params["double_barrel_on_marriage"]) & (birth[husband] != birth[wife])
     surname_1[wife[takes]] = birth[husband[takes]]
     for row in (wife[double], husband[double]):
         surname_1[row] = birth[husband[double]]
@@ -329,7 +348,8 @@ def build_population(plan: Plan, shard: int) -> Population:
     )
     use_father = joint & (married_k | cohab_father)
     use_mother = joint & ~married_k & cohab_mother
-    use_double = joint & ~use_father & ~use_mother
+    use_double = joint & ~use_father & ~use_mother & (father_s1 != birth[mother_k])
+    use_father |= joint & ~use_father & ~use_mother & ~use_double
     kid_s1[use_father], kid_s2[use_father] = father_s1[use_father], father_s2[use_father]
     kid_s1[use_mother], kid_s2[use_mother] = mother_s1[use_mother], mother_s2[use_mother]
     kid_s1[use_double] = father_s1[use_double]
@@ -344,6 +364,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     own = r < params["lone_mother_child_own_surname"]
     both = r >= 1 - params["lone_mother_child_double_barrel"]
     mother_name = np.where(hh.has_partner[kid_hh], birth[mother_k], surname_1[mother_k])
+    both &= absent_surname[kid_hh] != mother_name
     kid_s1[mothers_own] = np.where(own[mothers_own], mother_name[mothers_own], absent_surname[kid_hh[mothers_own]])
     kid_s2[mothers_own & both] = mother_name[mothers_own & both]
     kid_s1[mothers_own & both] = absent_surname[kid_hh[mothers_own & both]]
@@ -358,6 +379,21 @@ def build_population(plan: Plan, shard: int) -> Population:
     step_parent_row = np.where(fathers_children[kid_hh], mother_k, np.maximum(father_k, 0))
     preferred_1[kid[known_by_step]] = surname_1[step_parent_row[known_by_step]]
     preferred_2[kid[known_by_step]] = surname_2[step_parent_row[known_by_step]]
+
+    # a son named after his father (and now and then a daughter after her mother): a hard negative for linkers
+    parent_at_home = np.where(earlier & ~fathers_children[kid_hh], -1, father_row[kid_hh])
+    junior = (parent_at_home >= 0) & ~female[kid] & (rng.random(len(kid)) < params["son_named_after_father_share"])
+    mother_at_home = np.where(earlier & fathers_children[kid_hh], -1, mother_row[kid_hh])
+    junior_f = (
+        (mother_at_home >= 0) & female[kid] & (rng.random(len(kid)) < params["daughter_named_after_mother_share"])
+    )
+    junior_f &= female[np.maximum(mother_at_home, 0)]
+    namesake = np.where(junior, parent_at_home, np.where(junior_f, mother_at_home, -1))
+    named = namesake >= 0
+    given[kid[named]] = given[namesake[named]]
+    same_name_relative = np.zeros(n, bool)
+    same_name_relative[kid[named]] = True
+    same_name_relative[namesake[named]] = True
 
     surname_1, surname_2, birth, birth_2 = _sexed_surnames(
         rng, surnames_vocab, female, ethnicity, whole_age, surname_1, surname_2, birth, birth_2
@@ -389,6 +425,11 @@ def build_population(plan: Plan, shard: int) -> Population:
     first = np.r_[True, sorted_pc[1:] != sorted_pc[:-1]]
     rank[order] = np.arange(n_hh) - np.maximum.accumulate(np.where(first, np.arange(n_hh), 0))
     number = 1 + 2 * rank + (postcode % 2)
+    # households that moved in recently left an old address behind, which some agencies still hold; the old
+    # address is another household's current one, as it is in life
+    recent = in_area & (rng.random(n_hh) < params["recent_mover_share"])
+    previous = np.full(n_hh, -1)
+    previous[recent] = (np.flatnonzero(recent) + rng.integers(1, max(n_hh, 2), int(recent.sum()))) % n_hh
     moved = np.full(n_hh, np.datetime64("NaT"), dtype="datetime64[D]")
     moved[~in_area] = start - rng.integers(30, 6 * 365, int((~in_area).sum())).astype("timedelta64[D]")
 
@@ -401,7 +442,9 @@ def build_population(plan: Plan, shard: int) -> Population:
     )
 
     # --- identifiers ---
-    nhs = identifiers.allocate_nhs_numbers(rng, n, identifiers.segment(*plan.nhs_bases, shard, plan.shards))
+    spare = int(n * params["spare_nhs_number_share"]) + 16  # for duplicate registrations made by agencies
+    numbers = identifiers.allocate_nhs_numbers(rng, n + spare, identifiers.segment(*plan.nhs_bases, shard, plan.shards))
+    nhs, spare_nhs = numbers[:n], numbers[n:]
     nino = np.full(n, None, dtype=object)
     adult = whole_age >= 16
     nino[adult] = identifiers.allocate_ninos(rng, int(adult.sum()), shard, plan.shards)
@@ -424,6 +467,7 @@ def build_population(plan: Plan, shard: int) -> Population:
         preferred_surname_1=preferred_1,
         preferred_surname_2=preferred_2,
         twin=twin,
+        same_name_relative=same_name_relative,
         resident=in_area[owner],
         nhs_number=np.asarray(nhs, dtype=object),
         nino=nino,
@@ -438,7 +482,9 @@ def build_population(plan: Plan, shard: int) -> Population:
         household_postcode=postcode,
         household_number=number,
         household_moved_out=moved,
+        household_previous=previous,
         relationships=rel,
+        spare_nhs_numbers=np.asarray(spare_nhs, dtype=object),
         forenames=forenames,
         surnames=surnames_vocab,
     )

@@ -63,6 +63,11 @@ def record_ids(key: int, table: int, shard: int, n: int) -> NDArray[np.uint64]:
     return permute60(coordinates(table, shard, n), key)
 
 
+def record_ids_from(key: int, table: int, shard: int, start: int, n: int) -> NDArray[np.uint64]:
+    """Ids for records start .. start + n - 1 of a table in a shard (rows added after the first n)."""
+    return permute60(coordinates(table, shard, start + n)[start:], key)
+
+
 def format_record_ids(ids: NDArray[np.uint64], prefix: str = "") -> pa.StringArray:
     """12 Crockford base-32 characters (60 bits), optionally behind a fixed prefix."""
     matrix = base32(ids, 12)

@@ -11,13 +11,16 @@ import shutil
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
-from synthgen import __version__, truth
-from synthgen.agencies import AgencyTable, health, school
+from synthgen import __version__, linkage, quality, truth
+from synthgen.agencies import TABLE_CODES, AgencyTable, health, school
 from synthgen.errors import SynthgenError
 from synthgen.population import build_population
 from synthgen.scenario.plan import Plan, make_plan
@@ -25,38 +28,71 @@ from synthgen.scenario.schema import Scenario
 from synthgen.writers import parquet
 
 Progress = Callable[[str, int, int], None]
-TRUTH_TABLES = ("people", "households", "addresses", "relationships", "records")
+TRUTH_TABLES = ("people", "households", "addresses", "relationships", "records", "hard_negatives", "quality")
 
 
-def shard_tables(plan: Plan, shard: int) -> tuple[list[AgencyTable], dict[str, pa.Table]]:
-    """Everything one shard contributes: its agency tables and its truth tables (the pure core's output)."""
+@dataclass(frozen=True)
+class Shuffled:
+    """A table written in random (record-id) order across all shards."""
+
+    path: str
+    table: pa.Table
+    key: NDArray[np.uint64]
+
+
+def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuffled], dict[str, pa.Table]]:
+    """Everything one shard contributes: agency tables and the linkage view (shuffled), and truth tables."""
     pop = build_population(plan, shard)
-    agencies: list[AgencyTable] = []
+    scenario = plan.scenario
+    rates = quality.rates_for(scenario.data_quality.profile, scenario.data_quality.rates)
     upn = pa.nulls(len(pop.people.person_id), pa.string())
-    if plan.scenario.agencies.health.enabled:
-        agencies.append(health.gp_registrations(plan, pop))
-    if plan.scenario.agencies.school.enabled:
+    built: list[tuple[AgencyTable, quality.Columns, NDArray[np.object_] | None, NDArray[np.object_] | None]] = []
+    if scenario.agencies.health.enabled:
+        columns = quality.Columns(identifier="nhs_number", female="2", male="1", local_id="local_patient_id")
+        built.append((health.gp_registrations(plan, pop), columns, pop.spare_nhs_numbers, pop.people.nhs_number))
+    if scenario.agencies.school.enabled:
         pupils, upn = school.pupils(plan, pop)
-        agencies.append(pupils)
-    records = [truth.records_table(a.source, a.name, a.table.column("record_id"), a.person_id) for a in agencies]
+        person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
+        built.append((pupils, quality.Columns(identifier="upn"), None, person_upn))
+    shuffled: list[Shuffled] = []
+    linkage_parts, record_parts, summaries = [], [], []
+    for agency, columns, extra, own in built:
+        code = TABLE_CODES[f"{agency.source}/{agency.name}"]
+        degraded = quality.degrade(plan, pop, agency, columns, rates.get(agency.source, {}), code, extra, own)
+        shuffled.append(Shuffled(degraded.agency.path, degraded.agency.table, degraded.agency.key))
+        view, key, records = linkage.linkage_part(degraded, columns, code, plan.record_key, shard)
+        linkage_parts.append((view, key))
+        record_parts.append(records)
+        summaries.append(degraded.summary())
+    if linkage_parts:
+        shuffled.append(
+            Shuffled(
+                "linkage/records",
+                pa.concat_tables([view for view, _ in linkage_parts]),
+                np.concatenate([key for _, key in linkage_parts]),
+            )
+        )
+    records_table = pa.concat_tables(record_parts) if record_parts else linkage.empty_records()
     tables = {
         "people": truth.people_table(pop, upn),
         "households": truth.households_table(pop),
         "addresses": truth.addresses_table(plan, pop),
         "relationships": truth.relationships_table(pop),
-        "records": pa.concat_tables(records)
-        if records
-        else truth.records_table("", "", pa.array([], pa.string()), pa.array([], pa.int64()).to_numpy()),
+        "records": records_table,
+        "hard_negatives": truth.hard_negatives_table(pop),
+        "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
     }
-    return agencies, tables
+    if pairs:
+        tables["pairs"] = linkage.true_pairs(records_table)
+    return shuffled, tables
 
 
-def _run_shard(plan: Plan, shard: int, parts: Path) -> dict[str, int]:
-    agencies, tables = shard_tables(plan, shard)
+def _run_shard(plan: Plan, shard: int, parts: Path, pairs: bool = False) -> dict[str, int]:
+    shuffled, tables = shard_tables(plan, shard, pairs)
     counts = {}
-    for agency in agencies:
-        parquet.write_part(parts / agency.path / f"{shard:05d}.arrow", agency.table, agency.key, plan.shards)
-        counts[agency.path] = agency.table.num_rows
+    for item in shuffled:
+        parquet.write_part(parts / "shuffled" / item.path / f"{shard:05d}.arrow", item.table, item.key, plan.shards)
+        counts[item.path] = item.table.num_rows
     for name, table in tables.items():
         parquet.write_part(parts / "truth" / name / f"{shard:05d}.arrow", table)
         counts[f"truth/{name}"] = table.num_rows
@@ -88,6 +124,7 @@ def generate(
     *,
     workers: int = 1,
     overwrite: bool = False,
+    pairs: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Generate a run from a validated scenario into folder `out`; return its manifest.
@@ -105,18 +142,18 @@ def generate(
         report("shards", 0, plan.shards)
         if workers == 1 or plan.shards == 1:
             for shard in range(plan.shards):
-                _run_shard(plan, shard, parts)
+                _run_shard(plan, shard, parts, pairs)
                 report("shards", shard + 1, plan.shards)
         else:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=min(workers, plan.shards), mp_context=context) as pool:
-                futures = [pool.submit(_run_shard, plan, shard, parts) for shard in range(plan.shards)]
+                futures = [pool.submit(_run_shard, plan, shard, parts, pairs) for shard in range(plan.shards)]
                 for done, future in enumerate(as_completed(futures), start=1):
                     future.result()
                     report("shards", done, plan.shards)
-        written = _merge(plan, temp, parts, report)
+        written = _merge(plan, temp, parts, report, pairs)
         shutil.rmtree(parts)
-        manifest = parquet.write_manifest(temp, _header(plan), written)
+        manifest = parquet.write_manifest(temp, _header(plan, pairs), written)
         if out.exists():
             old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
             out.rename(old)
@@ -130,22 +167,23 @@ def generate(
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def _merge(plan: Plan, temp: Path, parts: Path, report: Progress) -> list[tuple[str, int]]:
+def _merge(plan: Plan, temp: Path, parts: Path, report: Progress, pairs: bool) -> list[tuple[str, int]]:
     written: list[tuple[str, int]] = []
     shards = [f"{shard:05d}.arrow" for shard in range(plan.shards)]
-    keyed = sorted(p.relative_to(parts) for p in parts.glob("agencies/*/*") if p.is_dir())
-    total = len(keyed) + len(TRUTH_TABLES)
+    keyed = sorted(p.parent.relative_to(parts / "shuffled") for p in (parts / "shuffled").rglob("00000.arrow"))
+    names = [*TRUTH_TABLES, "pairs"] if pairs else list(TRUTH_TABLES)
+    total = len(keyed) + len(names)
     for done, table_dir in enumerate(keyed, start=1):
         relative = f"{table_dir}.parquet"
         rows = parquet.merge_shuffled(
-            [parts / table_dir / s for s in shards],
+            [parts / "shuffled" / table_dir / s for s in shards],
             temp / relative,
             plan.shards,
             _metadata(plan, str(table_dir)),
         )
         written.append((relative, rows))
         report("merge", done, total)
-    for done, name in enumerate(TRUTH_TABLES, start=len(keyed) + 1):
+    for done, name in enumerate(names, start=len(keyed) + 1):
         relative = f"truth/{name}.parquet"
         rows = parquet.merge_in_order(
             [parts / "truth" / name / s for s in shards], temp / relative, _metadata(plan, f"truth/{name}")
@@ -171,7 +209,7 @@ def _merge(plan: Plan, temp: Path, parts: Path, report: Progress) -> list[tuple[
     return written
 
 
-def _header(plan: Plan) -> dict[str, Any]:
+def _header(plan: Plan, pairs: bool) -> dict[str, Any]:
     scenario = plan.scenario
     return {
         "synthgen_version": __version__,
@@ -183,4 +221,5 @@ def _header(plan: Plan) -> dict[str, Any]:
         "area": {"la_number": plan.la.number, "la_name": plan.la.name, "gss_code": plan.la.gss_code},
         "people": plan.people,
         "shards": plan.shards,
+        "pairs": pairs,
     }

@@ -42,6 +42,7 @@ def people_table(pop: Population, upn: pa.Array) -> pa.Table:
             "birth_family_name": naming.surnames(surnames, p.birth_surname, p.birth_surname_2),
             "preferred_family_name": preferred,
             "twin": pa.array(p.twin),
+            "same_name_relative": pa.array(p.same_name_relative),
             "resident": pa.array(p.resident),
             "nhs_number": pa.array(p.nhs_number, pa.string()),
             "nino": pa.array(p.nino, pa.string()),
@@ -60,6 +61,10 @@ def households_table(pop: Population) -> pa.Table:
             "address_id": pa.array(pop.household_id),
             "in_area": pa.array(pop.household_in_area),
             "moved_out_on": pa.array(pop.household_moved_out, pa.date32()),
+            "previous_address_id": pa.array(
+                np.where(pop.household_previous >= 0, pop.household_id[np.maximum(pop.household_previous, 0)], 0),
+                mask=pop.household_previous < 0,
+            ),
             "deprivation": pa.array(np.round(pop.household_deprivation, 4)),
         }
     )
@@ -97,13 +102,27 @@ def relationships_table(pop: Population) -> pa.Table:
     )
 
 
-def records_table(source: str, table: str, record_id: pa.Array, person_id: np.ndarray) -> pa.Table:
-    n = len(record_id)
+def hard_negatives_table(pop: Population) -> pa.Table:
+    """Pairs of different people that a linker can easily take for one: twins (same surname, birth date and
+    address), a parent and child with the same name, and siblings. Built from the population, not the error model.
+    """
+    p = pop.people
+    person, relative, kind = pop.relationships
+    sibling = np.isin(kind, [RELATIONSHIPS.index("sibling"), RELATIONSHIPS.index("half_sibling")]) & (person < relative)
+    left, right = person[sibling], relative[sibling]
+    twins = p.twin[left] & p.twin[right] & (p.date_of_birth[left] == p.date_of_birth[right])
+    parent_kind = np.isin(kind, [RELATIONSHIPS.index("mother"), RELATIONSHIPS.index("father")])
+    namesake = (
+        parent_kind & (p.given_name[person] == p.given_name[relative]) & (p.surname_1[person] == p.surname_1[relative])
+    )
+    labels = np.where(twins, "twins", "siblings")
+    left = np.r_[left, np.minimum(person[namesake], relative[namesake])]
+    right = np.r_[right, np.maximum(person[namesake], relative[namesake])]
+    labels = np.r_[labels, np.full(int(namesake.sum()), "same_name_relatives")]
     return pa.table(
         {
-            "record_id": record_id,
-            "source": pa.array(np.full(n, source, dtype=object), pa.string()),
-            "table": pa.array(np.full(n, table, dtype=object), pa.string()),
-            "person_id": pa.array(person_id),
+            "person_id_l": pa.array(p.person_id[left]),
+            "person_id_r": pa.array(p.person_id[right]),
+            "kind": pa.array(labels.astype(object), pa.string()),
         }
     )

@@ -52,5 +52,14 @@ def write_scenario(tmp_path: Path) -> Callable[..., Path]:
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped demo scenario, generated once for every test that only reads a run."""
     out = tmp_path_factory.mktemp("runs") / "demo"
-    synthgen.generate(synthgen.load_scenario(ROOT / "scenarios" / "demo.yaml"), out)
+    synthgen.generate(synthgen.load_scenario(ROOT / "scenarios" / "demo.yaml"), out, pairs=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with the `clean` data-quality profile: the registers exactly as the truth has them."""
+    out = tmp_path_factory.mktemp("runs") / "clean"
+    scenario = synthgen.load_scenario(ROOT / "scenarios" / "demo.yaml", {"data_quality.profile": "clean"})
+    synthgen.generate(scenario, out, pairs=True)
     return out

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -22,26 +23,31 @@ def test_no_truth_keys_in_agency_files(demo_run: Path) -> None:
 
 
 def test_every_agency_record_maps_to_exactly_one_person(demo_run: Path) -> None:
-    records = pq.read_table(demo_run / "truth/records.parquet")
+    records = pq.read_table(
+        demo_run / "truth/records.parquet", columns=["record_id", "source_record_id", "table", "person_id"]
+    )
     ids = records["record_id"].to_pylist()
     assert len(ids) == len(set(ids))
     people = set(pq.read_table(demo_run / "truth/people.parquet")["person_id"].to_pylist())
     assert set(records["person_id"].to_pylist()) <= people
     for table in ("health/gp_registrations", "school/pupils"):
         agency_ids = pq.read_table(demo_run / f"agencies/{table}.parquet")["record_id"].to_pylist()
-        assert set(agency_ids) <= set(ids), table
-        assert len(agency_ids) == sum(1 for t in records["table"].to_pylist() if t == table.split("/")[1])
+        of_table = records.filter(pc.field("table") == table.split("/")[1])["source_record_id"].to_pylist()
+        assert sorted(agency_ids) == sorted(of_table), table
+    linkage_ids = pq.read_table(demo_run / "linkage/records.parquet")["record_id"].to_pylist()
+    assert sorted(linkage_ids) == sorted(ids)
 
 
-@pytest.mark.parametrize("table", ["health/gp_registrations", "school/pupils"])
+@pytest.mark.parametrize("table", ["health/gp_registrations", "school/pupils", "linkage/records"])
 def test_rows_are_not_in_person_or_household_order(demo_run: Path, table: str) -> None:
-    agency = pq.read_table(demo_run / f"agencies/{table}.parquet").select(["record_id"])
-    records = pq.read_table(demo_run / "truth/records.parquet").select(["record_id", "person_id"])
-    person = agency.join(records, "record_id").sort_by([("record_id", "ascending")])["person_id"].to_numpy()
+    path = demo_run / (f"{table}.parquet" if table.startswith("linkage") else f"agencies/{table}.parquet")
+    agency = pq.read_table(path).select(["record_id"])
+    id_column = "record_id" if table.startswith("linkage") else "source_record_id"
+    records = pq.read_table(demo_run / "truth/records.parquet").select([id_column, "person_id"])
+    joined = agency.join(records, "record_id", id_column)
+    person = joined.sort_by([("record_id", "ascending")])["person_id"].to_numpy()
     # rows are written in record-id order, and record ids are a keyed permutation: no correlation with people
-    assert pq.read_table(demo_run / f"agencies/{table}.parquet")["record_id"].to_pylist() == sorted(
-        agency["record_id"].to_pylist()
-    )
+    assert pq.read_table(path)["record_id"].to_pylist() == sorted(agency["record_id"].to_pylist())
     rank = np.argsort(np.argsort(person))
     assert abs(np.corrcoef(rank, np.arange(len(rank)))[0, 1]) < 0.05
     adjacent_same_household = np.mean(np.abs(np.diff(person)) < 8)

@@ -8,6 +8,8 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from synthgen.columns import base32, from_byte_matrix
+
 
 @dataclass(frozen=True)
 class AgencyTable:
@@ -27,9 +29,15 @@ class AgencyTable:
 TABLE_CODES = {
     "health/gp_registrations": 1,
     "school/pupils": 2,
-    "health/local_patient_ids": 101,
 }
 """Each table's place in the record-id space (record_ids.coordinates): ids never repeat across tables."""
+LOCAL_ID_OFFSET = 100
+"""An agency system's own ids (local patient ids) use table code + 100."""
+
+
+def local_ids(keys: NDArray[np.uint64]) -> pa.StringArray:
+    """10-character ids of an agency's own system, drawn from its own part of the record-id space."""
+    return from_byte_matrix(base32(keys, 12)[:, 2:])
 
 
 def nearest(

@@ -12,8 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthgen import naming, reference
-from synthgen.agencies import TABLE_CODES, AgencyTable, choose_nearby, nearest
-from synthgen.columns import base32, from_byte_matrix
+from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, choose_nearby, local_ids, nearest
 from synthgen.population import Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -51,12 +50,12 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
     street = pa.array(plan.streets[home[hh]], pa.string())
     number = pa.array(pop.household_number[hh].astype(str), pa.string())
     key = record_ids(plan.record_key, TABLE_CODES["health/gp_registrations"], pop.shard, len(rows))
-    local = record_ids(plan.record_key, TABLE_CODES["health/local_patient_ids"], pop.shard, len(rows))
+    local = record_ids(plan.record_key, TABLE_CODES["health/gp_registrations"] + LOCAL_ID_OFFSET, pop.shard, len(rows))
     table = pa.table(
         {
             "record_id": format_record_ids(key),
             "nhs_number": pa.array(p.nhs_number[rows], pa.string()),
-            "local_patient_id": from_byte_matrix(base32(local, 12)[:, 2:]),
+            "local_patient_id": local_ids(local),
             "given_name": naming.names(forenames, p.given_name[rows]),
             "middle_names": naming.middle_names(forenames, p.middle_1[rows], p.middle_2[rows]),
             "family_name": naming.surnames(surnames, p.surname_1[rows], p.surname_2[rows]),

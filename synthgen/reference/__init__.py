@@ -269,3 +269,54 @@ def postcodes_in(outward_codes: Iterable[str]) -> Postcodes:
     merged = [np.concatenate([getattr(p, f) for p in parts]) for f in Postcodes.__dataclass_fields__]
     order = np.argsort(merged[0], kind="stable")
     return Postcodes(*(column[order] for column in merged))
+
+
+@cache
+def nicknames() -> dict[str, list[str]]:
+    """Formal forename -> the familiar forms it is known by (William -> Bill, Will, Billy)."""
+    result: dict[str, list[str]] = {}
+    for r in _rows("nicknames.csv"):
+        result.setdefault(r["name"], []).append(r["nickname"])
+    return result
+
+
+@cache
+def name_variants(kind: str, part: str) -> dict[str, list[str]]:
+    """Name -> its other spellings of one kind (spelling, transliteration, phonetic) as a given or family name,
+    both directions."""
+    result: dict[str, set[str]] = {}
+    for r in _rows("name_variants.csv"):
+        if r["kind"] != kind or r["part"] != part:
+            continue
+        result.setdefault(r["name"], set()).add(r["variant"])
+        result.setdefault(r["variant"], set()).add(r["name"])
+    return {name: sorted(values - {name}) for name, values in result.items()}
+
+
+@cache
+def ocr_confusions() -> tuple[tuple[str, str], ...]:
+    return tuple((r["original"], r["replacement"]) for r in _rows("ocr_confusions.csv"))
+
+
+@cache
+def keyboard_neighbours() -> dict[str, str]:
+    """Key -> the keys around it on a UK QWERTY keyboard (lower case letters and digits)."""
+    return {r["key"]: r["neighbours"] for r in _rows("keyboard.csv")}
+
+
+@dataclass(frozen=True)
+class QualityRate:
+    agency: str
+    field: str
+    kind: str
+    realistic: float
+    messy: float
+
+
+@cache
+def quality_rates() -> tuple[QualityRate, ...]:
+    """Default error rates per agency, field and kind for each profile (clean is all zero)."""
+    return tuple(
+        QualityRate(r["agency"], r["field"], r["kind"], float(r["realistic"]), float(r["messy"]))
+        for r in _rows("quality_rates.csv")
+    )

@@ -84,12 +84,13 @@ def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
     problems = []
     people = scenario.population.people
     shards = split_people(people)
-    former = reference.parameters()["former_resident_share"]
+    params = reference.parameters()
+    former = params["former_resident_share"]
     bases = NHS_RANGES[scenario.identifiers.nhs_numbers]
     per_shard = identifiers.nhs_capacity(identifiers.segment(*bases, 0, len(shards)))
-    needed = math.ceil(max(shards) * (1 + former) * 1.02) + 64
+    needed = math.ceil(max(shards) * (1 + former) * (1 + params["spare_nhs_number_share"])) + 80
     if needed > per_shard:
-        capacity = int(per_shard * len(shards) / (1 + former) / 1.02)
+        capacity = int(per_shard * len(shards) / (1 + former) / (1 + params["spare_nhs_number_share"]))
         problems.append(
             (
                 "identifiers.nhs_numbers",

@@ -83,8 +83,35 @@ class Period(Strict):
         return value
 
 
+ErrorRates = dict[str, dict[str, dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]]]
+
+
 class DataQuality(Strict):
     profile: Literal["clean", "realistic", "messy"] = "realistic"
+    rates: ErrorRates = Field(
+        default_factory=dict,
+        description="overrides by agency, field and error kind, e.g. {health: {nhs_number: {missing: 0.05}}}",
+    )
+
+    @field_validator("rates")
+    @classmethod
+    def _known_rates(cls, value: ErrorRates) -> ErrorRates:
+        known = {(r.agency, r.field, r.kind) for r in reference.quality_rates()}
+        agencies = sorted({a for a, _, _ in known})
+        for agency, fields in value.items():
+            if agency not in agencies:
+                raise ValueError(f"unknown agency {agency!r} (allowed: {', '.join(agencies)})")
+            for field_name, kinds in fields.items():
+                allowed_fields = sorted({f for a, f, _ in known if a == agency})
+                if field_name not in allowed_fields:
+                    raise ValueError(f"{agency}: unknown field {field_name!r} (allowed: {', '.join(allowed_fields)})")
+                for kind in kinds:
+                    allowed = sorted({k for a, f, k in known if a == agency and f == field_name})
+                    if kind not in allowed:
+                        raise ValueError(
+                            f"{agency}.{field_name}: unknown error kind {kind!r} (allowed: {', '.join(allowed)})"
+                        )
+        return value
 
 
 class Agency(Strict):

@@ -1,4 +1,4 @@
-"""The pupil register: reception to Year 11, valid UPNs, and FSM and SEN at England's shares."""
+"""The pupil register: reception to Year 11, valid UPNs, and FSM and SEN at England's shares (clean run)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from synthgen import identifiers
 
 
 @pytest.fixture(scope="module")
-def pupils(demo_run: Path):  # type: ignore[no-untyped-def]
-    return pq.read_table(demo_run / "agencies/school/pupils.parquet")
+def pupils(clean_run: Path):  # type: ignore[no-untyped-def]
+    return pq.read_table(clean_run / "agencies/school/pupils.parquet")
 
 
 def test_upns_valid_unique_and_mostly_from_the_scenarios_la(pupils) -> None:  # type: ignore[no-untyped-def]
@@ -36,8 +36,8 @@ def test_year_groups_match_ages(pupils) -> None:  # type: ignore[no-untyped-def]
         assert _age_on(cutoff, born) - 4 == (0 if group == "R" else int(group))
 
 
-def test_coverage_of_school_age_children(pupils, demo_run: Path) -> None:  # type: ignore[no-untyped-def]
-    people = pq.read_table(demo_run / "truth/people.parquet").filter(pc.field("resident"))
+def test_coverage_of_school_age_children(pupils, clean_run: Path) -> None:  # type: ignore[no-untyped-def]
+    people = pq.read_table(clean_run / "truth/people.parquet").filter(pc.field("resident"))
     dob = people["date_of_birth"].to_numpy().astype("datetime64[D]")
     age = (np.datetime64("2023-08-31") - dob).astype(int) // 365.25
     school_age = int(((age >= 4) & (age <= 15)).sum())
@@ -62,8 +62,8 @@ def test_fsm_and_sen_shares(pupils, column: str, value: object, share: float, to
     assert np.mean(np.array(pupils[column].to_pylist()) == value) == pytest.approx(share, abs=tolerance)
 
 
-def test_pupils_attend_schools_of_their_phase(pupils, demo_run: Path) -> None:  # type: ignore[no-untyped-def]
-    schools = pq.read_table(demo_run / "agencies/school/schools.parquet")
+def test_pupils_attend_schools_of_their_phase(pupils, clean_run: Path) -> None:  # type: ignore[no-untyped-def]
+    schools = pq.read_table(clean_run / "agencies/school/schools.parquet")
     joined = pupils.select(["school_urn", "year_group"]).join(schools.select(["school_urn", "phase"]), "school_urn")
     assert joined.num_rows == pupils.num_rows
     secondary = np.isin(joined["year_group"].to_numpy(zero_copy_only=False), ["7", "8", "9", "10", "11"])
