@@ -113,7 +113,10 @@ def hard_negatives_table(pop: Population) -> pa.Table:
     twins = p.twin[left] & p.twin[right] & (p.date_of_birth[left] == p.date_of_birth[right])
     parent_kind = np.isin(kind, [RELATIONSHIPS.index("mother"), RELATIONSHIPS.index("father")])
     namesake = (
-        parent_kind & (p.given_name[person] == p.given_name[relative]) & (p.surname_1[person] == p.surname_1[relative])
+        parent_kind
+        & (p.given_name[person] == p.given_name[relative])
+        & (p.surname_1[person] == p.surname_1[relative])
+        & (p.surname_2[person] == p.surname_2[relative])
     )
     labels = np.where(twins, "twins", "siblings")
     left = np.r_[left, np.minimum(person[namesake], relative[namesake])]

@@ -245,11 +245,13 @@ def degrade(
     # --- names ---
     given = new_columns[columns.given_name]
     family = new_columns[columns.family_name]
-    swap = _chosen(rng, np.ones(rows_total, bool), rates, "given_name", "name_swap", log)
+    differ = pc.fill_null(pc.not_equal(given, family), False).to_numpy(zero_copy_only=False)
+    swap = _chosen(rng, differ, rates, "given_name", "name_swap", log)
     if len(swap):
         g, f = given.take(pa.array(swap)), family.take(pa.array(swap))
         given, family = _replace(given, swap, f), _replace(family, swap, g)
         log.add(swap, "name_swap", "given_name")
+        log.add(swap, "name_swap", "family_name")
 
     other = _other_surname(pop, person)
     eligible = other.is_valid().to_numpy(zero_copy_only=False) if len(other) else np.zeros(0, bool)
@@ -303,6 +305,7 @@ def degrade(
             new_columns[columns.postcode], stale_rows, pa.array(plan.postcodes.postcode[pc_index])
         )
         log.add(stale_rows, "stale_address", "address")
+        log.add(stale_rows, "stale_address", "postcode")
     postcode = new_columns[columns.postcode]
     typo_rows = _chosen(rng, postcode.is_valid().to_numpy(zero_copy_only=False), rates, "postcode", "typo", log)
     postcode = _replace(postcode, typo_rows, text.postcode_typos(rng, postcode.take(pa.array(typo_rows))))
@@ -427,6 +430,7 @@ def _dob_errors(
     if len(rows):
         other = _household_member(rng, pop, person[rows])
         found = other >= 0
+        found[found] = pop.people.date_of_birth[other[found]] != dob[rows[found]]
         dob[rows[found]] = pop.people.date_of_birth[other[found]]
         log.add(rows[found], "copied_from_household", "date_of_birth")
     return pa.array(dob, pa.date32(), mask=~valid)
