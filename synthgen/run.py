@@ -137,21 +137,23 @@ def generate(
     temp = _prepare(out, overwrite)
     plan = make_plan(scenario)
     report = progress or (lambda stage, done, total: None)
+    pool: ProcessPoolExecutor | None = None
     try:
         parts = temp / "_parts"
         report("shards", 0, plan.shards)
-        if workers == 1 or plan.shards == 1:
+        if workers > 1 and plan.shards > 1:
+            pool = ProcessPoolExecutor(
+                max_workers=min(workers, plan.shards), mp_context=multiprocessing.get_context("spawn")
+            )
+            futures = [pool.submit(_run_shard, plan, shard, parts, pairs) for shard in range(plan.shards)]
+            for done, future in enumerate(as_completed(futures), start=1):
+                future.result()
+                report("shards", done, plan.shards)
+        else:
             for shard in range(plan.shards):
                 _run_shard(plan, shard, parts, pairs)
                 report("shards", shard + 1, plan.shards)
-        else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(workers, plan.shards), mp_context=context) as pool:
-                futures = [pool.submit(_run_shard, plan, shard, parts, pairs) for shard in range(plan.shards)]
-                for done, future in enumerate(as_completed(futures), start=1):
-                    future.result()
-                    report("shards", done, plan.shards)
-        written = _merge(plan, temp, parts, report, pairs)
+        written = _merge(plan, temp, parts, report, pairs, pool)
         shutil.rmtree(parts)
         manifest = parquet.write_manifest(temp, _header(plan, pairs), written)
         if out.exists():
@@ -163,50 +165,61 @@ def generate(
             temp.rename(out)
         return manifest
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if temp.exists():
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def _merge(plan: Plan, temp: Path, parts: Path, report: Progress, pairs: bool) -> list[tuple[str, int]]:
-    written: list[tuple[str, int]] = []
+def _merge_one(shuffled: bool, part_paths: list[Path], out: Path, buckets: int, metadata: dict[str, str]) -> int:
+    if shuffled:
+        return parquet.merge_shuffled(part_paths, out, buckets, metadata)
+    return parquet.merge_in_order(part_paths, out, metadata)
+
+
+def _merge(
+    plan: Plan, temp: Path, parts: Path, report: Progress, pairs: bool, pool: ProcessPoolExecutor | None = None
+) -> list[tuple[str, int]]:
+    """Merge every table's shard parts into its file; tables are independent, so a pool merges them in parallel."""
     shards = [f"{shard:05d}.arrow" for shard in range(plan.shards)]
     keyed = sorted(p.parent.relative_to(parts / "shuffled") for p in (parts / "shuffled").rglob("00000.arrow"))
     names = [*TRUTH_TABLES, "pairs"] if pairs else list(TRUTH_TABLES)
-    total = len(keyed) + len(names)
-    for done, table_dir in enumerate(keyed, start=1):
+    jobs: list[tuple[str, tuple[bool, list[Path], Path, int, dict[str, str]]]] = []
+    for table_dir in keyed:
         relative = f"{table_dir}.parquet"
-        rows = parquet.merge_shuffled(
-            [parts / "shuffled" / table_dir / s for s in shards],
-            temp / relative,
-            plan.shards,
-            _metadata(plan, str(table_dir)),
-        )
-        written.append((relative, rows))
-        report("merge", done, total)
-    for done, name in enumerate(names, start=len(keyed) + 1):
+        paths = [parts / "shuffled" / table_dir / s for s in shards]
+        jobs.append((relative, (True, paths, temp / relative, plan.shards, _metadata(plan, str(table_dir)))))
+    for name in names:
         relative = f"truth/{name}.parquet"
-        rows = parquet.merge_in_order(
-            [parts / "truth" / name / s for s in shards], temp / relative, _metadata(plan, f"truth/{name}")
-        )
-        written.append((relative, rows))
-        report("merge", done, total)
-    if plan.scenario.agencies.health.enabled:
-        relative = "agencies/health/practices.parquet"
-        written.append(
-            (
-                relative,
-                parquet.write_table(health.practices(plan), temp / relative, _metadata(plan, relative)),
-            )
-        )
-    if plan.scenario.agencies.school.enabled:
-        relative = "agencies/school/schools.parquet"
-        written.append(
-            (
-                relative,
-                parquet.write_table(school.schools_table(plan), temp / relative, _metadata(plan, relative)),
-            )
-        )
+        paths = [parts / "truth" / name / s for s in shards]
+        jobs.append((relative, (False, paths, temp / relative, plan.shards, _metadata(plan, f"truth/{name}"))))
+    for _, (_, _, target, _, _) in jobs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[str, int]] = []
+    if pool is None:
+        for done, (relative, args) in enumerate(jobs, start=1):
+            written.append((relative, _merge_one(*args)))
+            report("merge", done, len(jobs))
+    else:
+        # the largest tables first, so the pool is not left waiting on one big merge at the end
+        order = sorted(jobs, key=lambda job: -sum(p.stat().st_size for p in job[1][1]))
+        futures = {pool.submit(_merge_one, *args): relative for relative, args in order}
+        for done, future in enumerate(as_completed(futures), start=1):
+            written.append((futures[future], future.result()))
+            report("merge", done, len(jobs))
+    for relative, table in _reference_tables(plan):
+        written.append((relative, parquet.write_table(table, temp / relative, _metadata(plan, relative))))
     return written
+
+
+def _reference_tables(plan: Plan) -> list[tuple[str, pa.Table]]:
+    """Tables an agency holds about places, not people: written once, not per shard."""
+    tables = []
+    if plan.scenario.agencies.health.enabled:
+        tables.append(("agencies/health/practices.parquet", health.practices(plan)))
+    if plan.scenario.agencies.school.enabled:
+        tables.append(("agencies/school/schools.parquet", school.schools_table(plan)))
+    return tables
 
 
 def _header(plan: Plan, pairs: bool) -> dict[str, Any]:
