@@ -8,6 +8,7 @@ the reference; tolerances are set for runs of demo size (about 20,000 people) an
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synthgen import linkage
 from synthgen.runs import Run
 
 
@@ -98,7 +100,8 @@ FIGURES: tuple[Callable[[Run], dict[str, float]], ...] = (_people_figures, _heal
 
 
 def describe(run: Run) -> list[Figure]:
-    """Every figure the run can measure, beside its England reference."""
+    """Every figure the run can measure, beside its England reference, then the data-quality rates beside the
+    scenario's."""
     references = _references()
     result = []
     for compute in FIGURES:
@@ -107,4 +110,79 @@ def describe(run: Run) -> list[Figure]:
             result.append(
                 Figure(name, value, float(ref["reference"]), ref["source"], float(ref["tolerance"]), ref["unit"])
             )
-    return result
+    return result + quality_figures(run)
+
+
+def quality_figures(run: Run) -> list[Figure]:
+    """Each error kind's share of the records eligible for it, beside the configured rate.
+
+    The tolerance is four binomial standard errors plus 0.2 points; OCR is measured against the records that
+    hold a confusable sequence only, so it is reported but not held to the rate.
+    """
+    if not run.has("truth/quality"):
+        return []
+    profile = run.manifest["scenario"]["data_quality"]["profile"]
+    summary = (
+        run.read("truth/quality")
+        .group_by(["source", "field", "kind", "rate"])
+        .aggregate([("eligible", "sum"), ("changed", "sum")])
+    )
+    figures = []
+    for row in sorted(summary.to_pylist(), key=lambda r: (r["source"], r["field"], r["kind"])):
+        rate, eligible, changed = row["rate"], row["eligible_sum"], row["changed_sum"]
+        if rate <= 0 or eligible == 0:
+            continue
+        tolerance = 100 * (4 * math.sqrt(rate * (1 - rate) / eligible) + 0.002)
+        if row["kind"] == "ocr":
+            tolerance = 100 * rate
+        figures.append(
+            Figure(
+                f"quality.{row['source']}.{row['field']}.{row['kind']}",
+                100 * changed / eligible,
+                100 * rate,
+                f"scenario data_quality (profile {profile}); % of {eligible:,} eligible records",
+                round(tolerance, 3),
+                "% of eligible records",
+            )
+        )
+    return figures
+
+
+COMPARED = ("given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "upn")
+
+
+def pair_differences(run: Run) -> list[dict[str, object]]:
+    """For true pairs (two records of one person), by pair of sources: how often each field differs, and how
+    many an exact key on name and date of birth, or on NHS number alone, would find."""
+    if not run.has("linkage/records"):
+        return []
+    records = run.read("truth/records", ["record_id", "person_id"])
+    pairs = linkage.true_pairs(records.append_column("source", pa.nulls(records.num_rows, pa.string())))
+    view = run.read("linkage/records", ["record_id", "source", *COMPARED])
+    index_l = pc.index_in(pairs["unique_id_l"], value_set=view["record_id"])
+    index_r = pc.index_in(pairs["unique_id_r"], value_set=view["record_id"])
+    left, right = view.take(index_l), view.take(index_r)
+    source_l = left["source"].to_numpy(zero_copy_only=False).astype(str)
+    source_r = right["source"].to_numpy(zero_copy_only=False).astype(str)
+    pair_name = np.where(
+        source_l <= source_r,
+        np.char.add(np.char.add(source_l, "-"), source_r),
+        np.char.add(np.char.add(source_r, "-"), source_l),
+    )
+    same = {c: pc.fill_null(pc.equal(left[c], right[c]), False).to_numpy(zero_copy_only=False) for c in COMPARED}
+    rows = []
+    for name in sorted(set(pair_name.tolist())):
+        chosen = pair_name == name
+        row: dict[str, object] = {"sources": name, "pairs": int(chosen.sum())}
+        for column in COMPARED:
+            both = (
+                left[column].is_valid().to_numpy(zero_copy_only=False)
+                & right[column].is_valid().to_numpy(zero_copy_only=False)
+                & chosen
+            )
+            row[f"{column}_differs"] = float(np.mean(~same[column][both])) if both.any() else None
+        exact = same["given_name"] & same["family_name"] & same["date_of_birth"]
+        row["found_by_name_and_dob"] = float(np.mean(exact[chosen]))
+        row["found_by_nhs_number"] = float(np.mean(same["nhs_number"][chosen]))
+        rows.append(row)
+    return rows

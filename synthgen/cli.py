@@ -177,6 +177,21 @@ def describe(run: Path, as_json: bool) -> None:
         )
     passed = sum(f.passed for f in figures)
     click.echo(f"{passed} of {len(figures)} figures within tolerance")
+    differences = calibration.pair_differences(open_run(run))
+    if differences:
+        click.echo("")
+        click.echo("True pairs (two records of one person): share that differ in each field, where both have it")
+        fields = [c for c in calibration.COMPARED]
+        click.echo(f"{'sources':<20} {'pairs':>8} " + " ".join(f"{c[:11]:>11}" for c in fields) + "  name+dob   nhs")
+        for row in differences:
+            cells = " ".join(
+                f"{'-':>11}" if row[f"{c}_differs"] is None else f"{100 * float(row[f'{c}_differs']):>10.1f}%"  # type: ignore[arg-type]
+                for c in fields
+            )
+            click.echo(
+                f"{row['sources']:<20} {row['pairs']:>8,} {cells}  {100 * float(row['found_by_name_and_dob']):>7.1f}%"  # type: ignore[arg-type]
+                f" {100 * float(row['found_by_nhs_number']):>5.1f}%"  # type: ignore[arg-type]
+            )
 
 
 def main() -> None:
