@@ -38,7 +38,10 @@ def test_table_output_ends_with_a_summary(demo_run: Path) -> None:
     result = CliRunner().invoke(cli, ["describe", str(demo_run)])
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["figure", "generated", "reference", "tolerance", "pass", "source"]
-    assert lines[-1].endswith("figures within tolerance")
+    summary = next(i for i, line in enumerate(lines) if line.endswith("figures within tolerance"))
+    assert lines[summary].startswith(f"{summary - 1} of {summary - 1} figures")
+    pairs = lines[summary + 3 :]
+    assert [line.split()[0] for line in pairs] == ["health-health", "health-school", "school-school"]
 
 
 @pytest.mark.parametrize(
