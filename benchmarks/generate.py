@@ -12,55 +12,26 @@ every 20 ms from /proc. The baseline is a per-row Faker generator of the same ki
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measure
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "birmingham.yaml"
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            found += [int(c) for c in task.read_text().split()]
-    return found
-
-
-def _rss_tree(pid: int) -> int:
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-        stack += _children(current)
-    return total
-
-
-def run_once(people: int, workers: int, out: Path) -> tuple[float, int, dict[str, int]]:
-    command = [sys.executable, "-m", "synthgen", "generate", str(SCENARIO), "-o", str(out), "--overwrite", "--quiet"]
+def run_once(people: int, workers: int, out: Path, scenario: Path = SCENARIO) -> tuple[float, int, dict[str, int]]:
+    command = [sys.executable, "-m", "synthgen", "generate", str(scenario), "-o", str(out), "--overwrite", "--quiet"]
     command += ["--people", str(people), "--workers", str(workers)]
-    start = time.perf_counter()
-    process = subprocess.Popen(command)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, _rss_tree(process.pid))
-        time.sleep(0.02)
-    elapsed = time.perf_counter() - start
-    if process.returncode:
-        raise SystemExit(f"generate failed with exit code {process.returncode}")
+    elapsed, peak = measure(command)
     manifest = json.loads((out / "manifest.json").read_text())
     return elapsed, peak, {t["path"]: t["rows"] for t in manifest["tables"]}
 
@@ -111,9 +82,20 @@ def main() -> None:
             print(
                 "    rows: " + ", ".join(f"{path.removesuffix('.parquet')} {n:,}" for path, n in sorted(tables.items()))
             )
+        # the data-quality model's cost: the same run with the `clean` profile (linkage view still written)
+        clean = Path(scratch) / "clean.yaml"
+        clean.write_text(SCENARIO.read_text().replace("profile: realistic", "profile: clean"))
+        people, workers = max(args.sizes), max(args.workers)
+        realistic = statistics.median(run_once(people, workers, out)[0] for _ in range(args.runs))
+        without = statistics.median(run_once(people, workers, out, clean)[0] for _ in range(args.runs))
+        print()
+        print(
+            f"error model: {people:,} people, {workers} workers: realistic {realistic:.2f} s, clean {without:.2f} s "
+            f"(x{realistic / without:.2f})"
+        )
         shutil.rmtree(out, ignore_errors=True)
     print()
-    print(f"medians of {args.runs} runs; rows/s counts every table written (agency and truth)")
+    print(f"medians of {args.runs} runs; rows/s counts every table written (agency, linkage and truth)")
 
 
 if __name__ == "__main__":

@@ -194,6 +194,103 @@ def describe(run: Path, as_json: bool) -> None:
             )
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target, then rename: a reader never sees half a file."""
+    temp = path.parent / f".{path.name}.partial"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(path)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise SynthgenError(f"{path}: cannot be written ({error.strerror})") from None
+
+
+@cli.group()
+def evaluate() -> None:
+    """Score a system's output against a run's truth.
+
+    Example: synthgen evaluate linkage output/demo predictions.parquet --report report.html
+    """
+
+
+@evaluate.command("linkage")
+@click.argument("run", type=click.Path(path_type=Path))
+@click.argument("predictions", type=click.Path(path_type=Path))
+@click.option("--threshold", type=click.FloatRange(min=0.0), help="Link scored pairs at or above this (default 0.5).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write every metric to this JSON file.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write a self-contained HTML report.")
+def evaluate_linkage(
+    run: Path, predictions: Path, threshold: float | None, json_path: Path | None, report_path: Path | None
+) -> None:
+    """Score record linkage: clusters (record_id, cluster_id) or scored pairs (record_id_l, record_id_r,
+    match_probability or score), in Parquet or CSV; Splink's column names are read as they come.
+
+    Example: synthgen evaluate linkage output/demo output/demo-fs.parquet --json scores.json --report scores.html
+    """
+    from synthgen.evaluation.linkage import evaluate_linkage as score
+
+    try:
+        result = score(run, predictions, threshold)
+        if json_path:
+            _write_atomically(json_path, json.dumps(result, indent=2, allow_nan=False) + "\n")
+        if report_path:
+            from synthgen.evaluation.report import linkage_report
+
+            _write_atomically(report_path, linkage_report(result))
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    click.echo(
+        f"{result['records']:,} records; {result['absent_singletons']:,} absent from the predictions (singletons)"
+    )
+    for group in ("pairwise", "bcubed", "cluster"):
+        values = result[group]
+        click.echo(
+            f"{group:<9} precision {values['precision']:.4f}  recall {values['recall']:.4f}  f1 {values['f1']:.4f}"
+        )
+    click.echo(f"v_measure {result['v_measure']:.4f}  adjusted_rand_index {result['adjusted_rand_index']:.4f}")
+    if result["curve"] is not None and result["curve"]["best_threshold"] is not None:
+        curve = result["curve"]
+        click.echo(f"best threshold {curve['best_threshold']:.4f} (pairwise f1 {curve['best_f1']:.4f})")
+
+
+@cli.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("--method", type=click.Choice(["exact", "fellegi-sunter"]), default="fellegi-sunter", show_default=True)
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path), required=True, help="Predictions file (.parquet or .csv)."
+)
+def link(run: Path, method: str, out: Path) -> None:
+    """Link a run's linkage view with a reference linker and write cluster predictions (record_id, cluster_id).
+
+    Example: synthgen link output/demo --method fellegi-sunter -o output/demo-fs.parquet
+    """
+    from synthgen.linkers import link as run_linker
+
+    try:
+        opened = open_run(run)
+        clusters = run_linker(opened.read("linkage/records"), method)
+        if out.suffix.lower() not in (".parquet", ".csv"):
+            raise SynthgenError(f"{out}: predictions are written as .parquet or .csv")
+        temp = out.parent / f".{out.name}.partial"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".csv":
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(clusters, temp)
+        else:
+            import pyarrow.parquet as pq
+
+            pq.write_table(clusters, temp, compression="zstd")
+        temp.replace(out)
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    clusters_count = len(set(clusters["cluster_id"].to_pylist()))
+    click.echo(f"Wrote {out}: {clusters.num_rows:,} records in {clusters_count:,} clusters ({method})")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="synthgen")

@@ -1,0 +1,138 @@
+"""Throughput and peak memory of `synthgen evaluate linkage` on a real run, and of the metrics core at 10M.
+
+Predictions are made from the truth so that their size is known: the truth's own clusters, clusters with 5% of
+records moved to a wrong cluster, and scored pairs (every true pair plus as many wrong ones). Each is scored in a
+fresh process (median of several runs; memory sampled from /proc). The metrics core is then timed alone on 10M
+records with 5% mislinked, in this process.
+
+    python benchmarks/evaluate.py                 # uses (or makes) a 1M-person Birmingham run
+    python benchmarks/evaluate.py --run output/t1m --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measure
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def predictions(run: Path, scratch: Path) -> dict[str, Path]:
+    truth = pq.read_table(run / "truth/records.parquet", columns=["record_id", "person_id"])
+    rng = np.random.default_rng(1)
+    person = truth["person_id"].to_numpy()
+    noisy = person.copy()
+    moved = rng.random(len(noisy)) < 0.05
+    noisy[moved] = rng.choice(person, int(moved.sum()))
+    pairs = pq.read_table(run / "truth/pairs.parquet") if (run / "truth/pairs.parquet").exists() else None
+    files = {
+        "perfect clusters": pa.table({"record_id": truth["record_id"], "cluster_id": person}),
+        "5% mislinked clusters": pa.table({"record_id": truth["record_id"], "cluster_id": noisy}),
+    }
+    if pairs is not None:
+        n = pairs.num_rows
+        ids = truth["record_id"]
+        wrong_l = ids.take(pa.array(rng.integers(0, truth.num_rows, n)))
+        wrong_r = ids.take(pa.array(rng.integers(0, truth.num_rows, n)))
+        files["scored pairs"] = pa.table(
+            {
+                "record_id_l": pa.concat_arrays([pairs["unique_id_l"].combine_chunks(), wrong_l]),
+                "record_id_r": pa.concat_arrays([pairs["unique_id_r"].combine_chunks(), wrong_r]),
+                "match_probability": pa.array(np.r_[rng.uniform(0.5, 1, n), rng.uniform(0, 0.7, n)]),
+            }
+        )
+    paths = {}
+    for name, table in files.items():
+        path = scratch / f"{name.replace(' ', '_').replace('%', '')}.parquet"
+        pq.write_table(table, path)
+        paths[name] = path
+    return paths
+
+
+def core_at(records: int) -> tuple[float, float]:
+    from synthgen.evaluation.metrics import cluster_metrics
+
+    rng = np.random.default_rng(2)
+    person = rng.integers(0, records // 3, records)
+    predicted = person.copy()
+    moved = rng.random(records) < 0.05
+    predicted[moved] = rng.integers(0, records // 3, int(moved.sum()))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    cluster_metrics(person, predicted)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--run", type=Path, default=None, help="a run made with --pairs (default: make a 1M-person one)"
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--core-records", type=int, default=10_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        run = args.run
+        if run is None:
+            run = scratch / "run"
+            print("making a 1,000,000-person run (birmingham.yaml, 2 workers, --pairs) ...")
+            measure(
+                [
+                    sys.executable,
+                    "-m",
+                    "synthgen",
+                    "generate",
+                    str(ROOT / "scenarios/birmingham.yaml"),
+                    "-o",
+                    str(run),
+                    "--quiet",
+                    "--workers",
+                    "2",
+                    "--pairs",
+                ]
+            )
+        records = pq.read_metadata(run / "truth/records.parquet").num_rows
+        print(f"run {run}: {records:,} records")
+        print(f"{'predictions':<24} {'seconds':>8} {'records/s':>12} {'peak MiB':>9}")
+        for name, path in predictions(run, scratch).items():
+            times, peaks = [], []
+            for _ in range(args.runs):
+                seconds, peak = measure(
+                    [
+                        sys.executable,
+                        "-m",
+                        "synthgen",
+                        "evaluate",
+                        "linkage",
+                        str(run),
+                        str(path),
+                        "--json",
+                        str(scratch / "s.json"),
+                    ]
+                )
+                times.append(seconds)
+                peaks.append(peak)
+            seconds = statistics.median(times)
+            print(f"{name:<24} {seconds:>8.2f} {records / seconds:>12,.0f} {statistics.median(peaks) / 2**20:>9.0f}")
+    seconds, peak = core_at(args.core_records)
+    print(f"metrics core alone, {args.core_records:,} records (5% mislinked): {seconds:.2f} s, peak RSS {peak:.0f} MiB")
+    print(f"medians of {args.runs} runs; each scoring run is a fresh `synthgen evaluate linkage` process")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Reading a linkage system's output: clusters or scored pairs, in our column names or Splink's.
+
+Every problem with a file a user hands us is one clear line naming the file and what was expected, never a
+traceback: a missing or misnamed column, a wrong type, an empty or unreadable file, a record id the run does
+not have, or a record placed in two clusters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from synthgen.errors import SynthgenError
+
+CLUSTER_COLUMNS = (("record_id", "cluster_id"), ("unique_id", "cluster_id"))
+PAIR_COLUMNS = (("record_id_l", "record_id_r"), ("unique_id_l", "unique_id_r"))
+SCORE_COLUMNS = ("match_probability", "score")
+EXPECTED = (
+    "expected record_id and cluster_id (clusters), or record_id_l, record_id_r and match_probability or score "
+    "(scored pairs); Splink's unique_id names are accepted too"
+)
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """One row per record: the record's index in the run's records and its predicted cluster (dense codes)."""
+
+    rows: NDArray[np.int64]
+    cluster: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Distinct unordered pairs of record indices (left < right) with their best score."""
+
+    left: NDArray[np.int64]
+    right: NDArray[np.int64]
+    score: NDArray[np.float64]
+    self_pairs: int
+
+
+def read_table(path: Path) -> pa.Table:
+    if not path.exists():
+        raise SynthgenError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            table = pq.read_table(path)
+        elif suffix == ".csv":
+            table = pacsv.read_csv(path)
+        else:
+            raise SynthgenError(f"{path}: predictions must be a .parquet or .csv file")
+    except (pa.ArrowInvalid, OSError) as error:
+        kind = "Parquet" if suffix == ".parquet" else "CSV"
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise SynthgenError(f"{path}: cannot be read as {kind} ({first})") from None
+    if table.num_rows == 0:
+        raise SynthgenError(f"{path}: no predictions (the file has no rows)")
+    return table
+
+
+def _ids(path: Path, table: pa.Table, column: str) -> pa.Array:
+    values = table.column(column).combine_chunks()
+    if pa.types.is_integer(values.type) or pa.types.is_dictionary(values.type):
+        values = values.cast(pa.string())
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        raise SynthgenError(f"{path}: column {column} must hold record ids (text or integers), found {values.type}")
+    if values.null_count:
+        raise SynthgenError(f"{path}: column {column} has {values.null_count:,} empty values")
+    return values.cast(pa.string())
+
+
+def _rows(path: Path, ids: pa.Array, column: str, run_ids: pa.Array) -> NDArray[np.int64]:
+    index = pc.index_in(ids, value_set=run_ids)
+    if index.null_count:
+        unknown = ids.filter(pc.is_null(index))
+        distinct = pc.unique(unknown)
+        raise SynthgenError(
+            f"{path}: {len(distinct):,} {column} values are not records of this run's linkage view "
+            f"(e.g. {distinct[0].as_py()!r})"
+        )
+    result: NDArray[np.int64] = index.to_numpy(zero_copy_only=False).astype(np.int64)
+    return result
+
+
+def read_predictions(path: str | Path, run_ids: pa.Array) -> Clusters | ScoredPairs:
+    """Read clusters or scored pairs, checked against the run's record ids (`run_ids`, unique)."""
+    path = Path(path)
+    table = read_table(path)
+    names = set(table.column_names)
+    for id_column, cluster_column in CLUSTER_COLUMNS:
+        if {id_column, cluster_column} <= names:
+            return _clusters(path, table, id_column, cluster_column, run_ids)
+    for left_column, right_column in PAIR_COLUMNS:
+        if {left_column, right_column} <= names:
+            score_column = next((c for c in SCORE_COLUMNS if c in names), None)
+            if score_column is None:
+                raise SynthgenError(f"{path}: scored pairs need a match_probability or score column; {_found(table)}")
+            return _pairs(path, table, left_column, right_column, score_column, run_ids)
+    raise SynthgenError(f"{path}: {EXPECTED}; {_found(table)}")
+
+
+def _found(table: pa.Table) -> str:
+    return "found: " + ", ".join(table.column_names)
+
+
+def _clusters(path: Path, table: pa.Table, id_column: str, cluster_column: str, run_ids: pa.Array) -> Clusters:
+    ids = _ids(path, table, id_column)
+    counts = pc.value_counts(ids)
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1))
+    if len(repeated):
+        first = repeated[0].as_py()
+        raise SynthgenError(
+            f"{path}: {id_column} {first['values']!r} appears {first['counts']} times; each record may be in one "
+            f"cluster only ({len(repeated):,} ids repeat)"
+        )
+    clusters = table.column(cluster_column).combine_chunks()
+    if not (
+        pa.types.is_integer(clusters.type)
+        or pa.types.is_string(clusters.type)
+        or pa.types.is_large_string(clusters.type)
+    ):
+        raise SynthgenError(
+            f"{path}: column {cluster_column} must hold cluster labels (text or integers), found {clusters.type}"
+        )
+    if clusters.null_count:
+        raise SynthgenError(f"{path}: column {cluster_column} has {clusters.null_count:,} empty values")
+    rows = _rows(path, ids, id_column, run_ids)
+    codes = pc.dictionary_encode(clusters).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return Clusters(rows=rows, cluster=codes)
+
+
+def _pairs(
+    path: Path, table: pa.Table, left_column: str, right_column: str, score_column: str, run_ids: pa.Array
+) -> ScoredPairs:
+    scores = table.column(score_column).combine_chunks()
+    if not (pa.types.is_floating(scores.type) or pa.types.is_integer(scores.type)):
+        raise SynthgenError(f"{path}: column {score_column} must be numeric, found {scores.type}")
+    if scores.null_count:
+        raise SynthgenError(f"{path}: column {score_column} has {scores.null_count:,} empty values")
+    score = scores.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if not np.isfinite(score).all():
+        raise SynthgenError(f"{path}: column {score_column} holds values that are not finite numbers")
+    left = _rows(path, _ids(path, table, left_column), left_column, run_ids)
+    right = _rows(path, _ids(path, table, right_column), right_column, run_ids)
+    self_pair = left == right
+    lo, hi, score = np.minimum(left, right)[~self_pair], np.maximum(left, right)[~self_pair], score[~self_pair]
+    # the same pair listed twice (either way round) counts once, at its best score
+    order = np.lexsort((-score, hi, lo))
+    lo, hi, score = lo[order], hi[order], score[order]
+    first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])] if len(lo) else np.zeros(0, bool)
+    return ScoredPairs(lo[first], hi[first], score[first], int(self_pair.sum()))

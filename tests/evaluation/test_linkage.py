@@ -1,0 +1,124 @@
+"""Scoring a system against the truth: perfect and hopeless systems, Splink's formats, and the explanations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from synthgen.cli import cli
+from synthgen.evaluation.linkage import evaluate_linkage
+
+
+@pytest.fixture(scope="module")
+def truth(demo_run: Path) -> pa.Table:
+    return pq.read_table(demo_run / "truth/records.parquet", columns=["record_id", "person_id", "errors"])
+
+
+def headline(result: dict) -> list[float]:  # type: ignore[type-arg]
+    values = [result[g][m] for g in ("pairwise", "bcubed", "cluster") for m in ("precision", "recall", "f1")]
+    return [*values, result["homogeneity"], result["completeness"], result["v_measure"], result["adjusted_rand_index"]]
+
+
+def test_the_truth_itself_scores_one_everywhere(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
+    path = tmp_path / "perfect.parquet"
+    pq.write_table(pa.table({"record_id": truth["record_id"], "cluster_id": truth["person_id"]}), path)
+    result = evaluate_linkage(demo_run, path)
+    assert headline(result) == [1.0] * 13
+    assert result["absent_singletons"] == 0
+    assert all(row["recall"] == 1.0 for row in result["recall_by_error_kind"])
+    assert all(row["merged"] == 0 for row in result["false_merges_by_hard_negative"])
+    assert result["examples"] == {"splits": [], "merges": []}
+
+
+def test_splink_cluster_output_is_read_as_it_comes(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
+    path = tmp_path / "splink.csv"
+    import pyarrow.csv as pacsv
+
+    pacsv.write_csv(pa.table({"cluster_id": truth["person_id"], "unique_id": truth["record_id"]}), path)
+    assert headline(evaluate_linkage(demo_run, path)) == [1.0] * 13
+
+
+def test_an_empty_guess_leaves_every_record_a_singleton(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
+    path = tmp_path / "one.parquet"
+    pq.write_table(pa.table({"record_id": truth["record_id"][:1], "cluster_id": [7]}), path)
+    result = evaluate_linkage(demo_run, path)
+    assert result["absent_singletons"] == truth.num_rows - 1
+    assert result["pairwise"]["recall"] == 0.0
+    assert result["pairwise"]["precision"] == 1.0  # nothing claimed, nothing wrong
+
+
+def test_recall_by_error_kind_names_what_was_missed(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
+    """A system that links everything except records with a stale address misses exactly those pairs."""
+    stale = np.array([any(e["kind"] == "stale_address" for e in errs) for errs in truth["errors"].to_pylist()])
+    cluster = np.where(stale, -1 - np.arange(truth.num_rows), truth["person_id"].to_numpy())
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"record_id": truth["record_id"], "cluster_id": cluster}), path)
+    result = evaluate_linkage(demo_run, path)
+    by_kind = {(r["kind"], r["field"]): r for r in result["recall_by_error_kind"]}
+    assert by_kind[("stale_address", "address")]["recall"] == 0.0
+    assert by_kind[("stale_address", "address")]["true_pairs"] > 0
+    assert by_kind[("none", "")]["recall"] == 1.0
+    assert result["pairwise"]["precision"] == 1.0
+    assert 0 < result["pairwise"]["recall"] < 1
+    assert result["examples"]["splits"] and not result["examples"]["merges"]
+
+
+def test_merging_twins_shows_in_the_hard_negatives(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
+    people = pq.read_table(
+        demo_run / "truth/people.parquet", columns=["person_id", "household_id", "date_of_birth", "twin"]
+    )
+    # twins (and triplets) of one household and birth date become one predicted cluster
+    twin_key = {p["person_id"]: (p["household_id"], p["date_of_birth"]) for p in people.to_pylist() if p["twin"]}
+    cluster = [hash(twin_key[p]) if p in twin_key else p for p in truth["person_id"].to_pylist()]
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"record_id": truth["record_id"], "cluster_id": cluster}), path)
+    result = evaluate_linkage(demo_run, path)
+    by_kind = {r["kind"]: r for r in result["false_merges_by_hard_negative"]}
+    assert by_kind["twins"]["merged"] == by_kind["twins"]["pairs"] > 0
+    assert result["pairwise"]["recall"] == 1.0 and result["pairwise"]["precision"] < 1.0
+    assert result["merges"] and result["examples"]["merges"][0]["people"] >= 2
+
+
+def test_scored_pairs_give_a_curve_and_the_best_threshold(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
+    records = pq.read_table(demo_run / "truth/pairs.parquet")
+    true_l, true_r = records["unique_id_l"].to_pylist(), records["unique_id_r"].to_pylist()
+    ids = truth["record_id"].to_pylist()
+    wrong_l, wrong_r = ids[0:400:2], ids[1:400:2]
+    table = pa.table(
+        {
+            "unique_id_l": true_l + wrong_l,
+            "unique_id_r": true_r + wrong_r,
+            "match_probability": [0.95] * len(true_l) + [0.6] * len(wrong_l),
+        }
+    )
+    path = tmp_path / "pairs.parquet"
+    pq.write_table(table, path)
+    result = evaluate_linkage(demo_run, path, threshold=0.9)
+    assert result["format"] == "pairs"
+    assert result["pairwise"]["precision"] == 1.0 and result["pairwise"]["recall"] == 1.0
+    assert result["curve"]["best_threshold"] > 0.6
+    assert result["curve"]["best_f1"] == 1.0
+    low = evaluate_linkage(demo_run, path, threshold=0.5)
+    assert low["pairwise"]["precision"] < 1.0
+
+
+def test_the_cli_writes_json_with_stable_keys_and_a_report(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"record_id": truth["record_id"], "cluster_id": truth["person_id"]}), path)
+    out, report = tmp_path / "scores.json", tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli, ["evaluate", "linkage", str(demo_run), str(path), "--json", str(out), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "pairwise  precision 1.0000  recall 1.0000  f1 1.0000" in result.stdout
+    scores = json.loads(out.read_text())
+    for key in ("pairwise", "bcubed", "cluster"):
+        assert set(scores[key]) == {"precision", "recall", "f1"}
+    assert {"homogeneity", "completeness", "v_measure", "adjusted_rand_index", "splits", "merges"} <= set(scores)
+    assert report.read_text().startswith("<!DOCTYPE html>")
