@@ -29,6 +29,24 @@ class AgencyTable:
 TABLE_CODES = {
     "health/gp_registrations": 1,
     "school/pupils": 2,
+    "police/persons": 3,
+    "police/incidents": 4,
+    "health/ae_attendances": 5,
+    "health/health_visits": 6,
+    "health/maternity_bookings": 7,
+    "health/camhs_referrals": 8,
+    "school/attendance": 9,
+    "school/exclusions": 10,
+    "school/moves": 11,
+    "school/missing_education": 12,
+    "social_care/children": 13,
+    "social_care/referrals": 14,
+    "social_care/assessments": 15,
+    "social_care/cin_plans": 16,
+    "social_care/section47": 17,
+    "social_care/icpcs": 18,
+    "social_care/cp_plans": 19,
+    "social_care/cla_episodes": 20,
 }
 """Each table's place in the record-id space (record_ids.coordinates): ids never repeat across tables."""
 LOCAL_ID_OFFSET = 100
