@@ -1,0 +1,591 @@
+"""Children's social care: the pathway from referral to child protection and care, as the local authority
+records it (the tables the CIN census and SSDA903 returns are built from).
+
+The year's flows are set per head of the shard's children from the DfE's figures (referrals, section 47
+enquiries, ICPCs, plans, entries to care); who is referred, enquired into, planned for or taken into care
+follows the simulation's risk, so the children with needs are the ones the pathway finds. The cases already
+open on the first day (children in need, on plans, in care) are drawn length-biased from the published
+duration distributions and sized so that the stocks at the end of the period (31 March) come out at England's
+rates. Every later stage follows an earlier one in time: no plan without an enquiry and a conference, no
+episode ending before it starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from synthgen import identifiers, naming, reference
+from synthgen.agencies import TABLE_CODES, AgencyTable
+from synthgen.population import Population
+from synthgen.record_ids import format_record_ids, record_ids
+from synthgen.rng import shard_stream
+from synthgen.scenario.plan import Plan
+from synthgen.simulate import Simulation
+
+CP_DURATION_BANDS = ((30, 91, 0.159), (91, 182, 0.110), (182, 365, 0.435), (365, 730, 0.252), (730, 1460, 0.044))
+"""Days on a child protection plan (plans ended 2025, DfE; uk-facts.md A): (from, to, share)."""
+CIN_DURATION_BANDS = ((14, 91, 0.50), (91, 365, 0.30), (365, 1095, 0.20))
+"""Days of a child-in-need episode: almost half end within three months (DfE 2024; the rest design)."""
+CLA_MEDIAN_DAYS, CLA_SIGMA = 420.0, 1.0
+"""Days of a period of care: lognormal, design; with about 28 entries a year per 10,000 children a median near
+14 months and a long tail give the stock of 67 per 10,000 (stock / flow ~ 2.4 years)."""
+CATEGORIES = ("NEG", "EMO", "PHY", "SAB", "MUL")
+ABUSE = {"neglect": "NEG", "emotional_abuse": "EMO", "physical_abuse": "PHY", "sexual_abuse": "SAB"}
+SOURCES = ("1A", "2A", "2B", "3A", "3B", "3E", "3F", "4", "5A", "5D", "6", "7", "8", "9", "10")
+SOURCE_SHARES = (0.05, 0.21, 0.03, 0.04, 0.03, 0.04, 0.03, 0.02, 0.07, 0.03, 0.28, 0.03, 0.08, 0.02, 0.04)
+"""CIN census referral sources; police 28% and schools 21% (DfE 2025), the rest in the 2014 shape (health 14%)."""
+
+
+@dataclass(frozen=True)
+class SocialCareTables:
+    children: AgencyTable  # one row per child known to children's social care (person-level)
+    referrals: pa.Table
+    assessments: pa.Table
+    cin_plans: pa.Table
+    section47: pa.Table
+    icpcs: pa.Table
+    cp_plans: pa.Table
+    cla_episodes: pa.Table
+
+
+def _weighted_sample(rng: np.random.Generator, weights: NDArray[np.float64], count: int) -> NDArray[np.int64]:
+    """`count` distinct indices drawn with chances in proportion to the weights (Efraimidis and Spirakis 2006)."""
+    count = min(count, int((weights > 0).sum()))
+    if count <= 0:
+        return np.zeros(0, np.int64)
+    keys = np.log(rng.random(len(weights))) / np.maximum(weights, 1e-12)
+    keys[weights <= 0] = -np.inf
+    result: NDArray[np.int64] = np.argsort(-keys, kind="stable")[:count]
+    return result
+
+
+def _banded(rng: np.random.Generator, bands: tuple[tuple[int, int, float], ...], n: int) -> NDArray[np.int64]:
+    shares = np.array([b[2] for b in bands])
+    band = rng.choice(len(bands), size=n, p=shares / shares.sum())
+    lo = np.array([b[0] for b in bands])[band]
+    hi = np.array([b[1] for b in bands])[band]
+    result: NDArray[np.int64] = lo + (rng.random(n) * (hi - lo)).astype(np.int64)
+    return result
+
+
+def social_care(plan: Plan, pop: Population, sim: Simulation) -> SocialCareTables:
+    params = reference.parameters()
+    rng = shard_stream(plan.seed, pop.shard, "social-care")
+    p = pop.people
+    start = np.datetime64(plan.period_start, "D")
+    days = sim.days
+    years = sim.years
+    child_rows = np.flatnonzero(p.resident & (p.age < 18))
+    per10k = len(child_rows) / 10_000
+    hh = p.household[child_rows]
+    risk = sim.risk[child_rows]
+    need = sim.any_need()[child_rows]
+    abuse = np.zeros(len(child_rows), bool)
+    for name in ABUSE:
+        abuse |= sim.needs[name][child_rows]
+    factors = sim.domestic_abuse[hh] | sim.parental_mental_health[hh] | sim.substance_misuse[hh]
+    weight = np.exp(0.6 * risk) * (1 + 2.0 * need + 0.8 * factors)
+    eighteenth = p.date_of_birth[child_rows] + np.timedelta64(6574, "D")  # about 18 years
+
+    # ---------------- the year's referrals and their outcomes ----------------
+    n_ref = round(params["referrals_per_10k_children"] * per10k * years)
+    ref_child = rng.choice(len(child_rows), size=n_ref, p=weight / weight.sum())
+    ref_day = rng.integers(0, days, n_ref)
+    order = np.lexsort((ref_day, ref_child))
+    ref_child, ref_day = ref_child[order], ref_day[order]
+    ref_weight = weight[ref_child]
+    nfa_p = np.clip(params["referral_nfa_share"] * (1 / ref_weight) / np.mean(1 / ref_weight), 0, 0.9)
+    nfa = rng.random(n_ref) < nfa_p
+    not_in_need_p = params["assessed_not_in_need_share"] / (1 - params["referral_nfa_share"])
+    nin_p = np.clip(not_in_need_p * (1 / ref_weight) / np.mean(1 / ref_weight[~nfa]), 0, 0.95)
+    not_in_need = ~nfa & (rng.random(n_ref) < nin_p)
+    in_need = ~nfa & ~not_in_need
+    assessed = ~nfa
+    assess_start = ref_day + rng.integers(0, 4, n_ref)
+    assess_days = np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n_ref)), 3, 180).astype(np.int64)
+    assess_end = assess_start + assess_days
+
+    s47_count = round(params["section47_per_10k_children"] * per10k * years)
+    # one enquiry per child a year at most: only each child's first in-need referral is a candidate
+    first_in_need = np.zeros(n_ref, bool)
+    in_need_refs = np.flatnonzero(in_need)
+    first_in_need[in_need_refs[np.unique(ref_child[in_need_refs], return_index=True)[1]]] = True
+    s47_day = ref_day + rng.integers(0, 8, n_ref)
+    icpc_day = s47_day + np.clip(rng.normal(20, 5, n_ref), 8, 45).astype(np.int64)
+    # only what happens inside the period is this year's: an enquiry or conference due after it is not
+    s47_weight = np.where(first_in_need & (s47_day < days), ref_weight * (1 + 3 * abuse[ref_child]), 0.0)
+    s47 = np.zeros(n_ref, bool)
+    s47[_weighted_sample(rng, s47_weight, s47_count)] = True
+    icpc = np.zeros(n_ref, bool)
+    icpc_count = round(params["icpc_per_10k_children"] * per10k * years)
+    icpc[_weighted_sample(rng, np.where(s47 & (icpc_day < days), s47_weight, 0.0), icpc_count)] = True
+
+    # ---------------- new plans and entries to care this year, in distinct children ----------------
+    limit = (eighteenth - start).astype(np.int64)  # days from the start to each child's 18th birthday
+    icpc_refs = np.flatnonzero(icpc)
+    cp_new_count = round(params["cp_starts_per_10k_children"] * per10k * years)
+    cp_new_refs = icpc_refs[_weighted_sample(rng, ref_weight[icpc_refs], cp_new_count)]
+    cp_new_child = ref_child[cp_new_refs]
+    cp_new_start = icpc_day[cp_new_refs]
+    cp_new_end = np.minimum(cp_new_start + _banded(rng, CP_DURATION_BANDS, len(cp_new_refs)), limit[cp_new_child])
+
+    cla_new_count = round(params["cla_starts_per_10k_children"] * per10k * years)
+    from_cp = round(cla_new_count * params["cla_from_cp_share"])
+    protected = np.r_[cp_new_child, ref_child[s47]]
+    protected_weight = np.zeros(len(child_rows))
+    protected_weight[protected] = weight[protected]
+    cla_new_child = _weighted_sample(rng, protected_weight, from_cp)
+    direct_weight = np.where((p.age[child_rows] >= 11) & need, weight, 0.0)
+    direct_weight[cla_new_child] = 0.0
+    cla_new_child = np.r_[cla_new_child, _weighted_sample(rng, direct_weight, cla_new_count - len(cla_new_child))]
+    cla_new_start = rng.integers(0, days, len(cla_new_child))
+    cla_new_length = np.clip(np.exp(rng.normal(np.log(CLA_MEDIAN_DAYS), CLA_SIGMA, len(cla_new_child))), 20, 6000)
+    cla_new_end = np.minimum(cla_new_start + cla_new_length.astype(np.int64), limit[cla_new_child])
+
+    # ---------------- cases open on the first day, sized to England's stocks on 31 March ----------------
+    taken = np.zeros(len(child_rows), bool)
+    taken[cla_new_child] = True
+    cla_target = params["cla_at_31_march_per_10k_children"] * per10k - int((cla_new_end >= days).sum())
+
+    def cla_lengths(n: int) -> NDArray[np.int64]:
+        result: NDArray[np.int64] = np.clip(np.exp(rng.normal(np.log(CLA_MEDIAN_DAYS), CLA_SIGMA, n)), 20, 6000).astype(
+            np.int64
+        )
+        return result
+
+    cla0_child, cla0_start, cla0_end = _open_cases(
+        rng, np.where(taken, 0.0, weight), cla_lengths, limit, days, cla_target
+    )
+    taken[cla0_child] = True
+    taken[cp_new_child] = True
+    cp_target = params["cp_at_31_march_per_10k_children"] * per10k - int((cp_new_end >= days).sum())
+    cp0_child, cp0_start, cp0_end = _open_cases(
+        rng,
+        np.where(taken, 0.0, weight * (1 + 2 * abuse)),
+        lambda n: _banded(rng, CP_DURATION_BANDS, n),
+        limit,
+        days,
+        cp_target,
+    )
+    taken[cp0_child] = True
+
+    # ---------------- CIN episodes: every in-need referral, plus those open on the first day ----------------
+    cin_days = _banded(rng, CIN_DURATION_BANDS, n_ref)
+    cin_close = np.minimum(
+        np.where(in_need, assess_end + cin_days, np.where(nfa, ref_day, assess_end)), limit[ref_child]
+    )
+    open_at_end = np.unique(
+        np.r_[
+            ref_child[cin_close >= days],
+            cp_new_child[cp_new_end >= days],
+            cp0_child[cp0_end >= days],
+            cla_new_child[cla_new_end >= days],
+            cla0_child[cla0_end >= days],
+        ]
+    )
+    taken[open_at_end] = True
+    cin_target = params["cin_at_31_march_per_10k_children"] * per10k - len(open_at_end)
+    cin0_child, cin0_ref_day, cin0_close = _open_cases(
+        rng, np.where(taken, 0.0, weight), lambda n: _banded(rng, CIN_DURATION_BANDS, n), limit, days, cin_target
+    )
+
+    # historical referrals behind the plans and care episodes open at the start
+    # last year's referrals that were closed before the start: what makes a referral this year a re-referral
+    prior_child = rng.choice(len(child_rows), size=n_ref, p=weight / weight.sum())
+    prior_day = -rng.integers(1, 366, n_ref)
+    prior_close = prior_day + np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n_ref)), 3, 180).astype(np.int64)
+    closed = (prior_close < 0) & ~np.isin(prior_child, np.r_[cin0_child, cp0_child, cla0_child])
+    hist_child = np.r_[prior_child[closed], cin0_child, cp0_child, cla0_child]
+    hist_ref_day = np.r_[
+        prior_day[closed],
+        cin0_ref_day,
+        cp0_start - rng.integers(30, 120, len(cp0_child)),
+        cla0_start - rng.integers(30, 365, len(cla0_child)),
+    ]
+    hist_close = np.r_[prior_close[closed], cin0_close, cp0_end, cla0_end]
+    return _tables(
+        plan, pop, sim, rng, child_rows, start, days,
+        ref_child, ref_day, nfa, not_in_need, in_need, assessed, assess_start, assess_end, cin_close,
+        s47, s47_day, icpc, icpc_day,
+        hist_child, hist_ref_day, hist_close,
+        cp_new_child, cp_new_start, cp_new_end, cp0_child, cp0_start, cp0_end,
+        cla_new_child, cla_new_start, cla_new_end, cla0_child, cla0_start, cla0_end,
+        eighteenth,
+    )  # fmt: skip
+
+
+def _open_cases(
+    rng: np.random.Generator,
+    weights: NDArray[np.float64],
+    lengths: Callable[[int], NDArray[np.int64]],
+    limit: NDArray[np.int64],
+    days: int,
+    needed_at_end: float,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Cases already open on the first day: children drawn by weight, each case length-biased with its time
+    already run, taken in that order until `needed_at_end` of them are still open on the last day.
+
+    Returns the children and each case's start and end, in days from the start (start < 0)."""
+    wanted = round(max(needed_at_end, 0.0))
+    if wanted == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    pool = _weighted_sample(rng, weights, min(int((weights > 0).sum()), 6 * wanted + 50))
+    length = lengths(len(pool) * 4)
+    length = length[rng.choice(len(length), size=len(pool), p=length / length.sum())]
+    elapsed = (rng.random(len(pool)) * length).astype(np.int64)
+    begin = -elapsed - 1
+    end = np.minimum(begin + length, limit[pool])
+    keep = end >= 0  # a case that closed before the first day was not open on it
+    pool, begin, end = pool[keep], begin[keep], end[keep]
+    survivors = np.cumsum(end >= days)
+    count = int(np.searchsorted(survivors, wanted) + 1) if survivors[-1] >= wanted else len(pool)
+    return pool[:count], begin[:count], end[:count]
+
+
+def _list_column(n: int, entries: list[tuple[NDArray[np.int64], str]]) -> pa.Array:
+    """A list<string> column of n rows from (rows, value) pairs: each row lists the values whose rows hold it."""
+    rows = np.concatenate([r for r, _ in entries]) if entries else np.zeros(0, np.int64)
+    values = np.concatenate([np.full(len(r), v, dtype=object) for r, v in entries]) if entries else np.zeros(0, object)
+    order = np.argsort(rows, kind="stable")
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(np.bincount(rows, minlength=n), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values[order], pa.string()))
+
+
+def _choice(rng: np.random.Generator, codes: tuple[str, ...], shares: tuple[float, ...], n: int) -> pa.Array:
+    weights = np.array(shares)
+    return pa.array(
+        np.asarray(codes, dtype=object)[rng.choice(len(codes), size=n, p=weights / weights.sum())], pa.string()
+    )
+
+
+def _sources(rng: np.random.Generator, sim: Simulation, pop: Population, rows: NDArray[np.int64]) -> pa.Array:
+    """Who referred: each referral's chances tilted by the child's circumstances (police where there is domestic
+    abuse or a missing child, schools for school-age children, health visitors and GPs for the youngest), then
+    scaled so that the year's shares come out at the published ones (iterative proportional fitting)."""
+    age = pop.people.age[rows]
+    hh = pop.people.household[rows]
+    tilt = np.ones((len(rows), len(SOURCES)))
+    police = sim.domestic_abuse[hh] | sim.needs["going_missing"][rows] | sim.needs["child_criminal_exploitation"][rows]
+    tilt[:, SOURCES.index("6")] *= np.where(police, 3.0, 1.0)
+    for code in ("2A", "2B"):
+        tilt[:, SOURCES.index(code)] *= np.where(age < 4, 0.0, 1.5)
+    for code in ("3A", "3B", "3E", "3F"):
+        tilt[:, SOURCES.index(code)] *= np.where(age < 5, 2.5, 1.0)
+    tilt[:, SOURCES.index("3B")] *= np.where(age < 5, 1.0, 0.0)
+    target = np.array(SOURCE_SHARES) / sum(SOURCE_SHARES)
+    scale = np.ones(len(SOURCES))
+    for _ in range(30):
+        weights = tilt * scale
+        shares = (weights / weights.sum(axis=1, keepdims=True)).mean(axis=0)
+        scale *= np.where(shares > 0, target / np.maximum(shares, 1e-12), 1.0)
+    weights = tilt * scale
+    cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    pick = (rng.random(len(rows))[:, None] >= cumulative).sum(axis=1)
+    return pa.array(np.asarray(SOURCES, dtype=object)[np.minimum(pick, len(SOURCES) - 1)], pa.string())
+
+
+def _tables(
+    plan: Plan,
+    pop: Population,
+    sim: Simulation,
+    rng: np.random.Generator,
+    child_rows: NDArray[np.int64],
+    start: np.datetime64,
+    days: int,
+    ref_child: NDArray[np.int64],
+    ref_day: NDArray[np.int64],
+    nfa: NDArray[np.bool_],
+    not_in_need: NDArray[np.bool_],
+    in_need: NDArray[np.bool_],
+    assessed: NDArray[np.bool_],
+    assess_start: NDArray[np.int64],
+    assess_end: NDArray[np.int64],
+    cin_close: NDArray[np.int64],
+    s47: NDArray[np.bool_],
+    s47_day: NDArray[np.int64],
+    icpc: NDArray[np.bool_],
+    icpc_day: NDArray[np.int64],
+    hist_child: NDArray[np.int64],
+    hist_ref_day: NDArray[np.int64],
+    hist_close: NDArray[np.int64],
+    cp_new_child: NDArray[np.int64],
+    cp_new_start: NDArray[np.int64],
+    cp_new_end: NDArray[np.int64],
+    cp0_child: NDArray[np.int64],
+    cp0_start: NDArray[np.int64],
+    cp0_end: NDArray[np.int64],
+    cla_new_child: NDArray[np.int64],
+    cla_new_start: NDArray[np.int64],
+    cla_new_end: NDArray[np.int64],
+    cla0_child: NDArray[np.int64],
+    cla0_start: NDArray[np.int64],
+    cla0_end: NDArray[np.int64],
+    eighteenth: NDArray[np.datetime64],
+) -> SocialCareTables:
+    p = pop.people
+    shard, shards, key = pop.shard, plan.shards, plan.record_key
+
+    def date(offset: NDArray[np.int64], open_from: int | None = None) -> pa.Array:
+        values = start + offset.astype("timedelta64[D]")
+        mask = offset >= open_from if open_from is not None else None
+        return pa.array(values, pa.date32(), mask=mask)
+
+    def ids(table: str, n: int) -> pa.Array:
+        return format_record_ids(record_ids(key, TABLE_CODES[f"social_care/{table}"], shard, n))
+
+    # children known to the service: anyone referred this year or with a case open at the start
+    known = np.unique(np.r_[ref_child, hist_child, cp_new_child, cla_new_child])
+    la_ids = np.empty(len(child_rows), dtype=object)
+    la_ids[known] = identifiers.allocate_la_child_ids(rng, len(known), shard, shards)
+    person = child_rows[known]
+
+    # episodes end no later than the 18th birthday
+    def capped(child: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[np.int64]:
+        limit = (eighteenth[child] - start).astype(np.int64)
+        result: NDArray[np.int64] = np.minimum(end, limit)
+        return result
+
+    cp_child = np.r_[cp0_child, cp_new_child]
+    cp_start = np.r_[cp0_start, cp_new_start]
+    cp_end = capped(cp_child, np.r_[cp0_end, cp_new_end])
+    cla_child = np.r_[cla0_child, cla_new_child]
+    cla_start = np.r_[cla0_start, cla_new_start]
+    cla_end = capped(cla_child, np.r_[cla0_end, cla_new_end])
+
+    # ---- referrals: historical (behind open cases) then this year's ----
+    r_child = np.r_[hist_child, ref_child]
+    r_day = np.r_[hist_ref_day, ref_day]
+    r_close = capped(r_child, np.r_[hist_close, cin_close])
+    # a child's latest episode stays open while a plan or a period of care is open
+    case_end = np.full(len(child_rows), -(10**9))
+    np.maximum.at(case_end, cp_child, cp_end)
+    np.maximum.at(case_end, cla_child, cla_end)
+    order = np.lexsort((r_day, r_child))
+    last = order[np.r_[r_child[order][1:] != r_child[order][:-1], True]]
+    r_close[last] = capped(r_child[last], np.maximum(r_close[last], case_end[r_child[last]]))
+    n_hist = len(hist_child)
+    r_nfa = np.r_[np.zeros(n_hist, bool), nfa]
+    r_in_need = np.r_[np.ones(n_hist, bool), in_need]
+    rows = child_rows[r_child]
+    hh = p.household[rows]
+    need_code = np.full(len(r_child), "N4", dtype=object)
+    need_code[sim.substance_misuse[hh] | sim.parental_mental_health[hh] | sim.domestic_abuse[hh]] = "N5"
+    for name in ("child_criminal_exploitation", "child_sexual_exploitation", "going_missing"):
+        need_code[sim.needs[name][rows]] = "N6"
+    for name in ABUSE:
+        need_code[sim.needs[name][rows]] = "N1"
+    need_code[np.isin(r_child, cp_child)] = "N1"
+    closure = np.where(r_nfa | ~r_in_need, "RC8", "RC8").astype(object)
+    closure[~r_in_need & (rng.random(len(r_child)) < 0.4)] = "RC9"
+    closure[r_in_need & (rng.random(len(r_child)) < 0.1)] = "RC7"
+    aged_out = r_close >= (eighteenth[r_child] - start).astype(np.int64)
+    closure[aged_out] = "RC6"
+    still_open = r_close >= days
+    referral_id = ids("referrals", len(r_child))
+    referrals = pa.table(
+        {
+            "referral_id": referral_id,
+            "la_child_id": pa.array(la_ids[r_child], pa.string()),
+            "referral_date": date(r_day),
+            # sources fitted to the year's referrals; those behind older cases follow the same tilts
+            "referral_source": pa.concat_arrays(
+                [_sources(rng, sim, pop, rows[:n_hist]), _sources(rng, sim, pop, rows[n_hist:])]
+            ),
+            "nfa": pa.array(r_nfa),
+            "primary_need_code": pa.array(need_code, pa.string()),
+            "closure_date": date(r_close, open_from=days),
+            "closure_reason": pa.array(np.where(still_open, None, closure), pa.string()),
+        }
+    )
+
+    # ---- assessments (this year's referrals that were assessed) ----
+    a_ref = n_hist + np.flatnonzero(assessed)
+    a_rows = child_rows[r_child[a_ref]]
+    a_hh = p.household[a_rows]
+    factor_masks = [
+        (sim.domestic_abuse[a_hh], "3B"),
+        (sim.parental_mental_health[a_hh], "4B"),
+        (sim.substance_misuse[a_hh] & (rng.random(len(a_ref)) < 0.5), "2B"),
+        (sim.substance_misuse[a_hh] & (rng.random(len(a_ref)) >= 0.5), "1B"),
+        (sim.needs["neglect"][a_rows], "16A"),
+        (sim.needs["emotional_abuse"][a_rows], "17A"),
+        (sim.needs["physical_abuse"][a_rows], "18B"),
+        (sim.needs["sexual_abuse"][a_rows], "19B"),
+        (sim.needs["child_sexual_exploitation"][a_rows], "11A"),
+        (sim.needs["child_criminal_exploitation"][a_rows], "24A"),
+        (sim.needs["going_missing"][a_rows], "10A"),
+        (sim.needs["self_harm"][a_rows], "15A"),
+    ]
+    entries = [(np.flatnonzero(mask), code) for mask, code in factor_masks]
+    any_factor = np.zeros(len(a_ref), bool)
+    for rows_with, _ in entries:
+        any_factor[rows_with] = True
+    entries.append((np.flatnonzero(~any_factor), "21"))
+    a_local = a_ref - n_hist
+    assessments = pa.table(
+        {
+            "assessment_id": ids("assessments", len(a_ref)),
+            "la_child_id": pa.array(la_ids[r_child[a_ref]], pa.string()),
+            "referral_id": referral_id.take(pa.array(a_ref)),
+            "start_date": date(assess_start[a_local]),
+            "authorised_date": date(assess_end[a_local], open_from=days),
+            "outcome": pa.array(np.where(in_need[a_local], "in_need", "not_in_need").astype(object), pa.string()),
+            "factors": _list_column(len(a_ref), entries),
+        }
+    )
+
+    # ---- CIN plans: in-need referrals not under a child protection plan ----
+    planned = np.isin(r_child, cp_child)
+    c_ref = np.flatnonzero(r_in_need & ~planned & (r_close > np.r_[hist_ref_day, assess_end]))
+    c_start = np.r_[hist_ref_day + 20, assess_end][c_ref]
+    cin_plans = pa.table(
+        {
+            "cin_plan_id": ids("cin_plans", len(c_ref)),
+            "la_child_id": pa.array(la_ids[r_child[c_ref]], pa.string()),
+            "referral_id": referral_id.take(pa.array(c_ref)),
+            "start_date": date(c_start),
+            "end_date": date(r_close[c_ref], open_from=days),
+        }
+    )
+
+    # ---- section 47 enquiries and ICPCs: this year's, and those behind the plans open at the start ----
+    s_ref = np.r_[n_hist + np.flatnonzero(s47)]
+    s_day = np.r_[s47_day[s47]]
+    s_icpc = np.r_[icpc[s47]]
+    # the referrals behind the plans open at the start sit after the open CIN episodes in the history
+    cp0_ref = len(hist_child) - len(cla0_child) - len(cp0_child) + np.arange(len(cp0_child))
+    s_ref = np.r_[cp0_ref, s_ref]
+    s_day = np.r_[cp0_start - 25, s_day]
+    s_icpc = np.r_[np.ones(len(cp0_child), bool), s_icpc]
+    s47_id = ids("section47", len(s_ref))
+    section47 = pa.table(
+        {
+            "section47_id": s47_id,
+            "la_child_id": pa.array(la_ids[r_child[s_ref]], pa.string()),
+            "referral_id": referral_id.take(pa.array(s_ref)),
+            "start_date": date(s_day),
+            "icpc_required": pa.array(s_icpc),
+        }
+    )
+    i_rows = np.flatnonzero(s_icpc)
+    i_day = np.r_[cp0_start, icpc_day[icpc]]
+    planned_from = np.full(len(child_rows), -(10**9))
+    planned_from[cp_new_child] = cp_new_start
+    on_plan = np.r_[np.ones(len(cp0_child), bool), planned_from[ref_child[icpc]] == icpc_day[icpc]]
+    icpcs = pa.table(
+        {
+            "icpc_id": ids("icpcs", len(i_rows)),
+            "la_child_id": pa.array(la_ids[r_child[s_ref[i_rows]]], pa.string()),
+            "section47_id": s47_id.take(pa.array(i_rows)),
+            "conference_date": date(i_day),
+            "cp_plan": pa.array(on_plan),
+        }
+    )
+
+    # ---- child protection plans ----
+    category = _categories(rng, sim, child_rows[cp_child], p.household[child_rows[cp_child]])
+    latest = category.copy()
+    changed = rng.random(len(cp_child)) < 0.05
+    latest[changed] = "MUL"
+    cp_plans = pa.table(
+        {
+            "cp_plan_id": ids("cp_plans", len(cp_child)),
+            "la_child_id": pa.array(la_ids[cp_child], pa.string()),
+            "start_date": date(cp_start),
+            "end_date": date(cp_end, open_from=days),
+            "initial_category": pa.array(category, pa.string()),
+            "latest_category": pa.array(latest, pa.string()),
+        }
+    )
+
+    # ---- periods of care (SSDA903 episode fields) ----
+    n_cla = len(cla_child)
+    ended = cla_end < days
+    reason_ceased = _choice(
+        rng, ("E13", "E4A", "E11", "E45", "E17", "E8", "E41"), (0.25, 0.2, 0.1, 0.12, 0.13, 0.1, 0.1), n_cla
+    )
+    reason_ceased = pc.if_else(pa.array(ended), reason_ceased, pa.scalar(None, pa.string()))
+    at_eighteen = cla_end >= (eighteenth[cla_child] - start).astype(np.int64)
+    reason_ceased = pc.if_else(pa.array(ended & at_eighteen), "E17", reason_ceased)
+    home = pop.household_postcode[p.household[child_rows[cla_child]]]
+    placed = rng.integers(0, len(plan.postcodes.postcode), n_cla)
+    away = rng.random(n_cla) < 0.4  # placed out of the area (placement postcodes outside the LA are not modelled)
+    placement_pc = np.where(away, placed, home)
+    cla_episodes = pa.table(
+        {
+            "episode_id": ids("cla_episodes", n_cla),
+            "la_child_id": pa.array(la_ids[cla_child], pa.string()),
+            "start_date": date(cla_start),
+            "end_date": date(cla_end, open_from=days),
+            "legal_status": _choice(rng, ("V2", "C2", "C1", "L1", "E1"), (0.45, 0.30, 0.10, 0.10, 0.05), n_cla),
+            "reason_for_new_episode": pa.array(np.full(n_cla, "S", dtype=object), pa.string()),
+            "placement_type": _choice(
+                rng, ("U1", "U4", "U6", "K2", "H5", "P1", "S1"), (0.3, 0.25, 0.16, 0.12, 0.07, 0.06, 0.04), n_cla
+            ),
+            "reason_episode_ceased": reason_ceased,
+            "home_postcode": pa.array(pcs_or_none(plan, home), pa.string()),
+            "placement_postcode": pa.array(pcs_or_none(plan, placement_pc), pa.string()),
+        }
+    )
+
+    # ---- the children themselves (person-level: names, birth dates and identifiers as the LA holds them) ----
+    forenames = pa.array(pop.forenames, pa.string())
+    surnames = pa.array(pop.surnames, pa.string())
+    eth = reference.ethnicities()
+    record_key_children = record_ids(key, TABLE_CODES["social_care/children"], shard, len(known))
+    children_hh = p.household[person]
+    home_pc = pop.household_postcode[children_hh]
+    nhs = np.where(rng.random(len(person)) < 0.7, p.nhs_number[person], None)
+    children_table = pa.table(
+        {
+            "record_id": format_record_ids(record_key_children),
+            "la_child_id": pa.array(la_ids[known], pa.string()),
+            "given_name": naming.names(forenames, p.given_name[person]),
+            "middle_names": naming.middle_names(forenames, p.middle_1[person], p.middle_2[person]),
+            "family_name": naming.surnames(surnames, p.surname_1[person], p.surname_2[person]),
+            "date_of_birth": pa.array(p.date_of_birth[person], pa.date32()),
+            "sex": pc.if_else(pa.array(p.female[person]), "F", "M"),
+            "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[person]], pa.string()),
+            "nhs_number": pa.array(nhs, pa.string()),
+            "upn": pa.nulls(len(person), pa.string()),
+            "address_line": pc.binary_join_element_wise(
+                pa.array(pop.household_number[children_hh].astype(str)), pa.array(plan.streets[home_pc]), " "
+            ),
+            "postcode": pa.array(plan.postcodes.postcode[home_pc], pa.string()),
+        }
+    )
+    children = AgencyTable("social_care", "children", children_table, record_key_children, p.person_id[person])
+    return SocialCareTables(children, referrals, assessments, cin_plans, section47, icpcs, cp_plans, cla_episodes)
+
+
+def pcs_or_none(plan: Plan, index: NDArray[np.int64]) -> NDArray[np.object_]:
+    return np.asarray(plan.postcodes.postcode[index], dtype=object)
+
+
+def _categories(
+    rng: np.random.Generator, sim: Simulation, rows: NDArray[np.int64], households: NDArray[np.int64]
+) -> NDArray[np.object_]:
+    """The plan's category from the child's needs. A child with one kind of abuse or neglect gets that; with
+    several, one of them in proportion to England's category shares, or now and then MUL (multiple); with none
+    recorded but domestic abuse at home, emotional abuse (as most such plans are); otherwise neglect. England at
+    31 March 2020: NEG 50.5%, EMO 35.7%, PHY 7.4%, SAB 3.8%, MUL 2.6% (uk-facts.md A)."""
+    national = {"NEG": 0.505, "EMO": 0.357, "PHY": 0.074, "SAB": 0.038}
+    weights = np.zeros((len(rows), len(ABUSE)))
+    for column, (name, code) in enumerate(ABUSE.items()):
+        weights[:, column] = sim.needs[name][rows] * national[code]
+    kinds = (weights > 0).sum(axis=1)
+    codes = np.asarray(list(ABUSE.values()), dtype=object)
+    cumulative = np.cumsum(weights, axis=1)
+    pick = (rng.random(len(rows))[:, None] * cumulative[:, -1:] >= cumulative).sum(axis=1)
+    category = np.where(kinds > 0, codes[np.minimum(pick, len(codes) - 1)], "NEG").astype(object)
+    category[(kinds == 0) & sim.domestic_abuse[households]] = "EMO"
+    category[(kinds >= 2) & (rng.random(len(rows)) < 0.12)] = "MUL"
+    return category
