@@ -70,7 +70,7 @@ def _top_share(scores: NDArray[np.float64], eligible: NDArray[np.bool_], share: 
     """The eligible rows with the highest scores, `share` of them (rounded), as a mask."""
     chosen = np.zeros(len(scores), bool)
     where = np.flatnonzero(eligible)
-    count = int(round(share * len(where)))
+    count = round(share * len(where))
     if count:
         top = where[np.argsort(-scores[where], kind="stable")[:count]]
         chosen[top] = True

@@ -402,7 +402,7 @@ def _tables(
             "nfa": pa.array(r_nfa),
             "primary_need_code": pa.array(need_code, pa.string()),
             "closure_date": date(r_close, open_from=days),
-            "closure_reason": pa.array(np.where(still_open, None, closure), pa.string()),
+            "closure_reason": pa.array(closure, pa.string(), mask=still_open),
         }
     )
 
