@@ -19,7 +19,7 @@ from synthgen.record_ids import format_record_ids, record_ids
 LINKAGE_CODE_OFFSET = 500
 """Linkage ids live in their own part of the record-id space (table code + 500)."""
 
-IDENTIFIER_COLUMNS = ("nhs_number", "upn", "local_patient_id")
+IDENTIFIER_COLUMNS = ("nhs_number", "upn", "local_patient_id", "pnc_id", "la_child_id")
 ERROR = pa.struct([("kind", pa.string()), ("field", pa.string())])
 
 

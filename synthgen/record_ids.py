@@ -72,3 +72,20 @@ def format_record_ids(ids: NDArray[np.uint64], prefix: str = "") -> pa.StringArr
     """12 Crockford base-32 characters (60 bits), optionally behind a fixed prefix."""
     matrix = base32(ids, 12)
     return from_byte_matrix(prefixed(prefix, matrix) if prefix else matrix)
+
+
+_DECODE = np.full(256, 255, dtype=np.uint8)
+_DECODE[np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)] = np.arange(32, dtype=np.uint8)
+
+
+def parse_record_ids(ids: pa.Array) -> NDArray[np.uint64]:
+    """The 60-bit numbers behind formatted record ids (the inverse of format_record_ids without a prefix)."""
+    if len(ids) == 0:
+        return np.zeros(0, np.uint64)
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset : ids.offset + len(ids) + 1]
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)
+    matrix = data[offsets[:-1, None] + np.arange(12)[None, :]]
+    digits = _DECODE[matrix].astype(np.uint64)
+    shifts = (np.arange(11, -1, -1, dtype=np.uint64) * np.uint64(5))[None, :]
+    result: NDArray[np.uint64] = np.bitwise_or.reduce(digits << shifts, axis=1)
+    return result

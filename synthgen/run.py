@@ -20,15 +20,27 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from synthgen import __version__, linkage, quality, truth
-from synthgen.agencies import TABLE_CODES, AgencyTable, health, school
+from synthgen.agencies import TABLE_CODES, AgencyTable, health, health_events, police, school, social_care
 from synthgen.errors import SynthgenError
 from synthgen.population import build_population
+from synthgen.record_ids import parse_record_ids
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
+from synthgen.simulate import simulate
 from synthgen.writers import parquet
 
 Progress = Callable[[str, int, int], None]
-TRUTH_TABLES = ("people", "households", "addresses", "relationships", "records", "hard_negatives", "quality")
+TRUTH_TABLES = (
+    "people",
+    "households",
+    "addresses",
+    "relationships",
+    "records",
+    "events",
+    "hard_negatives",
+    "quality",
+    "risks",
+)
 
 
 @dataclass(frozen=True)
@@ -43,22 +55,61 @@ class Shuffled:
 def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuffled], dict[str, pa.Table]]:
     """Everything one shard contributes: agency tables and the linkage view (shuffled), and truth tables."""
     pop = build_population(plan, shard)
+    sim = simulate(plan, pop)
     scenario = plan.scenario
     rates = quality.rates_for(scenario.data_quality.profile, scenario.data_quality.rates)
     upn = pa.nulls(len(pop.people.person_id), pa.string())
-    built: list[tuple[AgencyTable, quality.Columns, NDArray[np.object_] | None, NDArray[np.object_] | None]] = []
+    built: list[
+        tuple[AgencyTable, quality.Columns, NDArray[np.object_] | None, dict[str, NDArray[np.object_]] | None]
+    ] = []
     if scenario.agencies.health.enabled:
         columns = quality.Columns(identifier="nhs_number", female="2", male="1", local_id="local_patient_id")
-        built.append((health.gp_registrations(plan, pop), columns, pop.spare_nhs_numbers, pop.people.nhs_number))
+        own = {"nhs_number": pop.people.nhs_number}
+        built.append((health.gp_registrations(plan, pop), columns, pop.spare_nhs_numbers, own))
     if scenario.agencies.school.enabled:
         pupils, upn = school.pupils(plan, pop)
         person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
-        built.append((pupils, quality.Columns(identifier="upn"), None, person_upn))
+        built.append((pupils, quality.Columns(identifier="upn"), None, {"upn": person_upn}))
     shuffled: list[Shuffled] = []
+    events: list[AgencyTable] = []  # event records (an attendance, an incident role): truth maps them to people
+    person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
+    if scenario.agencies.police.enabled:
+        force = police.police_tables(plan, pop, sim)
+        built.append((force.persons, quality.Columns(female="Female", male="Male"), None, None))
+        shuffled.append(
+            Shuffled(
+                "agencies/police/incidents",
+                force.incidents,
+                parse_record_ids(force.incidents.column("incident_id").combine_chunks()),
+            )
+        )
+        roles = force.incident_persons
+        role_key = parse_record_ids(roles.column("incident_id").combine_chunks())
+        shuffled.append(Shuffled("agencies/police/incident_persons", roles, role_key))
+        # a role in an incident is known by the incident's id (and the police person id beside it)
+        role_records = pa.table({"record_id": roles.column("incident_id")})
+        events.append(
+            AgencyTable(
+                "police", "incident_persons", role_records, role_key, pop.people.person_id[force.incident_person_id]
+            )
+        )
+    if scenario.agencies.health.enabled:
+        for table in health_events.health_events(plan, pop, sim).agency_tables(pop):
+            shuffled.append(Shuffled(table.path, table.table, table.key))
+            events.append(table)
+    if scenario.agencies.social_care.enabled:
+        care = social_care.social_care(plan, pop, sim, person_upn)
+        columns = quality.Columns(identifier="upn", other_identifiers=("nhs_number",))
+        own = {"upn": person_upn, "nhs_number": pop.people.nhs_number}
+        built.append((care.children, columns, None, own))
+        for name, id_column in social_care.EVENT_TABLES:
+            table = getattr(care, name)
+            key = parse_record_ids(table.column(id_column).combine_chunks())
+            shuffled.append(Shuffled(f"agencies/social_care/{name}", table, key))
     linkage_parts, record_parts, summaries = [], [], []
-    for agency, columns, extra, own in built:
+    for agency, columns, extra, held in built:
         code = TABLE_CODES[f"{agency.source}/{agency.name}"]
-        degraded = quality.degrade(plan, pop, agency, columns, rates.get(agency.source, {}), code, extra, own)
+        degraded = quality.degrade(plan, pop, agency, columns, rates.get(agency.source, {}), code, extra, held)
         shuffled.append(Shuffled(degraded.agency.path, degraded.agency.table, degraded.agency.key))
         view, key, records = linkage.linkage_part(degraded, columns, code, plan.record_key, shard)
         linkage_parts.append((view, key))
@@ -81,6 +132,8 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         "records": records_table,
         "hard_negatives": truth.hard_negatives_table(pop),
         "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
+        "risks": truth.risks_table(pop, sim),
+        "events": truth.events_table(events),
     }
     if pairs:
         tables["pairs"] = linkage.true_pairs(records_table)

@@ -11,9 +11,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthgen import naming, reference
+from synthgen.agencies import AgencyTable
 from synthgen.households import TYPES
 from synthgen.population import RELATIONSHIPS, ROLES, Population
 from synthgen.scenario.plan import Plan
+from synthgen.simulate import Simulation
 
 
 def _labels(labels: tuple[str, ...], index: np.ndarray) -> pa.Array:
@@ -128,4 +130,61 @@ def hard_negatives_table(pop: Population) -> pa.Table:
             "person_id_r": pa.array(p.person_id[right]),
             "kind": pa.array(labels.astype(object), pa.string()),
         }
+    )
+
+
+def risks_table(pop: Population, sim: Simulation) -> pa.Table:
+    """What really put people at risk: household risk factors (for every member) and children's needs, with the
+    date a child's need began and the child's risk as a percentile (severity) among the shard's children."""
+    p = pop.people
+    rows, kinds, onsets = [], [], []
+    household_factors = {
+        "domestic_abuse": sim.domestic_abuse,
+        "parental_mental_health": sim.parental_mental_health,
+        "parental_substance_misuse": sim.substance_misuse,
+    }
+    for kind, mask in household_factors.items():
+        members = np.flatnonzero(mask[p.household])
+        rows.append(members)
+        kinds.append(np.full(len(members), kind, dtype=object))
+        onsets.append(np.full(len(members), np.datetime64("NaT"), dtype="datetime64[D]"))
+    for kind, mask in sim.needs.items():
+        members = np.flatnonzero(mask)
+        rows.append(members)
+        kinds.append(np.full(len(members), kind, dtype=object))
+        onsets.append(sim.onset[members])
+    row = np.concatenate(rows)
+    children = p.resident & (p.age < 18)
+    rank = np.zeros(len(p.person_id))
+    order = np.argsort(sim.risk[children], kind="stable")
+    rank[np.flatnonzero(children)[order]] = (np.arange(len(order)) + 0.5) / max(len(order), 1)
+    onset = np.concatenate(onsets)
+    return pa.table(
+        {
+            "person_id": pa.array(p.person_id[row]),
+            "kind": pa.array(np.concatenate(kinds), pa.string()),
+            "onset": pa.array(onset, pa.date32(), mask=np.isnat(onset)),
+            "severity": pa.array(np.round(rank[row], 4)),
+        }
+    )
+
+
+def events_table(events: list[AgencyTable]) -> pa.Table:
+    """Whose every event record is (an A&E attendance, a role in a police incident): source, table, the
+    record's id in its table, and the person."""
+    if not events:
+        names = ("source", "table", "record_id", "person_id")
+        return pa.table({n: pa.array([], pa.int64() if n == "person_id" else pa.string()) for n in names})
+    return pa.concat_tables(
+        [
+            pa.table(
+                {
+                    "source": pa.array(np.full(e.table.num_rows, e.source, dtype=object), pa.string()),
+                    "table": pa.array(np.full(e.table.num_rows, e.name, dtype=object), pa.string()),
+                    "record_id": e.table.column("record_id").combine_chunks(),
+                    "person_id": pa.array(e.person_id),
+                }
+            )
+            for e in events
+        ]
     )

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthgen.record_ids import format_record_ids, permute60, record_ids
+from synthgen.record_ids import format_record_ids, parse_record_ids, permute60, record_ids
 
 
 @given(st.sets(st.integers(0, (1 << 60) - 1), min_size=1, max_size=500), st.integers(0, (1 << 64) - 1))
@@ -35,3 +35,9 @@ def test_formatted_ids_sort_like_the_numbers() -> None:
 def test_consecutive_records_get_unrelated_ids() -> None:
     ids = record_ids(99, 1, 0, 100_000).astype(np.float64)
     assert abs(np.corrcoef(ids, np.arange(len(ids)))[0, 1]) < 0.02
+
+
+@given(st.integers(0, 1000), st.integers(1, 500), st.integers(0, (1 << 64) - 1))
+def test_parsing_a_formatted_id_gives_back_its_number(shard: int, n: int, key: int) -> None:
+    ids = record_ids(key, 3, shard, n)
+    assert np.array_equal(parse_record_ids(format_record_ids(ids)), ids)

@@ -36,6 +36,16 @@ CLA_MEDIAN_DAYS, CLA_SIGMA = 420.0, 1.0
 """Days of a period of care: lognormal, design; with about 28 entries a year per 10,000 children a median near
 14 months and a long tail give the stock of 67 per 10,000 (stock / flow ~ 2.4 years)."""
 CATEGORIES = ("NEG", "EMO", "PHY", "SAB", "MUL")
+EVENT_TABLES = (
+    ("referrals", "referral_id"),
+    ("assessments", "assessment_id"),
+    ("cin_plans", "cin_plan_id"),
+    ("section47", "section47_id"),
+    ("icpcs", "icpc_id"),
+    ("cp_plans", "cp_plan_id"),
+    ("cla_episodes", "episode_id"),
+)
+"""The service's event tables and their (random) id columns; rows are written in id order, a shuffle."""
 ABUSE = {"neglect": "NEG", "emotional_abuse": "EMO", "physical_abuse": "PHY", "sexual_abuse": "SAB"}
 SOURCES = ("1A", "2A", "2B", "3A", "3B", "3E", "3F", "4", "5A", "5D", "6", "7", "8", "9", "10")
 SOURCE_SHARES = (0.05, 0.21, 0.03, 0.04, 0.03, 0.04, 0.03, 0.02, 0.07, 0.03, 0.28, 0.03, 0.08, 0.02, 0.04)
@@ -74,7 +84,10 @@ def _banded(rng: np.random.Generator, bands: tuple[tuple[int, int, float], ...],
     return result
 
 
-def social_care(plan: Plan, pop: Population, sim: Simulation) -> SocialCareTables:
+def social_care(
+    plan: Plan, pop: Population, sim: Simulation, person_upn: NDArray[np.object_] | None = None
+) -> SocialCareTables:
+    """The local authority's children's social care records for one shard (`person_upn`: each person's UPN)."""
     params = reference.parameters()
     rng = shard_stream(plan.seed, pop.shard, "social-care")
     p = pop.people
@@ -217,6 +230,7 @@ def social_care(plan: Plan, pop: Population, sim: Simulation) -> SocialCareTable
         cp_new_child, cp_new_start, cp_new_end, cp0_child, cp0_start, cp0_end,
         cla_new_child, cla_new_start, cla_new_end, cla0_child, cla0_start, cla0_end,
         eighteenth,
+        person_upn,
     )  # fmt: skip
 
 
@@ -329,6 +343,7 @@ def _tables(
     cla0_start: NDArray[np.int64],
     cla0_end: NDArray[np.int64],
     eighteenth: NDArray[np.datetime64],
+    person_upn: NDArray[np.object_] | None,
 ) -> SocialCareTables:
     p = pop.people
     shard, shards, key = pop.shard, plan.shards, plan.record_key
@@ -543,7 +558,6 @@ def _tables(
     record_key_children = record_ids(key, TABLE_CODES["social_care/children"], shard, len(known))
     children_hh = p.household[person]
     home_pc = pop.household_postcode[children_hh]
-    nhs = np.where(rng.random(len(person)) < 0.7, p.nhs_number[person], None)
     children_table = pa.table(
         {
             "record_id": format_record_ids(record_key_children),
@@ -554,8 +568,9 @@ def _tables(
             "date_of_birth": pa.array(p.date_of_birth[person], pa.date32()),
             "sex": pc.if_else(pa.array(p.female[person]), "F", "M"),
             "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[person]], pa.string()),
-            "nhs_number": pa.array(nhs, pa.string()),
-            "upn": pa.nulls(len(person), pa.string()),
+            "nhs_number": pa.array(p.nhs_number[person], pa.string()),
+            # the UPN is known for most children at school (recorded or missing: see the data-quality model)
+            "upn": pa.array(person_upn[person] if person_upn is not None else np.full(len(person), None), pa.string()),
             "address_line": pc.binary_join_element_wise(
                 pa.array(pop.household_number[children_hh].astype(str)), pa.array(plan.streets[home_pc]), " "
             ),

@@ -40,6 +40,7 @@ KINDS = (
     "missing",
     "day_month_swap",
     "dob_typo",
+    "age_only",
     "copied_from_household",
     "wrong_value",
     "transposition",
@@ -90,7 +91,8 @@ class Columns:
     family_name: str = "family_name"
     date_of_birth: str = "date_of_birth"
     sex: str = "sex"
-    identifier: str | None = None  # nhs_number or upn
+    identifier: str | None = None  # the agency's main identifier (nhs_number or upn): a duplicate gets a new one
+    other_identifiers: tuple[str, ...] = ()  # further identifiers the agency holds, with their own errors
     postcode: str = "postcode"
     address: str = "address_line"
     female: str = "F"
@@ -194,12 +196,12 @@ def degrade(
     rates: dict[tuple[str, str], float],
     table_code: int,
     extra_identifiers: NDArray[np.object_] | None = None,
-    person_identifiers: NDArray[np.object_] | None = None,
+    person_identifiers: dict[str, NDArray[np.object_]] | None = None,
 ) -> Degraded:
     """Apply one agency's error model to one shard's table.
 
-    `person_identifiers` holds each person's true identifier of this agency's kind (NHS number or UPN, None when
-    they have none), for errors that take a relative's; `extra_identifiers` are unused valid identifiers for
+    `person_identifiers` holds each person's true identifiers by column (NHS number, UPN; None when they have
+    none), for errors that take a relative's; `extra_identifiers` are unused valid identifiers for
     duplicates registered afresh.
     """
     rng = np.random.default_rng(np.random.SeedSequence(plan.seed, spawn_key=(table_code, pop.shard + 1, 77)))
@@ -239,8 +241,9 @@ def degrade(
             log.add(fresh, "reissued_identifier", ident)
         else:
             without = np.arange(n, rows_total)
+            had = new_columns[ident].take(pa.array(without)).is_valid().to_numpy(zero_copy_only=False)
             new_columns[ident] = _replace(new_columns[ident], without, pa.nulls(len(without), pa.string()))
-            log.add(without, "missing", ident)
+            log.add(without[had], "missing", ident)
 
     # --- names ---
     given = new_columns[columns.given_name]
@@ -283,12 +286,11 @@ def degrade(
         new_columns[columns.sex] = _replace(sex, flipped, other_sex)
         log.add(flipped, "wrong_value", "sex")
 
-    # --- identifier ---
-    if columns.identifier:
-        ident = columns.identifier
-        new_columns[ident] = _identifier_errors(
-            rng, pop, person, new_columns[ident], ident, rates, log, person_identifiers
-        )
+    # --- identifiers ---
+    held = [columns.identifier] if columns.identifier else []
+    for ident in [*held, *columns.other_identifiers]:
+        own = (person_identifiers or {}).get(ident)
+        new_columns[ident] = _identifier_errors(rng, pop, person, new_columns[ident], ident, rates, log, own)
 
     # --- address and postcode ---
     stale_rows = _chosen(
@@ -426,6 +428,10 @@ def _dob_errors(
         changed[same] = changed[same] + np.timedelta64(1, "D")
         dob[rows] = changed
         log.add(rows, "dob_typo", "date_of_birth")
+    # police take an age at the scene where no date of birth is given: the record keeps only the age
+    rows = _chosen(rng, valid, rates, "date_of_birth", "age_only", log)
+    valid[rows] = False
+    log.add(rows, "age_only", "date_of_birth")
     rows = _chosen(rng, valid, rates, "date_of_birth", "copied_from_household", log)
     if len(rows):
         other = _household_member(rng, pop, person[rows])

@@ -119,8 +119,10 @@ class Agency(Strict):
 
 
 class Agencies(Strict):
+    police: Agency = Agency()
     health: Agency = Agency()
     school: Agency = Agency()
+    social_care: Agency = Agency()
 
 
 class Identifiers(Strict):

@@ -43,7 +43,10 @@ def write_part(path: Path, table: pa.Table, keys: NDArray[np.uint64] | None = No
         batches = [table]
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         for batch in batches:
-            writer.write_table(batch, max_chunksize=max(batch.num_rows, 1))
+            # exactly one record batch per bucket, even an empty one, so batch b is always bucket b
+            combined = batch.combine_chunks()
+            chunks = combined.to_batches(max_chunksize=max(combined.num_rows, 1))
+            writer.write_batch(chunks[0] if chunks else pa.RecordBatch.from_pylist([], schema=table.schema))
 
 
 def _read_batch(path: Path, index: int) -> pa.Table:

@@ -63,8 +63,12 @@ def _expected_and_recorded(run: Path) -> tuple[dict[str, list[object]], dict[str
         "family_name": joined["family_name_truth"],
         "date_of_birth": joined["date_of_birth_truth"],
         "sex": joined["sex_truth"],
-        "nhs_number": pc.if_else(pc.equal(joined["source"], "health"), joined["nhs_number_truth"], None),
-        "upn": pc.if_else(pc.equal(joined["source"], "school"), joined["upn_truth"], None),
+        "nhs_number": pc.if_else(
+            pc.is_in(joined["source"], value_set=pa.array(["health", "social_care"])), joined["nhs_number_truth"], None
+        ),
+        "upn": pc.if_else(
+            pc.is_in(joined["source"], value_set=pa.array(["school", "social_care"])), joined["upn_truth"], None
+        ),
         "postcode": joined["truth_postcode"],
         "address": joined["truth_address"],
     }
