@@ -17,6 +17,7 @@ from importlib import resources
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 
 from synthgen import linkage
 from synthgen.runs import Run
@@ -46,6 +47,11 @@ class Figure:
         }
 
 
+Measured = dict[str, "float | tuple[float, float]"]
+"""A figure's generated value, or (value, basis): the number of trials (for a share) or of expected events (for
+a rate) it rests on, so that its tolerance can widen where the run is too small to measure it closely."""
+
+
 @cache
 def _references() -> dict[str, dict[str, str]]:
     text = resources.files("synthgen.reference").joinpath("data", "figures.csv").read_text(encoding="utf-8")
@@ -56,14 +62,14 @@ def _share(mask: np.ndarray) -> float:
     return float(np.mean(mask) * 100) if len(mask) else float("nan")
 
 
-def _people_figures(run: Run) -> dict[str, float]:
+def _people_figures(run: Run) -> Measured:
     people = run.read("truth/people", ["age_at_start", "sex", "ethnic_group", "twin", "resident"])
     residents = people.filter(pc.field("resident"))
     age = residents["age_at_start"].to_numpy()
     group = residents["ethnic_group"].to_numpy(zero_copy_only=False)
     bands = {"0_4": (0, 4), "5_9": (5, 9), "10_14": (10, 14), "15_19": (15, 19), "20_39": (20, 39)}
     bands |= {"40_64": (40, 64), "65_plus": (65, 200), "0_17": (0, 17)}
-    figures = {f"people.aged_{name}": _share((age >= lo) & (age <= hi)) for name, (lo, hi) in bands.items()}
+    figures: Measured = {f"people.aged_{name}": _share((age >= lo) & (age <= hi)) for name, (lo, hi) in bands.items()}
     figures["people.female"] = _share(residents["sex"].to_numpy(zero_copy_only=False) == "F")
     for name in ("White", "Mixed", "Asian", "Black", "Other"):
         figures[f"people.ethnic_group_{name.lower()}"] = _share(group == name)
@@ -76,7 +82,7 @@ def _people_figures(run: Run) -> dict[str, float]:
     return figures
 
 
-def _health_figures(run: Run) -> dict[str, float]:
+def _health_figures(run: Run) -> Measured:
     if not run.has("agencies/health/gp_registrations"):
         return {}
     registrations = run.read("agencies/health/gp_registrations", ["record_id"]).num_rows
@@ -84,7 +90,7 @@ def _health_figures(run: Run) -> dict[str, float]:
     return {"health.gp_list_inflation": (registrations / residents - 1) * 100}
 
 
-def _school_figures(run: Run) -> dict[str, float]:
+def _school_figures(run: Run) -> Measured:
     if not run.has("agencies/school/pupils"):
         return {}
     pupils = run.read("agencies/school/pupils", ["fsm_eligible", "sen_provision"])
@@ -96,7 +102,164 @@ def _school_figures(run: Run) -> dict[str, float]:
     }
 
 
-FIGURES: tuple[Callable[[Run], dict[str, float]], ...] = (_people_figures, _health_figures, _school_figures)
+def _days(run: Run) -> tuple[np.datetime64, np.datetime64, float]:
+    period = run.manifest["period"]
+    start, end = np.datetime64(period["start"], "D"), np.datetime64(period["end"], "D")
+    return start, end, (int((end - start) / np.timedelta64(1, "D")) + 1) / 365.25
+
+
+def _children(run: Run) -> int:
+    people = run.read("truth/people", ["age_at_start", "resident"])
+    mask = pc.and_(people["resident"], pc.less(people["age_at_start"], 18))
+    return int(pc.sum(mask.cast(pa.int64())).as_py())
+
+
+def _residents(run: Run) -> int:
+    return int(pc.sum(run.read("truth/people", ["resident"])["resident"].cast(pa.int64())).as_py())
+
+
+def _dates(column: pa.ChunkedArray | pa.Array) -> NDArray[np.datetime64]:
+    """Dates as datetime64[D], NaT where null (open episodes)."""
+    filled = pc.fill_null(column.cast(pa.int32()), np.iinfo(np.int32).min)
+    days = filled.to_numpy(zero_copy_only=False).astype(np.int64)
+    result: NDArray[np.datetime64] = days.astype("datetime64[D]")
+    result[days == np.iinfo(np.int32).min] = np.datetime64("NaT")
+    return result
+
+
+def _social_care_figures(run: Run) -> Measured:
+    if not run.has("agencies/social_care/referrals"):
+        return {}
+    start, end, years = _days(run)
+    children = _children(run)
+    per10k = children / 10_000
+    referrals = run.read("agencies/social_care/referrals")
+    day = _dates(referrals["referral_date"])
+    child = referrals["la_child_id"].to_numpy(zero_copy_only=False).astype(str)
+    this_year = day >= start
+    order = np.lexsort((day, child))
+    repeat = np.zeros(len(day), bool)
+    same = child[order][1:] == child[order][:-1]
+    gap = (day[order][1:] - day[order][:-1]).astype(np.int64)
+    repeat[order[1:]] = same & (gap <= 365)
+    n = int(this_year.sum())
+    source = referrals["referral_source"].to_numpy(zero_copy_only=False)[this_year]
+    figures: Measured = {
+        "social_care.referrals_per_10k_children": (n / per10k / years, n),
+        "social_care.re_referral_share": (100 * float(repeat[this_year].mean()), n),
+        "social_care.referral_source_police": (100 * float(np.mean(source == "6")), n),
+        "social_care.referral_source_schools": (100 * float(np.mean(source == "2A")), n),
+        "social_care.referral_nfa": (100 * float(referrals["nfa"].to_numpy(zero_copy_only=False)[this_year].mean()), n),
+    }
+    for table, column, name in (
+        ("section47", "start_date", "section47"),
+        ("icpcs", "conference_date", "icpc"),
+        ("cp_plans", "start_date", "cp_starts"),
+    ):
+        count = int((_dates(run.read(f"agencies/social_care/{table}", [column])[column]) >= start).sum())
+        figures[f"social_care.{name}_per_10k_children"] = (count / per10k / years, count)
+    plans = run.read("agencies/social_care/cp_plans")
+    open_plans = np.isnat(_dates(plans["end_date"])) | (_dates(plans["end_date"]) > end)
+    figures["social_care.cp_at_31_march_per_10k_children"] = (open_plans.sum() / per10k, int(open_plans.sum()))
+    category = plans["initial_category"].to_numpy(zero_copy_only=False)[open_plans]
+    for code, name in (
+        ("NEG", "neglect"),
+        ("EMO", "emotional"),
+        ("PHY", "physical"),
+        ("SAB", "sexual"),
+        ("MUL", "multiple"),
+    ):
+        figures[f"social_care.cp_category_{name}"] = (
+            100 * float(np.mean(category == code)) if len(category) else 0.0,
+            len(category),
+        )
+    closed = _dates(referrals["closure_date"])
+    open_children = np.unique(child[np.isnat(closed) | (closed > end)])
+    figures["social_care.cin_at_31_march_per_10k_children"] = (len(open_children) / per10k, len(open_children))
+    episodes = run.read("agencies/social_care/cla_episodes", ["end_date"])
+    in_care = int((np.isnat(_dates(episodes["end_date"])) | (_dates(episodes["end_date"]) > end)).sum())
+    figures["social_care.cla_at_31_march_per_10k_children"] = (in_care / per10k, in_care)
+    return figures
+
+
+def _police_figures(run: Run) -> Measured:
+    if not run.has("agencies/police/incidents"):
+        return {}
+    _, _, years = _days(run)
+    incidents = run.read("agencies/police/incidents", ["incident_id", "incident_type", "crime"])
+    kind = incidents["incident_type"].to_numpy(zero_copy_only=False)
+    crime = incidents["crime"].to_numpy(zero_copy_only=False)
+    da_crimes = int(((kind == "domestic_abuse") & crime).sum())
+    figures: Measured = {
+        "police.domestic_abuse_crimes_per_1000": (da_crimes / _residents(run) * 1000 / years, da_crimes)
+    }
+    roles = run.read("agencies/police/incident_persons", ["police_person_id", "role"])
+    missing = roles.filter(pc.equal(roles["role"], "missing_person"))
+    episodes = missing.num_rows
+    children_missing = len(pc.unique(missing["police_person_id"]))
+    figures["police.missing_children_per_10k_children"] = (
+        children_missing / (_children(run) / 10_000) / years,
+        children_missing,
+    )
+    figures["police.missing_episodes_per_missing_child"] = (episodes / max(children_missing, 1), episodes)
+    return figures
+
+
+def _health_event_figures(run: Run) -> Measured:
+    if not run.has("agencies/health/ae_attendances"):
+        return {}
+    _, _, years = _days(run)
+    people = run.read("truth/people", ["age_at_start", "resident"]).filter(pc.field("resident"))
+    age = people["age_at_start"].to_numpy()
+    under_5 = int((age < 5).sum())
+    attendances = run.read("agencies/health/ae_attendances", ["date_of_birth", "arrived_at"])
+    born = _dates(attendances["date_of_birth"])
+    arrived = attendances["arrived_at"].cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    young = (arrived - born).astype(np.int64) < 5 * 365.25
+    count = int(young.sum())
+    visits = run.read("agencies/health/health_visits", ["visit_type", "within_14_days"])
+    new_birth = visits.filter(pc.equal(visits["visit_type"], "new_birth"))["within_14_days"].to_numpy(
+        zero_copy_only=False
+    )
+    new_birth = new_birth[new_birth != None]  # noqa: E711  (object array of booleans and None)
+    camhs = len(pc.unique(run.read("agencies/health/camhs_referrals", ["nhs_number"])["nhs_number"].drop_null()))
+    bookings = run.read("agencies/health/maternity_bookings", ["booking_date"]).num_rows
+    residents = _residents(run)
+    children = _children(run)
+    return {
+        "health.ae_attendances_under_5_per_1000": (count / max(under_5, 1) * 1000 / years, count),
+        "health.new_birth_visits_within_14_days": (
+            100 * float(np.mean(new_birth.astype(bool))) if len(new_birth) else 0.0,
+            len(new_birth),
+        ),
+        "health.camhs_referrals_share_of_children": (100 * camhs / max(children, 1) / years, camhs),
+        "health.maternity_bookings_per_1000": (bookings / residents * 1000 / years, bookings),
+    }
+
+
+FIGURES: tuple[Callable[[Run], Measured], ...] = (
+    _people_figures,
+    _health_figures,
+    _school_figures,
+    _social_care_figures,
+    _police_figures,
+    _health_event_figures,
+)
+
+
+def _tolerance(reference: float, written: str, basis: float | None) -> float:
+    """The stated tolerance ('10%' relative, or absolute in the figure's unit), widened to three standard errors
+    where the run holds too few events or trials to measure the figure that closely."""
+    if written.endswith("%"):
+        tolerance = reference * float(written[:-1]) / 100
+        if basis:
+            tolerance = max(tolerance, 3 * reference / math.sqrt(basis))
+        return tolerance
+    tolerance = float(written)
+    if basis:
+        share = min(max(reference / 100, 0.0), 1.0)
+        tolerance = max(tolerance, 300 * math.sqrt(share * (1 - share) / basis))
+    return tolerance
 
 
 def describe(run: Run) -> list[Figure]:
@@ -105,11 +268,12 @@ def describe(run: Run) -> list[Figure]:
     references = _references()
     result = []
     for compute in FIGURES:
-        for name, value in compute(run).items():
+        for name, measured in compute(run).items():
+            value, basis = measured if isinstance(measured, tuple) else (measured, None)
             ref = references[name]
-            result.append(
-                Figure(name, value, float(ref["reference"]), ref["source"], float(ref["tolerance"]), ref["unit"])
-            )
+            reference = float(ref["reference"])
+            tolerance = round(_tolerance(reference, ref["tolerance"], basis), 3)
+            result.append(Figure(name, float(value), reference, ref["source"], tolerance, ref["unit"]))
     return result + quality_figures(run)
 
 

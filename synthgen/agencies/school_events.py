@@ -258,14 +258,14 @@ def _school_year(year: int) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date
     INSET days and term-time bank holidays.
 
     A typical English LA calendar: autumn from the first Monday of September to the October half-term (the week of
-    the last Monday in October) and on to the Friday before 21 December; spring from the first Monday after New
+    the last Monday in October) and on to the Friday before 23 December; spring from the first Monday after New
     Year to the February half-term (the third Monday) and on to the Easter holiday (two weeks from the Monday of
     Holy Week); summer to the late-May bank holiday week and on to the Friday before 23 July. Five INSET days and
     the early-May bank holiday leave about 190 school days.
     """
     autumn = _monday_on_or_after(dt.date(year, 9, 1))
     october = _last_monday(year, 10)
-    christmas = _friday_on_or_before(dt.date(year, 12, 20)) + dt.timedelta(days=1)
+    christmas = _friday_on_or_before(dt.date(year, 12, 22)) + dt.timedelta(days=1)
     spring = _monday_on_or_after(dt.date(year + 1, 1, 2))
     february = _monday_on_or_after(dt.date(year + 1, 2, 15))
     easter = _easter(year + 1) - dt.timedelta(days=6)  # Monday of Holy Week
@@ -464,15 +464,14 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTa
     cce = need["child_criminal_exploitation"]
     exclusion_weight = np.exp(
         0.4 * boy
-        + 0.85 * fsm
+        + 0.75 * fsm
         + 0.8 * support
         + 0.75 * ehc
         + 0.05 * risk
-        + 0.5 * cce
-        + 0.4 * need["child_sexual_exploitation"]
-        + 0.3 * need["going_missing"]
-        + 0.2 * need["neglect"]
-        + 0.15 * factors
+        + 0.3 * cce
+        + 0.15 * need["child_sexual_exploitation"]
+        + 0.1 * need["going_missing"]
+        + 0.1 * factors
     )
     never = np.datetime64(plan.period_end, "D") + 1
     leave = np.full(n, never)

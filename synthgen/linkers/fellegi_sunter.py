@@ -94,9 +94,9 @@ BLOCKING_RULES = (
     "date_of_birth + given_name initial",
     "date_of_birth + family_name initial",
     "date_of_birth + postcode",
-    "family_name soundex + birth year",
+    "family_name soundex + birth year + given_name initial",
     "postcode + given_name initial",
-    "given_name soundex + family_name soundex",
+    "given_name soundex + family_name soundex + birth month",
 )
 
 
@@ -449,9 +449,9 @@ def blocking_keys(records: _Records) -> dict[str, Int]:
         "date_of_birth + given_name initial": combine(records.dob, given_initial),
         "date_of_birth + family_name initial": combine(records.dob, family_initial),
         "date_of_birth + postcode": combine(records.dob, records.postcode),
-        "family_name soundex + birth year": combine(family_soundex, records.year),
+        "family_name soundex + birth year + given_name initial": combine(family_soundex, records.year, given_initial),
         "postcode + given_name initial": combine(records.postcode, given_initial),
-        "given_name soundex + family_name soundex": combine(given_soundex, family_soundex),
+        "given_name soundex + family_name soundex + birth month": combine(given_soundex, family_soundex, records.month),
     }
     assert tuple(keys) == BLOCKING_RULES
     return keys
