@@ -208,14 +208,14 @@ def _police_figures(run: Run) -> Measured:
 def _health_event_figures(run: Run) -> Measured:
     if not run.has("agencies/health/ae_attendances"):
         return {}
-    _, _, years = _days(run)
+    start, _, years = _days(run)
     people = run.read("truth/people", ["age_at_start", "resident"]).filter(pc.field("resident"))
     age = people["age_at_start"].to_numpy()
     under_5 = int((age < 5).sum())
-    attendances = run.read("agencies/health/ae_attendances", ["date_of_birth", "arrived_at"])
+    attendances = run.read("agencies/health/ae_attendances", ["date_of_birth"])
     born = _dates(attendances["date_of_birth"])
-    arrived = attendances["arrived_at"].cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    young = (arrived - born).astype(np.int64) < 5 * 365.25
+    # under five at the start of the period, as the population's under-fives are counted
+    young = born > start - np.timedelta64(1826, "D")
     count = int(young.sum())
     visits = run.read("agencies/health/health_visits", ["visit_type", "within_14_days"])
     new_birth = visits.filter(pc.equal(visits["visit_type"], "new_birth"))["within_14_days"].to_numpy(

@@ -63,3 +63,12 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scenario = synthgen.load_scenario(ROOT / "scenarios" / "demo.yaml", {"data_quality.profile": "clean"})
     synthgen.generate(scenario, out, pairs=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def large_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200,000 residents of Birmingham: large enough to hold the England figures to their stated tolerances."""
+    out = tmp_path_factory.mktemp("runs") / "large"
+    scenario = synthgen.load_scenario(ROOT / "scenarios" / "birmingham.yaml", {"population.people": 200_000})
+    synthgen.generate(scenario, out, workers=2)
+    return out

@@ -109,7 +109,9 @@ def social_care(
     # ---------------- the year's referrals and their outcomes ----------------
     n_ref = round(params["referrals_per_10k_children"] * per10k * years)
     ref_child = rng.choice(len(child_rows), size=n_ref, p=weight / weight.sum())
-    ref_day = rng.integers(0, days, n_ref)
+    limit = (eighteenth - start).astype(np.int64)  # days from the start to each child's 18th birthday
+    # referred while still a child: a day before the 18th birthday
+    ref_day = (rng.random(n_ref) * np.minimum(days, limit[ref_child])).astype(np.int64)
     order = np.lexsort((ref_day, ref_child))
     ref_child, ref_day = ref_child[order], ref_day[order]
     ref_weight = weight[ref_child]
@@ -120,7 +122,7 @@ def social_care(
     not_in_need = ~nfa & (rng.random(n_ref) < nin_p)
     in_need = ~nfa & ~not_in_need
     assessed = ~nfa
-    assess_start = ref_day + rng.integers(0, 4, n_ref)
+    assess_start = np.minimum(ref_day + rng.integers(0, 4, n_ref), days - 1)
     assess_days = np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n_ref)), 3, 180).astype(np.int64)
     assess_end = assess_start + assess_days
 
@@ -140,10 +142,11 @@ def social_care(
     icpc[_weighted_sample(rng, np.where(s47 & (icpc_day < days), s47_weight, 0.0), icpc_count)] = True
 
     # ---------------- new plans and entries to care this year, in distinct children ----------------
-    limit = (eighteenth - start).astype(np.int64)  # days from the start to each child's 18th birthday
     icpc_refs = np.flatnonzero(icpc)
     cp_new_count = round(params["cp_starts_per_10k_children"] * per10k * years)
-    cp_new_refs = icpc_refs[_weighted_sample(rng, ref_weight[icpc_refs], cp_new_count)]
+    # a plan or a period of care is for a child: none starts within a month of the 18th birthday
+    before_18 = limit[ref_child[icpc_refs]] > icpc_day[icpc_refs] + 30
+    cp_new_refs = icpc_refs[_weighted_sample(rng, np.where(before_18, ref_weight[icpc_refs], 0.0), cp_new_count)]
     cp_new_child = ref_child[cp_new_refs]
     cp_new_start = icpc_day[cp_new_refs]
     cp_new_end = np.minimum(cp_new_start + _banded(rng, CP_DURATION_BANDS, len(cp_new_refs)), limit[cp_new_child])
@@ -157,7 +160,9 @@ def social_care(
     direct_weight = np.where((p.age[child_rows] >= 11) & need, weight, 0.0)
     direct_weight[cla_new_child] = 0.0
     cla_new_child = np.r_[cla_new_child, _weighted_sample(rng, direct_weight, cla_new_count - len(cla_new_child))]
-    cla_new_start = rng.integers(0, days, len(cla_new_child))
+    cla_new_start = np.minimum(rng.integers(0, days, len(cla_new_child)), limit[cla_new_child] - 30)
+    keep = cla_new_start >= 0
+    cla_new_child, cla_new_start = cla_new_child[keep], cla_new_start[keep]
     cla_new_length = np.clip(np.exp(rng.normal(np.log(CLA_MEDIAN_DAYS), CLA_SIGMA, len(cla_new_child))), 20, 6000)
     cla_new_end = np.minimum(cla_new_start + cla_new_length.astype(np.int64), limit[cla_new_child])
 
@@ -459,8 +464,9 @@ def _tables(
 
     # ---- CIN plans: in-need referrals not under a child protection plan ----
     planned = np.isin(r_child, cp_child)
-    c_ref = np.flatnonzero(r_in_need & ~planned & (r_close > np.r_[hist_ref_day, assess_end]))
-    c_start = np.r_[hist_ref_day + 20, assess_end][c_ref]
+    plan_start = np.r_[hist_ref_day + 20, assess_end]  # a CIN plan follows the assessment
+    c_ref = np.flatnonzero(r_in_need & ~planned & (r_close > plan_start) & (plan_start < days))
+    c_start = plan_start[c_ref]
     cin_plans = pa.table(
         {
             "cin_plan_id": ids("cin_plans", len(c_ref)),
@@ -602,5 +608,5 @@ def _categories(
     pick = (rng.random(len(rows))[:, None] * cumulative[:, -1:] >= cumulative).sum(axis=1)
     category = np.where(kinds > 0, codes[np.minimum(pick, len(codes) - 1)], "NEG").astype(object)
     category[(kinds == 0) & sim.domestic_abuse[households]] = "EMO"
-    category[(kinds >= 2) & (rng.random(len(rows)) < 0.12)] = "MUL"
+    category[(kinds >= 2) & (rng.random(len(rows)) < 0.05)] = "MUL"
     return category

@@ -1,0 +1,95 @@
+"""Children's social care: the pathway's order holds for every child, and risk finds the children."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+END = np.datetime64("2025-03-31")
+START = np.datetime64("2024-04-01")
+
+
+def read(run: Path, table: str) -> pa.Table:
+    return pq.read_table(run / f"agencies/social_care/{table}.parquet")
+
+
+def days(column: pa.ChunkedArray) -> np.ndarray:
+    values = np.array([np.datetime64(v) if v is not None else np.datetime64("NaT") for v in column.to_pylist()])
+    return values.astype("datetime64[D]")
+
+
+def test_no_plan_without_an_enquiry_and_a_conference(large_run: Path) -> None:
+    plans, icpcs, s47 = read(large_run, "cp_plans"), read(large_run, "icpcs"), read(large_run, "section47")
+    conference = {(c["la_child_id"], c["conference_date"]): c for c in icpcs.filter(pc.field("cp_plan")).to_pylist()}
+    enquiry = {e["section47_id"]: e for e in s47.to_pylist()}
+    for plan in plans.to_pylist():
+        met = conference.get((plan["la_child_id"], plan["start_date"]))
+        assert met is not None, plan
+        assert enquiry[met["section47_id"]]["start_date"] <= met["conference_date"]
+
+
+def test_nothing_ends_before_it_starts_and_nothing_starts_after_the_period(large_run: Path) -> None:
+    for table, begin, finish in (
+        ("cp_plans", "start_date", "end_date"),
+        ("cla_episodes", "start_date", "end_date"),
+        ("cin_plans", "start_date", "end_date"),
+        ("referrals", "referral_date", "closure_date"),
+        ("assessments", "start_date", "authorised_date"),
+    ):
+        rows = read(large_run, table)
+        starts, ends = days(rows[begin]), days(rows[finish])
+        closed = ~np.isnat(ends)
+        assert (ends[closed] >= starts[closed]).all(), table
+        assert (ends[closed] <= END).all(), table  # an end after the period is not known yet: left open
+        assert (starts <= END).all(), table
+    for table, column in (("section47", "start_date"), ("icpcs", "conference_date")):
+        assert (days(read(large_run, table)[column]) <= END).all(), table
+
+
+def test_every_event_belongs_to_a_known_child(large_run: Path) -> None:
+    known = set(read(large_run, "children")["la_child_id"].to_pylist())
+    for table in ("referrals", "assessments", "cin_plans", "section47", "icpcs", "cp_plans", "cla_episodes"):
+        assert set(read(large_run, table)["la_child_id"].to_pylist()) <= known, table
+
+
+def test_children_living_with_domestic_abuse_are_referred_more_often(large_run: Path) -> None:
+    """The model raises a child's referral weight by its household's risk factors and its own risk: children in
+    households with domestic abuse are referred at least twice as often as other children."""
+    risks = pq.read_table(large_run / "truth/risks.parquet")
+    abused_homes = set(risks.filter(pc.field("kind") == "domestic_abuse")["person_id"].to_pylist())
+    people = pq.read_table(large_run / "truth/people.parquet", columns=["person_id", "age_at_start", "resident"])
+    children = people.filter(pc.field("resident") & (pc.field("age_at_start") < 18))
+    records = pq.read_table(large_run / "truth/records.parquet", columns=["source_record_id", "person_id", "table"])
+    records = records.filter(pc.field("table") == "children")
+    known = read(large_run, "children").select(["record_id", "la_child_id"])
+    person_of = dict(
+        zip(
+            known.join(records, "record_id", "source_record_id")["la_child_id"].to_pylist(),
+            known.join(records, "record_id", "source_record_id")["person_id"].to_pylist(),
+            strict=True,
+        )
+    )
+    referrals = read(large_run, "referrals")
+    this_year = days(referrals["referral_date"]) >= START
+    referred = [person_of[c] for c in np.asarray(referrals["la_child_id"].to_pylist())[this_year] if c in person_of]
+    counts = pd_counts(referred)
+    ids = children["person_id"].to_numpy()
+    in_abuse = np.isin(ids, list(abused_homes))
+    rate = np.array([counts.get(i, 0) for i in ids])
+    ratio = rate[in_abuse].mean() / rate[~in_abuse].mean()
+    assert ratio > 2.0
+
+
+def pd_counts(values: list[int]) -> dict[int, int]:
+    unique, counts = np.unique(np.asarray(values), return_counts=True)
+    return dict(zip(unique.tolist(), counts.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("column", ["initial_category", "latest_category"])
+def test_plan_categories_are_the_census_codes(large_run: Path, column: str) -> None:
+    assert set(read(large_run, "cp_plans")[column].to_pylist()) <= {"NEG", "EMO", "PHY", "SAB", "MUL"}
