@@ -237,6 +237,32 @@ def _health_event_figures(run: Run) -> Measured:
     }
 
 
+def _school_event_figures(run: Run) -> Measured:
+    if not run.has("agencies/school/attendance"):
+        return {}
+    _, _, years = _days(run)
+    columns = ["upn", "possible_sessions", "authorised_absence", "unauthorised_absence"]
+    attendance = run.read("agencies/school/attendance", columns)
+    possible = attendance["possible_sessions"].to_numpy().astype(np.float64)
+    absent = (attendance["authorised_absence"].to_numpy() + attendance["unauthorised_absence"].to_numpy()).astype(float)
+    pupil = pc.dictionary_encode(attendance["upn"].combine_chunks()).indices.to_numpy(zero_copy_only=False)
+    valid = pupil >= 0
+    per_possible = np.bincount(pupil[valid], weights=possible[valid])
+    per_absent = np.bincount(pupil[valid], weights=absent[valid])
+    pupils = int((per_possible > 0).sum())
+    persistent = (per_absent / np.maximum(per_possible, 1))[per_possible > 0] >= 0.10
+    exclusions = run.read("agencies/school/exclusions", ["category"])["category"].to_numpy(zero_copy_only=False)
+    suspensions = int((exclusions == "suspension").sum())
+    permanent = int((exclusions == "permanent").sum())
+    registered = run.read("agencies/school/pupils", ["record_id"]).num_rows
+    return {
+        "school.overall_absence": (100 * float(absent.sum() / max(possible.sum(), 1)), pupils),
+        "school.persistent_absence": (100 * float(persistent.mean()), pupils),
+        "school.suspensions_per_100_pupils": (100 * suspensions / registered / years, suspensions),
+        "school.permanent_exclusions_per_100_pupils": (100 * permanent / registered / years, permanent),
+    }
+
+
 FIGURES: tuple[Callable[[Run], Measured], ...] = (
     _people_figures,
     _health_figures,
@@ -244,6 +270,7 @@ FIGURES: tuple[Callable[[Run], Measured], ...] = (
     _social_care_figures,
     _police_figures,
     _health_event_figures,
+    _school_event_figures,
 )
 
 

@@ -20,7 +20,16 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from synthgen import __version__, linkage, quality, truth
-from synthgen.agencies import TABLE_CODES, AgencyTable, health, health_events, police, school, social_care
+from synthgen.agencies import (
+    TABLE_CODES,
+    AgencyTable,
+    health,
+    health_events,
+    police,
+    school,
+    school_events,
+    social_care,
+)
 from synthgen.errors import SynthgenError
 from synthgen.population import build_population
 from synthgen.record_ids import parse_record_ids
@@ -70,6 +79,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         pupils, upn = school.pupils(plan, pop)
         person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
         built.append((pupils, quality.Columns(identifier="upn"), None, {"upn": person_upn}))
+        school_year = school_events.school_events(plan, pop, sim, pupils)
     shuffled: list[Shuffled] = []
     events: list[AgencyTable] = []  # event records (an attendance, an incident role): truth maps them to people
     person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
@@ -93,10 +103,14 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
                 "police", "incident_persons", role_records, role_key, pop.people.person_id[force.incident_person_id]
             )
         )
+    event_tables: list[AgencyTable] = []
     if scenario.agencies.health.enabled:
-        for table in health_events.health_events(plan, pop, sim).agency_tables(pop):
-            shuffled.append(Shuffled(table.path, table.table, table.key))
-            events.append(table)
+        event_tables += health_events.health_events(plan, pop, sim).agency_tables(pop)
+    if scenario.agencies.school.enabled:
+        event_tables += school_year.agency_tables()
+    for table in event_tables:
+        shuffled.append(Shuffled(table.path, table.table, table.key))
+        events.append(table)
     if scenario.agencies.social_care.enabled:
         care = social_care.social_care(plan, pop, sim, person_upn)
         columns = quality.Columns(identifier="upn", other_identifiers=("nhs_number",))

@@ -92,8 +92,8 @@ PERMANENT_PER_PUPIL = 0.0013
 SECONDARY_SUSPENSION = 10.0
 """Suspension and permanent-exclusion rate, secondary over primary: autumn 2023/24 8.19 against 0.83 (DfE)."""
 SUSPENSIONS_PER_SUSPENDED = 2.5
-"""Suspensions per suspended pupil: design, near recent DfE years (2018/19: 5.36 suspensions per 100 pupils
-against 2.11% of pupils suspended at least once). Repeats fall on the most prone pupils."""
+"""Suspensions per suspended pupil: design, near DfE's earlier years (2018/19: 5.36 suspensions per 100 pupils
+against about 2.1% of pupils suspended at least once; unconfirmed). Repeats fall on the most prone pupils."""
 SUSPENSION_SESSIONS = ((1, 0.12), (2, 0.47), (4, 0.20), (6, 0.11), (10, 0.08), (20, 0.02))
 """Sessions per suspension: mean 3.7 sessions, 1.9 days (autumn 2023/24: 660,463 days over 346,300 suspensions)."""
 PERMANENT_SESSIONS_ON_ROLL = 5
@@ -464,11 +464,11 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTa
     cce = need["child_criminal_exploitation"]
     exclusion_weight = np.exp(
         0.4 * boy
-        + 0.75 * fsm
-        + 0.8 * support
+        + 0.9 * fsm
+        + 0.75 * support
         + 0.75 * ehc
         + 0.05 * risk
-        + 0.3 * cce
+        + 0.6 * cce
         + 0.15 * need["child_sexual_exploitation"]
         + 0.1 * need["going_missing"]
         + 0.1 * factors
@@ -478,7 +478,8 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTa
     rejoin = np.full(n, never)
     departed = np.zeros(n, bool)
 
-    # permanent exclusions: on roll five more school days (coded E), then alternative provision outside the register
+    # suspensions per pupil: England's count shared out by proneness and time on roll (secondary ten times primary);
+    # a first suspension each for the chosen pupils, then the repeats among them, to the most prone most often
     exposure = exclusion_weight * (base_days * phase_factor).sum(axis=1)
     n_susp = _round(rng, SUSPENSIONS_PER_PUPIL * n * years)
     suspended = _choose(rng, exposure, round(n_susp / SUSPENSIONS_PER_SUSPENDED))
@@ -487,6 +488,8 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTa
     if len(suspended):
         repeats = rng.choice(suspended, size=n_susp - len(suspended), p=exposure[suspended] / exposure[suspended].sum())
         suspensions += np.bincount(repeats, minlength=n)
+    # permanent exclusions, mostly of the suspended: on roll five more school days (coded E), then alternative
+    # provision, which is outside the area's school register
     permanent_weight = exposure * np.exp(0.25 * boy + 0.3 * fsm + 0.4 * support + 0.3 * cce) * (suspensions + 0.2)
     excluded = _choose(rng, permanent_weight, _round(rng, PERMANENT_PER_PUPIL * n * years))
     h_pex, pex_date = _pick_day(rng, starts[excluded], base_days[excluded], phase_factor[excluded], ht.calendar)
@@ -565,9 +568,8 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTa
     possible = 2 * row_days
     n_rows = len(row_pupil)
 
-    # --- suspensions: shared out over the sessions pupils are on roll, by proneness and phase ---
+    # --- suspensions dated: each in one of its pupil's half-terms on roll, by school days and phase ---
     row_secondary = secondary[row_school]
-    # each suspension falls in one of its pupil's half-terms on roll, by days and phase
     cumulative = np.cumsum(np.where(row_secondary, SECONDARY_SUSPENSION, 1.0) * row_days)
     pupil_rows = np.searchsorted(row_pupil, np.arange(n + 1))
     below = np.r_[0.0, cumulative][pupil_rows]
