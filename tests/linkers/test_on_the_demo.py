@@ -1,0 +1,42 @@
+"""The reference linkers' scores on the demo stay inside the bands recorded in evaluations/linkage-demo.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from synthgen.evaluation.linkage import evaluate_linkage
+from synthgen.linkers import link
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = yaml.safe_load((ROOT / "evaluations" / "linkage-demo.yaml").read_text())
+
+
+@pytest.mark.parametrize("method", CONFIG["methods"])
+@pytest.mark.parametrize("profile", CONFIG["profiles"])
+def test_reference_linker_scores_stay_in_their_band(
+    profile: str, method: str, demo_run: Path, clean_run: Path, tmp_path: Path
+) -> None:
+    run = demo_run if profile == "realistic" else clean_run
+    predictions = tmp_path / "p.parquet"
+    pq.write_table(link(pq.read_table(run / "linkage/records.parquet"), method), predictions)
+    scored = evaluate_linkage(run, predictions)
+    band = CONFIG["bands"][profile][method]
+    lo, hi = band["pairwise_f1"]
+    assert lo <= scored["pairwise"]["f1"] <= hi
+    lo, hi = band["bcubed_f1"]
+    assert lo <= scored["bcubed"]["f1"] <= hi
+
+
+def test_the_probabilistic_linker_beats_the_deterministic_one_on_realistic_data(demo_run: Path, tmp_path: Path) -> None:
+    view = pq.read_table(demo_run / "linkage/records.parquet")
+    scores = {}
+    for method in ("exact", "fellegi-sunter"):
+        path = tmp_path / f"{method}.parquet"
+        pq.write_table(link(view, method), path)
+        scores[method] = evaluate_linkage(demo_run, path)["pairwise"]
+    assert scores["fellegi-sunter"]["recall"] > scores["exact"]["recall"] + 0.05
+    assert scores["fellegi-sunter"]["f1"] > scores["exact"]["f1"]
