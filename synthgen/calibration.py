@@ -64,7 +64,7 @@ def _share(mask: np.ndarray) -> float:
 
 def _people_figures(run: Run) -> Measured:
     people = run.read("truth/people", ["age_at_start", "sex", "ethnic_group", "twin", "resident"])
-    residents = people.filter(pc.field("resident"))
+    residents = people.filter(pc.field("resident") & (pc.field("age_at_start") >= 0))  # at the start
     age = residents["age_at_start"].to_numpy()
     group = residents["ethnic_group"].to_numpy(zero_copy_only=False)
     bands = {"0_4": (0, 4), "5_9": (5, 9), "10_14": (10, 14), "15_19": (15, 19), "20_39": (20, 39)}
@@ -79,6 +79,9 @@ def _people_figures(run: Run) -> Measured:
     figures["households.one_person"] = _share(np.char.startswith(kind.astype(str), "one_person"))
     figures["households.lone_parent_dependent_children"] = _share(kind == "lone_parent_dependent_children")
     figures["households.mean_size"] = float(np.mean(households["size"].to_numpy()))
+    born = int((people["age_at_start"].to_numpy() < 0).sum())
+    _, _, years = _days(run)
+    figures["people.births_per_1000"] = (born / residents.num_rows * 1000 / years, born)
     return figures
 
 
@@ -110,12 +113,17 @@ def _days(run: Run) -> tuple[np.datetime64, np.datetime64, float]:
 
 def _children(run: Run) -> int:
     people = run.read("truth/people", ["age_at_start", "resident"])
-    mask = pc.and_(people["resident"], pc.less(people["age_at_start"], 18))
+    # children at the start, as the pathway counts them (babies born during the period are not in it)
+    ages = people["age_at_start"]
+    mask = pc.and_(people["resident"], pc.and_(pc.less(ages, 18), pc.greater_equal(ages, 0)))
     return int(pc.sum(mask.cast(pa.int64())).as_py())
 
 
 def _residents(run: Run) -> int:
-    return int(pc.sum(run.read("truth/people", ["resident"])["resident"].cast(pa.int64())).as_py())
+    """Residents at the start of the period (babies born during it are not counted)."""
+    people = run.read("truth/people", ["resident", "age_at_start"])
+    at_start = pc.and_(people["resident"], pc.greater_equal(people["age_at_start"], 0))
+    return int(pc.sum(at_start.cast(pa.int64())).as_py())
 
 
 def _dates(column: pa.ChunkedArray | pa.Array) -> NDArray[np.datetime64]:
@@ -211,7 +219,7 @@ def _health_event_figures(run: Run) -> Measured:
     start, _, years = _days(run)
     people = run.read("truth/people", ["age_at_start", "resident"]).filter(pc.field("resident"))
     age = people["age_at_start"].to_numpy()
-    under_5 = int((age < 5).sum())
+    under_5 = int(((age >= 0) & (age < 5)).sum())  # under five at the start
     attendances = run.read("agencies/health/ae_attendances", ["date_of_birth"])
     born = _dates(attendances["date_of_birth"])
     # under five at the start of the period, as the population's under-fives are counted

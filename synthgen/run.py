@@ -19,12 +19,13 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from synthgen import __version__, linkage, quality, truth
+from synthgen import __version__, births, linkage, quality, truth
 from synthgen.agencies import (
     TABLE_CODES,
     AgencyTable,
     health,
     health_events,
+    newborns,
     police,
     school,
     school_events,
@@ -65,6 +66,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     """Everything one shard contributes: agency tables and the linkage view (shuffled), and truth tables."""
     pop = build_population(plan, shard)
     sim = simulate(plan, pop)
+    born, spare_nhs = births.births(plan, pop)
     scenario = plan.scenario
     rates = quality.rates_for(scenario.data_quality.profile, scenario.data_quality.rates)
     upn = pa.nulls(len(pop.people.person_id), pa.string())
@@ -74,7 +76,16 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     if scenario.agencies.health.enabled:
         columns = quality.Columns(identifier="nhs_number", female="2", male="1", local_id="local_patient_id")
         own = {"nhs_number": pop.people.nhs_number}
-        built.append((health.gp_registrations(plan, pop), columns, pop.spare_nhs_numbers, own))
+        register = health.gp_registrations(plan, pop)
+        babies = newborns.newborn_registrations(plan, pop, born, register.table.num_rows)
+        register = AgencyTable(
+            "health",
+            "gp_registrations",
+            pa.concat_tables([register.table, babies.table]),
+            np.r_[register.key, babies.key],
+            np.r_[register.person_id, babies.person_id],
+        )
+        built.append((register, columns, spare_nhs, own))
     if scenario.agencies.school.enabled:
         pupils, upn = school.pupils(plan, pop)
         person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
@@ -105,7 +116,18 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         )
     event_tables: list[AgencyTable] = []
     if scenario.agencies.health.enabled:
-        event_tables += health_events.health_events(plan, pop, sim).agency_tables(pop)
+        health_tables = health_events.health_events(plan, pop, sim).agency_tables(pop)
+        for index, table in enumerate(health_tables):
+            if table.name == "health_visits":
+                visits = newborns.new_birth_visits(plan, pop, born, sim, table.table.num_rows)
+                health_tables[index] = AgencyTable(
+                    "health",
+                    "health_visits",
+                    pa.concat_tables([table.table, visits.table]),
+                    np.r_[table.key, visits.key],
+                    np.r_[table.person_id, visits.person_id],
+                )
+        event_tables += health_tables
     if scenario.agencies.school.enabled:
         event_tables += school_year.agency_tables()
     for table in event_tables:
@@ -139,10 +161,10 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         )
     records_table = pa.concat_tables(record_parts) if record_parts else linkage.empty_records()
     tables = {
-        "people": truth.people_table(pop, upn),
+        "people": pa.concat_tables([truth.people_table(pop, upn), truth.newborns_table(pop, born)]),
         "households": truth.households_table(pop),
         "addresses": truth.addresses_table(plan, pop),
-        "relationships": truth.relationships_table(pop),
+        "relationships": pa.concat_tables([truth.relationships_table(pop), truth.newborn_relationships(pop, born)]),
         "records": records_table,
         "hard_negatives": truth.hard_negatives_table(pop),
         "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from synthgen import naming, reference
 from synthgen.agencies import AgencyTable
+from synthgen.births import Births
 from synthgen.households import TYPES
 from synthgen.population import RELATIONSHIPS, ROLES, Population
 from synthgen.scenario.plan import Plan
@@ -46,10 +47,78 @@ def people_table(pop: Population, upn: pa.Array) -> pa.Table:
             "twin": pa.array(p.twin),
             "same_name_relative": pa.array(p.same_name_relative),
             "resident": pa.array(p.resident),
+            "born_in_period": pa.array(np.zeros(len(p.person_id), bool)),
             "nhs_number": pa.array(p.nhs_number, pa.string()),
             "nino": pa.array(p.nino, pa.string()),
             "upn": upn,
         }
+    )
+
+
+def newborns_table(pop: Population, born: Births) -> pa.Table:
+    """The babies born during the period, in truth/people's columns (age at the start: -1, not yet born)."""
+    n = len(born)
+    forenames = pa.array(pop.forenames, pa.string())
+    surnames = pa.array(pop.surnames, pa.string())
+    eth = reference.ethnicities()
+    family = naming.surnames(surnames, born.surname_1, born.surname_2)
+    none = pa.nulls(n, pa.string())
+    return pa.table(
+        {
+            "person_id": pa.array(born.person_id),
+            "household_id": pa.array(pop.household_id[born.household]),
+            "household_role": pa.array(np.full(n, "child", dtype=object), pa.string()),
+            "sex": pc.if_else(pa.array(born.female), "F", "M"),
+            "date_of_birth": pa.array(born.date_of_birth, pa.date32()),
+            "age_at_start": pa.array(np.full(n, -1), pa.int16()),
+            "ethnicity": _labels(eth.codes, born.ethnicity),
+            "ethnic_group": _labels(eth.groups, born.ethnicity),
+            "given_name": naming.names(forenames, born.given_name),
+            "middle_names": naming.middle_names(forenames, born.middle_1, born.middle_2),
+            "family_name": family,
+            "birth_family_name": family,
+            "preferred_family_name": none,
+            "twin": pa.array(np.zeros(n, bool)),
+            "same_name_relative": pa.array(np.zeros(n, bool)),
+            "resident": pa.array(np.ones(n, bool)),
+            "born_in_period": pa.array(np.ones(n, bool)),
+            "nhs_number": pa.array(born.nhs_number, pa.string()),
+            "nino": none,
+            "upn": none,
+        }
+    )
+
+
+def newborn_relationships(pop: Population, born: Births) -> pa.Table:
+    """A baby's mother and father at home, and the mother's other children at home as (half-)siblings."""
+    ids = pop.people.person_id
+    person, relative, kind = pop.relationships
+    is_mother = kind == RELATIONSHIPS.index("mother")
+    is_father = kind == RELATIONSHIPS.index("father")
+    father_of = np.full(len(ids), -1)
+    father_of[person[is_father]] = relative[is_father]
+    # the mother's children at home: pairs (baby, child) where the child's mother is the baby's mother
+    order = np.argsort(relative[is_mother], kind="stable")
+    mothers, children = relative[is_mother][order], person[is_mother][order]
+    lo = np.searchsorted(mothers, born.mother, side="left")
+    hi = np.searchsorted(mothers, born.mother, side="right")
+    counts = hi - lo
+    baby = np.repeat(np.arange(len(born)), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    sibling = children[np.repeat(lo, counts) + within]
+    same_father = father_of[sibling] == born.father[baby]
+    sibling_kind = np.where(same_father, "sibling", "half_sibling").astype(object)
+    has_father = born.father >= 0
+    left = np.r_[born.person_id, born.person_id[has_father], born.person_id[baby], ids[sibling]]
+    right = np.r_[ids[born.mother], ids[born.father[has_father]], ids[sibling], born.person_id[baby]]
+    kinds = np.r_[
+        np.full(len(born), "mother", dtype=object),
+        np.full(int(has_father.sum()), "father", dtype=object),
+        sibling_kind,
+        sibling_kind,
+    ]
+    return pa.table(
+        {"person_id": pa.array(left), "relative_id": pa.array(right), "relationship": pa.array(kinds, pa.string())}
     )
 
 

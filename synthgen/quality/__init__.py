@@ -219,6 +219,10 @@ def degrade(
         log.add(np.arange(n, n + len(duplicate_rows)), "duplicate", "record")
     rows_total = table.num_rows
     person = person_id - pop.shard * ID_STRIDE
+    # babies born during the period are not rows of the population at the start: errors that draw on a
+    # person's other names, household or old address pass them by
+    known = person < len(pop.people.person_id)
+    person = np.where(known, person, 0)
     new_columns: dict[str, pa.Array] = {name: table.column(name).combine_chunks() for name in table.column_names}
     if len(duplicate_rows):  # a duplicate is a record of its own, under its own id
         new_columns["record_id"] = _replace(
@@ -257,7 +261,7 @@ def degrade(
         log.add(swap, "name_swap", "family_name")
 
     other = _other_surname(pop, person)
-    eligible = other.is_valid().to_numpy(zero_copy_only=False) if len(other) else np.zeros(0, bool)
+    eligible = known & (other.is_valid().to_numpy(zero_copy_only=False) if len(other) else np.zeros(0, bool))
     changed = _chosen(
         rng, eligible & ~np.isin(np.arange(rows_total), swap), rates, "family_name", "surname_change", log
     )
@@ -275,7 +279,9 @@ def degrade(
     log.add(dropped, "missing", "middle_names")
 
     # --- date of birth ---
-    new_columns[columns.date_of_birth] = _dob_errors(rng, pop, person, new_columns[columns.date_of_birth], rates, log)
+    new_columns[columns.date_of_birth] = _dob_errors(
+        rng, pop, np.where(known, person, -1), new_columns[columns.date_of_birth], rates, log
+    )
 
     # --- sex ---
     sex = new_columns[columns.sex]
@@ -290,11 +296,13 @@ def degrade(
     held = [columns.identifier] if columns.identifier else []
     for ident in [*held, *columns.other_identifiers]:
         own = (person_identifiers or {}).get(ident)
-        new_columns[ident] = _identifier_errors(rng, pop, person, new_columns[ident], ident, rates, log, own)
+        new_columns[ident] = _identifier_errors(
+            rng, pop, np.where(known, person, -1), new_columns[ident], ident, rates, log, own
+        )
 
     # --- address and postcode ---
     stale_rows = _chosen(
-        rng, pop.household_previous[pop.people.household[person]] >= 0, rates, "address", "stale_address", log
+        rng, known & (pop.household_previous[pop.people.household[person]] >= 0), rates, "address", "stale_address", log
     )
     if len(stale_rows):
         previous = pop.household_previous[pop.people.household[person[stale_rows]]]
@@ -443,14 +451,16 @@ def _dob_errors(
 
 
 def _household_member(rng: np.random.Generator, pop: Population, person: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Another member of each person's household, or -1 for people who live alone."""
+    """Another member of each person's household, or -1 for people who live alone (or are not rows: -1)."""
+    missing = person < 0
+    person = np.where(missing, 0, person)
     household = pop.people.household
     sizes = np.bincount(household, minlength=len(pop.household_id))
     starts = np.cumsum(sizes) - sizes
     hh = household[person]
     size = sizes[hh]
     offset = (person - starts[hh] + rng.integers(1, np.maximum(size, 2))) % np.maximum(size, 1)
-    result: NDArray[np.int64] = np.where(size > 1, starts[hh] + offset, -1)
+    result: NDArray[np.int64] = np.where((size > 1) & ~missing, starts[hh] + offset, -1)
     return result
 
 
