@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -35,7 +36,7 @@ def test_the_gp_registers_babies_after_birth_and_the_health_visitor_visits(demo_
     records = pq.read_table(demo_run / "truth/records.parquet", columns=["source_record_id", "person_id", "table"])
     registered = records.filter(pc.field("table") == "gp_registrations")
     baby_records = registered.filter(
-        pc.is_in(registered["person_id"], value_set=__import__("pyarrow").array(list(babies)))
+        pc.is_in(registered["person_id"], value_set=pa.array(list(babies)))
     )
     assert baby_records.num_rows > 0.8 * len(babies)
     gp = pq.read_table(demo_run / "agencies/health/gp_registrations.parquet")
