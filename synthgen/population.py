@@ -91,6 +91,20 @@ def _groupwise_cumsum(values: NDArray[np.float64], group: NDArray[np.int64]) -> 
     return result
 
 
+def _within(
+    rng: np.random.Generator, age: NDArray[np.float64], lo: float | NDArray[np.float64], hi: float
+) -> NDArray[np.float64]:
+    """Ages kept inside [lo, hi + 1): an age outside is redrawn within a year or two of the bound, not clamped
+    onto it (clamping piles people onto one date of birth, which a linker would notice)."""
+    lo_array = np.broadcast_to(np.asarray(lo, dtype=np.float64), age.shape)
+    below = ~np.isnan(age) & (age < lo_array)
+    above = ~np.isnan(age) & (age >= hi + 1.0)
+    result = age.copy()
+    result[below] = lo_array[below] + rng.random(int(below.sum())) * 2.0
+    result[above] = hi + rng.random(int(above.sum()))
+    return result
+
+
 def _draw_ages(rng: np.random.Generator, weights: NDArray[np.float64], lo: int, hi: int, n: int) -> NDArray[np.float64]:
     """Continuous ages in [lo, hi + 1) with whole-year weights."""
     part = weights[lo : hi + 1] + 1e-9
@@ -216,7 +230,7 @@ def build_population(plan: Plan, shard: int) -> Population:
         age[head_row[couple_parents]] + gap_years[couple_parents], eldest_age[couple_parents] + 17.0
     )
     grandparent = np.flatnonzero(role == ROLE["grandparent"])
-    age[grandparent] = np.minimum(age[head_row[owner[grandparent]]] + rng.normal(28.0, 5.0, len(grandparent)), 99.5)
+    age[grandparent] = age[head_row[owner[grandparent]]] + rng.normal(28.0, 5.0, len(grandparent))
 
     # --- everyone else: what the age pyramid still lacks ---
     pyramid = reference.age_pyramid()
@@ -239,8 +253,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     free_partners = np.flatnonzero(partner_slot & ~with_children[owner])
     age[free_partners] = age[head_row[owner[free_partners]]]  # refined below, once sexes are known
 
-    # --- sex: parents by family type, children 105:100, others by the pyramid's share at their age ---
-    age = np.clip(age, 0.0, 99.9)
+    age = _within(rng, age, 0.0, 99.0)
     # sex: parents by family type, children 105:100; everyone else makes up what the pyramid still lacks, age by
     # age (as with ages), so that lone mothers and step-families do not tilt the whole population
     lone_father = ~hh.has_partner & with_children & (rng.random(n_hh) >= params["lone_parent_mother_share"])
@@ -281,8 +294,8 @@ def build_population(plan: Plan, shard: int) -> Population:
     sign = np.where(female[couple_heads] == female[partners], 0.0, np.where(female[couple_heads], 1.0, -1.0))
     offset = sign * params["father_age_gap_mean"] + rng.normal(0.0, params["partner_age_gap_sd"], len(partners))
     floor = np.where(np.isin(hh.kind[couples_no_children], [T["couple_66_plus"]]), 66.0, 18.0)
-    age[partners] = np.maximum(age[couple_heads] + offset, floor)
-    age = np.clip(age, 0.0, 99.9)
+    age[partners] = _within(rng, age[couple_heads] + offset, floor, 99.0)
+    age = _within(rng, age, 0.0, 99.0)
 
     # --- dates of birth and whole-year ages at the start of the period ---
     start = np.datetime64(plan.period_start, "D")

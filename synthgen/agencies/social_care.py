@@ -103,7 +103,7 @@ def social_care(
     for name in ABUSE:
         abuse |= sim.needs[name][child_rows]
     factors = sim.domestic_abuse[hh] | sim.parental_mental_health[hh] | sim.substance_misuse[hh]
-    weight = np.exp(0.6 * risk) * (1 + 2.0 * need + 0.8 * factors)
+    weight = np.exp(0.5 * risk) * (1 + 2.0 * need + 0.8 * factors)
     eighteenth = p.date_of_birth[child_rows] + np.timedelta64(6574, "D")  # about 18 years
 
     # ---------------- the year's referrals and their outcomes ----------------
