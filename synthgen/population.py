@@ -203,7 +203,9 @@ def build_population(plan: Plan, shard: int) -> Population:
     gap = gap * squeeze[kid_hh]
     span = span * squeeze
     since_eldest = _groupwise_cumsum(gap, kid_hh)
-    youngest = 18.0 + np.minimum(rng.gamma(2.0, 3.5, n_hh), 30.0)  # grown-up children still at home
+    grown = rng.gamma(2.0, 3.5, n_hh)
+    grown = np.where(grown > 30.0, rng.random(n_hh) * 30.0, grown)  # redrawn, not clamped onto one age
+    youngest = 18.0 + grown  # grown-up children still at home
     dependent_hh = hh.dependent & with_children
     youngest[dependent_hh] = _place_youngest(
         rng, span[kid_hh] - since_eldest, kid_hh, dependent_hh, span, reference.age_pyramid().shares[:18] * n

@@ -35,9 +35,7 @@ def test_the_gp_registers_babies_after_birth_and_the_health_visitor_visits(demo_
     babies = set(people.filter(pc.field("born_in_period"))["person_id"].to_pylist())
     records = pq.read_table(demo_run / "truth/records.parquet", columns=["source_record_id", "person_id", "table"])
     registered = records.filter(pc.field("table") == "gp_registrations")
-    baby_records = registered.filter(
-        pc.is_in(registered["person_id"], value_set=pa.array(list(babies)))
-    )
+    baby_records = registered.filter(pc.is_in(registered["person_id"], value_set=pa.array(list(babies))))
     assert baby_records.num_rows > 0.8 * len(babies)
     gp = pq.read_table(demo_run / "agencies/health/gp_registrations.parquet")
     joined = gp.join(baby_records, "record_id", "source_record_id", join_type="inner").join(
