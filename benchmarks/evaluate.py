@@ -43,7 +43,7 @@ def predictions(run: Path, scratch: Path) -> dict[str, Path]:
     }
     if pairs is not None:
         n = pairs.num_rows
-        ids = truth["record_id"]
+        ids = truth["record_id"].combine_chunks()
         wrong_l = ids.take(pa.array(rng.integers(0, truth.num_rows, n)))
         wrong_r = ids.take(pa.array(rng.integers(0, truth.num_rows, n)))
         files["scored pairs"] = pa.table(

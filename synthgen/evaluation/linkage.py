@@ -226,37 +226,40 @@ def _hard_negative_merges(run: Run, person: NDArray[np.int64], labels: NDArray[n
     return result
 
 
+def _group_counts(first: NDArray[np.int64], second: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For each distinct value of `first`, how many distinct values of `second` go with it (one sort)."""
+    order = np.lexsort((second, first))
+    a, b = first[order], second[order]
+    new_pair = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    keys = a[new_pair]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    counts = np.diff(np.r_[starts, len(keys)])
+    return keys[starts], counts
+
+
 def _examples(run: Run, records: pa.Table, person: NDArray[np.int64], labels: NDArray[np.int64]) -> dict[str, Any]:
     """The people split into the most clusters and the clusters merging the most people, records side by side."""
-    order = np.lexsort((labels, person))
-    p, lab = person[order], labels[order]
-    new_pair = np.r_[True, (p[1:] != p[:-1]) | (lab[1:] != lab[:-1])]
-    people_clusters = np.bincount(np.unique(p[new_pair], return_inverse=True)[1].ravel())
-    unique_people = np.unique(p[new_pair])
-    split = unique_people[people_clusters > 1]
-    split_counts = people_clusters[people_clusters > 1]
-    order2 = np.lexsort((person, labels))
-    l2, p2 = labels[order2], person[order2]
-    new2 = np.r_[True, (l2[1:] != l2[:-1]) | (p2[1:] != p2[:-1])]
-    unique_clusters = np.unique(l2[new2])
-    cluster_people = np.bincount(np.unique(l2[new2], return_inverse=True)[1].ravel())
-    merged = unique_clusters[cluster_people > 1]
-    merged_counts = cluster_people[cluster_people > 1]
-    worst_splits = split[np.argsort(-split_counts, kind="stable")][:EXAMPLES]
-    worst_merges = merged[np.argsort(-merged_counts, kind="stable")][:EXAMPLES]
+    people, clusters_per_person = _group_counts(person, labels)
+    clusters, people_per_cluster = _group_counts(labels, person)
+    split = np.argsort(-clusters_per_person, kind="stable")[:EXAMPLES]
+    split = split[clusters_per_person[split] > 1]
+    merged = np.argsort(-people_per_cluster, kind="stable")[:EXAMPLES]
+    merged = merged[people_per_cluster[merged] > 1]
+    chosen_people, chosen_clusters = people[split], clusters[merged]
+    wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))
     view = run.read("linkage/records", ["record_id", "source", *EXAMPLE_FIELDS])
-    index = pc.index_in(records["record_id"], value_set=view["record_id"])
-    view = view.take(index)
-    errors = records["errors"].to_pylist()
+    index = pc.index_in(records["record_id"].take(pa.array(wanted)), value_set=view["record_id"])
+    shown = view.take(index).to_pylist()
+    errors = records["errors"].take(pa.array(wanted)).to_pylist()
+    position = {int(row): i for i, row in enumerate(wanted)}
 
     def rows(chosen: NDArray[np.int64], with_person: bool) -> list[dict[str, Any]]:
         out = []
         for row in chosen[:20].tolist():
-            item: dict[str, Any] = {
-                k: (str(v) if v is not None else None) for k, v in view.slice(row, 1).to_pylist()[0].items()
-            }
+            at = position[row]
+            item: dict[str, Any] = {k: (str(v) if v is not None else None) for k, v in shown[at].items()}
             item["cluster_id"] = int(labels[row])
-            item["errors"] = "; ".join(f"{e['kind']}({e['field']})" for e in errors[row])
+            item["errors"] = "; ".join(f"{e['kind']}({e['field']})" for e in errors[at])
             if with_person:
                 item["person_id"] = int(person[row])
             out.append(item)
@@ -264,19 +267,11 @@ def _examples(run: Run, records: pa.Table, person: NDArray[np.int64], labels: ND
 
     return {
         "splits": [
-            {
-                "person_id": int(pid),
-                "clusters": int(people_clusters[np.searchsorted(unique_people, pid)]),
-                "records": rows(np.flatnonzero(person == pid), False),
-            }
-            for pid in worst_splits
+            {"person_id": int(pid), "clusters": int(count), "records": rows(wanted[person[wanted] == pid], False)}
+            for pid, count in zip(chosen_people, clusters_per_person[split], strict=True)
         ],
         "merges": [
-            {
-                "cluster_id": int(cid),
-                "people": int(cluster_people[np.searchsorted(unique_clusters, cid)]),
-                "records": rows(np.flatnonzero(labels == cid), True),
-            }
-            for cid in worst_merges
+            {"cluster_id": int(cid), "people": int(count), "records": rows(wanted[labels[wanted] == cid], True)}
+            for cid, count in zip(chosen_clusters, people_per_cluster[merged], strict=True)
         ],
     }
