@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import reference
-from synthgen.population import ID_STRIDE, ROLE, Population, _forenames, _mixed_code_table
+from synthgen.population import ID_STRIDE, ROLE, Population, draw_forenames, mixed_ethnicity_table
 from synthgen.rng import shard_stream
 from synthgen.scenario.plan import Plan
 
@@ -76,9 +76,9 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     dob = np.datetime64(plan.period_start, "D") + rng.integers(0, days, count).astype("timedelta64[D]")
     female = rng.random(count) >= 0.512
     ethnicity = p.ethnicity[mother].copy()
-    mixed = _mixed_code_table()
+    mixed = mixed_ethnicity_table()
     ethnicity[has_father] = mixed[p.ethnicity[mother[has_father]], p.ethnicity[father[has_father]]]
-    _, given, middle_1, middle_2 = _forenames(rng, ethnicity, female, dob)
+    _, given, middle_1, middle_2 = draw_forenames(rng, ethnicity, female, dob)
     # a baby with its father at home takes his surname; otherwise its mother's
     surname_1 = np.where(has_father, p.surname_1[np.maximum(father, 0)], p.surname_1[mother])
     surname_2 = np.where(has_father, p.surname_2[np.maximum(father, 0)], p.surname_2[mother])

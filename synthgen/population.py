@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import identifiers, reference
+from synthgen.arrays import categorical
 from synthgen.dates import age_on
 from synthgen.households import Households, T, draw_households
 from synthgen.rng import shard_stream
@@ -113,15 +114,7 @@ def _draw_ages(rng: np.random.Generator, weights: NDArray[np.float64], lo: int, 
     return result
 
 
-def _categorical(rng: np.random.Generator, probabilities: NDArray[np.float64]) -> NDArray[np.int64]:
-    """One draw per row of a row-stochastic matrix."""
-    cumulative = np.cumsum(probabilities, axis=1)
-    u = rng.random(len(probabilities))[:, None] * cumulative[:, -1:]
-    result: NDArray[np.int64] = np.minimum((u >= cumulative).sum(axis=1), probabilities.shape[1] - 1)
-    return result
-
-
-def _mixed_code_table() -> NDArray[np.int64]:
+def mixed_ethnicity_table() -> NDArray[np.int64]:
     """The ethnicity of a child of parents with codes (mother, father): the 2021 census's Mixed categories."""
     eth = reference.ethnicities()
     code = {c: i for i, c in enumerate(eth.codes)}
@@ -315,7 +308,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     inter = partner_slot & (rng.random(n) < params["inter_ethnic_couple_share"])
     ethnicity[inter] = other[inter]
     ethnicity[sharer] = other[sharer]
-    mixed = _mixed_code_table()
+    mixed = mixed_ethnicity_table()
     mother_row = np.where(female[head_row], head_row, np.where(hh.has_partner, partner_row, head_row))
     father_row = np.where(female[head_row], partner_row, head_row)
     absent_father = rng.choice(len(eth.codes), size=n_hh, p=adult_shares)
@@ -327,7 +320,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     ethnicity[kid] = mixed[kid_mother, kid_father]
 
     # --- names: forenames by tradition, sex and birth decade; surnames follow the family ---
-    forenames, given, middle_1, middle_2 = _forenames(rng, ethnicity, female, dob)
+    forenames, given, middle_1, middle_2 = draw_forenames(rng, ethnicity, female, dob)
     surnames_vocab, birth = _birth_surnames(rng, ethnicity)
     surname_1 = birth.copy()
     surname_2 = np.full(n, -1)
@@ -540,7 +533,7 @@ def _place_youngest(
         np.logical_and.at(family_fits, family, fits)
         weight = np.where(family_fits, np.maximum(family_score, 1e-6), 0.0)
         weight[~family_fits.any(axis=1), 0] = 1.0
-        step = _categorical(rng, weight)
+        step = categorical(rng, weight)
         placed = np.clip(grid[step] + rng.uniform(-0.125, 0.125, len(step)), 0.0, None)
         result[batch_sorted] = placed
         kid_ages = placed[family] + offset[kids]
@@ -558,11 +551,11 @@ def _married_share(age: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _name_groups(rng: np.random.Generator, ethnicity: NDArray[np.int64]) -> NDArray[np.int64]:
-    result: NDArray[np.int64] = _categorical(rng, reference.name_group_matrix()[ethnicity])
+    result: NDArray[np.int64] = categorical(rng, reference.name_group_matrix()[ethnicity])
     return result
 
 
-def _forenames(
+def draw_forenames(
     rng: np.random.Generator,
     ethnicity: NDArray[np.int64],
     female: NDArray[np.bool_],

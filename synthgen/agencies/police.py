@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, naming
 from synthgen.agencies import TABLE_CODES, AgencyTable
+from synthgen.arrays import rank_within
 from synthgen.population import RELATIONSHIPS, ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -257,17 +258,6 @@ def _top(scores: NDArray[np.float64], count: int) -> NDArray[np.bool_]:
     return chosen
 
 
-def _group_rank(group: NDArray[np.int64], time: NDArray[np.datetime64]) -> NDArray[np.int64]:
-    """Each row's place in time order among the rows of its group (0 for the first)."""
-    order = np.lexsort((time, group))
-    sorted_group = group[order]
-    first = np.r_[True, sorted_group[1:] != sorted_group[:-1]]
-    starts = np.maximum.accumulate(np.where(first, np.arange(len(group)), 0))
-    rank = np.empty(len(group), np.int64)
-    rank[order] = np.arange(len(group)) - starts
-    return rank
-
-
 def _month_day(days: NDArray[np.datetime64]) -> NDArray[np.int64]:
     month = days.astype("datetime64[M]")
     result: NDArray[np.int64] = (month - days.astype("datetime64[Y]")).astype(np.int64) * 100 + (days - month).astype(
@@ -337,7 +327,7 @@ def _domestic_abuse(
 
     # DASH: the household's severity, rising with each repeat; shares exact by rank within the shard
     severity = 0.5 * sim.household_adversity + rng.normal(0.0, 1.0, n_hh)  # design: adversity weighs in by half
-    repeat = _group_rank(hh, time)
+    repeat = rank_within(hh, time)
     latent = severity[hh] + DASH_REPEAT_STEP * repeat + rng.normal(0.0, 0.8, n)
     latent[n - elsewhere :] -= 1.0  # one-off incidents are rarely the gravest
     rank = np.empty(n, np.int64)

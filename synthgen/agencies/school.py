@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, naming, reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, choose_nearby, nearest
+from synthgen.arrays import rank_within
 from synthgen.dates import age_on
 from synthgen.population import Population
 from synthgen.record_ids import format_record_ids, record_ids
@@ -39,17 +40,6 @@ def year_groups(plan: Plan, dob: NDArray[np.datetime64]) -> NDArray[np.int64]:
     return result
 
 
-def _ranks(keys: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Position of each element among the elements with the same key (0, 1, 2, ...), in array order."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-    starts = np.maximum.accumulate(np.where(first, np.arange(len(keys)), 0))
-    ranks = np.empty(len(keys), np.int64)
-    ranks[order] = np.arange(len(keys)) - starts
-    return ranks
-
-
 def _upns(
     rng: np.random.Generator,
     plan: Plan,
@@ -61,14 +51,14 @@ def _upns(
     moved in from another LA, and any overflow) take a UPN from another LA with a per-shard establishment."""
     n = len(entry_year)
     estab = plan.schools.establishment[first_school]
-    serial = _ranks(estab * 100 + entry_year % 100) * plan.shards + shard
+    serial = rank_within(estab * 100 + entry_year % 100) * plan.shards + shard
     moved_in = rng.random(n) < reference.parameters()["upn_from_other_la_share"]
     elsewhere = moved_in | (serial >= UPN_SERIALS)
     la = np.full(n, plan.la.number, dtype=np.int64)
     others = np.array(sorted(set(reference.local_authorities()) - {plan.la.number}))
     la[elsewhere] = others[rng.integers(0, len(others), int(elsewhere.sum()))]
     estab = np.where(elsewhere, 1000 + shard % 1000, estab)
-    serial[elsewhere] = _ranks(entry_year[elsewhere] % 100)
+    serial[elsewhere] = rank_within(entry_year[elsewhere] % 100)
     return identifiers.make_upns(la, estab, entry_year % 100, serial)
 
 

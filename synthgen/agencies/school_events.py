@@ -53,6 +53,7 @@ from numpy.typing import NDArray
 from synthgen import naming
 from synthgen.agencies import TABLE_CODES, AgencyTable, nearest
 from synthgen.agencies.school import academic_year, year_groups
+from synthgen.arrays import categorical
 from synthgen.population import ID_STRIDE, Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -329,14 +330,6 @@ def _choose(rng: np.random.Generator, weight: NDArray[np.float64], count: int) -
     return np.sort(chosen)
 
 
-def _categorical(rng: np.random.Generator, weights: NDArray[np.float64]) -> NDArray[np.int64]:
-    """One draw per row of a (rows, options) weight matrix."""
-    cumulative = np.cumsum(weights, axis=1)
-    u = rng.random(len(weights))[:, None] * cumulative[:, -1:]
-    result: NDArray[np.int64] = np.minimum((u >= cumulative).sum(axis=1), weights.shape[1] - 1)
-    return result
-
-
 def _pick_day(
     rng: np.random.Generator,
     start: NDArray[np.datetime64],
@@ -516,7 +509,7 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTa
     missing = _choose(rng, np.where(departed, 0.0, cme_weight), n_cme_pupils)
     h_cme, cme_date = _pick_day(rng, starts[missing], base_days[missing], np.ones((len(missing), n_ht)), ht.calendar)
     reason_shares = np.array([[r[1] for r in CME_REASONS_FROM_ROLL]])
-    cme_reason = _categorical(rng, np.repeat(reason_shares, len(missing), axis=0))
+    cme_reason = categorical(rng, np.repeat(reason_shares, len(missing), axis=0))
     placed = rng.random(len(missing)) < np.array([r[2] for r in CME_REASONS_FROM_ROLL])[cme_reason]
     gap = np.ceil(rng.exponential(CME_MEAN_DAYS, len(missing))).astype(np.int64).astype("timedelta64[D]")
     leave[missing] = cme_date
@@ -748,7 +741,7 @@ def _reasons(
     base = np.array([share for _, share in table])
     tilt = base * np.array([EXPLOITATION_REASONS.get(name, 1.0) for name, _ in table])
     weights = np.where(exploited[:, None] > 0, tilt[None, :], base[None, :])
-    result: NDArray[np.object_] = names[_categorical(rng, weights)]
+    result: NDArray[np.object_] = names[categorical(rng, weights)]
     return result
 
 
