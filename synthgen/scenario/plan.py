@@ -25,6 +25,8 @@ SHARD_PEOPLE = 50_000
 """Residents per shard: small enough to bound a worker's memory, large enough to amortise the fixed costs."""
 
 MAX_PEOPLE_PER_POSTCODE = 250
+SCHOOLS_PER_PHASE = 1999
+"""Establishment numbers an LA has per phase; a larger population than that many schools serve gets larger schools."""
 NHS_RANGES = {"test": identifiers.NHS_TEST_BASES, "unallocated": identifiers.NHS_UNALLOCATED_BASES}
 
 
@@ -155,8 +157,9 @@ def _services(
         establishment = np.zeros(count, dtype=np.int64)
     else:
         codes = (rng.choice(50_000, size=count, replace=False) + 100_000).astype(str)
+        # DfE establishment numbers: 2xxx-3xxx primary, 4xxx-5xxx secondary (1,999 each)
         base = 2000 if kind == "primary" else 4000
-        establishment = base + 1 + rng.choice(999, size=count, replace=False)
+        establishment = base + 1 + rng.choice(SCHOOLS_PER_PHASE, size=count, replace=False)
         options = ["Primary School", "Primary Academy", "Junior and Infant School"]
         if kind == "secondary":
             options = ["Academy", "High School", "School"]
@@ -203,7 +206,7 @@ def make_plan(scenario: Scenario) -> Plan:
     primaries = _services(
         rng,
         "primary",
-        max(1, round(people / params["people_per_primary_school"])),
+        min(SCHOOLS_PER_PHASE, max(1, round(people / params["people_per_primary_school"]))),
         postcodes,
         streets,
         la.region,
@@ -211,7 +214,7 @@ def make_plan(scenario: Scenario) -> Plan:
     secondaries = _services(
         rng,
         "secondary",
-        max(1, round(people / params["people_per_secondary_school"])),
+        min(SCHOOLS_PER_PHASE, max(1, round(people / params["people_per_secondary_school"]))),
         postcodes,
         streets,
         la.region,
