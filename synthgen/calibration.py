@@ -82,6 +82,9 @@ def _people_figures(run: Run) -> Measured:
     born = int((people["age_at_start"].to_numpy() < 0).sum())
     _, _, years = _days(run)
     figures["people.births_per_1000"] = (born / residents.num_rows * 1000 / years, born)
+    died = run.read("truth/people", ["died_on"])["died_on"].null_count
+    died = len(people) - died
+    figures["people.deaths_per_1000"] = (died / residents.num_rows * 1000 / years, died)
     return figures
 
 

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import __version__, births, linkage, quality, truth
+from synthgen import __version__, births, deaths, linkage, quality, truth
 from synthgen.agencies import (
     TABLE_CODES,
     AgencyTable,
@@ -32,7 +33,7 @@ from synthgen.agencies import (
     social_care,
 )
 from synthgen.errors import SynthgenError
-from synthgen.population import build_population
+from synthgen.population import ID_STRIDE, Population, build_population
 from synthgen.record_ids import parse_record_ids
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
@@ -53,6 +54,32 @@ TRUTH_TABLES = (
 )
 
 
+EVENT_DATES = {
+    "ae_attendances": "arrived_at",
+    "camhs_referrals": "referral_date",
+    "health_visits": "due_date",
+    "maternity_bookings": "booking_date",
+    "exclusions": "start_date",
+    "moves": "move_date",
+    "missing_education": "reported_date",
+}
+"""The date of each event table's events, for leaving out events after a person's death."""
+
+
+def _alive(
+    pop: Population, died: NDArray[np.datetime64], person_id: NDArray[np.int64], when: pa.Array
+) -> NDArray[np.bool_]:
+    """Whether each event happened while its person was alive (babies born in the period are alive)."""
+    row = person_id - pop.shard * ID_STRIDE
+    known = row < len(died)
+    death = np.full(len(row), np.datetime64("NaT"), dtype="datetime64[D]")
+    death[known] = died[row[known]]
+    day = pc.cast(pc.cast(when, pa.timestamp("s")), pa.date32()) if pa.types.is_timestamp(when.type) else when
+    days = day.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    result: NDArray[np.bool_] = np.isnat(death) | np.isnat(days) | (days <= death)
+    return result
+
+
 @dataclass(frozen=True)
 class Shuffled:
     """A table written in random (record-id) order across all shards."""
@@ -67,6 +94,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     pop = build_population(plan, shard)
     sim = simulate(plan, pop)
     born, spare_nhs = births.births(plan, pop)
+    died = deaths.deaths(plan, pop)
     scenario = plan.scenario
     rates = quality.rates_for(scenario.data_quality.profile, scenario.data_quality.rates)
     upn = pa.nulls(len(pop.people.person_id), pa.string())
@@ -105,14 +133,18 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
             )
         )
         roles = force.incident_persons
+        # nobody is involved in an incident after they died
+        when = force.incidents.column("occurred_at").combine_chunks()
+        occurred = when.take(pc.index_in(roles.column("incident_id"), value_set=force.incidents.column("incident_id")))
+        alive = _alive(pop, died, pop.people.person_id[force.incident_person_id], occurred)
+        roles = roles.filter(pa.array(alive))
+        force_person = force.incident_person_id[alive]
         role_key = parse_record_ids(roles.column("incident_id").combine_chunks())
         shuffled.append(Shuffled("agencies/police/incident_persons", roles, role_key))
         # a role in an incident is known by the incident's id (and the police person id beside it)
         role_records = pa.table({"record_id": roles.column("incident_id")})
         events.append(
-            AgencyTable(
-                "police", "incident_persons", role_records, role_key, pop.people.person_id[force.incident_person_id]
-            )
+            AgencyTable("police", "incident_persons", role_records, role_key, pop.people.person_id[force_person])
         )
     event_tables: list[AgencyTable] = []
     if scenario.agencies.health.enabled:
@@ -131,6 +163,12 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     if scenario.agencies.school.enabled:
         event_tables += school_year.agency_tables()
     for table in event_tables:
+        column = EVENT_DATES.get(table.name)
+        if column is not None:  # nothing happens to anyone after they died
+            alive = _alive(pop, died, table.person_id, table.table.column(column).combine_chunks())
+            table = AgencyTable(
+                table.source, table.name, table.table.filter(pa.array(alive)), table.key[alive], table.person_id[alive]
+            )
         shuffled.append(Shuffled(table.path, table.table, table.key))
         events.append(table)
     if scenario.agencies.social_care.enabled:
@@ -161,7 +199,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         )
     records_table = pa.concat_tables(record_parts) if record_parts else linkage.empty_records()
     tables = {
-        "people": pa.concat_tables([truth.people_table(pop, upn), truth.newborns_table(pop, born)]),
+        "people": pa.concat_tables([truth.people_table(pop, upn, died), truth.newborns_table(pop, born)]),
         "households": truth.households_table(pop),
         "addresses": truth.addresses_table(plan, pop),
         "relationships": pa.concat_tables([truth.relationships_table(pop), truth.newborn_relationships(pop, born)]),

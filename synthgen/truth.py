@@ -23,7 +23,7 @@ def _labels(labels: tuple[str, ...], index: np.ndarray) -> pa.Array:
     return pa.array(np.asarray(labels, dtype=object)[index], pa.string())
 
 
-def people_table(pop: Population, upn: pa.Array) -> pa.Table:
+def people_table(pop: Population, upn: pa.Array, died: np.ndarray) -> pa.Table:
     p = pop.people
     forenames = pa.array(pop.forenames, pa.string())
     surnames = pa.array(pop.surnames, pa.string())
@@ -48,6 +48,7 @@ def people_table(pop: Population, upn: pa.Array) -> pa.Table:
             "same_name_relative": pa.array(p.same_name_relative),
             "resident": pa.array(p.resident),
             "born_in_period": pa.array(np.zeros(len(p.person_id), bool)),
+            "died_on": pa.array(died, pa.date32(), mask=np.isnat(died)),
             "nhs_number": pa.array(p.nhs_number, pa.string()),
             "nino": pa.array(p.nino, pa.string()),
             "upn": upn,
@@ -82,6 +83,7 @@ def newborns_table(pop: Population, born: Births) -> pa.Table:
             "same_name_relative": pa.array(np.zeros(n, bool)),
             "resident": pa.array(np.ones(n, bool)),
             "born_in_period": pa.array(np.ones(n, bool)),
+            "died_on": pa.nulls(n, pa.date32()),
             "nhs_number": pa.array(born.nhs_number, pa.string()),
             "nino": none,
             "upn": none,
