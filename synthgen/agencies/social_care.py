@@ -227,16 +227,40 @@ def social_care(
         cla0_start - rng.integers(30, 365, len(cla0_child)),
     ]
     hist_close = np.r_[prior_close[closed], cin0_close, cp0_end, cla0_end]
-    return _tables(
-        plan, pop, sim, rng, child_rows, start, days,
-        ref_child, ref_day, nfa, not_in_need, in_need, assessed, assess_start, assess_end, cin_close,
-        s47, s47_day, icpc, icpc_day,
-        hist_child, hist_ref_day, hist_close,
-        cp_new_child, cp_new_start, cp_new_end, cp0_child, cp0_start, cp0_end,
-        cla_new_child, cla_new_start, cla_new_end, cla0_child, cla0_start, cla0_end,
-        eighteenth,
-        person_upn,
-    )  # fmt: skip
+    cases = _Cases(
+        child_rows=child_rows,
+        start=start,
+        days=days,
+        ref_child=ref_child,
+        ref_day=ref_day,
+        nfa=nfa,
+        in_need=in_need,
+        assessed=assessed,
+        assess_start=assess_start,
+        assess_end=assess_end,
+        cin_close=cin_close,
+        s47=s47,
+        s47_day=s47_day,
+        icpc=icpc,
+        icpc_day=icpc_day,
+        hist_child=hist_child,
+        hist_ref_day=hist_ref_day,
+        hist_close=hist_close,
+        cp_new_child=cp_new_child,
+        cp_new_start=cp_new_start,
+        cp_new_end=cp_new_end,
+        cp0_child=cp0_child,
+        cp0_start=cp0_start,
+        cp0_end=cp0_end,
+        cla_new_child=cla_new_child,
+        cla_new_start=cla_new_start,
+        cla_new_end=cla_new_end,
+        cla0_child=cla0_child,
+        cla0_start=cla0_start,
+        cla0_end=cla0_end,
+        eighteenth=eighteenth,
+    )
+    return _tables(plan, pop, sim, rng, cases, person_upn)
 
 
 def _open_cases(
@@ -311,45 +335,84 @@ def _sources(rng: np.random.Generator, sim: Simulation, pop: Population, rows: N
     return pa.array(np.asarray(SOURCES, dtype=object)[np.minimum(pick, len(SOURCES) - 1)], pa.string())
 
 
+@dataclass(frozen=True)
+class _Cases:
+    """The pathway as days from the start: this year's referrals and what followed, and the cases open on
+    the first day (their history before it), for the tables to be built from."""
+
+    child_rows: NDArray[np.int64]
+    start: np.datetime64
+    days: int
+    ref_child: NDArray[np.int64]
+    ref_day: NDArray[np.int64]
+    nfa: NDArray[np.bool_]
+    in_need: NDArray[np.bool_]
+    assessed: NDArray[np.bool_]
+    assess_start: NDArray[np.int64]
+    assess_end: NDArray[np.int64]
+    cin_close: NDArray[np.int64]
+    s47: NDArray[np.bool_]
+    s47_day: NDArray[np.int64]
+    icpc: NDArray[np.bool_]
+    icpc_day: NDArray[np.int64]
+    hist_child: NDArray[np.int64]
+    hist_ref_day: NDArray[np.int64]
+    hist_close: NDArray[np.int64]
+    cp_new_child: NDArray[np.int64]
+    cp_new_start: NDArray[np.int64]
+    cp_new_end: NDArray[np.int64]
+    cp0_child: NDArray[np.int64]
+    cp0_start: NDArray[np.int64]
+    cp0_end: NDArray[np.int64]
+    cla_new_child: NDArray[np.int64]
+    cla_new_start: NDArray[np.int64]
+    cla_new_end: NDArray[np.int64]
+    cla0_child: NDArray[np.int64]
+    cla0_start: NDArray[np.int64]
+    cla0_end: NDArray[np.int64]
+    eighteenth: NDArray[np.datetime64]
+
+
 def _tables(
     plan: Plan,
     pop: Population,
     sim: Simulation,
     rng: np.random.Generator,
-    child_rows: NDArray[np.int64],
-    start: np.datetime64,
-    days: int,
-    ref_child: NDArray[np.int64],
-    ref_day: NDArray[np.int64],
-    nfa: NDArray[np.bool_],
-    not_in_need: NDArray[np.bool_],
-    in_need: NDArray[np.bool_],
-    assessed: NDArray[np.bool_],
-    assess_start: NDArray[np.int64],
-    assess_end: NDArray[np.int64],
-    cin_close: NDArray[np.int64],
-    s47: NDArray[np.bool_],
-    s47_day: NDArray[np.int64],
-    icpc: NDArray[np.bool_],
-    icpc_day: NDArray[np.int64],
-    hist_child: NDArray[np.int64],
-    hist_ref_day: NDArray[np.int64],
-    hist_close: NDArray[np.int64],
-    cp_new_child: NDArray[np.int64],
-    cp_new_start: NDArray[np.int64],
-    cp_new_end: NDArray[np.int64],
-    cp0_child: NDArray[np.int64],
-    cp0_start: NDArray[np.int64],
-    cp0_end: NDArray[np.int64],
-    cla_new_child: NDArray[np.int64],
-    cla_new_start: NDArray[np.int64],
-    cla_new_end: NDArray[np.int64],
-    cla0_child: NDArray[np.int64],
-    cla0_start: NDArray[np.int64],
-    cla0_end: NDArray[np.int64],
-    eighteenth: NDArray[np.datetime64],
+    cases: _Cases,
     person_upn: NDArray[np.object_] | None,
 ) -> SocialCareTables:
+    c = cases
+    child_rows = c.child_rows
+    start = c.start
+    days = c.days
+    ref_child = c.ref_child
+    ref_day = c.ref_day
+    nfa = c.nfa
+    in_need = c.in_need
+    assessed = c.assessed
+    assess_start = c.assess_start
+    assess_end = c.assess_end
+    cin_close = c.cin_close
+    s47 = c.s47
+    s47_day = c.s47_day
+    icpc = c.icpc
+    icpc_day = c.icpc_day
+    hist_child = c.hist_child
+    hist_ref_day = c.hist_ref_day
+    hist_close = c.hist_close
+    cp_new_child = c.cp_new_child
+    cp_new_start = c.cp_new_start
+    cp_new_end = c.cp_new_end
+    cp0_child = c.cp0_child
+    cp0_start = c.cp0_start
+    cp0_end = c.cp0_end
+    cla_new_child = c.cla_new_child
+    cla_new_start = c.cla_new_start
+    cla_new_end = c.cla_new_end
+    cla0_child = c.cla0_child
+    cla0_start = c.cla0_start
+    cla0_end = c.cla0_end
+    eighteenth = c.eighteenth
     p = pop.people
     shard, shards, key = pop.shard, plan.shards, plan.record_key
 
