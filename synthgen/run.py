@@ -172,7 +172,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         shuffled.append(Shuffled(table.path, table.table, table.key))
         events.append(table)
     if scenario.agencies.social_care.enabled:
-        care = social_care.social_care(plan, pop, sim, person_upn)
+        care = social_care.social_care(plan, pop, sim, person_upn, born)
         columns = quality.Columns(identifier="upn", other_identifiers=("nhs_number",))
         own = {"upn": person_upn, "nhs_number": pop.people.nhs_number}
         built.append((care.children, columns, None, own))

@@ -22,8 +22,9 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, naming, reference
 from synthgen.agencies import TABLE_CODES, AgencyTable
+from synthgen.births import Births
 from synthgen.population import Population
-from synthgen.record_ids import format_record_ids, record_ids
+from synthgen.record_ids import format_record_ids, record_ids, record_ids_from
 from synthgen.rng import shard_stream
 from synthgen.scenario.plan import Plan
 from synthgen.simulate import Simulation
@@ -85,11 +86,19 @@ def _banded(rng: np.random.Generator, bands: tuple[tuple[int, int, float], ...],
 
 
 def social_care(
-    plan: Plan, pop: Population, sim: Simulation, person_upn: NDArray[np.object_] | None = None
+    plan: Plan,
+    pop: Population,
+    sim: Simulation,
+    person_upn: NDArray[np.object_] | None = None,
+    born: Births | None = None,
 ) -> SocialCareTables:
-    """The local authority's children's social care records for one shard (`person_upn`: each person's UPN)."""
+    """The local authority's children's social care records for one shard (`person_upn`: each person's UPN;
+    `born`: the babies born during the period, some of them referred before birth)."""
     params = reference.parameters()
     rng = shard_stream(plan.seed, pop.shard, "social-care")
+    # unborn children referred this year count within England's flows, so the rest of the pathway makes room
+    unborn = _unborn_cases(plan, pop, sim, born)
+    unborn_protected = int(unborn[4].sum())
     p = pop.people
     start = np.datetime64(plan.period_start, "D")
     days = sim.days
@@ -107,9 +116,10 @@ def social_care(
     eighteenth = p.date_of_birth[child_rows] + np.timedelta64(6574, "D")  # about 18 years
 
     # ---------------- the year's referrals and their outcomes ----------------
-    n_ref = round(params["referrals_per_10k_children"] * per10k * years)
+    n_ref = round(params["referrals_per_10k_children"] * per10k * years) - len(unborn[0])
     ref_child = rng.choice(len(child_rows), size=n_ref, p=weight / weight.sum())
     limit = (eighteenth - start).astype(np.int64)  # days from the start to each child's 18th birthday
+    born_day = (p.date_of_birth[child_rows] - start).astype(np.int64)  # days from the start to birth (< 0)
     # referred while still a child: a day before the 18th birthday
     ref_day = (rng.random(n_ref) * np.minimum(days, limit[ref_child])).astype(np.int64)
     order = np.lexsort((ref_day, ref_child))
@@ -126,7 +136,7 @@ def social_care(
     assess_days = np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n_ref)), 3, 180).astype(np.int64)
     assess_end = assess_start + assess_days
 
-    s47_count = round(params["section47_per_10k_children"] * per10k * years)
+    s47_count = round(params["section47_per_10k_children"] * per10k * years) - unborn_protected
     # one enquiry per child a year at most: only each child's first in-need referral is a candidate
     first_in_need = np.zeros(n_ref, bool)
     in_need_refs = np.flatnonzero(in_need)
@@ -138,12 +148,12 @@ def social_care(
     s47 = np.zeros(n_ref, bool)
     s47[_weighted_sample(rng, s47_weight, s47_count)] = True
     icpc = np.zeros(n_ref, bool)
-    icpc_count = round(params["icpc_per_10k_children"] * per10k * years)
+    icpc_count = round(params["icpc_per_10k_children"] * per10k * years) - unborn_protected
     icpc[_weighted_sample(rng, np.where(s47 & (icpc_day < days), s47_weight, 0.0), icpc_count)] = True
 
     # ---------------- new plans and entries to care this year, in distinct children ----------------
     icpc_refs = np.flatnonzero(icpc)
-    cp_new_count = round(params["cp_starts_per_10k_children"] * per10k * years)
+    cp_new_count = round(params["cp_starts_per_10k_children"] * per10k * years) - unborn_protected
     # a plan or a period of care is for a child: none starts within a month of the 18th birthday
     before_18 = limit[ref_child[icpc_refs]] > icpc_day[icpc_refs] + 30
     cp_new_refs = icpc_refs[_weighted_sample(rng, np.where(before_18, ref_weight[icpc_refs], 0.0), cp_new_count)]
@@ -178,7 +188,7 @@ def social_care(
         return result
 
     cla0_child, cla0_start, cla0_end = _open_cases(
-        rng, np.where(taken, 0.0, weight), cla_lengths, limit, days, cla_target
+        rng, np.where(taken, 0.0, weight), cla_lengths, limit, days, cla_target, born_day
     )
     taken[cla0_child] = True
     taken[cp_new_child] = True
@@ -190,6 +200,7 @@ def social_care(
         limit,
         days,
         cp_target,
+        born_day,
     )
     taken[cp0_child] = True
 
@@ -210,7 +221,13 @@ def social_care(
     taken[open_at_end] = True
     cin_target = params["cin_at_31_march_per_10k_children"] * per10k - len(open_at_end)
     cin0_child, cin0_ref_day, cin0_close = _open_cases(
-        rng, np.where(taken, 0.0, weight), lambda n: _banded(rng, CIN_DURATION_BANDS, n), limit, days, cin_target
+        rng,
+        np.where(taken, 0.0, weight),
+        lambda n: _banded(rng, CIN_DURATION_BANDS, n),
+        limit,
+        days,
+        cin_target,
+        born_day + 14,  # a referral history for a baby begins after birth (pre-birth cases are this year's)
     )
 
     # historical referrals behind the plans and care episodes open at the start
@@ -218,13 +235,14 @@ def social_care(
     prior_child = rng.choice(len(child_rows), size=n_ref, p=weight / weight.sum())
     prior_day = -rng.integers(1, 366, n_ref)
     prior_close = prior_day + np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n_ref)), 3, 180).astype(np.int64)
-    closed = (prior_close < 0) & ~np.isin(prior_child, np.r_[cin0_child, cp0_child, cla0_child])
+    closed = (prior_close < 0) & (prior_day > born_day[prior_child])
+    closed &= ~np.isin(prior_child, np.r_[cin0_child, cp0_child, cla0_child])
     hist_child = np.r_[prior_child[closed], cin0_child, cp0_child, cla0_child]
     hist_ref_day = np.r_[
         prior_day[closed],
         cin0_ref_day,
-        cp0_start - rng.integers(30, 120, len(cp0_child)),
-        cla0_start - rng.integers(30, 365, len(cla0_child)),
+        np.maximum(cp0_start - rng.integers(30, 120, len(cp0_child)), born_day[cp0_child]),
+        np.maximum(cla0_start - rng.integers(30, 365, len(cla0_child)), born_day[cla0_child]),
     ]
     hist_close = np.r_[prior_close[closed], cin0_close, cp0_end, cla0_end]
     cases = _Cases(
@@ -260,7 +278,10 @@ def social_care(
         cla0_end=cla0_end,
         eighteenth=eighteenth,
     )
-    return _tables(plan, pop, sim, rng, cases, person_upn)
+    tables = _tables(plan, pop, sim, rng, cases, person_upn)
+    if born is None or not len(unborn[0]):
+        return tables
+    return _with_unborn(plan, pop, sim, rng, born, unborn, tables)
 
 
 def _open_cases(
@@ -270,11 +291,13 @@ def _open_cases(
     limit: NDArray[np.int64],
     days: int,
     needed_at_end: float,
+    earliest: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Cases already open on the first day: children drawn by weight, each case length-biased with its time
     already run, taken in that order until `needed_at_end` of them are still open on the last day.
 
-    Returns the children and each case's start and end, in days from the start (start < 0)."""
+    Returns the children and each case's start and end, in days from the start (start < 0); `earliest` is each
+    child's day of birth, before which no case begins."""
     wanted = round(max(needed_at_end, 0.0))
     if wanted == 0:
         empty = np.zeros(0, np.int64)
@@ -285,7 +308,8 @@ def _open_cases(
     elapsed = (rng.random(len(pool)) * length).astype(np.int64)
     begin = -elapsed - 1
     end = np.minimum(begin + length, limit[pool])
-    keep = end >= 0  # a case that closed before the first day was not open on it
+    # a case that closed before the first day was not open on it; and none began before the child was born
+    keep = (end >= 0) & (begin >= earliest[pool])
     pool, begin, end = pool[keep], begin[keep], end[keep]
     survivors = np.cumsum(end >= days)
     count = int(np.searchsorted(survivors, wanted) + 1) if survivors[-1] >= wanted else len(pool)
@@ -547,7 +571,7 @@ def _tables(
     # the referrals behind the plans open at the start sit after the open CIN episodes in the history
     cp0_ref = len(hist_child) - len(cla0_child) - len(cp0_child) + np.arange(len(cp0_child))
     s_ref = np.r_[cp0_ref, s_ref]
-    s_day = np.r_[cp0_start - 25, s_day]
+    s_day = np.r_[np.clip(cp0_start - 25, r_day[cp0_ref], cp0_start), s_day]  # after the referral, before the plan
     s_icpc = np.r_[np.ones(len(cp0_child), bool), s_icpc]
     s47_id = ids("section47", len(s_ref))
     section47 = pa.table(
@@ -673,3 +697,184 @@ def _categories(
     category[(kinds == 0) & sim.domestic_abuse[households]] = "EMO"
     category[(kinds >= 2) & (rng.random(len(rows)) < 0.05)] = "MUL"
     return category
+
+
+PRE_BIRTH_REFERRAL = (0.45, 0.004)
+"""Chance that a baby born in the period was referred before birth: with domestic abuse, parental mental ill
+health or substance misuse at home, and without (design: pre-birth referrals go where those risks are known)."""
+PRE_BIRTH_PROTECTION = 0.35
+"""Share of pre-birth referrals that go on to an enquiry, a pre-birth conference and a plan for the unborn child."""
+
+
+Unborn = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]
+
+
+def _unborn_cases(plan: Plan, pop: Population, sim: Simulation, born: Births | None) -> Unborn:
+    """Which of the period's babies were referred before birth (and when), and which went on to an enquiry, a
+    pre-birth conference and a plan: (babies, referral day, enquiry day, conference day, protected)."""
+    rng = shard_stream(plan.seed, pop.shard, "social-care-unborn")
+    empty = np.zeros(0, np.int64)
+    if born is None or not len(born):
+        return empty, empty, empty, empty, np.zeros(0, bool)
+    days = sim.days
+    risky = sim.domestic_abuse[born.household] | sim.substance_misuse[born.household]
+    risky |= sim.parental_mental_health[born.household]
+    birth_day = (born.date_of_birth - np.datetime64(plan.period_start, "D")).astype(np.int64)
+    ref_day = birth_day - rng.integers(56, 155, len(born))
+    chance = np.where(risky, PRE_BIRTH_REFERRAL[0], PRE_BIRTH_REFERRAL[1])
+    chosen = np.flatnonzero((rng.random(len(born)) < chance) & (ref_day >= 0))
+    ref_day = ref_day[chosen]
+    s47_day = ref_day + rng.integers(7, 22, len(chosen))
+    icpc_day = s47_day + np.clip(rng.normal(20, 5, len(chosen)), 8, 45).astype(np.int64)
+    protected = (rng.random(len(chosen)) < PRE_BIRTH_PROTECTION) & (icpc_day < days)
+    return chosen, ref_day, s47_day, icpc_day, protected
+
+
+def _with_unborn(
+    plan: Plan,
+    pop: Population,
+    sim: Simulation,
+    rng: np.random.Generator,
+    born: Births,
+    unborn: Unborn,
+    tables: SocialCareTables,
+) -> SocialCareTables:
+    """Add the unborn children referred during the period: a referral and assessment before birth, then a
+    child-in-need plan, or an enquiry, a pre-birth conference and a child protection plan for the unborn child."""
+    start = np.datetime64(plan.period_start, "D")
+    days = sim.days
+    chosen, ref_day, s47_day, icpc_day, protected = unborn
+    if not len(chosen):
+        return tables
+    n = len(chosen)
+    hh = born.household[chosen]
+    assess_start = np.minimum(ref_day + rng.integers(0, 4, n), days - 1)
+    assess_end = assess_start + np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n)), 3, 180).astype(np.int64)
+    plan_end = icpc_day + _banded(rng, CP_DURATION_BANDS, n)
+    close = np.where(protected, plan_end, assess_end + _banded(rng, CIN_DURATION_BANDS, n))
+
+    def date(offset: NDArray[np.int64], open_from: int | None = None) -> pa.Array:
+        mask = offset >= open_from if open_from is not None else None
+        return pa.array(start + offset.astype("timedelta64[D]"), pa.date32(), mask=mask)
+
+    def ids(name: str, existing: int, count: int) -> pa.Array:
+        code = TABLE_CODES[f"social_care/{name}"]
+        return format_record_ids(record_ids_from(plan.record_key, code, pop.shard, existing, count))
+
+    used = set(tables.children.table.column("la_child_id").to_pylist())
+    pool = identifiers.allocate_la_child_ids(rng, n + len(used), pop.shard, plan.shards)
+    la = np.asarray([x for x in pool if x not in used][:n], dtype=object)  # distinct from the shard's other ids
+    la_ids = pa.array(la, pa.string())
+    referral_id = ids("referrals", tables.referrals.num_rows, n)
+    need = np.where(sim.domestic_abuse[hh] | sim.substance_misuse[hh], "N1", "N5").astype(object)
+    referrals = pa.table(
+        {
+            "referral_id": referral_id,
+            "la_child_id": la_ids,
+            "referral_date": date(ref_day),
+            "referral_source": pa.array(np.where(rng.random(n) < 0.6, "3F", "3D").astype(object), pa.string()),
+            "nfa": pa.array(np.zeros(n, bool)),
+            "primary_need_code": pa.array(need, pa.string()),
+            "closure_date": date(close, open_from=days),
+            "closure_reason": pa.array(np.full(n, "RC8", dtype=object), pa.string(), mask=close >= days),
+        }
+    )
+    entries = [
+        (np.flatnonzero(sim.domestic_abuse[hh]), "3B"),
+        (np.flatnonzero(sim.parental_mental_health[hh]), "4B"),
+        (np.flatnonzero(sim.substance_misuse[hh]), "2B"),
+    ]
+    assessments = pa.table(
+        {
+            "assessment_id": ids("assessments", tables.assessments.num_rows, n),
+            "la_child_id": la_ids,
+            "referral_id": referral_id,
+            "start_date": date(assess_start),
+            "authorised_date": date(assess_end, open_from=days),
+            "outcome": pa.array(np.full(n, "in_need", dtype=object), pa.string()),
+            "factors": _list_column(n, [e for e in entries if len(e[0])] or [(np.arange(n), "21")]),
+        }
+    )
+    plain = np.flatnonzero(~protected & (assess_end < days) & (close > assess_end))
+    cin_plans = pa.table(
+        {
+            "cin_plan_id": ids("cin_plans", tables.cin_plans.num_rows, len(plain)),
+            "la_child_id": la_ids.take(pa.array(plain)),
+            "referral_id": referral_id.take(pa.array(plain)),
+            "start_date": date(assess_end[plain]),
+            "end_date": date(close[plain], open_from=days),
+        }
+    )
+    enquired = np.flatnonzero(protected)
+    s47_id = ids("section47", tables.section47.num_rows, len(enquired))
+    section47 = pa.table(
+        {
+            "section47_id": s47_id,
+            "la_child_id": la_ids.take(pa.array(enquired)),
+            "referral_id": referral_id.take(pa.array(enquired)),
+            "start_date": date(s47_day[enquired]),
+            "icpc_required": pa.array(np.ones(len(enquired), bool)),
+        }
+    )
+    icpcs = pa.table(
+        {
+            "icpc_id": ids("icpcs", tables.icpcs.num_rows, len(enquired)),
+            "la_child_id": la_ids.take(pa.array(enquired)),
+            "section47_id": s47_id,
+            "conference_date": date(icpc_day[enquired]),
+            "cp_plan": pa.array(np.ones(len(enquired), bool)),
+        }
+    )
+    category = np.where(sim.domestic_abuse[hh[enquired]], "EMO", "NEG").astype(object)
+    cp_plans = pa.table(
+        {
+            "cp_plan_id": ids("cp_plans", tables.cp_plans.num_rows, len(enquired)),
+            "la_child_id": la_ids.take(pa.array(enquired)),
+            "start_date": date(icpc_day[enquired]),
+            "end_date": date(plan_end[enquired], open_from=days),
+            "initial_category": pa.array(category, pa.string()),
+            "latest_category": pa.array(category, pa.string()),
+        }
+    )
+    forenames, surnames = pa.array(pop.forenames, pa.string()), pa.array(pop.surnames, pa.string())
+    home = pop.household_postcode[hh]
+    eth = reference.ethnicities()
+    key = record_ids_from(
+        plan.record_key, TABLE_CODES["social_care/children"], pop.shard, tables.children.table.num_rows, n
+    )
+    children = pa.table(
+        {
+            "record_id": format_record_ids(key),
+            "la_child_id": la_ids,
+            "given_name": naming.names(forenames, born.given_name[chosen]),
+            "middle_names": naming.middle_names(forenames, born.middle_1[chosen], born.middle_2[chosen]),
+            "family_name": naming.surnames(surnames, born.surname_1[chosen], born.surname_2[chosen]),
+            "date_of_birth": pa.array(born.date_of_birth[chosen], pa.date32()),
+            "sex": pc.if_else(pa.array(born.female[chosen]), "F", "M"),
+            "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[born.ethnicity[chosen]], pa.string()),
+            "nhs_number": pa.array(born.nhs_number[chosen], pa.string()),
+            "upn": pa.nulls(n, pa.string()),
+            "address_line": pc.binary_join_element_wise(
+                pa.array(pop.household_number[hh].astype(str)), pa.array(plan.streets[home]), " "
+            ),
+            "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+        }
+    )
+    known = tables.children
+    merged = AgencyTable(
+        "social_care",
+        "children",
+        pa.concat_tables([known.table, children]),
+        np.r_[known.key, key],
+        np.r_[known.person_id, born.person_id[chosen]],
+    )
+    return SocialCareTables(
+        merged,
+        pa.concat_tables([tables.referrals, referrals]),
+        pa.concat_tables([tables.assessments, assessments]),
+        pa.concat_tables([tables.cin_plans, cin_plans]),
+        pa.concat_tables([tables.section47, section47]),
+        pa.concat_tables([tables.icpcs, icpcs]),
+        pa.concat_tables([tables.cp_plans, cp_plans]),
+        tables.cla_episodes,
+    )

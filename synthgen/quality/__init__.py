@@ -46,6 +46,7 @@ KINDS = (
     "transposition",
     "relative_identifier",
     "reissued_identifier",
+    "identifier_not_carried",
     "stale_address",
     "duplicate",
 )
@@ -247,7 +248,7 @@ def degrade(
             without = np.arange(n, rows_total)
             had = new_columns[ident].take(pa.array(without)).is_valid().to_numpy(zero_copy_only=False)
             new_columns[ident] = _replace(new_columns[ident], without, pa.nulls(len(without), pa.string()))
-            log.add(without[had], "missing", ident)
+            log.add(without[had], "identifier_not_carried", ident)
 
     # --- names ---
     given = new_columns[columns.given_name]
@@ -315,7 +316,12 @@ def degrade(
             new_columns[columns.postcode], stale_rows, pa.array(plan.postcodes.postcode[pc_index])
         )
         log.add(stale_rows, "stale_address", "address")
-        log.add(stale_rows, "stale_address", "postcode")
+        # the old address may be in the same postcode: then only the address line differs
+        moved_postcode = (
+            plan.postcodes.postcode[pc_index]
+            != plan.postcodes.postcode[pop.household_postcode[pop.people.household[person[stale_rows]]]]
+        )
+        log.add(stale_rows[moved_postcode], "stale_address", "postcode")
     postcode = new_columns[columns.postcode]
     typo_rows = _chosen(rng, postcode.is_valid().to_numpy(zero_copy_only=False), rates, "postcode", "typo", log)
     postcode = _replace(postcode, typo_rows, text.postcode_typos(rng, postcode.take(pa.array(typo_rows))))

@@ -93,3 +93,26 @@ def pd_counts(values: list[int]) -> dict[int, int]:
 @pytest.mark.parametrize("column", ["initial_category", "latest_category"])
 def test_plan_categories_are_the_census_codes(large_run: Path, column: str) -> None:
     assert set(read(large_run, "cp_plans")[column].to_pylist()) <= {"NEG", "EMO", "PHY", "SAB", "MUL"}
+
+
+def test_unborn_children_are_referred_and_protected_before_birth(large_run: Path) -> None:
+    """Babies born in the period into homes with domestic abuse, parental mental ill health or substance misuse
+    are referred before birth (by midwives and health services); some are on a plan before they are born."""
+    records = pq.read_table(large_run / "truth/records.parquet", columns=["source_record_id", "person_id", "table"])
+    records = records.filter(pc.field("table") == "children")
+    people = pq.read_table(large_run / "truth/people.parquet", columns=["person_id", "date_of_birth"])
+    children = (
+        read(large_run, "children")
+        .select(["record_id", "la_child_id"])
+        .join(records, "record_id", "source_record_id", join_type="inner")
+        .join(people, "person_id", join_type="inner")
+        .group_by(["la_child_id", "date_of_birth"])
+        .aggregate([])
+    )
+    referrals = read(large_run, "referrals").join(children, "la_child_id", join_type="inner")
+    before_birth = days(referrals["referral_date"]) < days(referrals["date_of_birth"])
+    assert before_birth.sum() > 20
+    sources = np.asarray(referrals["referral_source"].to_pylist())[before_birth]
+    assert np.isin(sources, ["3D", "3F"]).all()
+    plans = read(large_run, "cp_plans").join(children, "la_child_id", join_type="inner")
+    assert (days(plans["start_date"]) < days(plans["date_of_birth"])).sum() > 0
