@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import identifiers, reference
-from synthgen.arrays import categorical
+from synthgen.arrays import categorical, rank_within
 from synthgen.dates import age_on
 from synthgen.households import Households, T, draw_households
 from synthgen.rng import shard_stream
@@ -57,6 +57,79 @@ class People:
     nino: NDArray[np.object_]  # None under 16
 
 
+@dataclass(frozen=True)
+class Addresses:
+    """Where each household lives: at the start, at the end (after any move during the period), and before.
+
+    Address ids: a household's start address has the household's id; an address moved into during the period
+    gets an id of its own (shard * ID_STRIDE + 9,000,000 + n)."""
+
+    start_postcode: NDArray[np.int64]
+    start_number: NDArray[np.int64]
+    postcode: NDArray[np.int64]  # at the end of the period
+    number: NDArray[np.int64]
+    address_id: NDArray[np.int64]  # at the end of the period
+    moved_on: NDArray[np.datetime64]  # the day of a move within the area during the period, NaT for none
+    previous_postcode: NDArray[np.int64]  # the address before (a move before or during the period), -1 for none
+    previous_number: NDArray[np.int64]
+    previous_address_id: NDArray[np.int64]  # -1 for none
+
+
+def _moves(
+    plan: Plan,
+    shard: int,
+    in_area: NDArray[np.bool_],
+    postcode: NDArray[np.int64],
+    number: NDArray[np.int64],
+    previous: NDArray[np.int64],
+    household_id: NDArray[np.int64],
+) -> Addresses:
+    """Moves within the area during the period (own stream, so the rest of the population is unchanged by them).
+
+    A household that moves leaves its start address behind as its previous address, which agencies that were not
+    told still hold (the data-quality model's stale addresses); households that moved in before the period left
+    another household's current address behind."""
+    rng = shard_stream(plan.seed, shard, "moves")
+    params = reference.parameters()
+    n = len(postcode)
+    days = (plan.period_end - plan.period_start).days + 1
+    movers = np.flatnonzero(in_area & (rng.random(n) < params["in_period_move_share"] * days / 365.25))
+    shard_postcodes = np.flatnonzero(plan.shard_of_postcode == shard)
+    destination = shard_postcodes[rng.integers(0, len(shard_postcodes), len(movers))]
+    highest = np.zeros(len(plan.postcodes.postcode), np.int64)
+    np.maximum.at(highest, postcode, number)
+    # new homes are numbered after the postcode's existing ones, so no two households share an address
+    new_number = highest[destination] + 2 * (rank_within(destination) + 1)
+    end_postcode, end_number = postcode.copy(), number.copy()
+    end_postcode[movers], end_number[movers] = destination, new_number
+    address_id = household_id.copy()
+    address_id[movers] = shard * ID_STRIDE + 9_000_000 + np.arange(len(movers))
+    moved_on = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    moved_on[movers] = np.datetime64(plan.period_start, "D") + rng.integers(1, days, len(movers)).astype(
+        "timedelta64[D]"
+    )
+    had = previous >= 0
+    previous_postcode = np.where(had, postcode[np.maximum(previous, 0)], -1)
+    previous_number = np.where(had, number[np.maximum(previous, 0)], -1)
+    previous_id = np.where(had, household_id[np.maximum(previous, 0)], -1)
+    previous_postcode[movers], previous_number[movers], previous_id[movers] = (
+        postcode[movers],
+        number[movers],
+        household_id[movers],
+    )
+    return Addresses(
+        start_postcode=postcode,
+        start_number=number,
+        postcode=end_postcode,
+        number=end_number,
+        address_id=address_id,
+        moved_on=moved_on,
+        previous_postcode=previous_postcode,
+        previous_number=previous_number,
+        previous_address_id=previous_id,
+    )
+
+
 @dataclass
 class Population:
     shard: int
@@ -65,10 +138,10 @@ class Population:
     household_kind: NDArray[np.int64]
     household_in_area: NDArray[np.bool_]
     household_deprivation: NDArray[np.float64]  # 0 (least) .. 1 (most deprived); drives FSM and later risk
-    household_postcode: NDArray[np.int64]  # index into Plan.postcodes
-    household_number: NDArray[np.int64]  # house number
+    household_postcode: NDArray[np.int64]  # index into Plan.postcodes: the address at the end of the period
+    household_number: NDArray[np.int64]  # house number at the end of the period
     household_moved_out: NDArray[np.datetime64]  # NaT for residents
-    household_previous: NDArray[np.int64]  # household now living at this household's previous address; -1 if none
+    addresses: Addresses  # start and end addresses, moves during the period, previous addresses
     relationships: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]  # person row, relative row, kind
     spare_nhs_numbers: NDArray[np.object_]  # unused numbers of this shard's part, for duplicate registrations
     forenames: tuple[str, ...]
@@ -440,6 +513,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     previous[recent] = (np.flatnonzero(recent) + rng.integers(1, max(n_hh, 2), int(recent.sum()))) % n_hh
     moved = np.full(n_hh, np.datetime64("NaT"), dtype="datetime64[D]")
     moved[~in_area] = start - rng.integers(30, 6 * 365, int((~in_area).sum())).astype("timedelta64[D]")
+    addresses = _moves(plan, shard, in_area, postcode, number, previous, shard * ID_STRIDE + np.arange(n_hh))
 
     deprivation = np.clip(
         rng.beta(2.0, 3.0, n_hh)
@@ -487,10 +561,10 @@ def build_population(plan: Plan, shard: int) -> Population:
         household_kind=hh.kind,
         household_in_area=in_area,
         household_deprivation=deprivation,
-        household_postcode=postcode,
-        household_number=number,
+        household_postcode=addresses.postcode,
+        household_number=addresses.number,
         household_moved_out=moved,
-        household_previous=previous,
+        addresses=addresses,
         relationships=rel,
         spare_nhs_numbers=np.asarray(spare_nhs, dtype=object),
         forenames=forenames,

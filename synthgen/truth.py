@@ -126,31 +126,29 @@ def newborn_relationships(pop: Population, born: Births) -> pa.Table:
 
 def households_table(pop: Population) -> pa.Table:
     sizes = np.bincount(pop.people.household, minlength=len(pop.household_id))
+    a = pop.addresses
     return pa.table(
         {
             "household_id": pa.array(pop.household_id),
             "household_type": _labels(TYPES, pop.household_kind),
             "size": pa.array(sizes, pa.int16()),
-            "address_id": pa.array(pop.household_id),
+            "address_id": pa.array(a.address_id),  # where the household lives at the end of the period
             "in_area": pa.array(pop.household_in_area),
             "moved_out_on": pa.array(pop.household_moved_out, pa.date32()),
-            "previous_address_id": pa.array(
-                np.where(pop.household_previous >= 0, pop.household_id[np.maximum(pop.household_previous, 0)], 0),
-                mask=pop.household_previous < 0,
-            ),
+            "moved_on": pa.array(a.moved_on, pa.date32(), mask=np.isnat(a.moved_on)),
+            "previous_address_id": pa.array(a.previous_address_id, mask=a.previous_address_id < 0),
             "deprivation": pa.array(np.round(pop.household_deprivation, 4)),
         }
     )
 
 
-def addresses_table(plan: Plan, pop: Population) -> pa.Table:
-    pc_index = pop.household_postcode
+def _address_rows(plan: Plan, ids: np.ndarray, pc_index: np.ndarray, numbers: np.ndarray) -> pa.Table:
     street = pa.array(plan.streets[pc_index], pa.string())
-    number = pa.array(pop.household_number.astype(str), pa.string())
+    number = pa.array(numbers.astype(str), pa.string())
     return pa.table(
         {
-            "address_id": pa.array(pop.household_id),
-            "house_number": pa.array(pop.household_number, pa.int32()),
+            "address_id": pa.array(ids),
+            "house_number": pa.array(numbers, pa.int32()),
             "street": street,
             "address_line": pc.binary_join_element_wise(number, street, " "),
             "town": pa.array(plan.towns[pc_index], pa.string()),
@@ -159,6 +157,32 @@ def addresses_table(plan: Plan, pop: Population) -> pa.Table:
             "la_number": pa.array(np.full(len(pc_index), plan.la.number), pa.int16()),
             "easting": pa.array(plan.postcodes.easting[pc_index]),
             "northing": pa.array(plan.postcodes.northing[pc_index]),
+        }
+    )
+
+
+def addresses_table(plan: Plan, pop: Population) -> pa.Table:
+    """Every address: each household's at the start (id = household id), and those moved into during the period."""
+    a = pop.addresses
+    movers = ~np.isnat(a.moved_on)
+    return pa.concat_tables(
+        [
+            _address_rows(plan, pop.household_id, a.start_postcode, a.start_number),
+            _address_rows(plan, a.address_id[movers], a.postcode[movers], a.number[movers]),
+        ]
+    )
+
+
+def moves_table(pop: Population) -> pa.Table:
+    """Moves within the area during the period: who moved, when, and from and to which address."""
+    a = pop.addresses
+    movers = ~np.isnat(a.moved_on)
+    return pa.table(
+        {
+            "household_id": pa.array(pop.household_id[movers]),
+            "moved_on": pa.array(a.moved_on[movers], pa.date32()),
+            "from_address_id": pa.array(pop.household_id[movers]),
+            "to_address_id": pa.array(a.address_id[movers]),
         }
     )
 

@@ -302,14 +302,13 @@ def degrade(
         )
 
     # --- address and postcode ---
-    stale_rows = _chosen(
-        rng, known & (pop.household_previous[pop.people.household[person]] >= 0), rates, "address", "stale_address", log
-    )
+    moved = pop.addresses.previous_postcode[pop.people.household[person]] >= 0
+    stale_rows = _chosen(rng, known & moved, rates, "address", "stale_address", log)
     if len(stale_rows):
-        previous = pop.household_previous[pop.people.household[person[stale_rows]]]
-        pc_index = pop.household_postcode[previous]
+        hh = pop.people.household[person[stale_rows]]
+        pc_index = pop.addresses.previous_postcode[hh]
         line = pc.binary_join_element_wise(
-            pa.array(pop.household_number[previous].astype(str)), pa.array(plan.streets[pc_index]), " "
+            pa.array(pop.addresses.previous_number[hh].astype(str)), pa.array(plan.streets[pc_index]), " "
         )
         new_columns[columns.address] = _replace(new_columns[columns.address], stale_rows, line)
         new_columns[columns.postcode] = _replace(
@@ -317,10 +316,7 @@ def degrade(
         )
         log.add(stale_rows, "stale_address", "address")
         # the old address may be in the same postcode: then only the address line differs
-        moved_postcode = (
-            plan.postcodes.postcode[pc_index]
-            != plan.postcodes.postcode[pop.household_postcode[pop.people.household[person[stale_rows]]]]
-        )
+        moved_postcode = plan.postcodes.postcode[pc_index] != plan.postcodes.postcode[pop.household_postcode[hh]]
         log.add(stale_rows[moved_postcode], "stale_address", "postcode")
     postcode = new_columns[columns.postcode]
     typo_rows = _chosen(rng, postcode.is_valid().to_numpy(zero_copy_only=False), rates, "postcode", "typo", log)
