@@ -300,18 +300,39 @@ def _tolerance(reference: float, written: str, basis: float | None) -> float:
     return tolerance
 
 
+TARGETS = {
+    "social_care.referrals_per_10k_children": ("referrals_per_10k_children", 1.0),
+    "social_care.referral_nfa": ("referral_nfa_share", 100.0),
+    "social_care.section47_per_10k_children": ("section47_per_10k_children", 1.0),
+    "social_care.icpc_per_10k_children": ("icpc_per_10k_children", 1.0),
+    "social_care.cp_starts_per_10k_children": ("cp_starts_per_10k_children", 1.0),
+    "social_care.cp_at_31_march_per_10k_children": ("cp_at_31_march_per_10k_children", 1.0),
+    "social_care.cin_at_31_march_per_10k_children": ("cin_at_31_march_per_10k_children", 1.0),
+    "social_care.cla_at_31_march_per_10k_children": ("cla_at_31_march_per_10k_children", 1.0),
+    "school.fsm_eligible": ("fsm_share", 100.0),
+    "school.ehc_plan": ("ehc_plan_share", 100.0),
+    "school.sen_support": ("sen_support_share", 100.0),
+    "people.births_per_1000": ("birth_rate", 1000.0),
+}
+"""Figures whose generated value a scenario's `rates` set directly: describe compares them with that target."""
+
+
 def describe(run: Run) -> list[Figure]:
     """Every figure the run can measure, beside its England reference, then the data-quality rates beside the
     scenario's."""
     references = _references()
+    overrides: dict[str, float] = run.manifest["scenario"].get("rates", {}) or {}
     result = []
     for compute in FIGURES:
         for name, measured in compute(run).items():
             value, basis = measured if isinstance(measured, tuple) else (measured, None)
             ref = references[name]
-            reference = float(ref["reference"])
+            reference, source = float(ref["reference"]), ref["source"]
+            parameter, scale = TARGETS.get(name, ("", 1.0))
+            if parameter in overrides:  # an area unlike England: compare with the scenario's own target
+                reference, source = overrides[parameter] * scale, f"scenario rates: {parameter}"
             tolerance = round(_tolerance(reference, ref["tolerance"], basis), 3)
-            result.append(Figure(name, float(value), reference, ref["source"], tolerance, ref["unit"]))
+            result.append(Figure(name, float(value), reference, source, tolerance, ref["unit"]))
     return result + quality_figures(run)
 
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import __version__, births, deaths, linkage, quality, truth
+from synthgen import __version__, births, deaths, linkage, quality, reference, truth
 from synthgen.agencies import (
     TABLE_CODES,
     AgencyTable,
@@ -217,7 +217,8 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
 
 
 def _run_shard(plan: Plan, shard: int, parts: Path, pairs: bool = False) -> dict[str, int]:
-    shuffled, tables = shard_tables(plan, shard, pairs)
+    with reference.overrides(plan.scenario.rates):
+        shuffled, tables = shard_tables(plan, shard, pairs)
     counts = {}
     for item in shuffled:
         parquet.write_part(parts / "shuffled" / item.path / f"{shard:05d}.arrow", item.table, item.key, plan.shards)
@@ -264,7 +265,8 @@ def generate(
     if workers < 1:
         raise SynthgenError("--workers must be at least 1")
     temp = _prepare(out, overwrite)
-    plan = make_plan(scenario)
+    with reference.overrides(scenario.rates):
+        plan = make_plan(scenario)
     report = progress or (lambda stage, done, total: None)
     pool: ProcessPoolExecutor | None = None
     try:

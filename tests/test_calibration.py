@@ -74,3 +74,24 @@ def test_a_manifest_that_is_not_ours_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["describe", str(tmp_path)])
     assert result.exit_code == 2
     assert result.stderr == f"Error: {tmp_path / 'manifest.json'}: not a synthgen manifest\n"
+
+
+def test_a_scenario_rate_replaces_englands_figure(tmp_path: Path) -> None:
+    """An area unlike the England average: the run follows the scenario's rate, and describe compares with it."""
+    import synthgen
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "scenario_version: 1\nname: busy\nseed: 3\npopulation: {people: 100000}\n"
+        "area: {la_number: 330, la_name: Birmingham, outward_codes: [B1, B5, B10, B11, B12, B13, B14]}\n"
+        "period: {start: 2024-04-01, end: 2025-03-31}\n"
+        "rates: {referrals_per_10k_children: 700, fsm_share: 0.40}\n"
+    )
+    synthgen.generate(synthgen.load_scenario(path), tmp_path / "run")
+    figures = {f.name: f for f in calibration.describe(open_run(tmp_path / "run"))}
+    referrals = figures["social_care.referrals_per_10k_children"]
+    assert (referrals.reference, referrals.source) == (700.0, "scenario rates: referrals_per_10k_children")
+    assert referrals.passed and abs(referrals.generated - 700) < 0.05 * 700
+    fsm = figures["school.fsm_eligible"]
+    assert fsm.reference == 40.0 and fsm.passed
+    assert figures["police.domestic_abuse_crimes_per_1000"].reference == 13.8  # not overridden: England's

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -27,9 +28,30 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 @cache
-def parameters() -> dict[str, float]:
+def default_parameters() -> dict[str, float]:
     """Model parameters by name (parameters.csv), each with its unit, status and source in the file."""
     return {row["name"]: float(row["value"]) for row in _rows("parameters.csv")}
+
+
+_OVERRIDES: dict[str, float] = {}
+
+
+def parameters() -> dict[str, float]:
+    """The parameters in force: the defaults, with a scenario's `rates` on top while its run is being made."""
+    return {**default_parameters(), **_OVERRIDES} if _OVERRIDES else default_parameters()
+
+
+@contextmanager
+def overrides(values: dict[str, float]) -> Iterator[None]:
+    """Apply a scenario's rate overrides for the work inside the block (each worker process enters its own)."""
+    saved = dict(_OVERRIDES)
+    _OVERRIDES.clear()
+    _OVERRIDES.update(values)
+    try:
+        yield
+    finally:
+        _OVERRIDES.clear()
+        _OVERRIDES.update(saved)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ LA?) runs here so that the loader can report every problem at once with its line
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Annotated, Literal
 
@@ -142,6 +143,18 @@ class Outputs(Strict):
 RUN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
+def _known_rates(value: dict[str, float]) -> dict[str, float]:
+    known = reference.default_parameters()
+    for name, rate in value.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown rate {name!r}{hint} (the names are in synthgen/reference/data/parameters.csv)")
+        if rate < 0:
+            raise ValueError(f"{name} must not be negative, not {rate}")
+    return value
+
+
 class Scenario(Strict):
     scenario_version: Literal[1]
     name: str = Field(description="names the run folder (output/<name>) by default")
@@ -154,6 +167,11 @@ class Scenario(Strict):
     agencies: Agencies = Agencies()
     identifiers: Identifiers = Identifiers()
     outputs: Outputs = Outputs()
+    rates: Annotated[dict[str, Annotated[float, Field(strict=False)]], AfterValidator(_known_rates)] = Field(
+        default_factory=dict,
+        description="overrides of model rates by name, e.g. {referrals_per_10k_children: 700}, for an area unlike "
+        "the England average; describe then compares against these targets",
+    )
 
     @field_validator("name")
     @classmethod

@@ -48,7 +48,7 @@ def test_every_problem_is_reported_at_once_with_its_line(write_scenario: Callabl
         "(at most 64; it names the run folder)",
         "s.yaml:3: seed: must be greater than or equal to 0",
         "s.yaml:4: populaton: unknown key; did you mean 'population'? (allowed: agencies, area, data_quality, "
-        "description, identifiers, name, outputs, period, population, scenario_version, seed)",
+        "description, identifiers, name, outputs, period, population, rates, scenario_version, seed)",
         "s.yaml:7: area.la_number: 999 is not a DfE local-authority number (3 digits, e.g. 372 for Rotherham)",
         "s.yaml:12: period.end: 2024-03-01 is not after start 2024-04-01",
         "s.yaml:14: data_quality.profile: must be one of 'clean', 'realistic' or 'messy', not 'perfect'",
@@ -168,3 +168,16 @@ def test_overrides_are_validated_like_the_file(write_scenario: Callable[..., Pat
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path, {"population.people": -3})
     assert caught.value.lines == [f"{path}:5: population.people: must be greater than 0"]
+
+
+def test_rates_are_validated_by_name(write_scenario: Callable[..., Path]) -> None:
+    text = (
+        "scenario_version: 1\nname: rates\nseed: 1\npopulation: {people: 100}\n"
+        "area: {la_number: 372, la_name: Rotherham, outward_codes: [S60]}\n"
+        "period: {start: 2024-04-01, end: 2025-03-31}\n"
+        "rates: {referals_per_10k_children: 700}\n"
+    )
+    assert problems(write_scenario(text)) == [
+        "s.yaml:7: rates: unknown rate 'referals_per_10k_children'; did you mean 'referrals_per_10k_children'? "
+        "(the names are in synthgen/reference/data/parameters.csv)"
+    ]
