@@ -729,7 +729,7 @@ def _sexed_surnames(
     return tuple(result)
 
 
-def _pairs_within(members: NDArray[np.int64], group: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def pairs_within(members: NDArray[np.int64], group: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Every ordered pair (a, b), a != b, of members sharing a group (members sorted by group)."""
     counts = np.bincount(np.searchsorted(np.unique(group), group))
     start = np.repeat(np.cumsum(counts) - counts, counts)
@@ -777,7 +777,7 @@ def _relationships(
     step_kid = earlier
     step_parent = np.where(fathers_children[kid_hh], mother_row[kid_hh], father_row[kid_hh])
     add(kid[step_kid], step_parent[step_kid], R["step_parent"])
-    a, b = _pairs_within(kid, kid_hh)
+    a, b = pairs_within(kid, kid_hh)
     half = earlier[a] != earlier[b]
     add(kid[a], kid[b], np.where(half, R["half_sibling"], R["sibling"]))
     grandchildren_of = owner[grandparent]

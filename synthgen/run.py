@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from synthgen import __version__, births, deaths, linkage, quality, reference, truth
@@ -33,7 +34,7 @@ from synthgen.agencies import (
     social_care,
 )
 from synthgen.errors import SynthgenError
-from synthgen.population import ID_STRIDE, Population, build_population
+from synthgen.population import ID_STRIDE, Population, build_population, pairs_within
 from synthgen.record_ids import parse_record_ids
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
@@ -286,6 +287,7 @@ def generate(
                 report("shards", shard + 1, plan.shards)
         written = _merge(plan, temp, parts, report, pairs, pool)
         shutil.rmtree(parts)
+        written = _with_namesakes_in_the_area(plan, temp, written)
         manifest = parquet.write_manifest(temp, _header(plan, pairs), written)
         if out.exists():
             old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
@@ -341,6 +343,48 @@ def _merge(
     for relative, table in _reference_tables(plan):
         written.append((relative, parquet.write_table(table, temp / relative, _metadata(plan, relative))))
     return written
+
+
+NAMESAKE_GROUP_LIMIT = 20
+"""Strangers sharing a full name in one outward code are hard negatives; a name shared by more people than this
+in one district (a very common name) is left out rather than listed as every pair of them."""
+
+
+def _with_namesakes_in_the_area(plan: Plan, temp: Path, written: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Add strangers with the same full name in the same postcode district to truth/hard_negatives.
+
+    Districts span shards, so this is done once over the merged truth rather than shard by shard."""
+    truth_dir = temp / "truth"
+    people = pq.read_table(
+        truth_dir / "people.parquet", columns=["person_id", "household_id", "given_name", "family_name", "resident"]
+    )
+    people = people.filter(pc.field("resident"))
+    homes = pq.read_table(truth_dir / "households.parquet", columns=["household_id", "address_id"])
+    districts = pq.read_table(truth_dir / "addresses.parquet", columns=["address_id", "outward_code"])
+    people = people.join(homes, "household_id", join_type="inner").join(districts, "address_id", join_type="inner")
+    key = pc.binary_join_element_wise(people["given_name"], people["family_name"], people["outward_code"], "|")
+    group = pc.dictionary_encode(key.combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    counts = np.bincount(group)
+    shared = (counts[group] > 1) & (counts[group] <= NAMESAKE_GROUP_LIMIT)
+    members = np.flatnonzero(shared)
+    order = np.argsort(group[members], kind="stable")
+    members = members[order]
+    left, right = pairs_within(members, group[members])
+    left, right = members[left], members[right]
+    person = people["person_id"].to_numpy()
+    household = people["household_id"].to_numpy()
+    strangers = (person[left] < person[right]) & (household[left] != household[right])
+    found = pa.table(
+        {
+            "person_id_l": pa.array(person[left][strangers]),
+            "person_id_r": pa.array(person[right][strangers]),
+            "kind": pa.array(np.full(int(strangers.sum()), "same_name_same_area", dtype=object), pa.string()),
+        }
+    )
+    path = truth_dir / "hard_negatives.parquet"
+    table = pa.concat_tables([pq.read_table(path), found.cast(pq.read_schema(path).remove_metadata())])
+    rows = parquet.write_table(table, path, _metadata(plan, "truth/hard_negatives"))
+    return [(relative, rows if relative == "truth/hard_negatives.parquet" else count) for relative, count in written]
 
 
 def _reference_tables(plan: Plan) -> list[tuple[str, pa.Table]]:

@@ -201,7 +201,9 @@ def relationships_table(pop: Population) -> pa.Table:
 
 def hard_negatives_table(pop: Population) -> pa.Table:
     """Pairs of different people that a linker can easily take for one: twins (same surname, birth date and
-    address), a parent and child with the same name, and siblings. Built from the population, not the error model.
+    address), a parent and child with the same name, and siblings. Built from the population, not the error model;
+    strangers with the same name in the same district are added over the whole run (run.py), as districts span
+    shards.
     """
     p = pop.people
     person, relative, kind = pop.relationships

@@ -137,7 +137,14 @@ def test_hard_negatives_come_from_the_population(demo_run: Path) -> None:
     left = people.rename_columns([f"{c}_l" if c != "person_id" else "person_id_l" for c in people.column_names])
     right = people.rename_columns([f"{c}_r" if c != "person_id" else "person_id_r" for c in people.column_names])
     joined = pairs.join(left, "person_id_l").join(right, "person_id_r")
-    assert set(joined["kind"].to_pylist()) == {"twins", "siblings", "same_name_relatives"}
+    assert set(joined["kind"].to_pylist()) == {"twins", "siblings", "same_name_relatives", "same_name_same_area"}
+    strangers = joined.filter(pc.equal(joined["kind"], "same_name_same_area")).to_pylist()
+    assert strangers and all(
+        t["given_name_l"] == t["given_name_r"]
+        and t["family_name_l"] == t["family_name_r"]
+        and t["household_id_l"] != t["household_id_r"]
+        for t in strangers
+    )
     twins = joined.filter(pc.equal(joined["kind"], "twins")).to_pylist()
     assert twins and all(
         t["date_of_birth_l"] == t["date_of_birth_r"] and t["household_id_l"] == t["household_id_r"] for t in twins
