@@ -69,15 +69,20 @@ def _people_figures(run: Run) -> Measured:
     group = residents["ethnic_group"].to_numpy(zero_copy_only=False)
     bands = {"0_4": (0, 4), "5_9": (5, 9), "10_14": (10, 14), "15_19": (15, 19), "20_39": (20, 39)}
     bands |= {"40_64": (40, 64), "65_plus": (65, 200), "0_17": (0, 17)}
-    figures: Measured = {f"people.aged_{name}": _share((age >= lo) & (age <= hi)) for name, (lo, hi) in bands.items()}
-    figures["people.female"] = _share(residents["sex"].to_numpy(zero_copy_only=False) == "F")
+    n = len(age)  # shares rest on this many people: a small run widens their tolerances
+    figures: Measured = {
+        f"people.aged_{name}": (_share((age >= lo) & (age <= hi)), n) for name, (lo, hi) in bands.items()
+    }
+    figures["people.female"] = (_share(residents["sex"].to_numpy(zero_copy_only=False) == "F"), n)
     for name in ("White", "Mixed", "Asian", "Black", "Other"):
-        figures[f"people.ethnic_group_{name.lower()}"] = _share(group == name)
-    figures["people.children_born_twins"] = _share(residents["twin"].to_numpy(zero_copy_only=False)[age < 18])
+        # households share an ethnicity, so a share rests on about as many households as people / 2.4
+        figures[f"people.ethnic_group_{name.lower()}"] = (_share(group == name), n / 2.4)
+    children = residents["twin"].to_numpy(zero_copy_only=False)[age < 18]
+    figures["people.children_born_twins"] = (_share(children), len(children) / 2)
     households = run.read("truth/households", ["household_type", "size", "in_area"]).filter(pc.field("in_area"))
     kind = households["household_type"].to_numpy(zero_copy_only=False)
-    figures["households.one_person"] = _share(np.char.startswith(kind.astype(str), "one_person"))
-    figures["households.lone_parent_dependent_children"] = _share(kind == "lone_parent_dependent_children")
+    figures["households.one_person"] = (_share(np.char.startswith(kind.astype(str), "one_person")), len(kind))
+    figures["households.lone_parent_dependent_children"] = (_share(kind == "lone_parent_dependent_children"), len(kind))
     figures["households.mean_size"] = float(np.mean(households["size"].to_numpy()))
     born = int((people["age_at_start"].to_numpy() < 0).sum())
     _, _, years = _days(run)

@@ -362,6 +362,7 @@ def _with_namesakes_in_the_area(plan: Plan, temp: Path, written: list[tuple[str,
     homes = pq.read_table(truth_dir / "households.parquet", columns=["household_id", "address_id"])
     districts = pq.read_table(truth_dir / "addresses.parquet", columns=["address_id", "outward_code"])
     people = people.join(homes, "household_id", join_type="inner").join(districts, "address_id", join_type="inner")
+    people = people.sort_by("person_id")  # a join's row order is not fixed: sort, so the bytes are
     key = pc.binary_join_element_wise(people["given_name"], people["family_name"], people["outward_code"], "|")
     group = pc.dictionary_encode(key.combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     counts = np.bincount(group)
@@ -381,6 +382,7 @@ def _with_namesakes_in_the_area(plan: Plan, temp: Path, written: list[tuple[str,
             "kind": pa.array(np.full(int(strangers.sum()), "same_name_same_area", dtype=object), pa.string()),
         }
     )
+    found = found.sort_by([("person_id_l", "ascending"), ("person_id_r", "ascending")])
     path = truth_dir / "hard_negatives.parquet"
     table = pa.concat_tables([pq.read_table(path), found.cast(pq.read_schema(path).remove_metadata())])
     rows = parquet.write_table(table, path, _metadata(plan, "truth/hard_negatives"))
