@@ -150,7 +150,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         )
     event_tables: list[AgencyTable] = []
     if scenario.agencies.health.enabled:
-        health_tables = health_events.health_events(plan, pop, sim).agency_tables(pop)
+        health_tables = health_events.health_events(plan, pop, sim, born).agency_tables(pop)
         for index, table in enumerate(health_tables):
             if table.name == "health_visits":
                 visits = newborns.new_birth_visits(plan, pop, born, sim, table.table.num_rows)

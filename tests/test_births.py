@@ -47,3 +47,22 @@ def test_the_gp_registers_babies_after_birth_and_the_health_visitor_visits(demo_
     events = pq.read_table(demo_run / "truth/events.parquet").filter(pc.field("table") == "health_visits")
     visited = set(events["person_id"].to_pylist()) & babies
     assert len(visited) > 0.8 * len(babies)
+
+
+def test_a_booking_leads_to_the_baby(demo_run: Path) -> None:
+    """A mother whose baby was born late enough in the period booked with maternity services in it, and the
+    booking's expected delivery date is the baby's birthday."""
+    people = pq.read_table(demo_run / "truth/people.parquet", columns=["person_id", "born_in_period", "date_of_birth"])
+    babies = people.filter(pc.field("born_in_period"))
+    mothers = pq.read_table(demo_run / "truth/relationships.parquet").filter(pc.field("relationship") == "mother")
+    births = babies.join(mothers, "person_id", join_type="inner").select(["relative_id", "date_of_birth"])
+    events = pq.read_table(demo_run / "truth/events.parquet").filter(pc.field("table") == "maternity_bookings")
+    bookings = pq.read_table(demo_run / "agencies/health/maternity_bookings.parquet")
+    booked = bookings.join(events, "record_id", join_type="inner").select(["person_id", "expected_delivery_date"])
+    born_late = births["date_of_birth"].to_numpy().astype("datetime64[D]") > np.datetime64("2024-12-01")
+    late_births = births.filter(pa.array(born_late))
+    matched = late_births.join(
+        booked, ["relative_id", "date_of_birth"], ["person_id", "expected_delivery_date"], join_type="inner"
+    )
+    assert late_births.num_rows > 20
+    assert matched.num_rows == late_births.num_rows

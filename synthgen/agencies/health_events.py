@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 
 from synthgen import naming, reference
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids
+from synthgen.births import Births
 from synthgen.population import ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -199,7 +200,7 @@ class HealthEvents:
         ]
 
 
-def health_events(plan: Plan, pop: Population, sim: Simulation) -> HealthEvents:
+def health_events(plan: Plan, pop: Population, sim: Simulation, born: Births | None = None) -> HealthEvents:
     """A&E attendances, health-visiting reviews, maternity bookings and CAMHS referrals of one shard's residents.
 
     Each table draws from its own child of the shard's 'health-events' stream, so changing one table's model
@@ -209,7 +210,7 @@ def health_events(plan: Plan, pop: Population, sim: Simulation) -> HealthEvents:
     built = {
         "ae_attendances": _ae_attendances(ae_rng, plan, pop, sim),
         "health_visits": _health_visits(visit_rng, plan, pop, sim),
-        "maternity_bookings": _maternity_bookings(maternity_rng, plan, pop, sim),
+        "maternity_bookings": _maternity_bookings(maternity_rng, plan, pop, sim, born),
         "camhs_referrals": _camhs_referrals(camhs_rng, plan, pop, sim),
     }
     keys = {}
@@ -454,7 +455,7 @@ def _health_visits(
 
 
 def _maternity_bookings(
-    rng: np.random.Generator, plan: Plan, pop: Population, sim: Simulation
+    rng: np.random.Generator, plan: Plan, pop: Population, sim: Simulation, born: Births | None = None
 ) -> tuple[NDArray[np.int64], Columns]:
     """Booking appointments during the period, one per pregnancy, at England's birth rate.
 
@@ -494,6 +495,28 @@ def _maternity_bookings(
     gestation = np.where(late, rng.integers(91, 169, n), rng.integers(70, 91, n))  # days since the last period
     booking = _days_between(rng, np.full(n, start), np.full(n, end))
     delivery = booking + (280 - gestation).astype("timedelta64[D]")  # Naegele: 280 days from the last period
+    if born is not None:
+        # the babies born in the period are the bookings' deliveries: each mother booked about 28 weeks before
+        # the birth (those booked before the start are not this period's); the pregnancies drawn above stand only
+        # for deliveries after the period
+        later = (delivery > end) & ~np.isin(rows, born.mother)
+        baby_late = rng.random(len(born)) < BOOKING_LATE * np.where(
+            sim.domestic_abuse[born.household] | sim.substance_misuse[born.household], 2.0, 1.0
+        )
+        baby_gestation = np.where(baby_late, rng.integers(91, 169, len(born)), rng.integers(70, 91, len(born)))
+        baby_booking = born.date_of_birth - (280 - baby_gestation).astype("timedelta64[D]")
+        booked = baby_booking >= start
+        rows = np.r_[rows[later], born.mother[booked]]
+        late = np.r_[late[later], baby_late[booked]]
+        booking = np.r_[booking[later], baby_booking[booked]]
+        delivery = np.r_[delivery[later], born.date_of_birth[booked]]
+        order = np.argsort(rows, kind="stable")
+        rows, late, booking, delivery = rows[order], late[order], booking[order], delivery[order]
+        n = len(rows)
+        household = p.household[rows]
+        domestic_abuse = sim.domestic_abuse[household]
+        substance = sim.substance_misuse[household]
+        mental_health = sim.parental_mental_health[household]
     under_18 = p.age[rows] < 18
     # concern noted at booking (design): a baseline, raised by each of the household's risks, youth, late booking
     no_concern = (
