@@ -122,6 +122,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         built.append((pupils, quality.Columns(identifier="upn"), None, {"upn": person_upn}))
         school_year = school_events.school_events(plan, pop, sim, pupils)
     shuffled: list[Shuffled] = []
+    police_days: NDArray[np.int64] | None = None
     events: list[AgencyTable] = []  # event records (an attendance, an incident role): truth maps them to people
     person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
     if scenario.agencies.police.enabled:
@@ -141,6 +142,14 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         alive = _alive(pop, died, pop.people.person_id[force.incident_person_id], occurred)
         roles = roles.filter(pa.array(alive))
         force_person = force.incident_person_id[alive]
+        # the day of the period the police first met each person (for notifications to children's services)
+        met_on = pc.cast(pc.cast(occurred.filter(pa.array(alive)), pa.timestamp("s")), pa.date32())
+        met_day = (
+            met_on.to_numpy(zero_copy_only=False).astype("datetime64[D]") - np.datetime64(plan.period_start, "D")
+        ).astype(np.int64)
+        police_days = np.full(len(pop.people.person_id), np.iinfo(np.int64).max)
+        np.minimum.at(police_days, force_person, met_day)
+        police_days[police_days == np.iinfo(np.int64).max] = -1
         role_key = parse_record_ids(roles.column("incident_id").combine_chunks())
         shuffled.append(Shuffled("agencies/police/incident_persons", roles, role_key))
         # a role in an incident is known by the incident's id (and the police person id beside it)
@@ -174,7 +183,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         shuffled.append(Shuffled(table.path, table.table, table.key))
         events.append(table)
     if scenario.agencies.social_care.enabled:
-        care = social_care.social_care(plan, pop, sim, person_upn, born)
+        care = social_care.social_care(plan, pop, sim, person_upn, born, police_days)
         columns = quality.Columns(identifier="upn", other_identifiers=("nhs_number",))
         own = {"upn": person_upn, "nhs_number": pop.people.nhs_number}
         built.append((care.children, columns, None, own))

@@ -91,9 +91,11 @@ def social_care(
     sim: Simulation,
     person_upn: NDArray[np.object_] | None = None,
     born: Births | None = None,
+    police_days: NDArray[np.int64] | None = None,
 ) -> SocialCareTables:
     """The local authority's children's social care records for one shard (`person_upn`: each person's UPN;
-    `born`: the babies born during the period, some of them referred before birth)."""
+    `born`: the babies born during the period, some of them referred before birth; `police_days`: for each
+    person, the day of the period the police first met them, -1 for none)."""
     params = reference.parameters()
     rng = shard_stream(plan.seed, pop.shard, "social-care")
     # unborn children referred this year count within England's flows, so the rest of the pathway makes room
@@ -122,8 +124,19 @@ def social_care(
     born_day = (p.date_of_birth[child_rows] - start).astype(np.int64)  # days from the start to birth (< 0)
     # referred while still a child: a day before the 18th birthday
     ref_day = (rng.random(n_ref) * np.minimum(days, limit[ref_child])).astype(np.int64)
+    # who referred is decided here, so that a police referral can follow the police's own contact with the child:
+    # a notification a few days after the incident that brought them to notice (a child present at domestic
+    # abuse, a child reported missing)
+    ref_source = _sources(shard_stream(plan.seed, pop.shard, "referral-sources"), sim, pop, child_rows[ref_child])
+    if police_days is not None:
+        contact = police_days[child_rows[ref_child]]
+        notified = (ref_source.to_numpy(zero_copy_only=False) == "6") & (contact >= 0) & (contact < days - 1)
+        notice = contact + rng.integers(1, 11, n_ref)
+        ref_day = np.where(notified, np.minimum(notice, np.minimum(days, limit[ref_child]) - 1), ref_day)
+        ref_day = np.maximum(ref_day, 0)
     order = np.lexsort((ref_day, ref_child))
     ref_child, ref_day = ref_child[order], ref_day[order]
+    ref_source = ref_source.take(pa.array(order))
     ref_weight = weight[ref_child]
     nfa_p = np.clip(params["referral_nfa_share"] * (1 / ref_weight) / np.mean(1 / ref_weight), 0, 0.9)
     nfa = rng.random(n_ref) < nfa_p
@@ -251,6 +264,7 @@ def social_care(
         days=days,
         ref_child=ref_child,
         ref_day=ref_day,
+        ref_source=ref_source,
         nfa=nfa,
         in_need=in_need,
         assessed=assessed,
@@ -369,6 +383,7 @@ class _Cases:
     days: int
     ref_child: NDArray[np.int64]
     ref_day: NDArray[np.int64]
+    ref_source: pa.Array
     nfa: NDArray[np.bool_]
     in_need: NDArray[np.bool_]
     assessed: NDArray[np.bool_]
@@ -411,6 +426,7 @@ def _tables(
     days = c.days
     ref_child = c.ref_child
     ref_day = c.ref_day
+    ref_source = c.ref_source
     nfa = c.nfa
     in_need = c.in_need
     assessed = c.assessed
@@ -503,9 +519,7 @@ def _tables(
             "la_child_id": pa.array(la_ids[r_child], pa.string()),
             "referral_date": date(r_day),
             # sources fitted to the year's referrals; those behind older cases follow the same tilts
-            "referral_source": pa.concat_arrays(
-                [_sources(rng, sim, pop, rows[:n_hist]), _sources(rng, sim, pop, rows[n_hist:])]
-            ),
+            "referral_source": pa.concat_arrays([_sources(rng, sim, pop, rows[:n_hist]), ref_source]),
             "nfa": pa.array(r_nfa),
             "primary_need_code": pa.array(need_code, pa.string()),
             "closure_date": date(r_close, open_from=days),

@@ -116,3 +116,26 @@ def test_unborn_children_are_referred_and_protected_before_birth(large_run: Path
     assert np.isin(sources, ["3D", "3F"]).all()
     plans = read(large_run, "cp_plans").join(children, "la_child_id", join_type="inner")
     assert (days(plans["start_date"]) < days(plans["date_of_birth"])).sum() > 0
+
+
+def test_police_notifications_follow_the_incident(large_run: Path) -> None:
+    """A police referral of a child the police have met comes a few days after that contact."""
+    records = pq.read_table(large_run / "truth/records.parquet", columns=["source_record_id", "person_id", "table"])
+    children = (
+        read(large_run, "children")
+        .select(["record_id", "la_child_id"])
+        .join(records.filter(pc.field("table") == "children"), "record_id", "source_record_id", join_type="inner")
+        .group_by(["la_child_id", "person_id"])
+        .aggregate([])
+    )
+    roles = pq.read_table(large_run / "truth/events.parquet").filter(pc.field("table") == "incident_persons")
+    incidents = pq.read_table(large_run / "agencies/police/incidents.parquet", columns=["incident_id", "occurred_at"])
+    met = roles.join(incidents, "record_id", "incident_id", join_type="inner")
+    first = met.group_by("person_id").aggregate([("occurred_at", "min")])
+    referrals = read(large_run, "referrals").filter(pc.field("referral_source") == "6")
+    joined = referrals.join(children, "la_child_id", join_type="inner").join(first, "person_id", join_type="inner")
+    contact = pc.cast(pc.cast(joined["occurred_at_min"], pa.timestamp("s")), pa.date32()).to_numpy(zero_copy_only=False)
+    this_year = days(joined["referral_date"]) >= START
+    gap = (days(joined["referral_date"]) - contact.astype("datetime64[D]")).astype(int)[this_year]
+    assert len(gap) > 50
+    assert np.mean((gap >= 1) & (gap <= 10)) > 0.5
