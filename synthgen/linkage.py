@@ -86,9 +86,8 @@ def _errors(n: int, degraded: Degraded) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), values, type=pa.list_(ERROR))
 
 
-def true_pairs(records: pa.Table) -> pa.Table:
-    """Every pair of records of the same person, in Splink's labels format (one row per unordered pair)."""
-    person = records["person_id"].to_numpy()
+def pair_rows(person: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every unordered pair of rows that belong to the same person (as two aligned arrays of row numbers)."""
     order = np.argsort(person, kind="stable")
     sorted_person = person[order]
     first = np.r_[True, sorted_person[1:] != sorted_person[:-1]]
@@ -101,7 +100,12 @@ def true_pairs(records: pa.Table) -> pa.Table:
     left = np.repeat(np.arange(len(order)), later)
     offset = np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later, later)
     right = left + 1 + offset
-    l_rows, r_rows = order[left], order[right]
+    return order[left], order[right]
+
+
+def true_pairs(records: pa.Table) -> pa.Table:
+    """Every pair of records of the same person, in Splink's labels format (one row per unordered pair)."""
+    l_rows, r_rows = pair_rows(records["person_id"].to_numpy())
     ids = records["record_id"]
     sources = records["source"]
     return pa.table(

@@ -29,11 +29,11 @@ class Run:
     def has(self, table: str) -> bool:
         return table in self.tables
 
-    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
-        """A table of the run by its name without suffix, e.g. 'truth/people'."""
+    def read(self, table: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+        """A table of the run by its name without suffix, e.g. 'truth/people' (optionally only matching rows)."""
         if not self.has(table):
             raise SynthgenError(f"{self.path}: this run has no table {table!r}")
-        return pq.read_table(self.path / f"{table}.parquet", columns=columns)
+        return pq.read_table(self.path / f"{table}.parquet", columns=columns, filters=filters)
 
 
 def open_run(path: str | Path) -> Run:

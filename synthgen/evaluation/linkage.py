@@ -99,12 +99,7 @@ def evaluate_linkage(
 
 
 def _true_pairs(records: pa.Table) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    rows = pa.table({"record_id": pa.array(np.arange(records.num_rows).astype(str)), "source": records["source"]})
-    rows = rows.append_column("person_id", records["person_id"])
-    pairs = linkage.true_pairs(rows)
-    left = pc.cast(pairs["unique_id_l"], pa.int64()).to_numpy()
-    right = pc.cast(pairs["unique_id_r"], pa.int64()).to_numpy()
-    return left, right
+    return linkage.pair_rows(records["person_id"].to_numpy())
 
 
 def _recall(true_pairs: int, found: int) -> float:
@@ -247,8 +242,12 @@ def _examples(run: Run, records: pa.Table, person: NDArray[np.int64], labels: ND
     merged = merged[people_per_cluster[merged] > 1]
     chosen_people, chosen_clusters = people[split], clusters[merged]
     wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))
-    view = run.read("linkage/records", ["record_id", "source", *EXAMPLE_FIELDS])
-    index = pc.index_in(records["record_id"].take(pa.array(wanted)), value_set=view["record_id"])
+    wanted_ids = records["record_id"].take(pa.array(wanted))
+    # only the example records are read from the view (a whole view of ten million is a gigabyte)
+    view = run.read(
+        "linkage/records", ["record_id", "source", *EXAMPLE_FIELDS], filters=pc.is_in(pc.field("record_id"), wanted_ids)
+    )
+    index = pc.index_in(wanted_ids, value_set=view["record_id"])
     shown = view.take(index).to_pylist()
     errors = records["errors"].take(pa.array(wanted)).to_pylist()
     position = {int(row): i for i, row in enumerate(wanted)}
