@@ -11,7 +11,6 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 CROCKFORD32 = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)
-DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
 
 
 def from_byte_matrix(matrix: NDArray[np.uint8]) -> pa.StringArray:
@@ -20,14 +19,6 @@ def from_byte_matrix(matrix: NDArray[np.uint8]) -> pa.StringArray:
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
     data = np.ascontiguousarray(matrix, dtype=np.uint8)
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
-
-
-def digits(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
-    """Zero-padded decimal digits of non-negative integers as an (n, width) ASCII matrix."""
-    v = values.astype(np.uint64)
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.uint64)
-    result: NDArray[np.uint8] = DIGITS[(v[:, None] // powers[None, :]) % np.uint64(10)]
-    return result
 
 
 def base32(values: NDArray[np.uint64], width: int) -> NDArray[np.uint8]:
