@@ -23,6 +23,11 @@ def surnames(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64
     return pc.if_else(pa.array(second >= 0), joined, a)
 
 
+def address_lines(streets: NDArray[np.str_], numbers: NDArray[np.int64]) -> pa.Array:
+    """Address lines ('12 Oak Road'): house number and street, a whole column at a time."""
+    return pc.binary_join_element_wise(pa.array(numbers.astype(str), pa.string()), pa.array(streets, pa.string()), " ")
+
+
 def middle_names(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:
     """Middle names joined by a space; null when the person has none."""
     a = names(vocab, first)

@@ -144,13 +144,12 @@ def households_table(pop: Population) -> pa.Table:
 
 def _address_rows(plan: Plan, ids: np.ndarray, pc_index: np.ndarray, numbers: np.ndarray) -> pa.Table:
     street = pa.array(plan.streets[pc_index], pa.string())
-    number = pa.array(numbers.astype(str), pa.string())
     return pa.table(
         {
             "address_id": pa.array(ids),
             "house_number": pa.array(numbers, pa.int32()),
             "street": street,
-            "address_line": pc.binary_join_element_wise(number, street, " "),
+            "address_line": naming.address_lines(plan.streets[pc_index], numbers),
             "town": pa.array(plan.towns[pc_index], pa.string()),
             "postcode": pa.array(plan.postcodes.postcode[pc_index], pa.string()),
             "outward_code": pa.array(plan.postcodes.outward[pc_index], pa.string()),

@@ -47,8 +47,6 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
 
     forenames = pa.array(pop.forenames, pa.string())
     surnames = pa.array(pop.surnames, pa.string())
-    street = pa.array(plan.streets[home[hh]], pa.string())
-    number = pa.array(pop.household_number[hh].astype(str), pa.string())
     key = record_ids(plan.record_key, TABLE_CODES["health/gp_registrations"], pop.shard, len(rows))
     local = record_ids(plan.record_key, TABLE_CODES["health/gp_registrations"] + LOCAL_ID_OFFSET, pop.shard, len(rows))
     table = pa.table(
@@ -62,7 +60,7 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
             "date_of_birth": pa.array(dob, pa.date32()),
             # NHS Data Dictionary 'person stated gender code': 1 male, 2 female
             "sex": pc.if_else(pa.array(p.female[rows]), "2", "1"),
-            "address_line": pc.binary_join_element_wise(number, street, " "),
+            "address_line": naming.address_lines(plan.streets[home[hh]], pop.household_number[hh]),
             "town": pa.array(plan.towns[home[hh]], pa.string()),
             "postcode": pa.array(pcs.postcode[home[hh]], pa.string()),
             "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),

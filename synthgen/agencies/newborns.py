@@ -54,7 +54,6 @@ def newborn_registrations(plan: Plan, pop: Population, born: Births, after: int)
     key = record_ids_from(plan.record_key, code, pop.shard, after, len(rows))
     local = record_ids_from(plan.record_key, code + LOCAL_ID_OFFSET, pop.shard, after, len(rows))
     names = _names(plan, pop, born, rows)
-    number = pa.array(pop.household_number[born.household[rows]].astype(str), pa.string())
     table = pa.table(
         {
             "record_id": format_record_ids(key),
@@ -65,7 +64,7 @@ def newborn_registrations(plan: Plan, pop: Population, born: Births, after: int)
             "family_name": names["family_name"],
             "date_of_birth": names["date_of_birth"],
             "sex": names["sex"],
-            "address_line": pc.binary_join_element_wise(number, pa.array(plan.streets[home], pa.string()), " "),
+            "address_line": naming.address_lines(plan.streets[home], pop.household_number[born.household[rows]]),
             "town": pa.array(plan.towns[home], pa.string()),
             "postcode": names["postcode"],
             "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),

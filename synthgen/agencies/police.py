@@ -540,8 +540,6 @@ def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
     # "age only" nominals (quality_rates.csv), and logs each
     family_1, family_2 = p.surname_1[rows], p.surname_2[rows]
     forenames = pa.array(pop.forenames, pa.string())
-    street = pa.array(plan.streets[home], pa.string())
-    number = pa.array(pop.household_number[hh].astype(str), pa.string())
     table = pa.table(
         {
             "record_id": ids,
@@ -551,7 +549,7 @@ def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
             "date_of_birth": pa.array(dob, pa.date32()),
             "age": pa.array(age, pa.int32()),
             "sex": pc.if_else(pa.array(p.female[rows]), "Female", "Male"),
-            "address_line": pc.binary_join_element_wise(number, street, " "),
+            "address_line": naming.address_lines(plan.streets[home], pop.household_number[hh]),
             "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
             "pnc_id": pa.array(pnc, pa.string()),
         }

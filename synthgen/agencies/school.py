@@ -117,8 +117,6 @@ def pupils(plan: Plan, pop: Population) -> tuple[AgencyTable, pa.Array]:
     surnames = pa.array(pop.surnames, pa.string())
     family = naming.surnames(surnames, p.surname_1[rows], p.surname_2[rows])
     preferred = naming.surnames(surnames, p.preferred_surname_1[rows], p.preferred_surname_2[rows])
-    street = pa.array(plan.streets[home[hh]], pa.string())
-    number = pa.array(pop.household_number[hh].astype(str), pa.string())
     eth = reference.ethnicities()
     key = record_ids(plan.record_key, TABLE_CODES["school/pupils"], pop.shard, len(rows))
     given = naming.names(forenames, p.given_name[rows])
@@ -139,7 +137,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[AgencyTable, pa.Array]:
             "entry_date": pa.array(entry_date, pa.date32()),
             "fsm_eligible": pa.array(fsm_household[hh]),
             "sen_provision": pa.array(sen, pa.string()),
-            "address_line": pc.binary_join_element_wise(number, street, " "),
+            "address_line": naming.address_lines(plan.streets[home[hh]], pop.household_number[hh]),
             "postcode": pa.array(pcs.postcode[home[hh]], pa.string()),
         }
     )

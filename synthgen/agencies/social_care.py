@@ -659,33 +659,69 @@ def _tables(
     )
 
     # ---- the children themselves (person-level: names, birth dates and identifiers as the LA holds them) ----
-    forenames = pa.array(pop.forenames, pa.string())
-    surnames = pa.array(pop.surnames, pa.string())
-    eth = reference.ethnicities()
     record_key_children = record_ids(key, TABLE_CODES["social_care/children"], shard, len(known))
-    children_hh = p.household[person]
-    home_pc = pop.household_postcode[children_hh]
-    children_table = pa.table(
-        {
-            "record_id": format_record_ids(record_key_children),
-            "la_child_id": pa.array(la_ids[known], pa.string()),
-            "given_name": naming.names(forenames, p.given_name[person]),
-            "middle_names": naming.middle_names(forenames, p.middle_1[person], p.middle_2[person]),
-            "family_name": naming.surnames(surnames, p.surname_1[person], p.surname_2[person]),
-            "date_of_birth": pa.array(p.date_of_birth[person], pa.date32()),
-            "sex": pc.if_else(pa.array(p.female[person]), "F", "M"),
-            "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[person]], pa.string()),
-            "nhs_number": pa.array(p.nhs_number[person], pa.string()),
-            # the UPN is known for most children at school (recorded or missing: see the data-quality model)
-            "upn": pa.array(person_upn[person] if person_upn is not None else np.full(len(person), None), pa.string()),
-            "address_line": pc.binary_join_element_wise(
-                pa.array(pop.household_number[children_hh].astype(str)), pa.array(plan.streets[home_pc]), " "
-            ),
-            "postcode": pa.array(plan.postcodes.postcode[home_pc], pa.string()),
-        }
+    # the UPN is known for most children at school (recorded or missing: see the data-quality model)
+    upn = person_upn[person] if person_upn is not None else np.full(len(person), None, dtype=object)
+    children_table = _children_rows(
+        plan,
+        pop,
+        record_key_children,
+        pa.array(la_ids[known], pa.string()),
+        Named(p.given_name[person], p.middle_1[person], p.middle_2[person], p.surname_1[person], p.surname_2[person]),
+        p.household[person],
+        p.date_of_birth[person],
+        p.female[person],
+        p.ethnicity[person],
+        p.nhs_number[person],
+        upn,
     )
     children = AgencyTable("social_care", "children", children_table, record_key_children, p.person_id[person])
     return SocialCareTables(children, referrals, assessments, cin_plans, section47, icpcs, cp_plans, cla_episodes)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A child's names as indices into the population's vocabularies (-1 where there is no such part)."""
+
+    given: NDArray[np.int64]
+    middle_1: NDArray[np.int64]
+    middle_2: NDArray[np.int64]
+    surname_1: NDArray[np.int64]
+    surname_2: NDArray[np.int64]
+
+
+def _children_rows(
+    plan: Plan,
+    pop: Population,
+    key: NDArray[np.uint64],
+    la_ids: pa.Array,
+    names: Named,
+    household: NDArray[np.int64],
+    dob: NDArray[np.datetime64],
+    female: NDArray[np.bool_],
+    ethnicity: NDArray[np.int64],
+    nhs_number: NDArray[np.object_],
+    upn: NDArray[np.object_],
+) -> pa.Table:
+    """Rows of the children table: the LA's record of each child, at the household's address."""
+    forenames, surnames = pa.array(pop.forenames, pa.string()), pa.array(pop.surnames, pa.string())
+    home = pop.household_postcode[household]
+    return pa.table(
+        {
+            "record_id": format_record_ids(key),
+            "la_child_id": la_ids,
+            "given_name": naming.names(forenames, names.given),
+            "middle_names": naming.middle_names(forenames, names.middle_1, names.middle_2),
+            "family_name": naming.surnames(surnames, names.surname_1, names.surname_2),
+            "date_of_birth": pa.array(dob, pa.date32()),
+            "sex": pc.if_else(pa.array(female), "F", "M"),
+            "ethnicity": pa.array(np.asarray(reference.ethnicities().codes, dtype=object)[ethnicity], pa.string()),
+            "nhs_number": pa.array(nhs_number, pa.string()),
+            "upn": pa.array(upn, pa.string()),
+            "address_line": naming.address_lines(plan.streets[home], pop.household_number[household]),
+            "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+        }
+    )
 
 
 def pcs_or_none(plan: Plan, index: NDArray[np.int64]) -> NDArray[np.object_]:
@@ -850,29 +886,27 @@ def _with_unborn(
             "latest_category": pa.array(category, pa.string()),
         }
     )
-    forenames, surnames = pa.array(pop.forenames, pa.string()), pa.array(pop.surnames, pa.string())
-    home = pop.household_postcode[hh]
-    eth = reference.ethnicities()
     key = record_ids_from(
         plan.record_key, TABLE_CODES["social_care/children"], pop.shard, tables.children.table.num_rows, n
     )
-    children = pa.table(
-        {
-            "record_id": format_record_ids(key),
-            "la_child_id": la_ids,
-            "given_name": naming.names(forenames, born.given_name[chosen]),
-            "middle_names": naming.middle_names(forenames, born.middle_1[chosen], born.middle_2[chosen]),
-            "family_name": naming.surnames(surnames, born.surname_1[chosen], born.surname_2[chosen]),
-            "date_of_birth": pa.array(born.date_of_birth[chosen], pa.date32()),
-            "sex": pc.if_else(pa.array(born.female[chosen]), "F", "M"),
-            "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[born.ethnicity[chosen]], pa.string()),
-            "nhs_number": pa.array(born.nhs_number[chosen], pa.string()),
-            "upn": pa.nulls(n, pa.string()),
-            "address_line": pc.binary_join_element_wise(
-                pa.array(pop.household_number[hh].astype(str)), pa.array(plan.streets[home]), " "
-            ),
-            "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
-        }
+    children = _children_rows(
+        plan,
+        pop,
+        key,
+        la_ids,
+        Named(
+            born.given_name[chosen],
+            born.middle_1[chosen],
+            born.middle_2[chosen],
+            born.surname_1[chosen],
+            born.surname_2[chosen],
+        ),
+        hh,
+        born.date_of_birth[chosen],
+        born.female[chosen],
+        born.ethnicity[chosen],
+        born.nhs_number[chosen],
+        np.full(n, None, dtype=object),
     )
     known = tables.children
     merged = AgencyTable(

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import reference
+from synthgen import naming, reference
 from synthgen.agencies import LOCAL_ID_OFFSET, AgencyTable, local_ids
 from synthgen.population import ID_STRIDE, Population
 from synthgen.quality import text
@@ -307,9 +307,7 @@ def degrade(
     if len(stale_rows):
         hh = pop.people.household[person[stale_rows]]
         pc_index = pop.addresses.previous_postcode[hh]
-        line = pc.binary_join_element_wise(
-            pa.array(pop.addresses.previous_number[hh].astype(str)), pa.array(plan.streets[pc_index]), " "
-        )
+        line = naming.address_lines(plan.streets[pc_index], pop.addresses.previous_number[hh])
         new_columns[columns.address] = _replace(new_columns[columns.address], stale_rows, line)
         new_columns[columns.postcode] = _replace(
             new_columns[columns.postcode], stale_rows, pa.array(plan.postcodes.postcode[pc_index])
