@@ -792,13 +792,34 @@ def _few_badge(true_pairs: Any) -> str:
     )
 
 
-def _interval_text(found: Any, true_pairs: Any) -> CellValue:
-    if not (isinstance(found, int) and isinstance(true_pairs, int)):
+def _interval(found: Any, total: Any) -> tuple[float, float] | None:
+    """The 95% Wilson interval, or None where a count is missing from a hand-edited or older result."""
+    if not (isinstance(found, int) and isinstance(total, int)):
         return None
-    interval = wilson_interval(found, true_pairs)
+    return wilson_interval(found, total)
+
+
+def _interval_text(found: Any, total: Any) -> CellValue:
+    interval = _interval(found, total)
     if interval is None:
         return None
     return Cell(f"{interval[0]:.3f}–{interval[1]:.3f}", classes="num")
+
+
+def _share_table(
+    headers: Sequence[str],
+    labels: Sequence[CellValue],
+    entries: Sequence[Mapping[str, Any]],
+    keys: tuple[str, str, str],
+    empty: str = "Nothing to show.",
+) -> str:
+    """A label, a total, a count within it, their share and its interval: the shape of every breakdown table."""
+    total, count, share = keys
+    table_rows: list[list[CellValue]] = [
+        [label, e.get(total), e.get(count), _finite(e.get(share)), _interval_text(e.get(count), e.get(total))]
+        for label, e in zip(labels, entries, strict=True)
+    ]
+    return html_table(headers, table_rows, empty=empty, numeric=[False, True, True, True, True])
 
 
 def _by_recall(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -1100,12 +1121,7 @@ def _error_kind_section(result: Mapping[str, Any]) -> str:
         badge = _few_badge(e.get("true_pairs"))
         sub = f'<span class="sub">{esc(field)}{badge}</span>' if field or badge else ""
         kind_cells.append(Cell(esc(kind) + sub, markup=True))
-    intervals = [
-        wilson_interval(e["found"], e["true_pairs"])
-        if isinstance(e.get("found"), int) and isinstance(e.get("true_pairs"), int)
-        else None
-        for e in entries
-    ]
+    intervals = [_interval(e.get("found"), e.get("true_pairs")) for e in entries]
     chart = svg_bar_chart(
         labels,
         [
@@ -1126,20 +1142,11 @@ def _error_kind_section(result: Mapping[str, Any]) -> str:
         muted=[_few(e.get("true_pairs")) for e in entries],
         width=460,
     )
-    table_rows: list[list[CellValue]] = [
-        [
-            kind_cell,
-            e.get("true_pairs"),
-            e.get("found"),
-            _finite(e.get("recall")),
-            _interval_text(e.get("found"), e.get("true_pairs")),
-        ]
-        for e, kind_cell in zip(entries, kind_cells, strict=True)
-    ]
-    table = html_table(
+    table = _share_table(
         ["Error kind, field", "True pairs", "Found", "Recall", "95% interval"],
-        table_rows,
-        numeric=[False, True, True, True, True],
+        kind_cells,
+        entries,
+        ("true_pairs", "found", "recall"),
     )
     caption = (
         f"Worst first. A pair counts under every error kind on either of its records. Bars marked [few] (faded) "
@@ -1150,21 +1157,12 @@ def _error_kind_section(result: Mapping[str, Any]) -> str:
 
 def _source_pair_section(result: Mapping[str, Any]) -> str:
     entries = _by_recall(result.get("recall_by_source_pair") or [])
-    table_rows: list[list[CellValue]] = [
-        [
-            Cell(esc(e.get("sources", "")) + _few_badge(e.get("true_pairs")), markup=True),
-            e.get("true_pairs"),
-            e.get("found"),
-            _finite(e.get("recall")),
-            _interval_text(e.get("found"), e.get("true_pairs")),
-        ]
-        for e in entries
-    ]
-    table = html_table(
+    table = _share_table(
         ["Sources", "True pairs", "Found", "Recall", "95% interval"],
-        table_rows,
+        [Cell(esc(e.get("sources", "")) + _few_badge(e.get("true_pairs")), markup=True) for e in entries],
+        entries,
+        ("true_pairs", "found", "recall"),
         empty="No recall by source pair was recorded.",
-        numeric=[False, True, True, True, True],
     )
     note = '<p class="note">Worst first: which agencies\' records the system fails to bring together.</p>'
     return (note if entries else "") + table
@@ -1176,21 +1174,12 @@ def _hard_negative_section(result: Mapping[str, Any]) -> str:
         return (-(share if share is not None else -1.0), str(r.get("kind", "")))
 
     entries = sorted(result.get("false_merges_by_hard_negative") or [], key=key)
-    table_rows: list[list[CellValue]] = [
-        [
-            str(e.get("kind", "")),
-            e.get("pairs"),
-            e.get("merged"),
-            _finite(e.get("share")),
-            _interval_text(e.get("merged"), e.get("pairs")),
-        ]
-        for e in entries
-    ]
-    table = html_table(
+    table = _share_table(
         ["Hard negative", "Pairs of people", "Merged", "Share merged", "95% interval"],
-        table_rows,
+        [str(e.get("kind", "")) for e in entries],
+        entries,
+        ("pairs", "merged", "share"),
         empty="The run has no hard negatives, or none were recorded.",
-        numeric=[False, True, True, True, True],
     )
     note = (
         '<p class="note">Different people built to look alike (twins, siblings, namesakes): the share the system '
