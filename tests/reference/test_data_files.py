@@ -10,12 +10,11 @@ import importlib.util
 import math
 import re
 from collections import Counter, defaultdict
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parents[2] / "synthgen/reference/data"
+from tests.reference.csv_files import DATA, read, rows
 
 HEADERS = {
     "local_authorities.csv": ["la_number", "la_name", "gss_code", "region"],
@@ -70,18 +69,6 @@ STREET_TYPES = {
 }  # fmt: skip
 COHORTS = range(1920, 2030, 10)
 NAME_RE = re.compile(r"^[A-Z][A-Za-z'\- ]+$")
-
-
-@cache
-def read(name: str) -> tuple[list[str], list[dict[str, str]]]:
-    with (DATA / name).open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        rows = list(reader)
-        return list(reader.fieldnames or []), rows
-
-
-def rows(name: str) -> list[dict[str, str]]:
-    return read(name)[1]
 
 
 def in_dfe_range(n: int) -> bool:

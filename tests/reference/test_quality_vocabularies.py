@@ -10,12 +10,10 @@ import csv
 import re
 import string
 from collections import Counter, defaultdict
-from functools import cache
-from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parents[2] / "synthgen/reference/data"
+from tests.reference.csv_files import DATA, read, rows
 
 HEADERS = {
     "nicknames.csv": ["name", "nickname", "sex"],
@@ -116,18 +114,6 @@ REQUIRED_NICKNAMES = {
 
 REQUIRED_OCR = [("rn", "m"), ("m", "rn"), ("cl", "d"), ("l", "1"), ("I", "l"), ("O", "0"), ("0", "O"),
                 ("S", "5"), ("B", "8"), ("e", "c")]  # fmt: skip
-
-
-@cache
-def read(name: str) -> tuple[list[str], list[dict[str, str]]]:
-    with (DATA / name).open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        data = list(reader)
-        return list(reader.fieldnames or []), data
-
-
-def rows(name: str) -> list[dict[str, str]]:
-    return read(name)[1]
 
 
 # ------------------------------------------------------------------ generic well-formedness
