@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from synthgen import linkage
 from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters, metrics
+from synthgen.quality.edits import ranges
 from synthgen.runs import Run, open_run
 
 DEFAULT_THRESHOLD = 0.5
@@ -26,8 +27,8 @@ EXAMPLES = 5
 EXAMPLE_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "nhs_number", "upn")
 
 
-def _histogram(labels: NDArray[np.int64]) -> dict[str, int]:
-    sizes = np.bincount(np.unique(labels, return_inverse=True)[1].ravel())
+def _histogram(sizes: NDArray[np.int64]) -> dict[str, int]:
+    """Cluster size -> how many clusters have it."""
     values, counts = np.unique(sizes, return_counts=True)
     return {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)}
 
@@ -55,16 +56,17 @@ def evaluate_linkage(
 ) -> dict[str, Any]:
     """Score predictions (clusters or scored pairs) against a run's truth; a JSON-ready dict with stable keys."""
     run = open_run(run_path)
-    for table in ("linkage/records", "truth/records"):
-        if not run.has(table):
-            raise SynthgenError(f"{run.path}: this run has no {table} (generated before linkage views existed?)")
+    for name in ("linkage/records", "truth/records"):
+        if not run.has(name):
+            raise SynthgenError(f"{run.path}: this run has no {name} (generated before linkage views existed?)")
     records = run.read("truth/records", ["record_id", "source", "person_id", "errors"])
     ids = records["record_id"].combine_chunks()
     predictions = adapters.read_predictions(predictions_path, ids)
     cut = DEFAULT_THRESHOLD if threshold is None else threshold
     labels, absent = _predicted_labels(records.num_rows, predictions, cut)
     person = records["person_id"].to_numpy()
-    scored = metrics.cluster_metrics(person, labels)
+    table = metrics.contingency(person, labels)
+    scored = metrics.scores(table)
     result: dict[str, Any] = {
         "run": str(run_path),
         "predictions": str(predictions_path),
@@ -74,13 +76,13 @@ def evaluate_linkage(
         "records_in_predictions": records.num_rows - absent,
         "absent_singletons": absent,
         **scored.as_dict(),
-        "cluster_sizes": {"true": _histogram(person), "predicted": _histogram(labels)},
+        "cluster_sizes": {"true": _histogram(table.true_sizes), "predicted": _histogram(table.pred_sizes)},
     }
-    pairs = _true_pairs(records)
+    pairs = linkage.pair_rows(person)
     found = labels[pairs[0]] == labels[pairs[1]]
     result["recall_by_error_kind"] = _recall_by_error_kind(records, pairs, found)
     result["recall_by_source_pair"] = _recall_by_source_pair(records, pairs, found)
-    result["false_merges_by_hard_negative"] = _hard_negative_merges(run, person, labels)
+    result["false_merges_by_hard_negative"] = _hard_negative_merges(run, table)
     result["curve"] = None
     if isinstance(predictions, adapters.ScoredPairs):
         is_match = person[predictions.left] == person[predictions.right]
@@ -94,12 +96,8 @@ def evaluate_linkage(
             "best_f1": curve.best_f1,
         }
         result["self_pairs_ignored"] = predictions.self_pairs
-    result["examples"] = _examples(run, records, person, labels)
+    result["examples"] = _examples(run, records, person, labels, table)
     return result
-
-
-def _true_pairs(records: pa.Table) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    return linkage.pair_rows(records["person_id"].to_numpy())
 
 
 def _recall(true_pairs: int, found: int) -> float:
@@ -127,29 +125,23 @@ def _recall_by_error_kind(
     order = np.argsort(touching_record, kind="stable")
     touching_record, touching_pair = touching_record[order], touching_pair[order]
     starts = np.searchsorted(touching_record, owner, side="left")
-    ends = np.searchsorted(touching_record, owner, side="right")
-    counts = ends - starts
-    entry_pair = touching_pair[
-        np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
-    ]
+    counts = np.searchsorted(touching_record, owner, side="right") - starts
+    entry_pair = touching_pair[ranges(starts, counts)]
     entry_code = np.repeat(code, counts)
-    combined = np.unique(entry_pair * max(len(names), 1) + entry_code)
-    pair_of, code_of = combined // max(len(names), 1), combined % max(len(names), 1)
+    k = max(len(names), 1)
+    # one (pair, code) entry however many of the pair's records carry that error
+    combined = np.unique(entry_pair * k + entry_code)
+    pair_of, code_of = combined // k, combined % k
+    pairs_per_code = np.bincount(code_of, minlength=len(names))
+    found_per_code = np.bincount(code_of[found[pair_of]], minlength=len(names))
     result = []
     for c, name in enumerate(names):
-        chosen = pair_of[code_of == c]
-        if not len(chosen):
+        if not pairs_per_code[c]:
             continue
         kind, field = name.split("|")
-        hits = int(found[chosen].sum())
+        total, hits = int(pairs_per_code[c]), int(found_per_code[c])
         result.append(
-            {
-                "kind": kind,
-                "field": field,
-                "true_pairs": len(chosen),
-                "found": hits,
-                "recall": _recall(len(chosen), hits),
-            }
+            {"kind": kind, "field": field, "true_pairs": total, "found": hits, "recall": _recall(total, hits)}
         )
     clean = np.ones(n_pairs, bool)
     clean[pair_of] = False
@@ -168,49 +160,45 @@ def _recall_by_error_kind(
 def _recall_by_source_pair(
     records: pa.Table, pairs: tuple[NDArray[np.int64], NDArray[np.int64]], found: NDArray[np.bool_]
 ) -> list[dict[str, Any]]:
-    source = records["source"].to_numpy(zero_copy_only=False).astype(str)
-    a, b = source[pairs[0]], source[pairs[1]]
-    name = np.where(a <= b, np.char.add(np.char.add(a, "-"), b), np.char.add(np.char.add(b, "-"), a))
+    encoded = pc.dictionary_encode(records["source"].combine_chunks())
+    names = sorted(encoded.dictionary.to_pylist())
+    k = len(names)
+    # each record's source as its place in sorted order, so (low, high) names the pair of sources once
+    rank = np.argsort(np.argsort(encoded.dictionary.to_pylist()))
+    code = rank[encoded.indices.to_numpy(zero_copy_only=False)] if k else np.zeros(0, np.int64)
+    a, b = code[pairs[0]], code[pairs[1]]
+    key = np.minimum(a, b) * k + np.maximum(a, b)
+    pairs_per_key = np.bincount(key, minlength=k * k)
+    found_per_key = np.bincount(key[found], minlength=k * k)
     result = []
-    for sources in sorted(set(name.tolist())):
-        chosen = name == sources
-        hits = int(found[chosen].sum())
-        result.append(
-            {
-                "sources": sources,
-                "true_pairs": int(chosen.sum()),
-                "found": hits,
-                "recall": _recall(int(chosen.sum()), hits),
-            }
-        )
-    return result
+    for at in np.flatnonzero(pairs_per_key).tolist():
+        total, hits = int(pairs_per_key[at]), int(found_per_key[at])
+        sources = f"{names[at // k]}-{names[at % k]}"
+        result.append({"sources": sources, "true_pairs": total, "found": hits, "recall": _recall(total, hits)})
+    return sorted(result, key=lambda r: str(r["sources"]))
 
 
-def _hard_negative_merges(run: Run, person: NDArray[np.int64], labels: NDArray[np.int64]) -> list[dict[str, Any]]:
+def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str, Any]]:
     """For each kind of hard negative (twins, siblings, same-name relatives): how many pairs of people the
     predictions put together in one cluster."""
     if not run.has("truth/hard_negatives"):
         return []
     negatives = run.read("truth/hard_negatives")
-    present = pa.array(np.unique(person))
+    present = pa.array(table.true_labels)
     # only pairs of people who both have records can be merged
     negatives = negatives.filter(
         pc.and_(
             pc.is_in(negatives["person_id_l"], value_set=present), pc.is_in(negatives["person_id_r"], value_set=present)
         )
     )
-    placed = (
-        pa.table({"person": pa.array(person), "cluster": pa.array(labels)})
-        .group_by(["person", "cluster"])
-        .aggregate([])
-    )
+    # each (person, cluster) cell of the contingency table: where the person has records
+    placed = pa.table({"person": table.true_labels[table.cell_true], "cluster": table.pred_labels[table.cell_pred]})
     left = negatives.append_column("pair", pa.array(np.arange(negatives.num_rows)))
     joined = left.join(placed, "person_id_l", "person")
     both = joined.join(placed, ["person_id_r", "cluster"], ["person", "cluster"], join_type="inner")
-    merged_pairs = set(both["pair"].to_pylist())
     kinds = negatives["kind"].to_numpy(zero_copy_only=False).astype(str)
     merged = np.zeros(negatives.num_rows, bool)
-    merged[list(merged_pairs)] = True
+    merged[both["pair"].to_numpy()] = True
     result = []
     for kind in sorted(set(kinds.tolist())):
         chosen = kinds == kind
@@ -221,21 +209,13 @@ def _hard_negative_merges(run: Run, person: NDArray[np.int64], labels: NDArray[n
     return result
 
 
-def _group_counts(first: NDArray[np.int64], second: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """For each distinct value of `first`, how many distinct values of `second` go with it (one sort)."""
-    order = np.lexsort((second, first))
-    a, b = first[order], second[order]
-    new_pair = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    keys = a[new_pair]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    counts = np.diff(np.r_[starts, len(keys)])
-    return keys[starts], counts
-
-
-def _examples(run: Run, records: pa.Table, person: NDArray[np.int64], labels: NDArray[np.int64]) -> dict[str, Any]:
+def _examples(
+    run: Run, records: pa.Table, person: NDArray[np.int64], labels: NDArray[np.int64], table: metrics.Contingency
+) -> dict[str, Any]:
     """The people split into the most clusters and the clusters merging the most people, records side by side."""
-    people, clusters_per_person = _group_counts(person, labels)
-    clusters, people_per_cluster = _group_counts(labels, person)
+    people, clusters = table.true_labels, table.pred_labels
+    clusters_per_person = np.bincount(table.cell_true, minlength=len(people))
+    people_per_cluster = np.bincount(table.cell_pred, minlength=len(clusters))
     split = np.argsort(-clusters_per_person, kind="stable")[:EXAMPLES]
     split = split[clusters_per_person[split] > 1]
     merged = np.argsort(-people_per_cluster, kind="stable")[:EXAMPLES]

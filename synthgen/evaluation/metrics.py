@@ -124,10 +124,16 @@ class ClusterMetrics:
 
 
 @dataclass(frozen=True)
-class _Contingency:
-    """The non-empty cells of the contingency table and its margins; everything else is computed from these."""
+class Contingency:
+    """The non-empty cells of the contingency table and its margins; everything else is computed from these.
+
+    Persons and clusters are numbered 0..k-1 in label order; `true_labels` and `pred_labels` turn those numbers
+    back into the caller's labels, so explanations (who was split, which cluster merged whom) need no second sort.
+    """
 
     records: int
+    true_labels: NDArray[Any]  # the label of true person i
+    pred_labels: NDArray[Any]  # the label of predicted cluster j
     true_sizes: NDArray[np.int64]  # a_i, records of true person i
     pred_sizes: NDArray[np.int64]  # b_j, records in predicted cluster j
     cell_true: NDArray[np.int64]  # i of each non-empty cell
@@ -175,7 +181,15 @@ def _run_starts(values: NDArray[Any]) -> NDArray[np.intp]:
     return np.flatnonzero(change)
 
 
-def _contingency(truth: NDArray[Any], predicted: NDArray[Any]) -> _Contingency:
+def _distinct(labels: NDArray[Any], code: NDArray[np.int64], k: int) -> NDArray[Any]:
+    """The label of each code (codes are in label order, so this is the sorted distinct labels)."""
+    values = np.empty(k, dtype=labels.dtype)
+    values[code] = labels
+    return values
+
+
+def contingency(truth: NDArray[Any], predicted: NDArray[Any]) -> Contingency:
+    """The contingency table of true persons against predicted clusters (any integer labels, one per record)."""
     truth = _labels(truth, "truth")
     predicted = _labels(predicted, "predicted")
     if truth.shape != predicted.shape:
@@ -190,8 +204,10 @@ def _contingency(truth: NDArray[Any], predicted: NDArray[Any]) -> _Contingency:
     cell_size = np.diff(np.append(starts, key.size)).astype(np.int64)
     cell_true = cell_key // max(n_pred, 1)
     cell_pred = cell_key - cell_true * max(n_pred, 1)
-    return _Contingency(
+    return Contingency(
         records=int(truth.size),
+        true_labels=_distinct(truth, true_code, n_true),
+        pred_labels=_distinct(predicted, pred_code, n_pred),
         true_sizes=np.bincount(true_code, minlength=n_true).astype(np.int64),
         pred_sizes=np.bincount(pred_code, minlength=n_pred).astype(np.int64),
         cell_true=cell_true,
@@ -251,7 +267,7 @@ def _adjusted_rand(true_pairs: int, predicted_pairs: int, tp: int, records: int)
 
 def pair_counts(truth: NDArray[np.integer[Any]], predicted: NDArray[np.integer[Any]]) -> tuple[int, int, int]:
     """(true pairs, predicted pairs, true-positive pairs) from contingency counts, without listing any pair."""
-    table = _contingency(truth, predicted)
+    table = contingency(truth, predicted)
     return _pairs(table.true_sizes), _pairs(table.pred_sizes), _pairs(table.cell_size)
 
 
@@ -261,7 +277,11 @@ def cluster_metrics(truth: NDArray[np.integer[Any]], predicted: NDArray[np.integ
     Labels need not be dense or start at 0 and the two sides share no label space: only which records share a
     label matters, so renaming labels or reordering records leaves every score unchanged.
     """
-    table = _contingency(truth, predicted)
+    return scores(contingency(truth, predicted))
+
+
+def scores(table: Contingency) -> ClusterMetrics:
+    """Every cluster score from one contingency table (for callers that also explain the errors from it)."""
     n = table.records
     true_pairs = _pairs(table.true_sizes)
     predicted_pairs = _pairs(table.pred_sizes)
