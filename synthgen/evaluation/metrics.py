@@ -340,7 +340,16 @@ def scores(table: Contingency) -> ClusterMetrics:
 
 
 def connected_components(n: int, left: NDArray[np.integer[Any]], right: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
-    """Cluster labels (0..k-1, by smallest member index) for n records linked by the edges (left[j], right[j]).
+    """Cluster labels (0..k-1, by smallest member index) for n records linked by the edges (left[j], right[j])."""
+    root = component_roots(n, left, right)
+    is_root = root == np.arange(n, dtype=np.int64)
+    rank = np.cumsum(is_root, dtype=np.int64) - 1
+    result: NDArray[np.int64] = rank[root]
+    return result
+
+
+def component_roots(n: int, left: NDArray[np.integer[Any]], right: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
+    """Each record's component as the smallest record index in it, for n records linked by (left[j], right[j]).
 
     Linkage systems often output pairwise links; their clusters are the transitive closure. A Python union-find
     would take minutes at 10 million edges, so this is its array form: every edge between two different trees
@@ -378,10 +387,7 @@ def connected_components(n: int, left: NDArray[np.integer[Any]], right: NDArray[
                 break
             label = jumped
         u, v = low, high
-    is_root = label == np.arange(n, dtype=np.int64)
-    rank = np.cumsum(is_root, dtype=np.int64) - 1
-    result: NDArray[np.int64] = rank[label]
-    return result
+    return label
 
 
 @dataclass(frozen=True)

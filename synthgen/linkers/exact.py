@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen.evaluation.metrics import connected_components
+from synthgen.evaluation.metrics import component_roots
 
 OUTPUT_SCHEMA = pa.schema([("record_id", pa.string()), ("cluster_id", pa.int64())])
 
@@ -105,10 +105,7 @@ def clusters(record_id: pa.Array, left: NDArray[Any], right: NDArray[Any]) -> pa
     """The output table for a view in record_id order and its links: each record with the smallest row index of
     its connected component (so the ids are the same whatever order the view came in)."""
     n = len(record_id)
-    label = connected_components(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
-    # Components are numbered 0, 1, ... in order of their smallest member, so label k first appears at that member.
-    first_member = np.flatnonzero(np.diff(np.r_[-1, np.maximum.accumulate(label)]) > 0) if n else label
-    cluster_id = first_member[label].astype(np.int64)
+    cluster_id = component_roots(n, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
     return pa.table([record_id.cast(pa.string()), pa.array(cluster_id, pa.int64())], schema=OUTPUT_SCHEMA)
 
 
