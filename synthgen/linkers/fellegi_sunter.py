@@ -104,7 +104,6 @@ SMOOTHING = 0.5
 """Pseudo-count added to every level's expected count in each M step."""
 POOLING = 300.0
 """Pseudo-pairs per stratum drawing its u towards the non-match class's u over all strata."""
-PRIOR_MATCH_SHARE = 0.05
 PRIOR_BEST_LEVEL = 0.9
 STRATIFY_ON = ("date_of_birth", "family_name")
 """Comparisons whose agreement stratifies the non-match class (see the module docstring)."""
@@ -472,8 +471,8 @@ class _Records:
         self.postcode = _small(postcode)
         self.postcode_key = postcode
         # Postcodes as one 64-bit word each (up to 8 characters), so a typo is a byte count of an XOR.
-        self.postcode_word = _byte_matrix(postcodes, 8)[0].view(np.uint64).reshape(-1)
-        self.postcode_length = _byte_matrix(postcodes, 8)[1]
+        postcode_bytes, self.postcode_length = _byte_matrix(postcodes, 8)
+        self.postcode_word = postcode_bytes.view(np.uint64).reshape(-1)
         # Sector (outward code and inward digit) and outward code: the postcode less its last 2 or 3 characters.
         self.sector = _small(_per_record(postcode, codes(pc.utf8_slice_codeunits(postcodes, 0, -2))[0]))
         self.outward = _small(_per_record(postcode, codes(pc.utf8_slice_codeunits(postcodes, 0, -3))[0]))
