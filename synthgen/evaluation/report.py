@@ -481,10 +481,15 @@ def _line_swatch(index: int, reference: bool = False) -> str:
     return f'<line x1="0" y1="0" x2="28" y2="0" stroke="{colour}" stroke-width="{_n(stroke_width + 0.5)}"{dash_attr}/>'
 
 
-def _bar_swatch(index: int, muted: bool = False) -> str:
+def _bar_paint(index: int, muted: bool = False) -> str:
+    """The fill and stroke of series `index`'s bars (faded when muted), shared by the bars and the legend."""
     fill, stroke = _BAR_STYLES[index % len(_BAR_STYLES)]
     opacity = ' fill-opacity="0.4"' if muted else ""
-    return f'<rect x="0" y="-6" width="28" height="12" fill="{fill}"{opacity} stroke="{stroke}" stroke-width="1.5"/>'
+    return f'fill="{fill}"{opacity} stroke="{stroke}"'
+
+
+def _bar_swatch(index: int) -> str:
+    return f'<rect x="0" y="-6" width="28" height="12" {_bar_paint(index)} stroke-width="1.5"/>'
 
 
 def svg_bar_chart(
@@ -689,8 +694,7 @@ def _bar(
     value = _finite(s.values[c]) if c < len(s.values) else None
     if value is None:
         return ""
-    fill, stroke = _BAR_STYLES[index % len(_BAR_STYLES)]
-    opacity = ' fill-opacity="0.4"' if muted else ""
+    paint = _bar_paint(index, muted)
     end = sv(value)
     hover = s.value_titles[c] if s.value_titles is not None and c < len(s.value_titles) else value_format(value)
     label = esc(value_format(value))
@@ -699,7 +703,7 @@ def _bar(
     if y is not None:
         parts.append(
             f'<rect x="{_n(base)}" y="{_n(y)}" width="{_n(max(end - base, 0))}" height="{_n(thickness)}" '
-            f'fill="{fill}"{opacity} stroke="{stroke}"><title>{esc(hover)}</title></rect>'
+            f"{paint}><title>{esc(hover)}</title></rect>"
         )
         label_x = end
         if interval is not None:
@@ -715,7 +719,7 @@ def _bar(
         assert x is not None
         parts.append(
             f'<rect x="{_n(x)}" y="{_n(end)}" width="{_n(thickness)}" height="{_n(max(base - end, 0))}" '
-            f'fill="{fill}"{opacity} stroke="{stroke}"><title>{esc(hover)}</title></rect>'
+            f"{paint}><title>{esc(hover)}</title></rect>"
         )
         if show_label:
             parts.append(
@@ -736,10 +740,9 @@ class Section:
     body: str
 
 
-def figure(svg: str, caption: str = "", *, caption_markup: bool = False) -> str:
+def figure(svg: str, caption: str = "") -> str:
     """A chart with a caption under it; the caption says what to read from the chart, not what it is."""
-    text = caption if caption_markup else esc(caption)
-    return f"<figure>{svg}<figcaption>{text}</figcaption></figure>" if caption else f"<figure>{svg}</figure>"
+    return f"<figure>{svg}<figcaption>{esc(caption)}</figcaption></figure>" if caption else f"<figure>{svg}</figure>"
 
 
 def row(*parts: str) -> str:
