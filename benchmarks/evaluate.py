@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -24,19 +23,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import measure
+from measure import measure, median_measure, synthgen
+
+from synthgen.runs import Run, open_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def predictions(run: Path, scratch: Path) -> dict[str, Path]:
-    truth = pq.read_table(run / "truth/records.parquet", columns=["record_id", "person_id"])
+def predictions(run: Run, scratch: Path) -> dict[str, Path]:
+    truth = run.read("truth/records", ["record_id", "person_id"])
     rng = np.random.default_rng(1)
     person = truth["person_id"].to_numpy()
     noisy = person.copy()
     moved = rng.random(len(noisy)) < 0.05
     noisy[moved] = rng.choice(person, int(moved.sum()))
-    pairs = pq.read_table(run / "truth/pairs.parquet") if (run / "truth/pairs.parquet").exists() else None
+    pairs = run.read("truth/pairs") if run.has("truth/pairs") else None
     files = {
         "perfect clusters": pa.table({"record_id": truth["record_id"], "cluster_id": person}),
         "5% mislinked clusters": pa.table({"record_id": truth["record_id"], "cluster_id": noisy}),
@@ -87,50 +88,25 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
-        run = args.run
-        if run is None:
-            run = scratch / "run"
+        path = args.run
+        if path is None:
+            path = scratch / "run"
             print("making a 1,000,000-person run (birmingham.yaml, 2 workers, --pairs) ...")
-            measure(
-                [
-                    sys.executable,
-                    "-m",
-                    "synthgen",
-                    "generate",
-                    str(ROOT / "scenarios/birmingham.yaml"),
-                    "-o",
-                    str(run),
-                    "--quiet",
-                    "--workers",
-                    "2",
-                    "--pairs",
-                ]
-            )
-        records = pq.read_metadata(run / "truth/records.parquet").num_rows
-        print(f"run {run}: {records:,} records")
+            scenario = str(ROOT / "scenarios/birmingham.yaml")
+            measure(synthgen("generate", scenario, "-o", str(path), "--quiet", "--workers", "2", "--pairs"))
+        run = open_run(path)
+        records = next(int(t["rows"]) for t in run.manifest["tables"] if t["path"] == "truth/records.parquet")
+        print(f"run {path}: {records:,} records")
         print(f"{'predictions':<24} {'seconds':>8} {'records/s':>12} {'peak MiB':>9}")
-        for name, path in predictions(run, scratch).items():
-            times, peaks = [], []
-            for _ in range(args.runs):
-                seconds, peak = measure(
-                    [
-                        sys.executable,
-                        "-m",
-                        "synthgen",
-                        "evaluate",
-                        "linkage",
-                        str(run),
-                        str(path),
-                        "--json",
-                        str(scratch / "s.json"),
-                    ]
-                )
-                times.append(seconds)
-                peaks.append(peak)
-            seconds = statistics.median(times)
-            print(f"{name:<24} {seconds:>8.2f} {records / seconds:>12,.0f} {statistics.median(peaks) / 2**20:>9.0f}")
-    seconds, peak = core_at(args.core_records)
-    print(f"metrics core alone, {args.core_records:,} records (5% mislinked): {seconds:.2f} s, peak RSS {peak:.0f} MiB")
+        for name, file in predictions(run, scratch).items():
+            command = synthgen("evaluate", "linkage", str(path), str(file), "--json", str(scratch / "s.json"))
+            seconds, peak = median_measure(command, args.runs)
+            print(f"{name:<24} {seconds:>8.2f} {records / seconds:>12,.0f} {peak / 2**20:>9.0f}")
+    core_seconds, core_peak = core_at(args.core_records)
+    print(
+        f"metrics core alone, {args.core_records:,} records (5% mislinked): {core_seconds:.2f} s, "
+        f"peak RSS {core_peak:.0f} MiB"
+    )
     print(f"medians of {args.runs} runs; each scoring run is a fresh `synthgen evaluate linkage` process")
 
 

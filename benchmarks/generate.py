@@ -12,28 +12,31 @@ every 20 ms from /proc. The baseline is a per-row Faker generator of the same ki
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import measure
+from measure import median_measure, synthgen
+
+from synthgen.runs import open_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "birmingham.yaml"
 
 
-def run_once(people: int, workers: int, out: Path, scenario: Path = SCENARIO) -> tuple[float, int, dict[str, int]]:
-    command = [sys.executable, "-m", "synthgen", "generate", str(scenario), "-o", str(out), "--overwrite", "--quiet"]
-    command += ["--people", str(people), "--workers", str(workers)]
-    elapsed, peak = measure(command)
-    manifest = json.loads((out / "manifest.json").read_text())
-    return elapsed, peak, {t["path"]: t["rows"] for t in manifest["tables"]}
+def command(people: int, workers: int, out: Path, scenario: Path = SCENARIO) -> list[str]:
+    return synthgen(
+        "generate", str(scenario), "-o", str(out), "--overwrite", "--quiet", "--people", str(people),
+        "--workers", str(workers),
+    )  # fmt: skip
+
+
+def rows_written(out: Path) -> dict[str, int]:
+    return {str(t["path"]): int(t["rows"]) for t in open_run(out).manifest["tables"]}
 
 
 def faker_baseline(rows: int = 20_000) -> float:
@@ -68,16 +71,12 @@ def main() -> None:
         out = Path(scratch) / "run"
         for people in args.sizes:
             for workers in args.workers:
-                times, peaks = [], []
-                for _ in range(args.runs):
-                    elapsed, peak, tables = run_once(people, workers, out)
-                    times.append(elapsed)
-                    peaks.append(peak)
-                seconds = statistics.median(times)
+                seconds, peak = median_measure(command(people, workers, out), args.runs)
+                tables = rows_written(out)
                 rows = sum(tables.values())
                 print(
                     f"{people:>10,} {workers:>7} {seconds:>8.2f} {people / seconds:>10,.0f} {rows / seconds:>11,.0f} "
-                    f"{rows / seconds / baseline:>8.0f} {statistics.median(peaks) / 2**20:>9.0f}"
+                    f"{rows / seconds / baseline:>8.0f} {peak / 2**20:>9.0f}"
                 )
             print(
                 "    rows: " + ", ".join(f"{path.removesuffix('.parquet')} {n:,}" for path, n in sorted(tables.items()))
@@ -86,8 +85,8 @@ def main() -> None:
         clean = Path(scratch) / "clean.yaml"
         clean.write_text(SCENARIO.read_text().replace("profile: realistic", "profile: clean"))
         people, workers = max(args.sizes), max(args.workers)
-        realistic = statistics.median(run_once(people, workers, out)[0] for _ in range(args.runs))
-        without = statistics.median(run_once(people, workers, out, clean)[0] for _ in range(args.runs))
+        realistic = median_measure(command(people, workers, out), args.runs)[0]
+        without = median_measure(command(people, workers, out, clean), args.runs)[0]
         print()
         print(
             f"error model: {people:,} people, {workers} workers: realistic {realistic:.2f} s, clean {without:.2f} s "

@@ -1,9 +1,11 @@
-"""Shared measuring helpers for the benchmarks: run a command, sample its memory."""
+"""Shared measuring helpers for the benchmarks: run a command, sample its memory, take medians."""
 
 from __future__ import annotations
 
 import contextlib
+import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -43,3 +45,14 @@ def measure(command: list[str]) -> tuple[float, int]:
     if process.returncode:
         raise SystemExit(f"{command[3:5]} failed with exit code {process.returncode}")
     return elapsed, peak
+
+
+def synthgen(*args: str) -> list[str]:
+    """A `synthgen` command run as a fresh process with this interpreter, as a user would run it."""
+    return [sys.executable, "-m", "synthgen", *args]
+
+
+def median_measure(command: list[str], runs: int) -> tuple[float, int]:
+    """Median wall seconds and median peak memory of `runs` runs of a command (this machine is noisy)."""
+    results = [measure(command) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), int(statistics.median(r[1] for r in results))
