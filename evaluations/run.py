@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import yaml
 
 import synthgen
@@ -35,9 +36,8 @@ def run_config(config_path: Path) -> dict[str, Any]:
             view = open_run(run).read("linkage/records")
             results["profiles"][profile] = {}
             for method in config["methods"]:
+                # written to a file, as a system under test would hand it over
                 predictions = Path(scratch) / f"{profile}-{method}.parquet"
-                import pyarrow.parquet as pq
-
                 pq.write_table(link(view, method), predictions)
                 scored = evaluate_linkage(run, predictions)
                 band = config["bands"][profile][method]
