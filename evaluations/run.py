@@ -66,8 +66,9 @@ def main() -> None:
     for profile, methods in results["profiles"].items():
         for method, scores in methods.items():
             print(
-                f"{profile:<10} {method:<15} pairwise P {scores['pairwise_precision']:.4f} R {scores['pairwise_recall']:.4f} "
-                f"F1 {scores['pairwise_f1']:.4f}  B-cubed F1 {scores['bcubed_f1']:.4f}  in band: {scores['in_band']}"
+                f"{profile:<10} {method:<15} pairwise P {scores['pairwise_precision']:.4f} "
+                f"R {scores['pairwise_recall']:.4f} F1 {scores['pairwise_f1']:.4f}  "
+                f"B-cubed F1 {scores['bcubed_f1']:.4f}  in band: {scores['in_band']}"
             )
     print(f"wrote {out.relative_to(ROOT)}")
 
