@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,6 +14,7 @@ from synthgen.linkers import link
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "evaluations" / "linkage-demo.yaml").read_text())
+RECORDED = json.loads((ROOT / "evaluations" / "linkage-demo.results.json").read_text())
 
 
 @pytest.mark.parametrize("method", CONFIG["methods"])
@@ -29,6 +31,23 @@ def test_reference_linker_scores_stay_in_their_band(
     assert lo <= scored["pairwise"]["f1"] <= hi
     lo, hi = band["bcubed_f1"]
     assert lo <= scored["bcubed"]["f1"] <= hi
+
+
+@pytest.mark.parametrize("method", CONFIG["methods"])
+@pytest.mark.parametrize("profile", CONFIG["profiles"])
+def test_recorded_demo_scores_are_what_the_code_gives(
+    profile: str, method: str, demo_run: Path, clean_run: Path, tmp_path: Path
+) -> None:
+    """The scores quoted from evaluations/linkage-demo.results.json are the scores a user gets today (rerun
+    `python evaluations/run.py evaluations/linkage-demo.yaml` after a change that moves them)."""
+    run = demo_run if profile == "realistic" else clean_run
+    predictions = tmp_path / "p.parquet"
+    pq.write_table(link(pq.read_table(run / "linkage/records.parquet"), method), predictions)
+    scored = evaluate_linkage(run, predictions)
+    recorded = RECORDED["profiles"][profile][method]
+    assert recorded["pairwise_f1"] == round(scored["pairwise"]["f1"], 4)
+    assert recorded["bcubed_f1"] == round(scored["bcubed"]["f1"], 4)
+    assert recorded["recall_by_source_pair"] == scored["recall_by_source_pair"]
 
 
 def test_the_probabilistic_linker_beats_the_deterministic_one_on_realistic_data(demo_run: Path, tmp_path: Path) -> None:
