@@ -1,9 +1,52 @@
-"""Small whole-column operations that several modules need: ranks within groups, one draw per row."""
+"""Small whole-column operations that several modules need: runs and groups in sorted columns, pairs within
+groups, ranks within groups, one draw per row."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+
+
+def ranges(starts: NDArray[np.int64], lengths: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Concatenated aranges: starts[i] .. starts[i] + lengths[i] - 1, for every i, in order."""
+    lengths = lengths.astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    shift = np.repeat(starts.astype(np.int64) - (ends - lengths), lengths)
+    result: NDArray[np.int64] = np.arange(total, dtype=np.int64) + shift
+    return result
+
+
+def first_of_runs(values: NDArray[np.generic]) -> NDArray[np.bool_]:
+    """True at the first element of each run of equal values (of a sorted array: each distinct value once)."""
+    first = np.empty(len(values), dtype=np.bool_)
+    first[:1] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    return first
+
+
+def pairs_within(key: NDArray[np.int64], max_group: int | None = None) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every pair of rows (left < right) with equal non-negative keys, leaving out groups over `max_group` rows.
+
+    Sorting puts each group's rows side by side; the row at rank r of a group of s pairs with the s - r - 1 rows
+    after it, so the pairs come from one repeat and one arange, however many groups there are."""
+    rows = np.flatnonzero(key >= 0)
+    order = rows[np.argsort(key[rows], kind="stable")]
+    if order.size < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(first_of_runs(key[order]))
+    sizes = np.diff(np.r_[starts, order.size])
+    group = np.repeat(np.arange(starts.size), sizes)
+    size = sizes[group]
+    later = size - (np.arange(order.size) - starts[group]) - 1
+    if max_group is not None:
+        later = np.where(size <= max_group, later, 0)
+    first = np.repeat(np.arange(order.size), later)
+    second = first + 1 + ranges(np.zeros(later.size, np.int64), later)
+    # a stable sort keeps each group's rows ascending, so left < right already
+    return order[first].astype(np.int64), order[second].astype(np.int64)
 
 
 def rank_within(groups: NDArray[np.int64], order_by: NDArray[np.generic] | None = None) -> NDArray[np.int64]:

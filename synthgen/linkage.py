@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.arrays import pairs_within
 from synthgen.quality import FIELDS, KINDS, Columns, Degraded
 from synthgen.record_ids import format_record_ids, record_ids
 
@@ -88,19 +89,7 @@ def _errors(n: int, degraded: Degraded) -> pa.Array:
 
 def pair_rows(person: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Every unordered pair of rows that belong to the same person (as two aligned arrays of row numbers)."""
-    order = np.argsort(person, kind="stable")
-    sorted_person = person[order]
-    first = np.r_[True, sorted_person[1:] != sorted_person[:-1]]
-    group = np.cumsum(first) - 1
-    sizes = np.bincount(group)
-    starts = np.cumsum(sizes) - sizes
-    size_of = sizes[group]
-    # for each record, pair it with every later record of its person
-    later = size_of - (np.arange(len(order)) - starts[group]) - 1
-    left = np.repeat(np.arange(len(order)), later)
-    offset = np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later, later)
-    right = left + 1 + offset
-    return order[left], order[right]
+    return pairs_within(person)
 
 
 def true_pairs(records: pa.Table) -> pa.Table:

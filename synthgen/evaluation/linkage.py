@@ -17,9 +17,9 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import linkage
+from synthgen.arrays import ranges
 from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters, metrics
-from synthgen.quality.edits import ranges
 from synthgen.runs import Run, open_run
 
 DEFAULT_THRESHOLD = 0.5

@@ -66,6 +66,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from synthgen.arrays import first_of_runs
+
 _DENSE_SPAN_FACTOR = 4
 """Labels spanning at most this many times the record count are coded by a lookup table (O(n)), not a sort."""
 
@@ -175,10 +177,7 @@ def _codes(labels: NDArray[Any]) -> tuple[NDArray[np.int64], int]:
 
 def _run_starts(values: NDArray[Any]) -> NDArray[np.intp]:
     """Index of the first element of each run of equal values in a sorted array."""
-    change = np.empty(values.size, dtype=np.bool_)
-    change[:1] = True
-    np.not_equal(values[1:], values[:-1], out=change[1:])
-    return np.flatnonzero(change)
+    return np.flatnonzero(first_of_runs(values))
 
 
 def _distinct(labels: NDArray[Any], code: NDArray[np.int64], k: int) -> NDArray[Any]:

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.arrays import first_of_runs
 from synthgen.evaluation.metrics import component_roots
 
 OUTPUT_SCHEMA = pa.schema([("record_id", pa.string()), ("cluster_id", pa.int64())])
@@ -95,8 +96,8 @@ def star_edges(key: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.in
     rows = np.flatnonzero(key >= 0)
     order = rows[np.argsort(key[rows], kind="stable")]
     sorted_key = key[order]
-    first = np.r_[True, sorted_key[1:] != sorted_key[:-1]] if order.size else np.zeros(0, dtype=bool)
-    head = order[np.flatnonzero(first)][np.cumsum(first) - 1] if order.size else order
+    first = first_of_runs(sorted_key)
+    head = order[np.flatnonzero(first)][np.cumsum(first) - 1]
     keep = head != order
     return head[keep].astype(np.int64), order[keep].astype(np.int64)
 

@@ -75,6 +75,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import reference
+from synthgen.arrays import first_of_runs, pairs_within, ranges
 from synthgen.linkers.exact import (
     clusters,
     codes,
@@ -85,7 +86,7 @@ from synthgen.linkers.exact import (
     normalise_name,
     sorted_view,
 )
-from synthgen.quality.edits import buffers, ranges
+from synthgen.quality.edits import buffers
 
 Int = NDArray[np.int64]
 Code = NDArray[np.int32]
@@ -508,24 +509,8 @@ def blocking_keys(records: _Records) -> dict[str, Int]:
 
 
 def block_pairs(key: Int, max_block_size: int) -> tuple[Int, Int]:
-    """Every pair (left < right) of records with equal non-negative keys, skipping blocks over `max_block_size`.
-
-    Sorting puts each block's records side by side; the record at rank r of a block of s pairs with the s - r - 1
-    records after it, so the pairs come from one repeat and one arange, however many blocks there are."""
-    rows = np.flatnonzero(key >= 0)
-    order = rows[np.argsort(key[rows], kind="stable")]
-    if order.size < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    sorted_key = key[order]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    sizes = np.diff(np.r_[starts, order.size])
-    block = np.repeat(np.arange(starts.size), sizes)
-    size = sizes[block]
-    later = np.where(size <= max_block_size, size - (np.arange(order.size) - starts[block]) - 1, 0)
-    first = np.repeat(np.arange(order.size), later)
-    second = first + 1 + ranges(np.zeros(later.size, np.int64), later)
-    a, b = order[first], order[second]
-    return np.minimum(a, b), np.maximum(a, b)
+    """Every pair (left < right) of records with equal non-negative keys, skipping blocks over `max_block_size`."""
+    return pairs_within(key, max_block_size)
 
 
 def candidate_pairs(records: _Records, max_block_size: int = MAX_BLOCK_SIZE) -> tuple[Int, Int]:
@@ -536,7 +521,7 @@ def candidate_pairs(records: _Records, max_block_size: int = MAX_BLOCK_SIZE) -> 
     ]
     pair = np.sort(np.concatenate(found))
     # Sort and drop repeats: np.unique's hash table is several times slower at ten million pairs.
-    pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if pair.size else pair
+    pair = pair[first_of_runs(pair)]
     return pair // n, pair % n
 
 
@@ -550,7 +535,7 @@ def _per_value_pair(a: Code, b: Code, function: Callable[[Int, Int], NDArray[Any
     key = low * width + high
     order = np.argsort(key)
     sorted_key = key[order]
-    first = np.r_[True, sorted_key[1:] != sorted_key[:-1]] if key.size else np.zeros(0, bool)
+    first = first_of_runs(sorted_key)
     unique = sorted_key[first]
     values = np.asarray(function(unique // width, unique % width))
     result = np.empty(key.size, values.dtype)

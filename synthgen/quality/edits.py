@@ -12,17 +12,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-
-def ranges(starts: NDArray[np.int64], lengths: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Concatenated aranges: starts[i] .. starts[i] + lengths[i] - 1, for every i, in order."""
-    lengths = lengths.astype(np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    shift = np.repeat(starts.astype(np.int64) - (ends - lengths), lengths)
-    result: NDArray[np.int64] = np.arange(total, dtype=np.int64) + shift
-    return result
+from synthgen.arrays import ranges
 
 
 def buffers(values: pa.Array) -> tuple[NDArray[np.int64], NDArray[np.uint8]]:
