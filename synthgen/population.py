@@ -216,7 +216,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     residents = plan.shard_people[shard]
     formers = round(residents * params["former_resident_share"])
     hh_res = draw_households(rng, residents)
-    hh_old = draw_households(rng, formers) if formers else draw_households(rng, 1)
+    hh_old = draw_households(rng, formers)
     hh = Households(
         *(
             np.concatenate([getattr(hh_res, f), getattr(hh_old, f)])
@@ -224,10 +224,6 @@ def build_population(plan: Plan, shard: int) -> Population:
         )
     )
     in_area = np.r_[np.ones(len(hh_res.kind), bool), np.zeros(len(hh_old.kind), bool)]
-    if not formers:
-        keep = in_area
-        hh = Households(hh.kind[keep], hh.has_partner[keep], hh.children[keep], hh.extras[keep])
-        in_area = in_area[keep]
     n_hh = len(hh.kind)
     owner, position = _members(hh)
     n = len(owner)
@@ -500,12 +496,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     # --- addresses: each household a house number in one of this shard's postcodes ---
     shard_postcodes = np.flatnonzero(plan.shard_of_postcode == shard)
     postcode = shard_postcodes[rng.integers(0, len(shard_postcodes), n_hh)]
-    order = np.lexsort((rng.random(n_hh), postcode))
-    rank = np.empty(n_hh, np.int64)
-    sorted_pc = postcode[order]
-    first = np.r_[True, sorted_pc[1:] != sorted_pc[:-1]]
-    rank[order] = np.arange(n_hh) - np.maximum.accumulate(np.where(first, np.arange(n_hh), 0))
-    number = 1 + 2 * rank + (postcode % 2)
+    number = 1 + 2 * rank_within(postcode, rng.random(n_hh)) + (postcode % 2)
     # households that moved in recently left an old address behind, which some agencies still hold; the old
     # address is another household's current one, as it is in life
     recent = in_area & (rng.random(n_hh) < params["recent_mover_share"])
