@@ -63,14 +63,9 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     keys[weight <= 0] = -np.inf
     mother = np.sort(np.argsort(-keys, kind="stable")[:count])
     household = p.household[mother]
-    # the father at home: the mother's partner, where he is a man
-    person, relative, kind = pop.relationships
-    from synthgen.population import RELATIONSHIPS
-
-    partner_of = np.full(len(p.person_id), -1)
-    is_partner = kind == RELATIONSHIPS.index("partner")
-    partner_of[person[is_partner]] = relative[is_partner]
-    father = partner_of[mother]
+    # the father at home: the mother's partner (the head's partner, or the head), where he is a man
+    head, partner = pop.household_head[household], pop.household_partner[household]
+    father = np.where(mother == head, partner, np.where(mother == partner, head, -1))
     father = np.where((father >= 0) & ~p.female[np.maximum(father, 0)], father, -1)
     has_father = father >= 0
     dob = np.datetime64(plan.period_start, "D") + rng.integers(0, days, count).astype("timedelta64[D]")

@@ -141,6 +141,8 @@ class Population:
     household_postcode: NDArray[np.int64]  # index into Plan.postcodes: the address at the end of the period
     household_number: NDArray[np.int64]  # house number at the end of the period
     household_moved_out: NDArray[np.datetime64]  # NaT for residents
+    household_head: NDArray[np.int64]  # person row of each household's head
+    household_partner: NDArray[np.int64]  # person row of the head's partner, -1 for none
     addresses: Addresses  # start and end addresses, moves during the period, previous addresses
     relationships: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]  # person row, relative row, kind
     spare_nhs_numbers: NDArray[np.object_]  # unused numbers of this shard's part, for duplicate registrations
@@ -555,6 +557,8 @@ def build_population(plan: Plan, shard: int) -> Population:
         household_postcode=addresses.postcode,
         household_number=addresses.number,
         household_moved_out=moved,
+        household_head=head_row,
+        household_partner=partner_row,
         addresses=addresses,
         relationships=rel,
         spare_nhs_numbers=np.asarray(spare_nhs, dtype=object),

@@ -120,6 +120,17 @@ def test_symmetric_relationships(populations: list[Population]) -> None:
     assert sum(len(_relations(pop, "step_parent")[0]) for pop in populations) > 0
 
 
+def test_household_head_and_partner_agree_with_the_members_and_relationships(populations: list[Population]) -> None:
+    for pop in populations:
+        household = pop.people.household
+        assert (household[pop.household_head] == np.arange(len(pop.household_id))).all()
+        assert (np.searchsorted(household, np.arange(len(pop.household_id))) == pop.household_head).all()
+        a, b = _relations(pop, "partner")
+        couple = pop.household_partner >= 0
+        expected = set(zip(pop.household_head[couple].tolist(), pop.household_partner[couple].tolist(), strict=True))
+        assert expected == {(x, y) for x, y in zip(a.tolist(), b.tolist(), strict=True) if x < y}
+
+
 def test_children_mostly_carry_a_parents_surname_with_the_real_exceptions(
     populations: list[Population],
 ) -> None:
