@@ -106,16 +106,7 @@ def simulate(plan: Plan, pop: Population) -> Simulation:
     for name, (share, youngest, oldest) in NEEDS.items():
         eligible = child & (p.age >= youngest) & (p.age <= oldest)
         needs[name] = _top_share(risk + rng.normal(0.0, 0.7, len(risk)), eligible, share)
-    onset = np.full(len(risk), np.datetime64("NaT"), dtype="datetime64[D]")
-    has_need = np.zeros(len(risk), bool)
-    for mask in needs.values():
-        has_need |= mask
-    # a need began some time before or during the period: uniformly over the year before the start to the end
-    span = (plan.period_end - plan.period_start).days + 1
-    onset[has_need] = np.datetime64(plan.period_start, "D") + rng.integers(-365, span, int(has_need.sum())).astype(
-        "timedelta64[D]"
-    )
-    return Simulation(
+    sim = Simulation(
         start=plan.period_start,
         end=plan.period_end,
         household_adversity=adversity,
@@ -124,5 +115,12 @@ def simulate(plan: Plan, pop: Population) -> Simulation:
         substance_misuse=substance,
         risk=risk,
         needs=needs,
-        onset=onset,
     )
+    has_need = sim.any_need()
+    # a need began some time before or during the period: uniformly over the year before the start to the end
+    sim.onset = np.full(len(risk), np.datetime64("NaT"), dtype="datetime64[D]")
+    span = (plan.period_end - plan.period_start).days + 1
+    sim.onset[has_need] = np.datetime64(plan.period_start, "D") + rng.integers(-365, span, int(has_need.sum())).astype(
+        "timedelta64[D]"
+    )
+    return sim
