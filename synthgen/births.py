@@ -50,9 +50,8 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     params = reference.parameters()
     rng = shard_stream(plan.seed, pop.shard, "births")
     p = pop.people
-    days = (plan.period_end - plan.period_start).days + 1
     residents = int(p.resident.sum())
-    count = round(params["birth_rate"] * residents * days / 365.25)
+    count = round(params["birth_rate"] * residents * plan.days / 365.25)
     adult_roles = np.isin(p.role, [ROLE["parent"], ROLE["partner"], ROLE["single"], ROLE["child"], ROLE["sharer"]])
     weight = np.zeros(len(p.person_id))
     for lo, hi, share in MOTHER_AGE_SHARES:
@@ -68,7 +67,7 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     father = np.where(mother == head, partner, np.where(mother == partner, head, -1))
     father = np.where((father >= 0) & ~p.female[np.maximum(father, 0)], father, -1)
     has_father = father >= 0
-    dob = np.datetime64(plan.period_start, "D") + rng.integers(0, days, count).astype("timedelta64[D]")
+    dob = np.datetime64(plan.period_start, "D") + rng.integers(0, plan.days, count).astype("timedelta64[D]")
     female = rng.random(count) >= 0.512
     ethnicity = p.ethnicity[mother].copy()
     mixed = mixed_ethnicity_table()

@@ -31,14 +31,13 @@ def deaths(plan: Plan, pop: Population) -> NDArray[np.datetime64]:
     params = reference.parameters()
     rng = shard_stream(plan.seed, pop.shard, "deaths")
     p = pop.people
-    days = (plan.period_end - plan.period_start).days + 1
     rate = np.zeros(len(p.person_id))
     for lo, hi, name in BANDS:
         rate[(p.age >= lo) & (p.age <= hi)] = params[f"death_rate_{name}"]
-    chance = 1.0 - np.exp(-rate * days / 365.25)
+    chance = 1.0 - np.exp(-rate * plan.days / 365.25)
     died = p.resident & (rng.random(len(rate)) < chance)
     result = np.full(len(rate), np.datetime64("NaT"), dtype="datetime64[D]")
-    result[died] = np.datetime64(plan.period_start, "D") + rng.integers(0, days, int(died.sum())).astype(
+    result[died] = np.datetime64(plan.period_start, "D") + rng.integers(0, plan.days, int(died.sum())).astype(
         "timedelta64[D]"
     )
     return result

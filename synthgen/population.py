@@ -92,8 +92,7 @@ def _moves(
     rng = shard_stream(plan.seed, shard, "moves")
     params = reference.parameters()
     n = len(postcode)
-    days = (plan.period_end - plan.period_start).days + 1
-    movers = np.flatnonzero(in_area & (rng.random(n) < params["in_period_move_share"] * days / 365.25))
+    movers = np.flatnonzero(in_area & (rng.random(n) < params["in_period_move_share"] * plan.days / 365.25))
     shard_postcodes = np.flatnonzero(plan.shard_of_postcode == shard)
     destination = shard_postcodes[rng.integers(0, len(shard_postcodes), len(movers))]
     highest = np.zeros(len(plan.postcodes.postcode), np.int64)
@@ -105,7 +104,7 @@ def _moves(
     address_id = household_id.copy()
     address_id[movers] = shard * ID_STRIDE + 9_000_000 + np.arange(len(movers))
     moved_on = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    moved_on[movers] = np.datetime64(plan.period_start, "D") + rng.integers(1, days, len(movers)).astype(
+    moved_on[movers] = np.datetime64(plan.period_start, "D") + rng.integers(1, plan.days, len(movers)).astype(
         "timedelta64[D]"
     )
     had = previous >= 0

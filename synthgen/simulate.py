@@ -119,8 +119,7 @@ def simulate(plan: Plan, pop: Population) -> Simulation:
     has_need = sim.any_need()
     # a need began some time before or during the period: uniformly over the year before the start to the end
     sim.onset = np.full(len(risk), np.datetime64("NaT"), dtype="datetime64[D]")
-    span = (plan.period_end - plan.period_start).days + 1
-    sim.onset[has_need] = np.datetime64(plan.period_start, "D") + rng.integers(-365, span, int(has_need.sum())).astype(
-        "timedelta64[D]"
-    )
+    sim.onset[has_need] = np.datetime64(plan.period_start, "D") + rng.integers(
+        -365, plan.days, int(has_need.sum())
+    ).astype("timedelta64[D]")
     return sim

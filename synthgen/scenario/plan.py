@@ -67,6 +67,15 @@ class Plan:
     def people(self) -> int:
         return sum(self.shard_people)
 
+    @property
+    def days(self) -> int:
+        """Days in the period, both ends included."""
+        return (self.period_end - self.period_start).days + 1
+
+    @property
+    def years(self) -> float:
+        return self.days / 365.25
+
 
 def scenario_sha256(scenario: Scenario) -> str:
     """A fingerprint of everything that shapes the output (the resolved scenario, not its comments)."""
