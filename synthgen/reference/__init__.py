@@ -273,8 +273,9 @@ def _postcode_letter(letter: str) -> Postcodes | None:
     )
 
 
-def postcodes_in(outward_codes: Iterable[str]) -> Postcodes:
-    """Every unit postcode in the given outward codes, sorted, from the ONS Postcode Directory."""
+def postcodes_in(outward_codes: Iterable[str], la: LocalAuthority | None = None) -> Postcodes:
+    """Every unit postcode in the given outward codes, sorted, from the ONS Postcode Directory; only those in the
+    LA's districts when an LA is given (an outward code can span two LAs)."""
     wanted = sorted(set(outward_codes))
     parts = []
     for letter in sorted({code[0] for code in wanted}):
@@ -282,6 +283,8 @@ def postcodes_in(outward_codes: Iterable[str]) -> Postcodes:
         if table is None:
             continue
         keep = np.isin(table.outward, wanted)
+        if la is not None:
+            keep &= np.isin(table.district, sorted(la.district_codes))
         parts.append(
             Postcodes(*(getattr(table, f)[keep] for f in ("postcode", "outward", "district", "easting", "northing")))
         )

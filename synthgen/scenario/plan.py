@@ -187,9 +187,7 @@ def make_plan(scenario: Scenario) -> Plan:
     """Resolve a validated scenario into the plan every shard works from."""
     params = reference.parameters()
     la = reference.local_authorities()[scenario.area.la_number]
-    all_postcodes = reference.postcodes_in(scenario.area.outward_codes)
-    in_la = np.isin(all_postcodes.district, sorted(la.district_codes))
-    postcodes = Postcodes(*(getattr(all_postcodes, f)[in_la] for f in Postcodes.__dataclass_fields__))
+    postcodes = reference.postcodes_in(scenario.area.outward_codes, la)
     people = scenario.population.people
     shard_people = split_people(people)
     rng = run_stream(scenario.seed, "plan")

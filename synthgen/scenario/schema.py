@@ -12,7 +12,6 @@ import difflib
 import re
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from synthgen import reference
@@ -63,8 +62,7 @@ class Area(Strict):
             return value
         if len(set(value)) != len(value):
             raise ValueError("lists an outward code more than once")
-        postcodes = reference.postcodes_in(value)
-        in_la = set(postcodes.outward[np.isin(postcodes.district, sorted(la.district_codes))])
+        in_la = set(reference.postcodes_in(value, la).outward)
         outside = [code for code in value if code not in in_la]
         if outside:
             raise ValueError(f"{', '.join(outside)} has no postcodes in {la.name} ({la.number})")

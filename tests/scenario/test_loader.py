@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from synthgen import ScenarioError, load_scenario
+from synthgen import ScenarioError, load_scenario, make_plan, reference
 
 
 def problems(path: Path) -> list[str]:
@@ -88,6 +88,24 @@ def test_outward_codes_outside_the_la_are_named(write_scenario: Callable[..., Pa
         """
     )
     assert problems(path) == ["s.yaml:5: area.outward_codes: B1 has no postcodes in Rotherham (372)"]
+
+
+def test_the_plan_keeps_only_the_las_postcodes_of_an_outward_code_spanning_two_las(
+    write_scenario: Callable[..., Path],
+) -> None:
+    path = write_scenario(
+        """\
+        scenario_version: 1
+        name: area
+        seed: 1
+        population: {people: 100}
+        area: {la_number: 213, la_name: Westminster, outward_codes: [SE1]}
+        period: {start: 2024-04-01, end: 2025-03-31}
+        """
+    )
+    plan = make_plan(load_scenario(path))
+    assert set(plan.postcodes.district) <= plan.la.district_codes
+    assert 0 < len(plan.postcodes.postcode) < len(reference.postcodes_in(["SE1"]).postcode)
 
 
 def test_wrong_types_are_errors_not_coercions(write_scenario: Callable[..., Path]) -> None:
