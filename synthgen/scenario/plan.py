@@ -193,13 +193,8 @@ def make_plan(scenario: Scenario) -> Plan:
     rng = run_stream(scenario.seed, "plan")
     streets = _streets(rng, postcodes)
     towns_by_area = reference.post_towns()
-    areas = np.array([reference.postcode_area(code) for code in np.unique(postcodes.outward)])
-    town_of_outward = dict(
-        zip(np.unique(postcodes.outward), [towns_by_area.get(a, la.name) for a in areas], strict=True)
-    )
-    towns = np.array([town_of_outward[o] for o in np.unique(postcodes.outward)])[
-        np.searchsorted(np.unique(postcodes.outward), postcodes.outward)
-    ]
+    outwards, outward_of = np.unique(postcodes.outward, return_inverse=True)
+    towns = np.array([towns_by_area.get(reference.postcode_area(code), la.name) for code in outwards])[outward_of]
     shard_of_postcode = np.empty(len(postcodes.postcode), dtype=np.int64)
     shard_of_postcode[rng.permutation(len(postcodes.postcode))] = np.arange(len(postcodes.postcode)) % len(shard_people)
     practices = _services(
