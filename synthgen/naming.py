@@ -15,12 +15,17 @@ def names(vocab: pa.Array, index: NDArray[np.int64]) -> pa.Array:
     return pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), taken)
 
 
-def surnames(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:
-    """Surnames, double-barrelled ('Smith-Jones') where a second part is given."""
+def _joined(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64], separator: str) -> pa.Array:
+    """vocab[first], joined to vocab[second] by `separator` where a second part is given."""
     a = names(vocab, first)
     b = names(vocab, second)
-    joined = pc.binary_join_element_wise(a, b, "-")
+    joined = pc.binary_join_element_wise(a, b, separator)
     return pc.if_else(pa.array(second >= 0), joined, a)
+
+
+def surnames(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:
+    """Surnames, double-barrelled ('Smith-Jones') where a second part is given."""
+    return _joined(vocab, first, second, "-")
 
 
 def address_lines(streets: NDArray[np.str_], numbers: NDArray[np.int64]) -> pa.Array:
@@ -30,7 +35,4 @@ def address_lines(streets: NDArray[np.str_], numbers: NDArray[np.int64]) -> pa.A
 
 def middle_names(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:
     """Middle names joined by a space; null when the person has none."""
-    a = names(vocab, first)
-    b = names(vocab, second)
-    joined = pc.binary_join_element_wise(a, b, " ")
-    return pc.if_else(pa.array(second >= 0), joined, a)
+    return _joined(vocab, first, second, " ")

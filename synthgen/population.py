@@ -391,7 +391,8 @@ def build_population(plan: Plan, shard: int) -> Population:
 
     # --- names: forenames by tradition, sex and birth decade; surnames follow the family ---
     forenames, given, middle_1, middle_2 = draw_forenames(rng, ethnicity, female, dob)
-    surnames_vocab, birth = _birth_surnames(rng, ethnicity)
+    surnames_vocab, surname_codes, surname_weights = _surname_vocab()
+    birth = _surnames_like(rng, ethnicity, surname_codes, surname_weights)
     surname_1 = birth.copy()
     surname_2 = np.full(n, -1)
     married = hh.has_partner & (rng.random(n_hh) < _married_share(age[head_row]))
@@ -438,7 +439,7 @@ def build_population(plan: Plan, shard: int) -> Population:
     kid_s1[fathers_own] = surname_1[head_row[kid_hh[fathers_own]]]
     kid_s2[fathers_own] = surname_2[head_row[kid_hh[fathers_own]]]
     mothers_own = alone & ~fathers_own
-    absent_surname = _surnames_like(rng, ethnicity[head_row], surnames_vocab)
+    absent_surname = _surnames_like(rng, ethnicity[head_row], surname_codes, surname_weights)
     own = r < params["lone_mother_child_own_surname"]
     both = r >= 1 - params["lone_mother_child_double_barrel"]
     mother_name = np.where(hh.has_partner[kid_hh], birth[mother_k], surname_1[mother_k])
@@ -670,8 +671,13 @@ def _surname_vocab() -> tuple[tuple[str, ...], dict[str, NDArray[np.int64]], dic
     return vocab, codes, {g: pool.weights for g, pool in pools.items()}
 
 
-def _surnames_like(rng: np.random.Generator, ethnicity: NDArray[np.int64], vocab: tuple[str, ...]) -> NDArray[np.int64]:
-    _, codes, weights = _surname_vocab()
+def _surnames_like(
+    rng: np.random.Generator,
+    ethnicity: NDArray[np.int64],
+    codes: dict[str, NDArray[np.int64]],
+    weights: dict[str, NDArray[np.float64]],
+) -> NDArray[np.int64]:
+    """A surname for each person from the pool of a naming tradition drawn for their ethnicity."""
     group_ids = reference.name_group_ids()
     group = _name_groups(rng, ethnicity)
     result = np.empty(len(ethnicity), np.int64)
@@ -680,13 +686,6 @@ def _surnames_like(rng: np.random.Generator, ethnicity: NDArray[np.int64], vocab
         name = group_ids[int(g)]
         result[where] = codes[name][rng.choice(len(codes[name]), size=len(where), p=weights[name])]
     return result
-
-
-def _birth_surnames(
-    rng: np.random.Generator, ethnicity: NDArray[np.int64]
-) -> tuple[tuple[str, ...], NDArray[np.int64]]:
-    vocab, _, _ = _surname_vocab()
-    return vocab, _surnames_like(rng, ethnicity, vocab)
 
 
 def _sexed_surnames(
