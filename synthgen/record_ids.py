@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from synthgen.columns import base32, from_byte_matrix, prefixed
+from synthgen.columns import CROCKFORD32, base32, from_byte_matrix, prefixed
 
 _HALF_BITS = 30
 _MASK = np.uint64((1 << _HALF_BITS) - 1)
@@ -75,7 +75,7 @@ def format_record_ids(ids: NDArray[np.uint64], prefix: str = "") -> pa.StringArr
 
 
 _DECODE = np.full(256, 255, dtype=np.uint8)
-_DECODE[np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)] = np.arange(32, dtype=np.uint8)
+_DECODE[CROCKFORD32] = np.arange(32, dtype=np.uint8)
 
 
 def parse_record_ids(ids: pa.Array) -> NDArray[np.uint64]:
