@@ -109,18 +109,24 @@ def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
                 f"too few for {people:,}; use 'unallocated' for larger runs",
             )
         )
-    postcodes = reference.postcodes_in(scenario.area.outward_codes)
+    # only the LA's own postcodes are used, so they are what must hold the people (an outward code can have but
+    # one postcode inside the LA and thousands beyond it)
+    la = reference.local_authorities()[scenario.area.la_number]
+    postcodes = reference.postcodes_in(scenario.area.outward_codes, la)
     if len(postcodes.postcode) and people / len(postcodes.postcode) > MAX_PEOPLE_PER_POSTCODE:
         most = len(postcodes.postcode) * MAX_PEOPLE_PER_POSTCODE
         problems.append(
             (
                 "area.outward_codes",
-                f"{len(postcodes.postcode):,} postcodes house at most {most:,} people "
+                f"{la.name} has {len(postcodes.postcode):,} postcode{'' if len(postcodes.postcode) == 1 else 's'} "
+                f"in these outward codes, room for at most {most:,} people "
                 f"({MAX_PEOPLE_PER_POSTCODE} a postcode), not {people:,}; add outward codes",
             )
         )
     if len(postcodes.postcode) < len(shards):
-        problems.append(("area.outward_codes", f"needs at least {len(shards)} postcodes for {people:,} people"))
+        problems.append(
+            ("area.outward_codes", f"needs at least {len(shards)} postcodes of {la.name} for {people:,} people")
+        )
     return problems
 
 

@@ -108,6 +108,25 @@ def test_the_plan_keeps_only_the_las_postcodes_of_an_outward_code_spanning_two_l
     assert 0 < len(plan.postcodes.postcode) < len(reference.postcodes_in(["SE1"]).postcode)
 
 
+def test_people_must_fit_the_las_own_postcodes(write_scenario: Callable[..., Path]) -> None:
+    """SE1 has thousands of postcodes but one in Westminster: 60,000 people cannot live there."""
+    path = write_scenario(
+        """\
+        scenario_version: 1
+        name: area
+        seed: 1
+        population: {people: 60000}
+        area: {la_number: 213, la_name: Westminster, outward_codes: [SE1]}
+        period: {start: 2024-04-01, end: 2025-03-31}
+        """
+    )
+    assert problems(path) == [
+        "s.yaml:5: area.outward_codes: Westminster has 1 postcode in these outward codes, room for at most 250 "
+        "people (250 a postcode), not 60,000; add outward codes",
+        "s.yaml:5: area.outward_codes: needs at least 2 postcodes of Westminster for 60,000 people",
+    ]
+
+
 def test_wrong_types_are_errors_not_coercions(write_scenario: Callable[..., Path]) -> None:
     path = write_scenario(
         """\
