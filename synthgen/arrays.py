@@ -53,8 +53,7 @@ def rank_within(groups: NDArray[np.int64], order_by: NDArray[np.generic] | None 
     """Each element's place (0, 1, 2, ...) among the elements of its group, in `order_by` order (else array order)."""
     order = np.argsort(groups, kind="stable") if order_by is None else np.lexsort((order_by, groups))
     sorted_groups = groups[order]
-    first = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
-    starts = np.maximum.accumulate(np.where(first, np.arange(len(groups)), 0))
+    starts = np.maximum.accumulate(np.where(first_of_runs(sorted_groups), np.arange(len(groups)), 0))
     ranks = np.empty(len(groups), np.int64)
     ranks[order] = np.arange(len(groups)) - starts
     return ranks

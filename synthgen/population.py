@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import identifiers, reference
-from synthgen.arrays import categorical, rank_within
+from synthgen.arrays import categorical, first_of_runs, rank_within
 from synthgen.dates import age_on
 from synthgen.households import Households, T, draw_households
 from synthgen.rng import shard_stream
@@ -160,8 +160,7 @@ def _members(households: Households) -> tuple[NDArray[np.int64], NDArray[np.int6
 def _groupwise_cumsum(values: NDArray[np.float64], group: NDArray[np.int64]) -> NDArray[np.float64]:
     """Running sum within each group of a group-sorted array."""
     total = np.cumsum(values)
-    first = np.r_[True, group[1:] != group[:-1]]
-    starts = np.maximum.accumulate(np.where(first, np.arange(len(group)), 0))
+    starts = np.maximum.accumulate(np.where(first_of_runs(group), np.arange(len(group)), 0))
     result: NDArray[np.float64] = total - total[starts] + values[starts]
     return result
 
@@ -277,9 +276,11 @@ def build_population(plan: Plan, shard: int) -> Population:
     age = np.full(n, np.nan)
     age[kid] = youngest[kid_hh] + span[kid_hh] - since_eldest
     twin = np.zeros(n, bool)
-    same_as_previous = np.r_[False, (gap[1:] == 0) & (kid_hh[1:] == kid_hh[:-1])]
+    # a child born on the same day as the one before in its household, and that one: twins
+    same_as_previous = np.zeros(len(kid), bool)
+    same_as_previous[1:] = (gap[1:] == 0) & (kid_hh[1:] == kid_hh[:-1])
     twin[kid[same_as_previous]] = True
-    twin[kid[np.r_[same_as_previous[1:], False]]] = True
+    twin[kid[:-1][same_as_previous[1:]]] = True
 
     # --- parents: the first parent's age at the eldest's birth; partners a few years apart ---
     at_first_birth = np.clip(
