@@ -62,8 +62,29 @@ def _share(mask: np.ndarray) -> float:
     return float(np.mean(mask) * 100) if len(mask) else float("nan")
 
 
-def _people_figures(run: Run) -> Measured:
-    people = run.read("truth/people", ["age_at_start", "sex", "ethnic_group", "twin", "resident"])
+@dataclass(frozen=True)
+class _People:
+    """truth/people, read once per describe: the columns the figures use, and the two counts several rest on."""
+
+    table: pa.Table
+    residents: int  # residents at the start of the period (babies born during it are not counted)
+    children: int  # children among them, as the pathway counts them
+
+
+def _read_people(run: Run) -> _People:
+    people = run.read("truth/people", ["age_at_start", "sex", "ethnic_group", "twin", "resident", "died_on"])
+    ages, resident = people["age_at_start"], people["resident"]
+    at_start = pc.and_(resident, pc.greater_equal(ages, 0))
+    children = pc.and_(resident, pc.and_(pc.less(ages, 18), pc.greater_equal(ages, 0)))
+    return _People(
+        people,
+        int(pc.sum(at_start.cast(pa.int64())).as_py()),
+        int(pc.sum(children.cast(pa.int64())).as_py()),
+    )
+
+
+def _people_figures(run: Run, truth: _People) -> Measured:
+    people = truth.table
     residents = people.filter(pc.field("resident") & (pc.field("age_at_start") >= 0))  # at the start
     age = residents["age_at_start"].to_numpy()
     group = residents["ethnic_group"].to_numpy(zero_copy_only=False)
@@ -87,21 +108,20 @@ def _people_figures(run: Run) -> Measured:
     born = int((people["age_at_start"].to_numpy() < 0).sum())
     _, _, years = _days(run)
     figures["people.births_per_1000"] = (born / residents.num_rows * 1000 / years, born)
-    died = run.read("truth/people", ["died_on"])["died_on"].null_count
-    died = len(people) - died
+    died = len(people) - people["died_on"].null_count
     figures["people.deaths_per_1000"] = (died / residents.num_rows * 1000 / years, died)
     return figures
 
 
-def _health_figures(run: Run) -> Measured:
+def _health_figures(run: Run, truth: _People) -> Measured:
     if not run.has("agencies/health/gp_registrations"):
         return {}
     registrations = run.read("agencies/health/gp_registrations", ["record_id"]).num_rows
-    residents = int(pc.sum(run.read("truth/people", ["resident"])["resident"].cast(pa.int64())).as_py())
+    residents = int(pc.sum(truth.table["resident"].cast(pa.int64())).as_py())  # babies born in the period too
     return {"health.gp_list_inflation": (registrations / residents - 1) * 100}
 
 
-def _school_figures(run: Run) -> Measured:
+def _school_figures(run: Run, truth: _People) -> Measured:
     if not run.has("agencies/school/pupils"):
         return {}
     pupils = run.read("agencies/school/pupils", ["fsm_eligible", "sen_provision"])
@@ -119,21 +139,6 @@ def _days(run: Run) -> tuple[np.datetime64, np.datetime64, float]:
     return start, end, (int((end - start) / np.timedelta64(1, "D")) + 1) / 365.25
 
 
-def _children(run: Run) -> int:
-    people = run.read("truth/people", ["age_at_start", "resident"])
-    # children at the start, as the pathway counts them (babies born during the period are not in it)
-    ages = people["age_at_start"]
-    mask = pc.and_(people["resident"], pc.and_(pc.less(ages, 18), pc.greater_equal(ages, 0)))
-    return int(pc.sum(mask.cast(pa.int64())).as_py())
-
-
-def _residents(run: Run) -> int:
-    """Residents at the start of the period (babies born during it are not counted)."""
-    people = run.read("truth/people", ["resident", "age_at_start"])
-    at_start = pc.and_(people["resident"], pc.greater_equal(people["age_at_start"], 0))
-    return int(pc.sum(at_start.cast(pa.int64())).as_py())
-
-
 def _dates(column: pa.ChunkedArray | pa.Array) -> NDArray[np.datetime64]:
     """Dates as datetime64[D], NaT where null (open episodes)."""
     filled = pc.fill_null(column.cast(pa.int32()), np.iinfo(np.int32).min)
@@ -143,12 +148,11 @@ def _dates(column: pa.ChunkedArray | pa.Array) -> NDArray[np.datetime64]:
     return result
 
 
-def _social_care_figures(run: Run) -> Measured:
+def _social_care_figures(run: Run, truth: _People) -> Measured:
     if not run.has("agencies/social_care/referrals"):
         return {}
     start, end, years = _days(run)
-    children = _children(run)
-    per10k = children / 10_000
+    per10k = truth.children / 10_000
     referrals = run.read("agencies/social_care/referrals")
     day = _dates(referrals["referral_date"])
     child = referrals["la_child_id"].to_numpy(zero_copy_only=False).astype(str)
@@ -167,15 +171,16 @@ def _social_care_figures(run: Run) -> Measured:
         "social_care.referral_source_schools": (100 * float(np.mean(source == "2A")), n),
         "social_care.referral_nfa": (100 * float(referrals["nfa"].to_numpy(zero_copy_only=False)[this_year].mean()), n),
     }
-    for table, column, name in (
-        ("section47", "start_date", "section47"),
-        ("icpcs", "conference_date", "icpc"),
-        ("cp_plans", "start_date", "cp_starts"),
+    plans = run.read("agencies/social_care/cp_plans", ["start_date", "end_date", "initial_category"])
+    for starts, name in (
+        (run.read("agencies/social_care/section47", ["start_date"])["start_date"], "section47"),
+        (run.read("agencies/social_care/icpcs", ["conference_date"])["conference_date"], "icpc"),
+        (plans["start_date"], "cp_starts"),
     ):
-        count = int((_dates(run.read(f"agencies/social_care/{table}", [column])[column]) >= start).sum())
+        count = int((_dates(starts) >= start).sum())
         figures[f"social_care.{name}_per_10k_children"] = (count / per10k / years, count)
-    plans = run.read("agencies/social_care/cp_plans")
-    open_plans = np.isnat(_dates(plans["end_date"])) | (_dates(plans["end_date"]) > end)
+    plan_end = _dates(plans["end_date"])
+    open_plans = np.isnat(plan_end) | (plan_end > end)
     figures["social_care.cp_at_31_march_per_10k_children"] = (open_plans.sum() / per10k, int(open_plans.sum()))
     category = plans["initial_category"].to_numpy(zero_copy_only=False)[open_plans]
     for code, name in (
@@ -193,12 +198,13 @@ def _social_care_figures(run: Run) -> Measured:
     open_children = np.unique(child[np.isnat(closed) | (closed > end)])
     figures["social_care.cin_at_31_march_per_10k_children"] = (len(open_children) / per10k, len(open_children))
     episodes = run.read("agencies/social_care/cla_episodes", ["end_date"])
-    in_care = int((np.isnat(_dates(episodes["end_date"])) | (_dates(episodes["end_date"]) > end)).sum())
+    episode_end = _dates(episodes["end_date"])
+    in_care = int((np.isnat(episode_end) | (episode_end > end)).sum())
     figures["social_care.cla_at_31_march_per_10k_children"] = (in_care / per10k, in_care)
     return figures
 
 
-def _police_figures(run: Run) -> Measured:
+def _police_figures(run: Run, truth: _People) -> Measured:
     if not run.has("agencies/police/incidents"):
         return {}
     _, _, years = _days(run)
@@ -207,25 +213,25 @@ def _police_figures(run: Run) -> Measured:
     crime = incidents["crime"].to_numpy(zero_copy_only=False)
     da_crimes = int(((kind == "domestic_abuse") & crime).sum())
     figures: Measured = {
-        "police.domestic_abuse_crimes_per_1000": (da_crimes / _residents(run) * 1000 / years, da_crimes)
+        "police.domestic_abuse_crimes_per_1000": (da_crimes / truth.residents * 1000 / years, da_crimes)
     }
     roles = run.read("agencies/police/incident_persons", ["police_person_id", "role"])
     missing = roles.filter(pc.equal(roles["role"], "missing_person"))
     episodes = missing.num_rows
     children_missing = len(pc.unique(missing["police_person_id"]))
     figures["police.missing_children_per_10k_children"] = (
-        children_missing / (_children(run) / 10_000) / years,
+        children_missing / (truth.children / 10_000) / years,
         children_missing,
     )
     figures["police.missing_episodes_per_missing_child"] = (episodes / max(children_missing, 1), episodes)
     return figures
 
 
-def _health_event_figures(run: Run) -> Measured:
+def _health_event_figures(run: Run, truth: _People) -> Measured:
     if not run.has("agencies/health/ae_attendances"):
         return {}
     start, _, years = _days(run)
-    people = run.read("truth/people", ["age_at_start", "resident"]).filter(pc.field("resident"))
+    people = truth.table.filter(pc.field("resident"))
     age = people["age_at_start"].to_numpy()
     under_5 = int(((age >= 0) & (age < 5)).sum())  # under five at the start
     attendances = run.read("agencies/health/ae_attendances", ["date_of_birth"])
@@ -240,8 +246,7 @@ def _health_event_figures(run: Run) -> Measured:
     new_birth = new_birth[new_birth != None]  # noqa: E711  (object array of booleans and None)
     camhs = len(pc.unique(run.read("agencies/health/camhs_referrals", ["nhs_number"])["nhs_number"].drop_null()))
     bookings = run.read("agencies/health/maternity_bookings", ["booking_date"]).num_rows
-    residents = _residents(run)
-    children = _children(run)
+    residents, children = truth.residents, truth.children
     return {
         "health.ae_attendances_under_5_per_1000": (count / max(under_5, 1) * 1000 / years, count),
         "health.new_birth_visits_within_14_days": (
@@ -253,7 +258,7 @@ def _health_event_figures(run: Run) -> Measured:
     }
 
 
-def _school_event_figures(run: Run) -> Measured:
+def _school_event_figures(run: Run, truth: _People) -> Measured:
     if not run.has("agencies/school/attendance"):
         return {}
     _, _, years = _days(run)
@@ -279,7 +284,7 @@ def _school_event_figures(run: Run) -> Measured:
     }
 
 
-FIGURES: tuple[Callable[[Run], Measured], ...] = (
+FIGURES: tuple[Callable[[Run, _People], Measured], ...] = (
     _people_figures,
     _health_figures,
     _school_figures,
@@ -328,8 +333,9 @@ def describe(run: Run) -> list[Figure]:
     references = _references()
     overrides: dict[str, float] = run.manifest["scenario"].get("rates", {}) or {}
     result = []
+    people = _read_people(run)
     for compute in FIGURES:
-        for name, measured in compute(run).items():
+        for name, measured in compute(run, people).items():
             value, basis = measured if isinstance(measured, tuple) else (measured, None)
             ref = references[name]
             reference, source = float(ref["reference"]), ref["source"]
@@ -383,11 +389,11 @@ def pair_differences(run: Run) -> list[dict[str, object]]:
     if not run.has("linkage/records"):
         return []
     records = run.read("truth/records", ["record_id", "person_id"])
-    pairs = linkage.true_pairs(records.append_column("source", pa.nulls(records.num_rows, pa.string())))
+    rows_l, rows_r = linkage.pair_rows(records["person_id"].to_numpy())
     view = run.read("linkage/records", ["record_id", "source", *COMPARED])
-    index_l = pc.index_in(pairs["unique_id_l"], value_set=view["record_id"])
-    index_r = pc.index_in(pairs["unique_id_r"], value_set=view["record_id"])
-    left, right = view.take(index_l), view.take(index_r)
+    # the view's rows in truth's order, then the two records of each pair
+    aligned = view.take(pc.index_in(records["record_id"], value_set=view["record_id"]))
+    left, right = aligned.take(pa.array(rows_l)), aligned.take(pa.array(rows_r))
     source_l = left["source"].to_numpy(zero_copy_only=False).astype(str)
     source_r = right["source"].to_numpy(zero_copy_only=False).astype(str)
     pair_name = np.where(
@@ -396,18 +402,18 @@ def pair_differences(run: Run) -> list[dict[str, object]]:
         np.char.add(np.char.add(source_r, "-"), source_l),
     )
     same = {c: pc.fill_null(pc.equal(left[c], right[c]), False).to_numpy(zero_copy_only=False) for c in COMPARED}
+    both = {
+        c: left[c].is_valid().to_numpy(zero_copy_only=False) & right[c].is_valid().to_numpy(zero_copy_only=False)
+        for c in COMPARED
+    }
+    exact = same["given_name"] & same["family_name"] & same["date_of_birth"]
     rows = []
     for name in sorted(set(pair_name.tolist())):
         chosen = pair_name == name
         row: dict[str, object] = {"sources": name, "pairs": int(chosen.sum())}
         for column in COMPARED:
-            both = (
-                left[column].is_valid().to_numpy(zero_copy_only=False)
-                & right[column].is_valid().to_numpy(zero_copy_only=False)
-                & chosen
-            )
-            row[f"{column}_differs"] = float(np.mean(~same[column][both])) if both.any() else None
-        exact = same["given_name"] & same["family_name"] & same["date_of_birth"]
+            compared = both[column] & chosen
+            row[f"{column}_differs"] = float(np.mean(~same[column][compared])) if compared.any() else None
         row["found_by_name_and_dob"] = float(np.mean(exact[chosen]))
         row["found_by_nhs_number"] = float(np.mean(same["nhs_number"][chosen]))
         rows.append(row)
