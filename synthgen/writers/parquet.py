@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -49,30 +50,17 @@ def write_part(path: Path, table: pa.Table, keys: NDArray[np.uint64] | None = No
             writer.write_batch(chunks[0] if chunks else pa.RecordBatch.from_pylist([], schema=table.schema))
 
 
-def _read_batch(path: Path, index: int) -> pa.Table:
-    with pa.memory_map(str(path), "r") as source:
-        reader = pa.ipc.open_file(source)
-        return pa.Table.from_batches([reader.get_batch(index)], schema=reader.schema)
-
-
-def _read_all(path: Path) -> pa.Table:
-    with pa.memory_map(str(path), "r") as source:
-        return pa.ipc.open_file(source).read_all()
-
-
 def _with_metadata(schema: pa.Schema, metadata: dict[str, str]) -> pa.Schema:
     return schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
 
 
-def merge_shuffled(parts: list[Path], out: Path, buckets: int, metadata: dict[str, str]) -> int:
-    """Merge keyed parts bucket by bucket, each bucket sorted by record id: a shuffle across all shards."""
+def _write_row_groups(tables: Iterable[pa.Table], out: Path, metadata: dict[str, str]) -> int:
+    """One Parquet file, one row group per non-empty table, with the first table's schema; returns the rows."""
     rows = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
     writer: pq.ParquetWriter | None = None
-    for bucket in range(buckets):
-        table = pa.concat_tables([_read_batch(part, bucket) for part in parts])
-        table = table.take(pa.compute.sort_indices(table, [(KEY, "ascending")])).drop_columns([KEY])
+    for table in tables:
         if writer is None:
-            out.parent.mkdir(parents=True, exist_ok=True)
             writer = pq.ParquetWriter(str(out), _with_metadata(table.schema, metadata), compression=COMPRESSION)
         if table.num_rows:
             writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=table.num_rows)
@@ -80,23 +68,32 @@ def merge_shuffled(parts: list[Path], out: Path, buckets: int, metadata: dict[st
     if writer is not None:
         writer.close()
     return rows
+
+
+def _sorted_by_key(table: pa.Table) -> pa.Table:
+    return table.take(pa.compute.sort_indices(table, [(KEY, "ascending")])).drop_columns([KEY])
+
+
+def merge_shuffled(parts: list[Path], out: Path, buckets: int, metadata: dict[str, str]) -> int:
+    """Merge keyed parts bucket by bucket, each bucket sorted by record id: a shuffle across all shards.
+
+    Each part is opened once and read a bucket (one record batch) at a time."""
+    with ExitStack() as stack:
+        readers = [pa.ipc.open_file(stack.enter_context(pa.memory_map(str(part), "r"))) for part in parts]
+        schema = readers[0].schema
+        tables = (pa.Table.from_batches([r.get_batch(b) for r in readers], schema=schema) for b in range(buckets))
+        return _write_row_groups(map(_sorted_by_key, tables), out, metadata)
 
 
 def merge_in_order(parts: list[Path], out: Path, metadata: dict[str, str]) -> int:
     """Concatenate parts in shard order, one row group per shard."""
-    rows = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    writer: pq.ParquetWriter | None = None
-    for part in parts:
-        table = _read_all(part)
-        if writer is None:
-            writer = pq.ParquetWriter(str(out), _with_metadata(table.schema, metadata), compression=COMPRESSION)
-        if table.num_rows:
-            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=table.num_rows)
-        rows += table.num_rows
-    if writer is not None:
-        writer.close()
-    return rows
+
+    def part_tables() -> Iterator[pa.Table]:
+        for part in parts:
+            with pa.memory_map(str(part), "r") as source:
+                yield pa.ipc.open_file(source).read_all()
+
+    return _write_row_groups(part_tables(), out, metadata)
 
 
 def write_table(table: pa.Table, out: Path, metadata: dict[str, str]) -> int:
