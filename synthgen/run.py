@@ -34,7 +34,7 @@ from synthgen.agencies import (
     social_care,
 )
 from synthgen.errors import SynthgenError
-from synthgen.population import ID_STRIDE, Population, build_population, pairs_within
+from synthgen.population import ID_STRIDE, Population, build_population
 from synthgen.record_ids import parse_record_ids
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
@@ -295,8 +295,8 @@ def generate(
                 _run_shard(plan, shard, parts, pairs)
                 report("shards", shard + 1, plan.shards)
         written = _merge(plan, temp, parts, report, pairs, pool)
+        written.append(_hard_negatives(plan, temp, parts))
         shutil.rmtree(parts)
-        written = _with_namesakes_in_the_area(plan, temp, written)
         manifest = parquet.write_manifest(temp, _header(plan, pairs), written)
         if out.exists():
             old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
@@ -313,6 +313,11 @@ def generate(
             shutil.rmtree(temp, ignore_errors=True)
 
 
+def _shards(plan: Plan) -> list[str]:
+    """Each shard's part file name."""
+    return [f"{shard:05d}.arrow" for shard in range(plan.shards)]
+
+
 def _merge_one(shuffled: bool, part_paths: list[Path], out: Path, buckets: int, metadata: dict[str, str]) -> int:
     if shuffled:
         return parquet.merge_shuffled(part_paths, out, buckets, metadata)
@@ -323,9 +328,10 @@ def _merge(
     plan: Plan, temp: Path, parts: Path, report: Progress, pairs: bool, pool: ProcessPoolExecutor | None = None
 ) -> list[tuple[str, int]]:
     """Merge every table's shard parts into its file; tables are independent, so a pool merges them in parallel."""
-    shards = [f"{shard:05d}.arrow" for shard in range(plan.shards)]
+    shards = _shards(plan)
     keyed = sorted(p.parent.relative_to(parts / "shuffled") for p in (parts / "shuffled").rglob("00000.arrow"))
-    names = [*TRUTH_TABLES, "pairs"] if pairs else list(TRUTH_TABLES)
+    # truth/hard_negatives is written after the merge, with the namesakes found over the whole run
+    names = [name for name in TRUTH_TABLES if name != "hard_negatives"] + (["pairs"] if pairs else [])
     jobs: list[tuple[str, tuple[bool, list[Path], Path, int, dict[str, str]]]] = []
     for table_dir in keyed:
         relative = f"{table_dir}.parquet"
@@ -335,8 +341,6 @@ def _merge(
         relative = f"truth/{name}.parquet"
         paths = [parts / "truth" / name / s for s in shards]
         jobs.append((relative, (False, paths, temp / relative, plan.shards, _metadata(plan, f"truth/{name}"))))
-    for _, (_, _, target, _, _) in jobs:
-        target.parent.mkdir(parents=True, exist_ok=True)
     written: list[tuple[str, int]] = []
     if pool is None:
         for done, (relative, args) in enumerate(jobs, start=1):
@@ -359,10 +363,11 @@ NAMESAKE_GROUP_LIMIT = 20
 in one district (a very common name) is left out rather than listed as every pair of them."""
 
 
-def _with_namesakes_in_the_area(plan: Plan, temp: Path, written: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Add strangers with the same full name in the same postcode district to truth/hard_negatives.
+def _hard_negatives(plan: Plan, temp: Path, parts: Path) -> tuple[str, int]:
+    """Write truth/hard_negatives: each shard's pairs, then strangers with the same full name in the same postcode
+    district.
 
-    Districts span shards, so this is done once over the merged truth rather than shard by shard."""
+    Districts span shards, so the namesakes are found once over the merged truth rather than shard by shard."""
     truth_dir = temp / "truth"
     people = pq.read_table(
         truth_dir / "people.parquet", columns=["person_id", "household_id", "given_name", "family_name", "resident"]
@@ -375,15 +380,13 @@ def _with_namesakes_in_the_area(plan: Plan, temp: Path, written: list[tuple[str,
     key = pc.binary_join_element_wise(people["given_name"], people["family_name"], people["outward_code"], "|")
     group = pc.dictionary_encode(key.combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     counts = np.bincount(group)
-    shared = (counts[group] > 1) & (counts[group] <= NAMESAKE_GROUP_LIMIT)
-    members = np.flatnonzero(shared)
-    order = np.argsort(group[members], kind="stable")
-    members = members[order]
-    left, right = pairs_within(members, group[members])
+    members = np.flatnonzero((counts[group] > 1) & (counts[group] <= NAMESAKE_GROUP_LIMIT))
+    # rows are in person_id order, so each pair's left person has the smaller id
+    left, right = linkage.pair_rows(group[members])
     left, right = members[left], members[right]
     person = people["person_id"].to_numpy()
     household = people["household_id"].to_numpy()
-    strangers = (person[left] < person[right]) & (household[left] != household[right])
+    strangers = household[left] != household[right]
     found = pa.table(
         {
             "person_id_l": pa.array(person[left][strangers]),
@@ -392,10 +395,10 @@ def _with_namesakes_in_the_area(plan: Plan, temp: Path, written: list[tuple[str,
         }
     )
     found = found.sort_by([("person_id_l", "ascending"), ("person_id_r", "ascending")])
-    path = truth_dir / "hard_negatives.parquet"
-    table = pa.concat_tables([pq.read_table(path), found.cast(pq.read_schema(path).remove_metadata())])
-    rows = parquet.write_table(table, path, _metadata(plan, "truth/hard_negatives"))
-    return [(relative, rows if relative == "truth/hard_negatives.parquet" else count) for relative, count in written]
+    table = pa.concat_tables([parquet.read_part(parts / "truth" / "hard_negatives" / s) for s in _shards(plan)])
+    table = pa.concat_tables([table, found.cast(table.schema)])
+    relative = "truth/hard_negatives.parquet"
+    return relative, parquet.write_table(table, temp / relative, _metadata(plan, "truth/hard_negatives"))
 
 
 def _reference_tables(plan: Plan) -> list[tuple[str, pa.Table]]:

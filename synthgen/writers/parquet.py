@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -85,15 +85,15 @@ def merge_shuffled(parts: list[Path], out: Path, buckets: int, metadata: dict[st
         return _write_row_groups(map(_sorted_by_key, tables), out, metadata)
 
 
+def read_part(path: Path) -> pa.Table:
+    """A whole IPC part (all its batches)."""
+    with pa.memory_map(str(path), "r") as source:
+        return pa.ipc.open_file(source).read_all()
+
+
 def merge_in_order(parts: list[Path], out: Path, metadata: dict[str, str]) -> int:
     """Concatenate parts in shard order, one row group per shard."""
-
-    def part_tables() -> Iterator[pa.Table]:
-        for part in parts:
-            with pa.memory_map(str(part), "r") as source:
-                yield pa.ipc.open_file(source).read_all()
-
-    return _write_row_groups(part_tables(), out, metadata)
+    return _write_row_groups(map(read_part, parts), out, metadata)
 
 
 def write_table(table: pa.Table, out: Path, metadata: dict[str, str]) -> int:
