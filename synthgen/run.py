@@ -25,6 +25,8 @@ from synthgen import __version__, births, deaths, linkage, quality, reference, t
 from synthgen.agencies import (
     TABLE_CODES,
     AgencyTable,
+    concatenated,
+    filtered,
     health,
     health_events,
     newborns,
@@ -107,14 +109,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         columns = quality.Columns(identifier="nhs_number", female="2", male="1", local_id="local_patient_id")
         own = {"nhs_number": pop.people.nhs_number}
         register = health.gp_registrations(plan, pop)
-        babies = newborns.newborn_registrations(plan, pop, born, register.table.num_rows)
-        register = AgencyTable(
-            "health",
-            "gp_registrations",
-            pa.concat_tables([register.table, babies.table]),
-            np.r_[register.key, babies.key],
-            np.r_[register.person_id, babies.person_id],
-        )
+        register = concatenated(register, newborns.newborn_registrations(plan, pop, born, register.table.num_rows))
         built.append((register, columns, spare_nhs, own))
     if scenario.agencies.school.enabled:
         pupils, upn = school.pupils(plan, pop)
@@ -163,23 +158,14 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         for index, table in enumerate(health_tables):
             if table.name == "health_visits":
                 visits = newborns.new_birth_visits(plan, pop, born, sim, table.table.num_rows)
-                health_tables[index] = AgencyTable(
-                    "health",
-                    "health_visits",
-                    pa.concat_tables([table.table, visits.table]),
-                    np.r_[table.key, visits.key],
-                    np.r_[table.person_id, visits.person_id],
-                )
+                health_tables[index] = concatenated(table, visits)
         event_tables += health_tables
     if scenario.agencies.school.enabled:
         event_tables += school_year.agency_tables()
     for table in event_tables:
         column = EVENT_DATES.get(table.name)
         if column is not None:  # nothing happens to anyone after they died
-            alive = _alive(pop, died, table.person_id, table.table.column(column).combine_chunks())
-            table = AgencyTable(
-                table.source, table.name, table.table.filter(pa.array(alive)), table.key[alive], table.person_id[alive]
-            )
+            table = filtered(table, _alive(pop, died, table.person_id, table.table.column(column).combine_chunks()))
         shuffled.append(Shuffled(table.path, table.table, table.key))
         events.append(table)
     if scenario.agencies.social_care.enabled:

@@ -90,3 +90,21 @@ def choose_nearby(
     pick = rng.choice(candidates.shape[1], size=candidates.shape[0], p=w / w.sum())
     result: NDArray[np.int64] = candidates[np.arange(candidates.shape[0]), pick]
     return result
+
+
+def concatenated(first: AgencyTable, second: AgencyTable) -> AgencyTable:
+    """One agency table from two parts of it (a register and the babies born onto it): first's rows, then second's."""
+    return AgencyTable(
+        first.source,
+        first.name,
+        pa.concat_tables([first.table, second.table]),
+        np.r_[first.key, second.key],
+        np.r_[first.person_id, second.person_id],
+    )
+
+
+def filtered(agency: AgencyTable, keep: NDArray[np.bool_]) -> AgencyTable:
+    """The rows of an agency table where `keep` is true, with their keys and people."""
+    return AgencyTable(
+        agency.source, agency.name, agency.table.filter(pa.array(keep)), agency.key[keep], agency.person_id[keep]
+    )
