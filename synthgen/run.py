@@ -70,6 +70,11 @@ EVENT_DATES = {
 """The date of each event table's events, for leaving out events after a person's death."""
 
 
+def _day(when: pa.Array) -> pa.Array:
+    """The date of each event, whether it is held as a date or a timestamp."""
+    return pc.cast(pc.cast(when, pa.timestamp("s")), pa.date32()) if pa.types.is_timestamp(when.type) else when
+
+
 def _alive(
     pop: Population, died: NDArray[np.datetime64], person_id: NDArray[np.int64], when: pa.Array
 ) -> NDArray[np.bool_]:
@@ -78,8 +83,7 @@ def _alive(
     known = row < len(died)
     death = np.full(len(row), np.datetime64("NaT"), dtype="datetime64[D]")
     death[known] = died[row[known]]
-    day = pc.cast(pc.cast(when, pa.timestamp("s")), pa.date32()) if pa.types.is_timestamp(when.type) else when
-    days = day.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    days = _day(when).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     result: NDArray[np.bool_] = np.isnat(death) | np.isnat(days) | (days <= death)
     return result
 
@@ -102,6 +106,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     scenario = plan.scenario
     rates = quality.rates_for(scenario.data_quality.profile, scenario.data_quality.rates)
     upn = pa.nulls(len(pop.people.person_id), pa.string())
+    person_upn: NDArray[np.object_] = np.full(len(pop.people.person_id), None, dtype=object)
     built: list[
         tuple[AgencyTable, quality.Columns, NDArray[np.object_] | None, dict[str, NDArray[np.object_]] | None]
     ] = []
@@ -119,33 +124,28 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     shuffled: list[Shuffled] = []
     police_days: NDArray[np.int64] | None = None
     events: list[AgencyTable] = []  # event records (an attendance, an incident role): truth maps them to people
-    person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
     if scenario.agencies.police.enabled:
         force = police.police_tables(plan, pop, sim)
         built.append((force.persons, quality.Columns(female="Female", male="Male"), None, None))
-        shuffled.append(
-            Shuffled(
-                "agencies/police/incidents",
-                force.incidents,
-                parse_record_ids(force.incidents.column("incident_id").combine_chunks()),
-            )
-        )
+        incident_ids = force.incidents.column("incident_id").combine_chunks()
+        incident_key = parse_record_ids(incident_ids)
+        shuffled.append(Shuffled("agencies/police/incidents", force.incidents, incident_key))
         roles = force.incident_persons
-        # nobody is involved in an incident after they died
-        when = force.incidents.column("occurred_at").combine_chunks()
-        occurred = when.take(pc.index_in(roles.column("incident_id"), value_set=force.incidents.column("incident_id")))
+        # each role's incident (its row in incidents): nobody is involved in an incident after they died
+        incident = pc.index_in(roles.column("incident_id"), value_set=incident_ids).to_numpy()
+        occurred = _day(force.incidents.column("occurred_at").combine_chunks().take(pa.array(incident)))
         alive = _alive(pop, died, pop.people.person_id[force.incident_person_id], occurred)
         roles = roles.filter(pa.array(alive))
         force_person = force.incident_person_id[alive]
         # the day of the period the police first met each person (for notifications to children's services)
-        met_on = pc.cast(pc.cast(occurred.filter(pa.array(alive)), pa.timestamp("s")), pa.date32())
+        met_on = occurred.filter(pa.array(alive))
         met_day = (
             met_on.to_numpy(zero_copy_only=False).astype("datetime64[D]") - np.datetime64(plan.period_start, "D")
         ).astype(np.int64)
         police_days = np.full(len(pop.people.person_id), np.iinfo(np.int64).max)
         np.minimum.at(police_days, force_person, met_day)
         police_days[police_days == np.iinfo(np.int64).max] = -1
-        role_key = parse_record_ids(roles.column("incident_id").combine_chunks())
+        role_key = incident_key[incident[alive]]
         shuffled.append(Shuffled("agencies/police/incident_persons", roles, role_key))
         # a role in an incident is known by the incident's id (and the police person id beside it)
         role_records = pa.table({"record_id": roles.column("incident_id")})
