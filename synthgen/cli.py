@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +161,8 @@ def describe(run: Path, as_json: bool) -> None:
     Example: synthgen describe output/demo --json
     """
     try:
-        figures = calibration.describe(open_run(run))
+        opened = open_run(run)
+        figures = calibration.describe(opened)
     except SynthgenError as error:
         _fail(error.lines)
         return
@@ -177,7 +178,7 @@ def describe(run: Path, as_json: bool) -> None:
         )
     passed = sum(f.passed for f in figures)
     click.echo(f"{passed} of {len(figures)} figures within tolerance")
-    differences = calibration.pair_differences(open_run(run))
+    differences = calibration.pair_differences(opened)
     if differences:
         click.echo("")
         click.echo("True pairs (two records of one person): share that differ in each field, where both have it")
@@ -194,16 +195,22 @@ def describe(run: Path, as_json: bool) -> None:
             )
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Write beside the target (`write` is given the temporary path), then rename: a reader never sees half a
+    file, and a failed write leaves nothing behind."""
     temp = path.parent / f".{path.name}.partial"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_text(text, encoding="utf-8")
+        write(temp)
         temp.replace(path)
     except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise SynthgenError(f"{path}: cannot be written ({error.strerror})") from None
+        with suppress(OSError):  # (the temporary path may not be a file we can remove)
+            temp.unlink(missing_ok=True)
+        raise SynthgenError(f"{path}: cannot be written ({error.strerror or error})") from None
+
+
+def _write_text_atomically(path: Path, text: str) -> None:
+    _write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 @cli.group()
@@ -233,11 +240,11 @@ def evaluate_linkage(
     try:
         result = score(run, predictions, threshold)
         if json_path:
-            _write_atomically(json_path, json.dumps(result, indent=2, allow_nan=False) + "\n")
+            _write_text_atomically(json_path, json.dumps(result, indent=2, allow_nan=False) + "\n")
         if report_path:
             from synthgen.evaluation.report import linkage_report
 
-            _write_atomically(report_path, linkage_report(result))
+            _write_text_atomically(report_path, linkage_report(result))
     except SynthgenError as error:
         _fail(error.lines)
         return
@@ -266,28 +273,25 @@ def link(run: Path, method: str, out: Path) -> None:
 
     Example: synthgen link output/demo --method fellegi-sunter -o output/demo-fs.parquet
     """
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
     from synthgen.linkers import link as run_linker
+    from synthgen.writers.parquet import COMPRESSION
 
     try:
-        opened = open_run(run)
-        clusters = run_linker(opened.read("linkage/records"), method)
         if out.suffix.lower() not in (".parquet", ".csv"):
             raise SynthgenError(f"{out}: predictions are written as .parquet or .csv")
-        temp = out.parent / f".{out.name}.partial"
-        out.parent.mkdir(parents=True, exist_ok=True)
+        clusters = run_linker(open_run(run).read("linkage/records"), method)
         if out.suffix.lower() == ".csv":
-            import pyarrow.csv as pacsv
-
-            pacsv.write_csv(clusters, temp)
+            _write_atomically(out, lambda temp: pacsv.write_csv(clusters, temp))
         else:
-            import pyarrow.parquet as pq
-
-            pq.write_table(clusters, temp, compression="zstd")
-        temp.replace(out)
+            _write_atomically(out, lambda temp: pq.write_table(clusters, temp, compression=COMPRESSION))
     except SynthgenError as error:
         _fail(error.lines)
         return
-    clusters_count = len(set(clusters["cluster_id"].to_pylist()))
+    clusters_count = pc.count_distinct(clusters["cluster_id"], mode="all").as_py()
     click.echo(f"Wrote {out}: {clusters.num_rows:,} records in {clusters_count:,} clusters ({method})")
 
 

@@ -107,3 +107,22 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 def test_every_command_has_help_with_an_example_and_is_in_the_readme(name: str, command: click.Command) -> None:
     assert command.help and "Example: synthgen " in command.help
     assert re.search(rf"`synthgen {name}\b", README), f"README.md does not document `synthgen {name}`"
+
+
+def test_link_refuses_a_bad_suffix_and_an_unwritable_file(write_scenario: Callable[..., Path], tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert run("generate", str(write_scenario()), "-o", str(out), "--people", "500", "--quiet")[0] == 0
+    bad = tmp_path / "clusters.txt"
+    assert run("link", str(out), "--method", "exact", "-o", str(bad)) == (
+        2,
+        "",
+        f"Error: {bad}: predictions are written as .parquet or .csv\n",
+    )
+    blocked = tmp_path / "clusters.parquet"
+    (tmp_path / ".clusters.parquet.partial").mkdir()  # where the temporary file would go
+    code, stdout, stderr = run("link", str(out), "--method", "exact", "-o", str(blocked))
+    assert (code, stdout) == (2, "")
+    assert stderr.startswith(f"Error: {blocked}: cannot be written (")
+    assert not blocked.exists()
+    code, stdout, _ = run("link", str(out), "--method", "exact", "-o", str(tmp_path / "clusters.csv"))
+    assert code == 0 and stdout.startswith(f"Wrote {tmp_path / 'clusters.csv'}: ")
