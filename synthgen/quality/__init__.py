@@ -373,9 +373,8 @@ def _name_errors(
     if field_name == "given_name":
         mappings.append(("nickname", reference.nicknames()))
     for kind, mapping in mappings:
-        eligible = valid & pc.is_in(values, value_set=pa.array(sorted(mapping), pa.string())).fill_null(False).to_numpy(
-            zero_copy_only=False
-        )
+        names = text.alternatives(mapping).names
+        eligible = valid & pc.is_in(values, value_set=names).fill_null(False).to_numpy(zero_copy_only=False)
         rows = _chosen(rng, eligible, rates, field_name, kind, log)
         values = _replace(values, rows, text.pick(rng, values.take(pa.array(rows)), mapping))
         log.add(rows, kind, field_name)

@@ -7,6 +7,7 @@ in proportion to the errors made, not to the table. Replacement vocabularies are
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -34,23 +35,39 @@ def variants(part: str, kinds: tuple[str, ...]) -> dict[str, list[str]]:
     return {name: sorted(others) for name, others in merged.items()}
 
 
-@cache
-def _alternatives(
-    mapping_id: int, keys: tuple[str, ...], values: tuple[tuple[str, ...], ...]
-) -> tuple[pa.Array, NDArray[np.int64], NDArray[np.int64], pa.Array]:
-    counts = np.array([len(v) for v in values], dtype=np.int64)
-    starts = np.cumsum(counts) - counts
-    flat = pa.array([item for v in values for item in v], pa.string())
-    return pa.array(keys, pa.string()), starts, counts, flat
+@dataclass(frozen=True)
+class Alternatives:
+    """A name mapping made ready for picking: its names (sorted), and each name's alternatives as a slice of
+    `flat` (`counts[i]` of them from `starts[i]`)."""
+
+    names: pa.Array
+    starts: NDArray[np.int64]
+    counts: NDArray[np.int64]
+    flat: pa.Array
+
+
+_PREPARED: dict[int, tuple[dict[str, list[str]], Alternatives]] = {}
+
+
+def alternatives(mapping: dict[str, list[str]]) -> Alternatives:
+    """`mapping` made ready once: the mappings are reference vocabularies, built once and never changed. (The
+    mapping is held beside its preparation, so its id cannot be reused by another while cached.)"""
+    held = _PREPARED.get(id(mapping))
+    if held is None or held[0] is not mapping:
+        keys = sorted(mapping)
+        counts = np.array([len(mapping[k]) for k in keys], dtype=np.int64)
+        flat = pa.array([item for k in keys for item in mapping[k]], pa.string())
+        held = (mapping, Alternatives(pa.array(keys, pa.string()), np.cumsum(counts) - counts, counts, flat))
+        _PREPARED[id(mapping)] = held
+    return held[1]
 
 
 def pick(rng: np.random.Generator, values: pa.Array, mapping: dict[str, list[str]]) -> pa.Array:
     """For each value, one of its alternatives in `mapping`, chosen at random (values must all have one)."""
-    keys = tuple(sorted(mapping))
-    names, starts, counts, flat = _alternatives(id(mapping), keys, tuple(tuple(mapping[k]) for k in keys))
-    index = pc.index_in(values, value_set=names).to_numpy(zero_copy_only=False).astype(np.int64)
-    choice = starts[index] + (rng.random(len(index)) * counts[index]).astype(np.int64)
-    return flat.take(pa.array(choice))
+    prepared = alternatives(mapping)
+    index = pc.index_in(values, value_set=prepared.names).to_numpy(zero_copy_only=False).astype(np.int64)
+    choice = prepared.starts[index] + (rng.random(len(index)) * prepared.counts[index]).astype(np.int64)
+    return prepared.flat.take(pa.array(choice))
 
 
 def rehyphenate(rng: np.random.Generator, values: pa.Array, kind: str) -> pa.Array:
@@ -196,6 +213,8 @@ def transpositions(rng: np.random.Generator, values: pa.Array) -> tuple[pa.Array
 
 
 __all__ = [
+    "Alternatives",
+    "alternatives",
     "buffers",
     "ocr_errors",
     "pick",
