@@ -366,17 +366,12 @@ def _name_errors(
     n = len(values)
     valid = values.is_valid().to_numpy(zero_copy_only=False)
     part = "given" if field_name == "given_name" else "family"
-    mappings: list[tuple[str, dict[str, list[str]]]] = [
-        ("phonetic", text.variants(part, ("spelling", "phonetic"))),
-        ("transliteration", text.variants(part, ("transliteration",))),
-    ]
-    if field_name == "given_name":
-        mappings.append(("nickname", reference.nicknames()))
-    for kind, mapping in mappings:
-        names = text.alternatives(mapping).names
-        eligible = valid & pc.is_in(values, value_set=names).fill_null(False).to_numpy(zero_copy_only=False)
+    kinds = ("phonetic", "transliteration") + (("nickname",) if field_name == "given_name" else ())
+    for kind in kinds:
+        prepared = text.name_alternatives(kind, part)
+        eligible = valid & pc.is_in(values, value_set=prepared.names).fill_null(False).to_numpy(zero_copy_only=False)
         rows = _chosen(rng, eligible, rates, field_name, kind, log)
-        values = _replace(values, rows, text.pick(rng, values.take(pa.array(rows)), mapping))
+        values = _replace(values, rows, text.pick(rng, values.take(pa.array(rows)), prepared))
         log.add(rows, kind, field_name)
     if field_name == "family_name":
         hyphenated = valid & pc.match_substring(values, "-").fill_null(False).to_numpy(zero_copy_only=False)

@@ -46,25 +46,24 @@ class Alternatives:
     flat: pa.Array
 
 
-_PREPARED: dict[int, tuple[dict[str, list[str]], Alternatives]] = {}
-
-
 def alternatives(mapping: dict[str, list[str]]) -> Alternatives:
-    """`mapping` made ready once: the mappings are reference vocabularies, built once and never changed. (The
-    mapping is held beside its preparation, so its id cannot be reused by another while cached.)"""
-    held = _PREPARED.get(id(mapping))
-    if held is None or held[0] is not mapping:
-        keys = sorted(mapping)
-        counts = np.array([len(mapping[k]) for k in keys], dtype=np.int64)
-        flat = pa.array([item for k in keys for item in mapping[k]], pa.string())
-        held = (mapping, Alternatives(pa.array(keys, pa.string()), np.cumsum(counts) - counts, counts, flat))
-        _PREPARED[id(mapping)] = held
-    return held[1]
+    keys = sorted(mapping)
+    counts = np.array([len(mapping[k]) for k in keys], dtype=np.int64)
+    flat = pa.array([item for k in keys for item in mapping[k]], pa.string())
+    return Alternatives(pa.array(keys, pa.string()), np.cumsum(counts) - counts, counts, flat)
 
 
-def pick(rng: np.random.Generator, values: pa.Array, mapping: dict[str, list[str]]) -> pa.Array:
-    """For each value, one of its alternatives in `mapping`, chosen at random (values must all have one)."""
-    prepared = alternatives(mapping)
+@cache
+def name_alternatives(kind: str, part: str) -> Alternatives:
+    """The alternatives a name error of `kind` draws from for a given or family name, laid out once per run."""
+    if kind == "nickname":
+        return alternatives(reference.nicknames())
+    kinds = {"phonetic": ("spelling", "phonetic"), "transliteration": ("transliteration",)}[kind]
+    return alternatives(variants(part, kinds))
+
+
+def pick(rng: np.random.Generator, values: pa.Array, prepared: Alternatives) -> pa.Array:
+    """For each value, one of its alternatives, chosen at random (values must all be among `prepared.names`)."""
     index = pc.index_in(values, value_set=prepared.names).to_numpy(zero_copy_only=False).astype(np.int64)
     choice = prepared.starts[index] + (rng.random(len(index)) * prepared.counts[index]).astype(np.int64)
     return prepared.flat.take(pa.array(choice))
@@ -216,6 +215,7 @@ __all__ = [
     "Alternatives",
     "alternatives",
     "buffers",
+    "name_alternatives",
     "ocr_errors",
     "pick",
     "postcode_typos",
