@@ -16,11 +16,11 @@ def _month_day(days: NDArray[np.datetime64]) -> NDArray[np.int64]:
     return result
 
 
-def age_on(dob: NDArray[np.datetime64], day: dt.date) -> NDArray[np.int64]:
-    """Completed years on `day`: the birthday must have been reached (compared by month and day, so leap
-    years do not shift it)."""
+def age_on(dob: NDArray[np.datetime64], day: dt.date | NDArray[np.datetime64]) -> NDArray[np.int64]:
+    """Completed years on `day` (one date for everyone, or each row's own): the birthday must have been reached
+    (compared by month and day, so leap years do not shift it)."""
     born = dob.astype("datetime64[D]")
-    when = np.array([np.datetime64(day, "D")])
-    years = day.year - (born.astype("datetime64[Y]").astype(np.int64) + 1970)
-    result: NDArray[np.int64] = years - (_month_day(born) > _month_day(when)[0])
+    when = np.asarray(day, dtype="datetime64[D]")
+    years = when.astype("datetime64[Y]").astype(np.int64) - born.astype("datetime64[Y]").astype(np.int64)
+    result: NDArray[np.int64] = years - (_month_day(born) > _month_day(when))
     return result

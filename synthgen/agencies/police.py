@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from synthgen import identifiers, naming
 from synthgen.agencies import TABLE_CODES, AgencyTable
 from synthgen.arrays import rank_within
+from synthgen.dates import age_on
 from synthgen.population import RELATIONSHIPS, ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -256,23 +257,6 @@ def _top(scores: NDArray[np.float64], count: int) -> NDArray[np.bool_]:
     chosen = np.zeros(len(scores), bool)
     chosen[np.argsort(-scores, kind="stable")[:count]] = True
     return chosen
-
-
-def _month_day(days: NDArray[np.datetime64]) -> NDArray[np.int64]:
-    month = days.astype("datetime64[M]")
-    result: NDArray[np.int64] = (month - days.astype("datetime64[Y]")).astype(np.int64) * 100 + (days - month).astype(
-        np.int64
-    )
-    return result
-
-
-def _age_at(dob: NDArray[np.datetime64], day: NDArray[np.datetime64]) -> NDArray[np.int64]:
-    """Completed years on each row's own day."""
-    born = dob.astype("datetime64[D]")
-    when = day.astype("datetime64[D]")
-    years = when.astype("datetime64[Y]").astype(np.int64) - born.astype("datetime64[Y]").astype(np.int64)
-    result: NDArray[np.int64] = years - (_month_day(born) > _month_day(when))
-    return result
 
 
 def _households(pop: Population) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
@@ -528,7 +512,7 @@ def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
     np.minimum.at(arrest_at, nominal[arrested], seconds[arrested])
     was_arrested = arrest_at < np.iinfo(np.int64).max
     dob = p.date_of_birth[rows]
-    age = _age_at(dob, first_seen.astype("datetime64[s]"))
+    age = age_on(dob, first_seen.astype("datetime64[s]"))
     arrested_rows = np.flatnonzero(was_arrested)
     years = _pnc_years(rng, arrest_at[arrested_rows].astype("datetime64[s]"), dob[arrested_rows])
     pnc = np.full(len(rows), None, dtype=object)
