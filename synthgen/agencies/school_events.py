@@ -338,9 +338,7 @@ def _pick_day(
     calendar: np.busdaycalendar,
 ) -> tuple[NDArray[np.int64], NDArray[np.datetime64]]:
     """For each row of (rows, half-terms) arrays: a half-term with chance days x weight, then a school day in it."""
-    cumulative = np.cumsum(days * weight, axis=1)
-    u = rng.random(len(days)) * cumulative[:, -1]
-    h = np.minimum((cumulative <= u[:, None]).sum(axis=1), days.shape[1] - 1)
+    h = categorical(rng, days * weight)
     rows = np.arange(len(days))
     offset = np.floor(rng.random(len(days)) * days[rows, h]).astype(np.int64)
     return h, np.busday_offset(start[rows, h], offset, roll="forward", busdaycal=calendar)

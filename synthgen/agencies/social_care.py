@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, naming, reference
 from synthgen.agencies import TABLE_CODES, AgencyTable
+from synthgen.arrays import categorical
 from synthgen.births import Births
 from synthgen.population import Population
 from synthgen.record_ids import format_record_ids, record_ids, record_ids_from
@@ -741,9 +742,7 @@ def _categories(
         weights[:, column] = sim.needs[name][rows] * national[code]
     kinds = (weights > 0).sum(axis=1)
     codes = np.asarray(list(ABUSE.values()), dtype=object)
-    cumulative = np.cumsum(weights, axis=1)
-    pick = (rng.random(len(rows))[:, None] * cumulative[:, -1:] >= cumulative).sum(axis=1)
-    category = np.where(kinds > 0, codes[np.minimum(pick, len(codes) - 1)], "NEG").astype(object)
+    category = np.where(kinds > 0, codes[categorical(rng, weights)], "NEG").astype(object)
     category[(kinds == 0) & sim.domestic_abuse[households]] = "EMO"
     category[(kinds >= 2) & (rng.random(len(rows)) < 0.05)] = "MUL"
     return category
