@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 
 from synthgen import naming, reference
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids
+from synthgen.arrays import categorical
 from synthgen.births import Births
 from synthgen.population import ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
@@ -244,14 +245,6 @@ def _days_between(
     return result
 
 
-def _pick(rng: np.random.Generator, table: NDArray[np.float64], profile: NDArray[np.int64]) -> NDArray[np.int64]:
-    """One category per row, from the row of `table` (categories' chances) that each row's profile names."""
-    cumulative = np.cumsum(table / table.sum(axis=1, keepdims=True), axis=1)
-    u = rng.random(len(profile))
-    result: NDArray[np.int64] = np.minimum((u[:, None] >= cumulative[profile]).sum(axis=1), table.shape[1] - 1)
-    return result
-
-
 def _labels(labels: tuple[str, ...], index: NDArray[np.int64]) -> pa.Array:
     return pa.array(labels, pa.string()).take(pa.array(index, pa.int64()))
 
@@ -344,7 +337,7 @@ def _ae_attendances(
         NEED_VISIT,
         np.where(maltreated[who], MALTREATED_CHILD, np.where(abused_woman[who], ABUSED_WOMAN, age_group)),
     )
-    complaint = _pick(rng, AE_PROFILES, profile)
+    complaint = categorical(rng, AE_PROFILES[profile])
     injury = (complaint == INJURY) | (complaint == OVERDOSE)  # ECDS counts poisonings among injuries
     mental = complaint == MENTAL_HEALTH
     overdose = complaint == OVERDOSE
@@ -579,8 +572,8 @@ def _camhs_referrals(
     profile = np.where(
         self_harm, 2, np.where(any_of(ABUSE), 3, np.where(any_of(EXPLOITATION), 4, (age[referred] >= 11).astype(int)))
     )
-    source = _pick(rng, CAMHS_SOURCE, profile)
-    reason = _pick(rng, CAMHS_REASON, profile)
+    source = categorical(rng, CAMHS_SOURCE[profile])
+    reason = categorical(rng, CAMHS_REASON[profile])
     onset = sim.onset[rows]
     since = np.where(np.isnat(onset), start, np.maximum(onset, start))
     referral = _days_between(rng, since, np.full(n, end))

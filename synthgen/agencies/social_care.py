@@ -368,10 +368,7 @@ def _sources(rng: np.random.Generator, sim: Simulation, pop: Population, rows: N
         weights = tilt * scale
         shares = (weights / weights.sum(axis=1, keepdims=True)).mean(axis=0)
         scale *= np.where(shares > 0, target / np.maximum(shares, 1e-12), 1.0)
-    weights = tilt * scale
-    cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
-    pick = (rng.random(len(rows))[:, None] >= cumulative).sum(axis=1)
-    return pa.array(np.asarray(SOURCES, dtype=object)[np.minimum(pick, len(SOURCES) - 1)], pa.string())
+    return pa.array(np.asarray(SOURCES, dtype=object)[categorical(rng, tilt * scale)], pa.string())
 
 
 @dataclass(frozen=True)
