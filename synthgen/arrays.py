@@ -65,3 +65,10 @@ def categorical(rng: np.random.Generator, weights: NDArray[np.float64]) -> NDArr
     u = rng.random(len(weights))[:, None] * cumulative[:, -1:]
     result: NDArray[np.int64] = np.minimum((u >= cumulative).sum(axis=1), weights.shape[1] - 1)
     return result
+
+
+def top(scores: NDArray[np.float64], count: int) -> NDArray[np.bool_]:
+    """The `count` highest scores as a mask (ties to the earlier row): exact shares, with who decided by score."""
+    chosen = np.zeros(len(scores), bool)
+    chosen[np.argsort(-scores, kind="stable")[:count]] = True
+    return chosen

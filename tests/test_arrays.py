@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthgen.arrays import first_of_runs, pairs_within, ranges
+from synthgen.arrays import first_of_runs, pairs_within, ranges, top
 
 keys = st.lists(st.integers(-1, 6), max_size=40).map(lambda k: np.array(k, dtype=np.int64))
 
@@ -38,3 +38,11 @@ def test_ranges_concatenates_aranges(spans: list[tuple[int, int]]) -> None:
     starts = np.array([s for s, _ in spans], dtype=np.int64)
     lengths = np.array([n for _, n in spans], dtype=np.int64)
     assert ranges(starts, lengths).tolist() == [s + i for s, n in spans for i in range(n)]
+
+
+def test_top_marks_the_highest_scores_ties_to_the_earlier_row() -> None:
+    scores = np.array([0.5, 2.0, 1.0, 2.0, -1.0])
+    assert top(scores, 2).tolist() == [False, True, False, True, False]
+    assert top(scores, 1).tolist() == [False, True, False, False, False]
+    assert top(scores, 0).tolist() == [False] * 5
+    assert top(scores, 9).all()

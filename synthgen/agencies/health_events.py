@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from synthgen import naming, reference
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids
-from synthgen.arrays import categorical
+from synthgen.arrays import categorical, top
 from synthgen.births import Births
 from synthgen.population import ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
@@ -255,14 +255,6 @@ def _plus(day: NDArray[np.datetime64], days: int) -> NDArray[np.datetime64]:
     return result
 
 
-def _worst(score: NDArray[np.float64], share: float) -> NDArray[np.bool_]:
-    """The `share` of rows (rounded) with the highest scores: shares exact, who by score (as simulate.py does)."""
-    chosen = np.zeros(len(score), bool)
-    count = round(share * len(score))
-    chosen[np.argsort(-score, kind="stable")[:count]] = True
-    return chosen
-
-
 def _band(values: NDArray[np.int64] | NDArray[np.float64], starts: tuple[int, ...]) -> NDArray[np.int64]:
     result: NDArray[np.int64] = np.searchsorted(np.array(starts), values, side="right") - 1
     return result
@@ -418,7 +410,7 @@ def _health_visits(
         due = due[rows]
         neglect = sim.needs["neglect"][rows]
         score = sim.risk[rows] + VISIT_NEGLECT_WEIGHT * neglect + rng.normal(0.0, 1.0, n)
-        not_on_time = _worst(score, 1.0 - on_time)
+        not_on_time = top(score, round((1.0 - on_time) * n))
         late_given_not = late / (1.0 - on_time)
         is_late = not_on_time & (rng.random(n) < np.where(neglect, 0.6 * late_given_not, late_given_not))
         opened = np.maximum(_plus(dob[rows], opens), start)

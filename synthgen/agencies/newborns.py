@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from synthgen import naming
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, choose_nearby, local_ids, nearest
+from synthgen.arrays import top
 from synthgen.births import Births
 from synthgen.population import Population
 from synthgen.record_ids import format_record_ids, record_ids_from
@@ -83,11 +84,8 @@ def new_birth_visits(plan: Plan, pop: Population, born: Births, sim: Simulation,
     n = len(rows)
     # the households with most adversity are late or missed first (by rank, so the on-time share is England's)
     score = sim.household_adversity[born.household[rows]] + rng.normal(0.0, 1.0, n)
-    order = np.argsort(-score, kind="stable")
-    not_on_time = np.zeros(n, bool)
-    not_on_time[order[: round((1 - NEW_BIRTH_ON_TIME) * n)]] = True
-    missed = np.zeros(n, bool)
-    missed[order[: round(NEW_BIRTH_MISSED * n)]] = True
+    not_on_time = top(score, round((1 - NEW_BIRTH_ON_TIME) * n))
+    missed = top(score, round(NEW_BIRTH_MISSED * n))
     dob = born.date_of_birth[rows]
     visit = np.where(
         not_on_time,

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, naming
 from synthgen.agencies import TABLE_CODES, AgencyTable
-from synthgen.arrays import rank_within
+from synthgen.arrays import rank_within, top
 from synthgen.dates import age_on
 from synthgen.population import RELATIONSHIPS, ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
@@ -252,13 +252,6 @@ def _times(
     return result
 
 
-def _top(scores: NDArray[np.float64], count: int) -> NDArray[np.bool_]:
-    """The `count` highest scores, as a mask: shares that must come out exactly."""
-    chosen = np.zeros(len(scores), bool)
-    chosen[np.argsort(-scores, kind="stable")[:count]] = True
-    return chosen
-
-
 def _households(pop: Population) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Each household's first member row (its head), size, and the head's partner row (-1 when none)."""
     p = pop.people
@@ -317,7 +310,7 @@ def _domestic_abuse(
     rank = np.empty(n, np.int64)
     rank[np.argsort(latent, kind="stable")] = np.arange(n)
     dash = (rank >= round(DASH_SHARES[0] * n)).astype(np.int64) + (rank >= round(sum(DASH_SHARES[:2]) * n))
-    crime = _top(latent + rng.normal(0.0, 1.0, n), round((1 - DA_NON_CRIME_SHARE) * n))
+    crime = top(latent + rng.normal(0.0, 1.0, n), round((1 - DA_NON_CRIME_SHARE) * n))
     incident = book.add("domestic_abuse", time, crime, pop.household_postcode[hh], dash)
     book.involve(incident, victim_hh[hh], "victim")
     book.involve(incident, suspect_hh[hh], "suspect", crime & (rng.random(n) < DA_ARREST))
@@ -349,7 +342,7 @@ def _missing(
     wanted = min(round(MISSING_CHILDREN_PER_10000 / 10_000 * len(where) * sim.years), len(where))
     exploited = sim.needs["child_sexual_exploitation"] | sim.needs["child_criminal_exploitation"]
     score = 10.0 * sim.needs["going_missing"] + 5.0 * exploited + sim.risk + rng.normal(0.0, 0.5, len(p.age))
-    missing = where[_top(score[where], wanted)]
+    missing = where[top(score[where], wanted)]
     extra = round((MISSING_EPISODES_PER_CHILD - 1) * wanted)
     weight = rng.gamma(MISSING_EPISODE_SHAPE, 1.0, wanted)
     episodes = 1 + (rng.multinomial(extra, weight / weight.sum()) if wanted else np.zeros(0, np.int64))
