@@ -517,7 +517,7 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTa
     same_school[missing] = rng.random(len(missing)) < 0.3
 
     # ordinary in-year moves: more for poorer and at-risk pupils
-    any_need = np.minimum(np.sum(list(need.values()), axis=0), 1.0)
+    any_need = sim.any_need()[person].astype(float)
     move_weight = np.exp(0.7 * fsm + 0.2 * risk + 0.8 * any_need + 0.3 * factors) * base_days.sum(axis=1)
     movers = _choose(rng, np.where(departed, 0.0, move_weight), _round(rng, MOVES_PER_PUPIL * n * years))
     _, move_date = _pick_day(rng, starts[movers], base_days[movers], np.ones((len(movers), n_ht)), ht.calendar)
