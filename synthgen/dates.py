@@ -24,3 +24,22 @@ def age_on(dob: NDArray[np.datetime64], day: dt.date | NDArray[np.datetime64]) -
     years = when.astype("datetime64[Y]").astype(np.int64) - born.astype("datetime64[Y]").astype(np.int64)
     result: NDArray[np.int64] = years - (_month_day(born) > _month_day(when))
     return result
+
+
+def moments(
+    rng: np.random.Generator,
+    first: NDArray[np.datetime64],
+    end: np.datetime64,
+    n: int,
+    hour_weights: NDArray[np.float64],
+) -> NDArray[np.datetime64]:
+    """n moments (to the second), each from its row's first day (one day for all, or one per row) to the day
+    before `end`: a day uniformly, then an hour of day in proportion to `hour_weights` (when things happen has a
+    daily shape), then a second within the hour. Three draws, in that order, so callers' streams stay fixed."""
+    first_day = np.broadcast_to(first.astype("datetime64[D]"), (n,))
+    days = np.maximum((end - first_day).astype(np.int64), 1)
+    day = first_day + np.floor(rng.random(n) * days).astype("timedelta64[D]")
+    hour = rng.choice(24, size=n, p=hour_weights / hour_weights.sum())
+    seconds = hour * 3600 + rng.integers(0, 3600, n)
+    result: NDArray[np.datetime64] = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    return result

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthgen.dates import age_on
+from synthgen.dates import age_on, moments
 
 
 @given(
@@ -33,3 +33,14 @@ def test_age_on_each_rows_own_moment(pairs: list[tuple[dt.date, dt.datetime]]) -
     moments = np.array([when for _, when in pairs], dtype="datetime64[s]")
     expected = [w.year - b.year - ((w.month, w.day) < (b.month, b.day)) for b, w in ((b, w.date()) for b, w in pairs)]
     assert age_on(np.array(births, dtype="datetime64[D]"), moments).tolist() == expected
+
+
+def test_moments_fall_in_their_rows_days_at_the_weighted_hours() -> None:
+    first = np.array(["2024-04-01", "2024-06-30", "2025-03-31"], dtype="datetime64[D]").repeat(1000)
+    end = np.datetime64("2025-04-01", "D")
+    hours = np.zeros(24)
+    hours[[9, 17]] = 1.0
+    when = moments(np.random.default_rng(1), first, end, len(first), hours)
+    assert (when >= first).all() and (when < end).all()
+    assert set(((when - when.astype("datetime64[D]")).astype(np.int64) // 3600).tolist()) == {9, 17}
+    assert (when[-1000:].astype("datetime64[D]") == np.datetime64("2025-03-31")).all()

@@ -40,6 +40,7 @@ from synthgen import naming, reference
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids
 from synthgen.arrays import categorical, top
 from synthgen.births import Births
+from synthgen.dates import moments
 from synthgen.population import ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -93,7 +94,7 @@ MALTREATED_CHILD, ABUSED_WOMAN, NEED_VISIT = 4, 5, 6
 ARRIVAL_MODES = ("ambulance", "walk-in", "police", "other")
 DISCHARGES = ("home", "admitted", "left before treatment", "referred")
 ARRIVAL_HOUR = np.array(
-    [25, 20, 17, 14, 12, 12, 16, 28, 46, 60, 66, 65, 62, 60, 58, 57, 57, 58, 58, 56, 50, 43, 37, 30]
+    [25, 20, 17, 14, 12, 12, 16, 28, 46, 60, 66, 65, 62, 60, 58, 57, 57, 58, 58, 56, 50, 43, 37, 30], dtype=np.float64
 )
 """Relative arrivals by hour of day (design, the shape of NHS A&E arrivals: a trough before dawn, a late-morning
 peak held into the evening)."""
@@ -331,10 +332,8 @@ def _ae_attendances(
     mental = complaint == MENTAL_HEALTH
     overdose = complaint == OVERDOSE
 
-    day = _days_between(rng, np.where(need_visit, extra_from[who], start), np.full(n, end))
-    hour = rng.choice(24, size=n, p=ARRIVAL_HOUR / ARRIVAL_HOUR.sum())
-    seconds = hour * 3600 + rng.integers(0, 3600, n)
-    arrived = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    after = end + np.timedelta64(1, "D")  # moments fall before the day after the period
+    arrived = moments(rng, np.where(need_visit, extra_from[who], start), after, n, ARRIVAL_HOUR)
 
     # arrival mode and discharge (design): older patients and overdoses come by ambulance; police bring people in
     # mental-health crises and exploited children; mental-health attendances are referred on (liaison psychiatry)

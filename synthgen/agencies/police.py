@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from synthgen import identifiers, naming
 from synthgen.agencies import TABLE_CODES, AgencyTable
 from synthgen.arrays import rank_within, top
-from synthgen.dates import age_on
+from synthgen.dates import age_on, moments
 from synthgen.population import RELATIONSHIPS, ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -239,19 +239,6 @@ def _draw(rng: np.random.Generator, weights: NDArray[np.float64], n: int) -> NDA
     return result
 
 
-def _times(
-    rng: np.random.Generator, first: NDArray[np.datetime64], end: np.datetime64, n: int
-) -> NDArray[np.datetime64]:
-    """n moments from each row's first day to the end of the period, at police demand's hours of day."""
-    first_day = np.broadcast_to(first.astype("datetime64[D]"), (n,))
-    days = np.maximum((end - first_day).astype(np.int64), 1)
-    day = first_day + np.floor(rng.random(n) * days).astype("timedelta64[D]")
-    hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
-    seconds = hour * 3600 + rng.integers(0, 3600, n)
-    result: NDArray[np.datetime64] = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-    return result
-
-
 def _households(pop: Population) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Each household's first member row (its head), size, and the head's partner row (-1 when none)."""
     p = pop.people
@@ -289,7 +276,7 @@ def _domestic_abuse(
     counts = rng.multinomial(total - elsewhere, weight / weight.sum()) if len(abusive) else np.zeros(0, np.int64)
     hh = np.r_[np.repeat(abusive, counts), others[rng.integers(0, max(len(others), 1), elsewhere)]].astype(np.int64)
     n = len(hh)
-    time = _times(rng, np.array([np.datetime64(plan.period_start, "D")]), end, n)
+    time = moments(rng, np.array([np.datetime64(plan.period_start, "D")]), end, n, HOUR_WEIGHTS)
 
     # who: the head and the head's partner; in a man-and-woman couple the woman is usually the victim; with no
     # partner at home the suspect is an ex-partner living elsewhere, of whom the force holds no nominal here
@@ -350,7 +337,7 @@ def _missing(
     period_start = np.datetime64(plan.period_start, "D")
     onset = sim.onset[child]
     first = np.where(np.isnat(onset) | (onset < period_start), period_start, onset)
-    time = _times(rng, first, end, len(child))
+    time = moments(rng, first, end, len(child), HOUR_WEIGHTS)
     incident = book.add("missing_person", time, np.zeros(len(child), bool), pop.household_postcode[p.household[child]])
     book.involve(incident, child, "missing_person")
 
@@ -366,7 +353,7 @@ def _background(
     home = pop.household_postcode[p.household]
     for kind in KINDS:
         n = int(rng.poisson(kind.per_1000 * int(resident.sum()) / 1000 * sim.years))
-        time = _times(rng, period_start, end, n)
+        time = moments(rng, period_start, end, n, HOUR_WEIGHTS)
         victim = (
             _draw(rng, resident * kind.victim.weights(p.age, p.female, sim.risk), n)
             if kind.victim
@@ -402,7 +389,8 @@ def _needs(
 
     def when(rows: NDArray[np.int64]) -> NDArray[np.datetime64]:
         onset = sim.onset[rows]
-        return _times(rng, np.where(np.isnat(onset) | (onset < period_start), period_start, onset), end, len(rows))
+        first = np.where(np.isnat(onset) | (onset < period_start), period_start, onset)
+        return moments(rng, first, end, len(rows), HOUR_WEIGHTS)
 
     # physical abuse: an assault by the head of the household (or the head's partner when the head is the child's
     # other parent at home and a man), at home
