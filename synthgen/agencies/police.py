@@ -239,8 +239,12 @@ def _draw(rng: np.random.Generator, weights: NDArray[np.float64], n: int) -> NDA
     return result
 
 
-def _households(pop: Population) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Each household's first member row (its head), size, and the head's partner row (-1 when none)."""
+Households = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+"""Each household's first member row (its head), size, and the head's partner row (-1 when none)."""
+
+
+def _households(pop: Population) -> Households:
+    """Worked out once per shard: domestic abuse and the needs' incidents both ask who is head and partner."""
     p = pop.people
     n_hh = len(pop.household_id)
     start = np.searchsorted(p.household, np.arange(n_hh))  # people are stored household by household
@@ -253,7 +257,13 @@ def _households(pop: Population) -> tuple[NDArray[np.int64], NDArray[np.int64], 
 
 
 def _domestic_abuse(
-    rng: np.random.Generator, plan: Plan, pop: Population, sim: Simulation, book: _Incidents, end: np.datetime64
+    rng: np.random.Generator,
+    plan: Plan,
+    pop: Population,
+    sim: Simulation,
+    book: _Incidents,
+    end: np.datetime64,
+    households: Households,
 ) -> None:
     """Domestic incidents, calibrated so the period's domestic-abuse crimes come to DA_CRIMES_PER_1000.
 
@@ -261,7 +271,7 @@ def _domestic_abuse(
     about it and is spread over abusive households by a gamma-mixed multinomial, a few going elsewhere.
     """
     p = pop.people
-    start, size, partner = _households(pop)
+    start, size, partner = households
     n_hh = len(start)
     residents = int(p.resident.sum())
     expected = DA_CRIMES_PER_1000 * residents / 1000 * sim.years / (1 - DA_NON_CRIME_SHARE)
@@ -373,11 +383,17 @@ def _background(
 
 
 def _needs(
-    rng: np.random.Generator, plan: Plan, pop: Population, sim: Simulation, book: _Incidents, end: np.datetime64
+    rng: np.random.Generator,
+    plan: Plan,
+    pop: Population,
+    sim: Simulation,
+    book: _Incidents,
+    end: np.datetime64,
+    households: Households,
 ) -> None:
     """Incidents children's needs bring to the police, after the need began."""
     p = pop.people
-    start, _, partner = _households(pop)
+    start, _, partner = households
     period_start = np.datetime64(plan.period_start, "D")
     home = pop.household_postcode[p.household]
     n_postcodes = len(plan.postcodes.postcode)
@@ -451,10 +467,11 @@ def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
     p = pop.people
     end = np.datetime64(plan.period_end + dt.timedelta(days=1), "D")
     book = _Incidents()
-    _domestic_abuse(rng, plan, pop, sim, book, end)
+    households = _households(pop)
+    _domestic_abuse(rng, plan, pop, sim, book, end, households)
     _missing(rng, plan, pop, sim, book, end)
     _background(rng, plan, pop, sim, book, end)
-    _needs(rng, plan, pop, sim, book, end)
+    _needs(rng, plan, pop, sim, book, end, households)
 
     # incidents, in incident-id order (a shuffle)
     n_inc = book.count
