@@ -37,7 +37,6 @@ CIN_DURATION_BANDS = ((14, 91, 0.50), (91, 365, 0.30), (365, 1095, 0.20))
 CLA_MEDIAN_DAYS, CLA_SIGMA = 420.0, 1.0
 """Days of a period of care: lognormal, design; with about 28 entries a year per 10,000 children a median near
 14 months and a long tail give the stock of 67 per 10,000 (stock / flow ~ 2.4 years)."""
-CATEGORIES = ("NEG", "EMO", "PHY", "SAB", "MUL")
 EVENT_TABLES = (
     ("referrals", "referral_id"),
     ("assessments", "assessment_id"),
@@ -145,7 +144,6 @@ def social_care(
     nin_p = np.clip(not_in_need_p * (1 / ref_weight) / np.mean(1 / ref_weight[~nfa]), 0, 0.95)
     not_in_need = ~nfa & (rng.random(n_ref) < nin_p)
     in_need = ~nfa & ~not_in_need
-    assessed = ~nfa
     assess_start = np.minimum(ref_day + rng.integers(0, 4, n_ref), days - 1)
     assess_days = np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n_ref)), 3, 180).astype(np.int64)
     assess_end = assess_start + assess_days
@@ -268,7 +266,6 @@ def social_care(
         ref_source=ref_source,
         nfa=nfa,
         in_need=in_need,
-        assessed=assessed,
         assess_start=assess_start,
         assess_end=assess_end,
         cin_close=cin_close,
@@ -291,7 +288,7 @@ def social_care(
         cla0_child=cla0_child,
         cla0_start=cla0_start,
         cla0_end=cla0_end,
-        eighteenth=eighteenth,
+        limit=limit,
     )
     tables = _tables(plan, pop, sim, rng, cases, person_upn)
     if born is None or not len(unborn[0]):
@@ -384,7 +381,6 @@ class _Cases:
     ref_source: pa.Array
     nfa: NDArray[np.bool_]
     in_need: NDArray[np.bool_]
-    assessed: NDArray[np.bool_]
     assess_start: NDArray[np.int64]
     assess_end: NDArray[np.int64]
     cin_close: NDArray[np.int64]
@@ -407,7 +403,7 @@ class _Cases:
     cla0_child: NDArray[np.int64]
     cla0_start: NDArray[np.int64]
     cla0_end: NDArray[np.int64]
-    eighteenth: NDArray[np.datetime64]
+    limit: NDArray[np.int64]  # days from the start to each child's 18th birthday
 
 
 def _tables(
@@ -427,7 +423,6 @@ def _tables(
     ref_source = c.ref_source
     nfa = c.nfa
     in_need = c.in_need
-    assessed = c.assessed
     assess_start = c.assess_start
     assess_end = c.assess_end
     cin_close = c.cin_close
@@ -450,7 +445,7 @@ def _tables(
     cla0_child = c.cla0_child
     cla0_start = c.cla0_start
     cla0_end = c.cla0_end
-    eighteenth = c.eighteenth
+    limit = c.limit
     p = pop.people
     shard, shards, key = pop.shard, plan.shards, plan.record_key
 
@@ -468,30 +463,26 @@ def _tables(
     la_ids[known] = identifiers.allocate_la_child_ids(rng, len(known), shard, shards)
     person = child_rows[known]
 
-    # episodes end no later than the 18th birthday
-    def capped(child: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[np.int64]:
-        limit = (eighteenth[child] - start).astype(np.int64)
-        result: NDArray[np.int64] = np.minimum(end, limit)
-        return result
-
+    # every end below was capped at the 18th birthday where it was drawn (a referral closed before the first
+    # day ends before any child's 18th birthday, as every child is under 18 then)
     cp_child = np.r_[cp0_child, cp_new_child]
     cp_start = np.r_[cp0_start, cp_new_start]
-    cp_end = capped(cp_child, np.r_[cp0_end, cp_new_end])
+    cp_end = np.r_[cp0_end, cp_new_end]
     cla_child = np.r_[cla0_child, cla_new_child]
     cla_start = np.r_[cla0_start, cla_new_start]
-    cla_end = capped(cla_child, np.r_[cla0_end, cla_new_end])
+    cla_end = np.r_[cla0_end, cla_new_end]
 
     # ---- referrals: historical (behind open cases) then this year's ----
     r_child = np.r_[hist_child, ref_child]
     r_day = np.r_[hist_ref_day, ref_day]
-    r_close = capped(r_child, np.r_[hist_close, cin_close])
+    r_close = np.r_[hist_close, cin_close]
     # a child's latest episode stays open while a plan or a period of care is open
     case_end = np.full(len(child_rows), -(10**9))
     np.maximum.at(case_end, cp_child, cp_end)
     np.maximum.at(case_end, cla_child, cla_end)
     order = np.lexsort((r_day, r_child))
     last = order[np.r_[r_child[order][1:] != r_child[order][:-1], True]]
-    r_close[last] = capped(r_child[last], np.maximum(r_close[last], case_end[r_child[last]]))
+    r_close[last] = np.maximum(r_close[last], case_end[r_child[last]])
     n_hist = len(hist_child)
     r_nfa = np.r_[np.zeros(n_hist, bool), nfa]
     r_in_need = np.r_[np.ones(n_hist, bool), in_need]
@@ -504,10 +495,10 @@ def _tables(
     for name in ABUSE:
         need_code[sim.needs[name][rows]] = "N1"
     need_code[np.isin(r_child, cp_child)] = "N1"
-    closure = np.where(r_nfa | ~r_in_need, "RC8", "RC8").astype(object)
+    closure = np.full(len(r_child), "RC8", dtype=object)
     closure[~r_in_need & (rng.random(len(r_child)) < 0.4)] = "RC9"
     closure[r_in_need & (rng.random(len(r_child)) < 0.1)] = "RC7"
-    aged_out = r_close >= (eighteenth[r_child] - start).astype(np.int64)
+    aged_out = r_close >= limit[r_child]
     closure[aged_out] = "RC6"
     still_open = r_close >= days
     referral_id = ids("referrals", len(r_child))
@@ -526,7 +517,7 @@ def _tables(
     )
 
     # ---- assessments (this year's referrals that were assessed) ----
-    a_ref = n_hist + np.flatnonzero(assessed)
+    a_ref = n_hist + np.flatnonzero(~nfa)
     a_rows = child_rows[r_child[a_ref]]
     a_hh = p.household[a_rows]
     factor_masks = [
@@ -633,7 +624,7 @@ def _tables(
         rng, ("E13", "E4A", "E11", "E45", "E17", "E8", "E41"), (0.25, 0.2, 0.1, 0.12, 0.13, 0.1, 0.1), n_cla
     )
     reason_ceased = pc.if_else(pa.array(ended), reason_ceased, pa.scalar(None, pa.string()))
-    at_eighteen = cla_end >= (eighteenth[cla_child] - start).astype(np.int64)
+    at_eighteen = cla_end >= limit[cla_child]
     reason_ceased = pc.if_else(pa.array(ended & at_eighteen), "E17", reason_ceased)
     home = pop.household_postcode[p.household[child_rows[cla_child]]]
     placed = rng.integers(0, len(plan.postcodes.postcode), n_cla)
@@ -651,8 +642,8 @@ def _tables(
                 rng, ("U1", "U4", "U6", "K2", "H5", "P1", "S1"), (0.3, 0.25, 0.16, 0.12, 0.07, 0.06, 0.04), n_cla
             ),
             "reason_episode_ceased": reason_ceased,
-            "home_postcode": pa.array(pcs_or_none(plan, home), pa.string()),
-            "placement_postcode": pa.array(pcs_or_none(plan, placement_pc), pa.string()),
+            "home_postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+            "placement_postcode": pa.array(plan.postcodes.postcode[placement_pc], pa.string()),
         }
     )
 
@@ -720,10 +711,6 @@ def _children_rows(
             "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
         }
     )
-
-
-def pcs_or_none(plan: Plan, index: NDArray[np.int64]) -> NDArray[np.object_]:
-    return np.asarray(plan.postcodes.postcode[index], dtype=object)
 
 
 def _categories(
