@@ -414,43 +414,11 @@ def _tables(
     cases: _Cases,
     person_upn: NDArray[np.object_] | None,
 ) -> SocialCareTables:
-    c = cases
-    child_rows = c.child_rows
-    start = c.start
-    days = c.days
-    ref_child = c.ref_child
-    ref_day = c.ref_day
-    ref_source = c.ref_source
-    nfa = c.nfa
-    in_need = c.in_need
-    assess_start = c.assess_start
-    assess_end = c.assess_end
-    cin_close = c.cin_close
-    s47 = c.s47
-    s47_day = c.s47_day
-    icpc = c.icpc
-    icpc_day = c.icpc_day
-    hist_child = c.hist_child
-    hist_ref_day = c.hist_ref_day
-    hist_close = c.hist_close
-    cp_new_child = c.cp_new_child
-    cp_new_start = c.cp_new_start
-    cp_new_end = c.cp_new_end
-    cp0_child = c.cp0_child
-    cp0_start = c.cp0_start
-    cp0_end = c.cp0_end
-    cla_new_child = c.cla_new_child
-    cla_new_start = c.cla_new_start
-    cla_new_end = c.cla_new_end
-    cla0_child = c.cla0_child
-    cla0_start = c.cla0_start
-    cla0_end = c.cla0_end
-    limit = c.limit
     p = pop.people
     shard, shards, key = pop.shard, plan.shards, plan.record_key
 
     def date(offset: NDArray[np.int64], open_from: int | None = None) -> pa.Array:
-        values = start + offset.astype("timedelta64[D]")
+        values = cases.start + offset.astype("timedelta64[D]")
         mask = offset >= open_from if open_from is not None else None
         return pa.array(values, pa.date32(), mask=mask)
 
@@ -458,35 +426,35 @@ def _tables(
         return format_record_ids(record_ids(key, TABLE_CODES[f"social_care/{table}"], shard, n))
 
     # children known to the service: anyone referred this year or with a case open at the start
-    known = np.unique(np.r_[ref_child, hist_child, cp_new_child, cla_new_child])
-    la_ids = np.empty(len(child_rows), dtype=object)
+    known = np.unique(np.r_[cases.ref_child, cases.hist_child, cases.cp_new_child, cases.cla_new_child])
+    la_ids = np.empty(len(cases.child_rows), dtype=object)
     la_ids[known] = identifiers.allocate_la_child_ids(rng, len(known), shard, shards)
-    person = child_rows[known]
+    person = cases.child_rows[known]
 
     # every end below was capped at the 18th birthday where it was drawn (a referral closed before the first
     # day ends before any child's 18th birthday, as every child is under 18 then)
-    cp_child = np.r_[cp0_child, cp_new_child]
-    cp_start = np.r_[cp0_start, cp_new_start]
-    cp_end = np.r_[cp0_end, cp_new_end]
-    cla_child = np.r_[cla0_child, cla_new_child]
-    cla_start = np.r_[cla0_start, cla_new_start]
-    cla_end = np.r_[cla0_end, cla_new_end]
+    cp_child = np.r_[cases.cp0_child, cases.cp_new_child]
+    cp_start = np.r_[cases.cp0_start, cases.cp_new_start]
+    cp_end = np.r_[cases.cp0_end, cases.cp_new_end]
+    cla_child = np.r_[cases.cla0_child, cases.cla_new_child]
+    cla_start = np.r_[cases.cla0_start, cases.cla_new_start]
+    cla_end = np.r_[cases.cla0_end, cases.cla_new_end]
 
     # ---- referrals: historical (behind open cases) then this year's ----
-    r_child = np.r_[hist_child, ref_child]
-    r_day = np.r_[hist_ref_day, ref_day]
-    r_close = np.r_[hist_close, cin_close]
+    r_child = np.r_[cases.hist_child, cases.ref_child]
+    r_day = np.r_[cases.hist_ref_day, cases.ref_day]
+    r_close = np.r_[cases.hist_close, cases.cin_close]
     # a child's latest episode stays open while a plan or a period of care is open
-    case_end = np.full(len(child_rows), -(10**9))
+    case_end = np.full(len(cases.child_rows), -(10**9))
     np.maximum.at(case_end, cp_child, cp_end)
     np.maximum.at(case_end, cla_child, cla_end)
     order = np.lexsort((r_day, r_child))
     last = order[np.r_[r_child[order][1:] != r_child[order][:-1], True]]
     r_close[last] = np.maximum(r_close[last], case_end[r_child[last]])
-    n_hist = len(hist_child)
-    r_nfa = np.r_[np.zeros(n_hist, bool), nfa]
-    r_in_need = np.r_[np.ones(n_hist, bool), in_need]
-    rows = child_rows[r_child]
+    n_hist = len(cases.hist_child)
+    r_nfa = np.r_[np.zeros(n_hist, bool), cases.nfa]
+    r_in_need = np.r_[np.ones(n_hist, bool), cases.in_need]
+    rows = cases.child_rows[r_child]
     hh = p.household[rows]
     need_code = np.full(len(r_child), "N4", dtype=object)
     need_code[sim.substance_misuse[hh] | sim.parental_mental_health[hh] | sim.domestic_abuse[hh]] = "N5"
@@ -498,9 +466,9 @@ def _tables(
     closure = np.full(len(r_child), "RC8", dtype=object)
     closure[~r_in_need & (rng.random(len(r_child)) < 0.4)] = "RC9"
     closure[r_in_need & (rng.random(len(r_child)) < 0.1)] = "RC7"
-    aged_out = r_close >= limit[r_child]
+    aged_out = r_close >= cases.limit[r_child]
     closure[aged_out] = "RC6"
-    still_open = r_close >= days
+    still_open = r_close >= cases.days
     referral_id = ids("referrals", len(r_child))
     referrals = pa.table(
         {
@@ -508,17 +476,17 @@ def _tables(
             "la_child_id": pa.array(la_ids[r_child], pa.string()),
             "referral_date": date(r_day),
             # sources fitted to the year's referrals; those behind older cases follow the same tilts
-            "referral_source": pa.concat_arrays([_sources(rng, sim, pop, rows[:n_hist]), ref_source]),
+            "referral_source": pa.concat_arrays([_sources(rng, sim, pop, rows[:n_hist]), cases.ref_source]),
             "nfa": pa.array(r_nfa),
             "primary_need_code": pa.array(need_code, pa.string()),
-            "closure_date": date(r_close, open_from=days),
+            "closure_date": date(r_close, open_from=cases.days),
             "closure_reason": pa.array(closure, pa.string(), mask=still_open),
         }
     )
 
     # ---- assessments (this year's referrals that were assessed) ----
-    a_ref = n_hist + np.flatnonzero(~nfa)
-    a_rows = child_rows[r_child[a_ref]]
+    a_ref = n_hist + np.flatnonzero(~cases.nfa)
+    a_rows = cases.child_rows[r_child[a_ref]]
     a_hh = p.household[a_rows]
     factor_masks = [
         (sim.domestic_abuse[a_hh], "3B"),
@@ -545,17 +513,17 @@ def _tables(
             "assessment_id": ids("assessments", len(a_ref)),
             "la_child_id": pa.array(la_ids[r_child[a_ref]], pa.string()),
             "referral_id": referral_id.take(pa.array(a_ref)),
-            "start_date": date(assess_start[a_local]),
-            "authorised_date": date(assess_end[a_local], open_from=days),
-            "outcome": pa.array(np.where(in_need[a_local], "in_need", "not_in_need").astype(object), pa.string()),
+            "start_date": date(cases.assess_start[a_local]),
+            "authorised_date": date(cases.assess_end[a_local], open_from=cases.days),
+            "outcome": pa.array(np.where(cases.in_need[a_local], "in_need", "not_in_need").astype(object), pa.string()),
             "factors": _list_column(len(a_ref), entries),
         }
     )
 
     # ---- CIN plans: in-need referrals not under a child protection plan ----
     planned = np.isin(r_child, cp_child)
-    plan_start = np.r_[hist_ref_day + 20, assess_end]  # a CIN plan follows the assessment
-    c_ref = np.flatnonzero(r_in_need & ~planned & (r_close > plan_start) & (plan_start < days))
+    plan_start = np.r_[cases.hist_ref_day + 20, cases.assess_end]  # a CIN plan follows the assessment
+    c_ref = np.flatnonzero(r_in_need & ~planned & (r_close > plan_start) & (plan_start < cases.days))
     c_start = plan_start[c_ref]
     cin_plans = pa.table(
         {
@@ -563,19 +531,20 @@ def _tables(
             "la_child_id": pa.array(la_ids[r_child[c_ref]], pa.string()),
             "referral_id": referral_id.take(pa.array(c_ref)),
             "start_date": date(c_start),
-            "end_date": date(r_close[c_ref], open_from=days),
+            "end_date": date(r_close[c_ref], open_from=cases.days),
         }
     )
 
     # ---- section 47 enquiries and ICPCs: this year's, and those behind the plans open at the start ----
-    s_ref = np.r_[n_hist + np.flatnonzero(s47)]
-    s_day = np.r_[s47_day[s47]]
-    s_icpc = np.r_[icpc[s47]]
+    s_ref = np.r_[n_hist + np.flatnonzero(cases.s47)]
+    s_day = np.r_[cases.s47_day[cases.s47]]
+    s_icpc = np.r_[cases.icpc[cases.s47]]
     # the referrals behind the plans open at the start sit after the open CIN episodes in the history
-    cp0_ref = len(hist_child) - len(cla0_child) - len(cp0_child) + np.arange(len(cp0_child))
+    cp0_ref = len(cases.hist_child) - len(cases.cla0_child) - len(cases.cp0_child) + np.arange(len(cases.cp0_child))
     s_ref = np.r_[cp0_ref, s_ref]
-    s_day = np.r_[np.clip(cp0_start - 25, r_day[cp0_ref], cp0_start), s_day]  # after the referral, before the plan
-    s_icpc = np.r_[np.ones(len(cp0_child), bool), s_icpc]
+    # after the referral, before the plan
+    s_day = np.r_[np.clip(cases.cp0_start - 25, r_day[cp0_ref], cases.cp0_start), s_day]
+    s_icpc = np.r_[np.ones(len(cases.cp0_child), bool), s_icpc]
     s47_id = ids("section47", len(s_ref))
     section47 = pa.table(
         {
@@ -587,10 +556,12 @@ def _tables(
         }
     )
     i_rows = np.flatnonzero(s_icpc)
-    i_day = np.r_[cp0_start, icpc_day[icpc]]
-    planned_from = np.full(len(child_rows), -(10**9))
-    planned_from[cp_new_child] = cp_new_start
-    on_plan = np.r_[np.ones(len(cp0_child), bool), planned_from[ref_child[icpc]] == icpc_day[icpc]]
+    i_day = np.r_[cases.cp0_start, cases.icpc_day[cases.icpc]]
+    planned_from = np.full(len(cases.child_rows), -(10**9))
+    planned_from[cases.cp_new_child] = cases.cp_new_start
+    on_plan = np.r_[
+        np.ones(len(cases.cp0_child), bool), planned_from[cases.ref_child[cases.icpc]] == cases.icpc_day[cases.icpc]
+    ]
     icpcs = pa.table(
         {
             "icpc_id": ids("icpcs", len(i_rows)),
@@ -602,7 +573,7 @@ def _tables(
     )
 
     # ---- child protection plans ----
-    category = _categories(rng, sim, child_rows[cp_child], p.household[child_rows[cp_child]])
+    category = _categories(rng, sim, cases.child_rows[cp_child], p.household[cases.child_rows[cp_child]])
     latest = category.copy()
     changed = rng.random(len(cp_child)) < 0.05
     latest[changed] = "MUL"
@@ -611,7 +582,7 @@ def _tables(
             "cp_plan_id": ids("cp_plans", len(cp_child)),
             "la_child_id": pa.array(la_ids[cp_child], pa.string()),
             "start_date": date(cp_start),
-            "end_date": date(cp_end, open_from=days),
+            "end_date": date(cp_end, open_from=cases.days),
             "initial_category": pa.array(category, pa.string()),
             "latest_category": pa.array(latest, pa.string()),
         }
@@ -619,14 +590,14 @@ def _tables(
 
     # ---- periods of care (SSDA903 episode fields) ----
     n_cla = len(cla_child)
-    ended = cla_end < days
+    ended = cla_end < cases.days
     reason_ceased = _choice(
         rng, ("E13", "E4A", "E11", "E45", "E17", "E8", "E41"), (0.25, 0.2, 0.1, 0.12, 0.13, 0.1, 0.1), n_cla
     )
     reason_ceased = pc.if_else(pa.array(ended), reason_ceased, pa.scalar(None, pa.string()))
-    at_eighteen = cla_end >= limit[cla_child]
+    at_eighteen = cla_end >= cases.limit[cla_child]
     reason_ceased = pc.if_else(pa.array(ended & at_eighteen), "E17", reason_ceased)
-    home = pop.household_postcode[p.household[child_rows[cla_child]]]
+    home = pop.household_postcode[p.household[cases.child_rows[cla_child]]]
     placed = rng.integers(0, len(plan.postcodes.postcode), n_cla)
     away = rng.random(n_cla) < 0.4  # placed out of the area (placement postcodes outside the LA are not modelled)
     placement_pc = np.where(away, placed, home)
@@ -635,7 +606,7 @@ def _tables(
             "episode_id": ids("cla_episodes", n_cla),
             "la_child_id": pa.array(la_ids[cla_child], pa.string()),
             "start_date": date(cla_start),
-            "end_date": date(cla_end, open_from=days),
+            "end_date": date(cla_end, open_from=cases.days),
             "legal_status": _choice(rng, ("V2", "C2", "C1", "L1", "E1"), (0.45, 0.30, 0.10, 0.10, 0.05), n_cla),
             "reason_for_new_episode": pa.array(np.full(n_cla, "S", dtype=object), pa.string()),
             "placement_type": _choice(
