@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -85,6 +86,32 @@ def _banded(rng: np.random.Generator, bands: tuple[tuple[int, int, float], ...],
     return result
 
 
+def _assessment_days(rng: np.random.Generator, n: int) -> NDArray[np.int64]:
+    """Days an assessment (or a closed referral's episode) runs: lognormal about a median of 33, 3 to 180."""
+    result: NDArray[np.int64] = np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n)), 3, 180).astype(np.int64)
+    return result
+
+
+def _care_days(rng: np.random.Generator, n: int) -> NDArray[np.int64]:
+    """Days a period of care runs: lognormal (CLA_MEDIAN_DAYS, CLA_SIGMA), 20 days to about 16 years."""
+    result: NDArray[np.int64] = np.clip(np.exp(rng.normal(np.log(CLA_MEDIAN_DAYS), CLA_SIGMA, n)), 20, 6000).astype(
+        np.int64
+    )
+    return result
+
+
+def _dates(start: np.datetime64, offset: NDArray[np.int64], open_from: int | None = None) -> pa.Array:
+    """Days from the start as dates; null from `open_from` on (an end still to come when the period ends)."""
+    mask = offset >= open_from if open_from is not None else None
+    return pa.array(start + offset.astype("timedelta64[D]"), pa.date32(), mask=mask)
+
+
+def _ids(plan: Plan, shard: int, table: str, n: int, after: int = 0) -> pa.Array:
+    """Record ids of a social-care table's rows `after` .. `after` + n - 1 (the unborn are added after the rest)."""
+    code = TABLE_CODES[f"social_care/{table}"]
+    return format_record_ids(record_ids_from(plan.record_key, code, shard, after, n))
+
+
 def social_care(
     plan: Plan,
     pop: Population,
@@ -145,8 +172,7 @@ def social_care(
     not_in_need = ~nfa & (rng.random(n_ref) < nin_p)
     in_need = ~nfa & ~not_in_need
     assess_start = np.minimum(ref_day + rng.integers(0, 4, n_ref), days - 1)
-    assess_days = np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n_ref)), 3, 180).astype(np.int64)
-    assess_end = assess_start + assess_days
+    assess_end = assess_start + _assessment_days(rng, n_ref)
 
     s47_count = round(params["section47_per_10k_children"] * per10k * years) - unborn_protected
     # one enquiry per child a year at most: only each child's first in-need referral is a candidate
@@ -185,22 +211,15 @@ def social_care(
     cla_new_start = np.minimum(rng.integers(0, days, len(cla_new_child)), limit[cla_new_child] - 30)
     keep = cla_new_start >= 0
     cla_new_child, cla_new_start = cla_new_child[keep], cla_new_start[keep]
-    cla_new_length = np.clip(np.exp(rng.normal(np.log(CLA_MEDIAN_DAYS), CLA_SIGMA, len(cla_new_child))), 20, 6000)
-    cla_new_end = np.minimum(cla_new_start + cla_new_length.astype(np.int64), limit[cla_new_child])
+    cla_new_end = np.minimum(cla_new_start + _care_days(rng, len(cla_new_child)), limit[cla_new_child])
 
     # ---------------- cases open on the first day, sized to England's stocks on 31 March ----------------
     taken = np.zeros(len(child_rows), bool)
     taken[cla_new_child] = True
     cla_target = params["cla_at_31_march_per_10k_children"] * per10k - int((cla_new_end >= days).sum())
 
-    def cla_lengths(n: int) -> NDArray[np.int64]:
-        result: NDArray[np.int64] = np.clip(np.exp(rng.normal(np.log(CLA_MEDIAN_DAYS), CLA_SIGMA, n)), 20, 6000).astype(
-            np.int64
-        )
-        return result
-
     cla0_child, cla0_start, cla0_end = _open_cases(
-        rng, np.where(taken, 0.0, weight), cla_lengths, limit, days, cla_target, born_day
+        rng, np.where(taken, 0.0, weight), lambda n: _care_days(rng, n), limit, days, cla_target, born_day
     )
     taken[cla0_child] = True
     taken[cp_new_child] = True
@@ -246,7 +265,7 @@ def social_care(
     # last year's referrals that were closed before the start: what makes a referral this year a re-referral
     prior_child = rng.choice(len(child_rows), size=n_ref, p=weight / weight.sum())
     prior_day = -rng.integers(1, 366, n_ref)
-    prior_close = prior_day + np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n_ref)), 3, 180).astype(np.int64)
+    prior_close = prior_day + _assessment_days(rng, n_ref)
     closed = (prior_close < 0) & (prior_day > born_day[prior_child])
     closed &= ~np.isin(prior_child, np.r_[cin0_child, cp0_child, cla0_child])
     hist_child = np.r_[prior_child[closed], cin0_child, cp0_child, cla0_child]
@@ -417,13 +436,8 @@ def _tables(
     p = pop.people
     shard, shards, key = pop.shard, plan.shards, plan.record_key
 
-    def date(offset: NDArray[np.int64], open_from: int | None = None) -> pa.Array:
-        values = cases.start + offset.astype("timedelta64[D]")
-        mask = offset >= open_from if open_from is not None else None
-        return pa.array(values, pa.date32(), mask=mask)
-
-    def ids(table: str, n: int) -> pa.Array:
-        return format_record_ids(record_ids(key, TABLE_CODES[f"social_care/{table}"], shard, n))
+    date = partial(_dates, cases.start)
+    ids = partial(_ids, plan, shard)
 
     # children known to the service: anyone referred this year or with a case open at the start
     known = np.unique(np.r_[cases.ref_child, cases.hist_child, cases.cp_new_child, cases.cla_new_child])
@@ -753,23 +767,18 @@ def _with_unborn(
     n = len(chosen)
     hh = born.household[chosen]
     assess_start = np.minimum(ref_day + rng.integers(0, 4, n), days - 1)
-    assess_end = assess_start + np.clip(np.exp(rng.normal(np.log(33.0), 0.69, n)), 3, 180).astype(np.int64)
+    assess_end = assess_start + _assessment_days(rng, n)
     plan_end = icpc_day + _banded(rng, CP_DURATION_BANDS, n)
     close = np.where(protected, plan_end, assess_end + _banded(rng, CIN_DURATION_BANDS, n))
 
-    def date(offset: NDArray[np.int64], open_from: int | None = None) -> pa.Array:
-        mask = offset >= open_from if open_from is not None else None
-        return pa.array(start + offset.astype("timedelta64[D]"), pa.date32(), mask=mask)
+    date = partial(_dates, start)
+    ids = partial(_ids, plan, pop.shard)
 
-    def ids(name: str, existing: int, count: int) -> pa.Array:
-        code = TABLE_CODES[f"social_care/{name}"]
-        return format_record_ids(record_ids_from(plan.record_key, code, pop.shard, existing, count))
-
-    used = set(tables.children.table.column("la_child_id").to_pylist())
+    used = tables.children.table.column("la_child_id").to_numpy(zero_copy_only=False)
     pool = identifiers.allocate_la_child_ids(rng, n + len(used), pop.shard, plan.shards)
-    la = np.asarray([x for x in pool if x not in used][:n], dtype=object)  # distinct from the shard's other ids
+    la = pool[~np.isin(pool, used)][:n]  # distinct from the shard's other ids
     la_ids = pa.array(la, pa.string())
-    referral_id = ids("referrals", tables.referrals.num_rows, n)
+    referral_id = ids("referrals", n, after=tables.referrals.num_rows)
     need = np.where(sim.domestic_abuse[hh] | sim.substance_misuse[hh], "N1", "N5").astype(object)
     referrals = pa.table(
         {
@@ -790,7 +799,7 @@ def _with_unborn(
     ]
     assessments = pa.table(
         {
-            "assessment_id": ids("assessments", tables.assessments.num_rows, n),
+            "assessment_id": ids("assessments", n, after=tables.assessments.num_rows),
             "la_child_id": la_ids,
             "referral_id": referral_id,
             "start_date": date(assess_start),
@@ -802,7 +811,7 @@ def _with_unborn(
     plain = np.flatnonzero(~protected & (assess_end < days) & (close > assess_end))
     cin_plans = pa.table(
         {
-            "cin_plan_id": ids("cin_plans", tables.cin_plans.num_rows, len(plain)),
+            "cin_plan_id": ids("cin_plans", len(plain), after=tables.cin_plans.num_rows),
             "la_child_id": la_ids.take(pa.array(plain)),
             "referral_id": referral_id.take(pa.array(plain)),
             "start_date": date(assess_end[plain]),
@@ -810,7 +819,7 @@ def _with_unborn(
         }
     )
     enquired = np.flatnonzero(protected)
-    s47_id = ids("section47", tables.section47.num_rows, len(enquired))
+    s47_id = ids("section47", len(enquired), after=tables.section47.num_rows)
     section47 = pa.table(
         {
             "section47_id": s47_id,
@@ -822,7 +831,7 @@ def _with_unborn(
     )
     icpcs = pa.table(
         {
-            "icpc_id": ids("icpcs", tables.icpcs.num_rows, len(enquired)),
+            "icpc_id": ids("icpcs", len(enquired), after=tables.icpcs.num_rows),
             "la_child_id": la_ids.take(pa.array(enquired)),
             "section47_id": s47_id,
             "conference_date": date(icpc_day[enquired]),
@@ -832,7 +841,7 @@ def _with_unborn(
     category = np.where(sim.domestic_abuse[hh[enquired]], "EMO", "NEG").astype(object)
     cp_plans = pa.table(
         {
-            "cp_plan_id": ids("cp_plans", tables.cp_plans.num_rows, len(enquired)),
+            "cp_plan_id": ids("cp_plans", len(enquired), after=tables.cp_plans.num_rows),
             "la_child_id": la_ids.take(pa.array(enquired)),
             "start_date": date(icpc_day[enquired]),
             "end_date": date(plan_end[enquired], open_from=days),
