@@ -72,3 +72,15 @@ def top(scores: NDArray[np.float64], count: int) -> NDArray[np.bool_]:
     chosen = np.zeros(len(scores), bool)
     chosen[np.argsort(-scores, kind="stable")[:count]] = True
     return chosen
+
+
+def weighted_sample(rng: np.random.Generator, weights: NDArray[np.float64], count: int) -> NDArray[np.int64]:
+    """`count` distinct indices drawn with chances in proportion to the weights (Efraimidis and Spirakis 2006),
+    in draw order; rows of zero weight never, and nothing is drawn when there is nothing to choose."""
+    count = min(count, int((weights > 0).sum()))
+    if count <= 0:
+        return np.zeros(0, np.int64)
+    keys = np.log(rng.random(len(weights))) / np.maximum(weights, 1e-300)  # the floor only spares zero weights
+    keys[weights <= 0] = -np.inf
+    result: NDArray[np.int64] = np.argsort(-keys, kind="stable")[:count]
+    return result

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import reference
+from synthgen.arrays import weighted_sample
 from synthgen.population import ID_STRIDE, ROLE, Population, draw_forenames, mixed_ethnicity_table
 from synthgen.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -57,10 +58,8 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     for lo, hi, share in MOTHER_AGE_SHARES:
         band = p.resident & p.female & adult_roles & (p.age >= lo) & (p.age <= hi)
         weight[band] = share / max(int(band.sum()), 1)
-    count = min(count, int((weight > 0).sum()))
-    keys = np.log(rng.random(len(weight))) / np.maximum(weight, 1e-300)
-    keys[weight <= 0] = -np.inf
-    mother = np.sort(np.argsort(-keys, kind="stable")[:count])
+    mother = np.sort(weighted_sample(rng, weight, count))
+    count = len(mother)
     household = p.household[mother]
     # the father at home: the mother's partner (the head's partner, or the head), where he is a man
     head, partner = pop.household_head[household], pop.household_partner[household]

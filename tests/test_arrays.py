@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthgen.arrays import first_of_runs, pairs_within, ranges, top
+from synthgen.arrays import first_of_runs, pairs_within, ranges, top, weighted_sample
 
 keys = st.lists(st.integers(-1, 6), max_size=40).map(lambda k: np.array(k, dtype=np.int64))
 
@@ -46,3 +46,20 @@ def test_top_marks_the_highest_scores_ties_to_the_earlier_row() -> None:
     assert top(scores, 1).tolist() == [False, True, False, False, False]
     assert top(scores, 0).tolist() == [False] * 5
     assert top(scores, 9).all()
+
+
+def test_weighted_sample_is_distinct_skips_zero_weights_and_favours_heavy_rows() -> None:
+    weights = np.array([0.0, 1.0, 100.0, 0.0, 1.0, 1.0])
+    rng = np.random.default_rng(3)
+    picks = [weighted_sample(rng, weights, 2) for _ in range(200)]
+    assert all(len(set(p.tolist())) == 2 and not {0, 3} & set(p.tolist()) for p in picks)
+    assert sum(2 in p for p in picks) > 190
+    assert sorted(weighted_sample(rng, weights, 10).tolist()) == [1, 2, 4, 5]  # no more than there are
+
+
+def test_weighted_sample_draws_nothing_when_there_is_nothing_to_choose() -> None:
+    rng = np.random.default_rng(5)
+    state = rng.bit_generator.state
+    assert len(weighted_sample(rng, np.zeros(4), 3)) == 0
+    assert len(weighted_sample(rng, np.ones(4), -1)) == 0
+    assert rng.bit_generator.state == state

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, naming, reference
 from synthgen.agencies import TABLE_CODES, AgencyTable
-from synthgen.arrays import categorical
+from synthgen.arrays import categorical, weighted_sample
 from synthgen.births import Births
 from synthgen.population import Population
 from synthgen.record_ids import format_record_ids, record_ids, record_ids_from
@@ -64,17 +64,6 @@ class SocialCareTables:
     icpcs: pa.Table
     cp_plans: pa.Table
     cla_episodes: pa.Table
-
-
-def _weighted_sample(rng: np.random.Generator, weights: NDArray[np.float64], count: int) -> NDArray[np.int64]:
-    """`count` distinct indices drawn with chances in proportion to the weights (Efraimidis and Spirakis 2006)."""
-    count = min(count, int((weights > 0).sum()))
-    if count <= 0:
-        return np.zeros(0, np.int64)
-    keys = np.log(rng.random(len(weights))) / np.maximum(weights, 1e-12)
-    keys[weights <= 0] = -np.inf
-    result: NDArray[np.int64] = np.argsort(-keys, kind="stable")[:count]
-    return result
 
 
 def _banded(rng: np.random.Generator, bands: tuple[tuple[int, int, float], ...], n: int) -> NDArray[np.int64]:
@@ -184,17 +173,17 @@ def social_care(
     # only what happens inside the period is this year's: an enquiry or conference due after it is not
     s47_weight = np.where(first_in_need & (s47_day < days), ref_weight * (1 + 3 * abuse[ref_child]), 0.0)
     s47 = np.zeros(n_ref, bool)
-    s47[_weighted_sample(rng, s47_weight, s47_count)] = True
+    s47[weighted_sample(rng, s47_weight, s47_count)] = True
     icpc = np.zeros(n_ref, bool)
     icpc_count = round(params["icpc_per_10k_children"] * per10k * years) - unborn_protected
-    icpc[_weighted_sample(rng, np.where(s47 & (icpc_day < days), s47_weight, 0.0), icpc_count)] = True
+    icpc[weighted_sample(rng, np.where(s47 & (icpc_day < days), s47_weight, 0.0), icpc_count)] = True
 
     # ---------------- new plans and entries to care this year, in distinct children ----------------
     icpc_refs = np.flatnonzero(icpc)
     cp_new_count = round(params["cp_starts_per_10k_children"] * per10k * years) - unborn_protected
     # a plan or a period of care is for a child: none starts within a month of the 18th birthday
     before_18 = limit[ref_child[icpc_refs]] > icpc_day[icpc_refs] + 30
-    cp_new_refs = icpc_refs[_weighted_sample(rng, np.where(before_18, ref_weight[icpc_refs], 0.0), cp_new_count)]
+    cp_new_refs = icpc_refs[weighted_sample(rng, np.where(before_18, ref_weight[icpc_refs], 0.0), cp_new_count)]
     cp_new_child = ref_child[cp_new_refs]
     cp_new_start = icpc_day[cp_new_refs]
     cp_new_end = np.minimum(cp_new_start + _banded(rng, CP_DURATION_BANDS, len(cp_new_refs)), limit[cp_new_child])
@@ -204,10 +193,10 @@ def social_care(
     protected = np.r_[cp_new_child, ref_child[s47]]
     protected_weight = np.zeros(len(child_rows))
     protected_weight[protected] = weight[protected]
-    cla_new_child = _weighted_sample(rng, protected_weight, from_cp)
+    cla_new_child = weighted_sample(rng, protected_weight, from_cp)
     direct_weight = np.where((p.age[child_rows] >= 11) & need, weight, 0.0)
     direct_weight[cla_new_child] = 0.0
-    cla_new_child = np.r_[cla_new_child, _weighted_sample(rng, direct_weight, cla_new_count - len(cla_new_child))]
+    cla_new_child = np.r_[cla_new_child, weighted_sample(rng, direct_weight, cla_new_count - len(cla_new_child))]
     cla_new_start = np.minimum(rng.integers(0, days, len(cla_new_child)), limit[cla_new_child] - 30)
     keep = cla_new_start >= 0
     cla_new_child, cla_new_start = cla_new_child[keep], cla_new_start[keep]
@@ -333,7 +322,7 @@ def _open_cases(
     if wanted == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    pool = _weighted_sample(rng, weights, min(int((weights > 0).sum()), 6 * wanted + 50))
+    pool = weighted_sample(rng, weights, min(int((weights > 0).sum()), 6 * wanted + 50))
     length = lengths(len(pool) * 4)
     length = length[rng.choice(len(length), size=len(pool), p=length / length.sum())]
     elapsed = (rng.random(len(pool)) * length).astype(np.int64)
