@@ -8,7 +8,11 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from synthgen import naming
+from synthgen.births import Births
 from synthgen.columns import base32, from_byte_matrix
+from synthgen.population import People, Population
+from synthgen.scenario.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -108,3 +112,29 @@ def filtered(agency: AgencyTable, keep: NDArray[np.bool_]) -> AgencyTable:
     return AgencyTable(
         agency.source, agency.name, agency.table.filter(pa.array(keep)), agency.key[keep], agency.person_id[keep]
     )
+
+
+def name_columns(
+    pop: Population, who: People | Births, rows: NDArray[np.int64], middle: bool = True
+) -> dict[str, pa.Array]:
+    """given_name, middle_names (unless `middle` is False) and family_name of some of the people (or of the
+    period's babies), as the person's own names: the columns each agency's person records start from."""
+    forenames = pa.array(pop.forenames, pa.string())
+    columns = {"given_name": naming.names(forenames, who.given_name[rows])}
+    if middle:
+        columns["middle_names"] = naming.middle_names(forenames, who.middle_1[rows], who.middle_2[rows])
+    surnames = pa.array(pop.surnames, pa.string())
+    columns["family_name"] = naming.surnames(surnames, who.surname_1[rows], who.surname_2[rows])
+    return columns
+
+
+def address_columns(
+    plan: Plan, pop: Population, household: NDArray[np.int64], town: bool = False
+) -> dict[str, pa.Array]:
+    """address_line, town (when asked for) and postcode of each row's household."""
+    home = pop.household_postcode[household]
+    columns = {"address_line": naming.address_lines(plan.streets[home], pop.household_number[household])}
+    if town:
+        columns["town"] = pa.array(plan.towns[home], pa.string())
+    columns["postcode"] = pa.array(plan.postcodes.postcode[home], pa.string())
+    return columns

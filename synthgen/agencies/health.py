@@ -11,8 +11,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen import naming, reference
-from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, choose_nearby, local_ids, nearest
+from synthgen import reference
+from synthgen.agencies import (
+    LOCAL_ID_OFFSET,
+    TABLE_CODES,
+    AgencyTable,
+    address_columns,
+    choose_nearby,
+    local_ids,
+    name_columns,
+    nearest,
+)
 from synthgen.population import Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
@@ -45,8 +54,6 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
     registered_on = np.maximum(dob + np.timedelta64(14, "D"), last_seen - years_before.astype("timedelta64[D]"))
     registered_on = np.minimum(registered_on, last_seen)
 
-    forenames = pa.array(pop.forenames, pa.string())
-    surnames = pa.array(pop.surnames, pa.string())
     key = record_ids(plan.record_key, TABLE_CODES["health/gp_registrations"], pop.shard, len(rows))
     local = record_ids(plan.record_key, TABLE_CODES["health/gp_registrations"] + LOCAL_ID_OFFSET, pop.shard, len(rows))
     table = pa.table(
@@ -54,15 +61,11 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
             "record_id": format_record_ids(key),
             "nhs_number": pa.array(p.nhs_number[rows], pa.string()),
             "local_patient_id": local_ids(local),
-            "given_name": naming.names(forenames, p.given_name[rows]),
-            "middle_names": naming.middle_names(forenames, p.middle_1[rows], p.middle_2[rows]),
-            "family_name": naming.surnames(surnames, p.surname_1[rows], p.surname_2[rows]),
+            **name_columns(pop, p, rows),
             "date_of_birth": pa.array(dob, pa.date32()),
             # NHS Data Dictionary 'person stated gender code': 1 male, 2 female
             "sex": pc.if_else(pa.array(p.female[rows]), "2", "1"),
-            "address_line": naming.address_lines(plan.streets[home[hh]], pop.household_number[hh]),
-            "town": pa.array(plan.towns[home[hh]], pa.string()),
-            "postcode": pa.array(pcs.postcode[home[hh]], pa.string()),
+            **address_columns(plan, pop, hh, town=True),
             "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),
             "registration_date": pa.array(registered_on, pa.date32()),
         }

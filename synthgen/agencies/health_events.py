@@ -36,8 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import naming, reference
-from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids
+from synthgen import reference
+from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids, name_columns
 from synthgen.arrays import categorical, top
 from synthgen.births import Births
 from synthgen.dates import moments
@@ -263,13 +263,10 @@ def _band(values: NDArray[np.int64] | NDArray[np.float64], starts: tuple[int, ..
 def _person(plan: Plan, pop: Population, rows: NDArray[np.int64]) -> Columns:
     """Who the record is about, as the person's true details (errors come later, from the data-quality model)."""
     p = pop.people
-    forenames = pa.array(pop.forenames, pa.string())
-    surnames = pa.array(pop.surnames, pa.string())
     home = pop.household_postcode[p.household[rows]]
     return {
         "nhs_number": pa.array(p.nhs_number[rows], pa.string()),
-        "given_name": naming.names(forenames, p.given_name[rows]),
-        "family_name": naming.surnames(surnames, p.surname_1[rows], p.surname_2[rows]),
+        **name_columns(pop, p, rows, middle=False),
         "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
         # NHS Data Dictionary 'person stated gender code': 1 male, 2 female
         "sex": pc.if_else(pa.array(p.female[rows], pa.bool_()), "2", "1"),

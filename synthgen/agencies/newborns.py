@@ -12,8 +12,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen import naming
-from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, choose_nearby, local_ids, nearest
+from synthgen.agencies import (
+    LOCAL_ID_OFFSET,
+    TABLE_CODES,
+    AgencyTable,
+    address_columns,
+    choose_nearby,
+    local_ids,
+    name_columns,
+    nearest,
+)
 from synthgen.arrays import top
 from synthgen.births import Births
 from synthgen.population import Population
@@ -27,13 +35,9 @@ NEW_BIRTH_ON_TIME, NEW_BIRTH_MISSED = 0.852, 0.02
 
 
 def _names(plan: Plan, pop: Population, born: Births, rows: np.ndarray) -> dict[str, pa.Array]:
-    forenames = pa.array(pop.forenames, pa.string())
-    surnames = pa.array(pop.surnames, pa.string())
     home = pop.household_postcode[born.household[rows]]
     return {
-        "given_name": naming.names(forenames, born.given_name[rows]),
-        "middle_names": naming.middle_names(forenames, born.middle_1[rows], born.middle_2[rows]),
-        "family_name": naming.surnames(surnames, born.surname_1[rows], born.surname_2[rows]),
+        **name_columns(pop, born, rows),
         "date_of_birth": pa.array(born.date_of_birth[rows], pa.date32()),
         "sex": pc.if_else(pa.array(born.female[rows]), "2", "1"),
         "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
@@ -65,9 +69,7 @@ def newborn_registrations(plan: Plan, pop: Population, born: Births, after: int)
             "family_name": names["family_name"],
             "date_of_birth": names["date_of_birth"],
             "sex": names["sex"],
-            "address_line": naming.address_lines(plan.streets[home], pop.household_number[born.household[rows]]),
-            "town": pa.array(plan.towns[home], pa.string()),
-            "postcode": names["postcode"],
+            **address_columns(plan, pop, born.household[rows], town=True),
             "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),
             "registration_date": pa.array(registered_on[rows], pa.date32()),
         }

@@ -32,8 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import identifiers, naming
-from synthgen.agencies import TABLE_CODES, AgencyTable
+from synthgen import identifiers
+from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
 from synthgen.arrays import rank_within, top
 from synthgen.dates import age_on, moments
 from synthgen.population import RELATIONSHIPS, ROLE, Population
@@ -516,23 +516,16 @@ def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
     pnc = np.full(len(rows), None, dtype=object)
     pnc[arrested_rows] = identifiers.allocate_pnc_ids(rng, years, pop.shard, plan.shards)
 
-    hh = p.household[rows]
-    home = pop.household_postcode[hh]
     # names as the person gives them; the data-quality model adds the name a person is known by, mishearings and
     # "age only" nominals (quality_rates.csv), and logs each
-    family_1, family_2 = p.surname_1[rows], p.surname_2[rows]
-    forenames = pa.array(pop.forenames, pa.string())
     table = pa.table(
         {
             "record_id": ids,
-            "given_name": naming.names(forenames, p.given_name[rows]),
-            "middle_names": naming.middle_names(forenames, p.middle_1[rows], p.middle_2[rows]),
-            "family_name": naming.surnames(pa.array(pop.surnames, pa.string()), family_1, family_2),
+            **name_columns(pop, p, rows),
             "date_of_birth": pa.array(dob, pa.date32()),
             "age": pa.array(age, pa.int32()),
             "sex": pc.if_else(pa.array(p.female[rows]), "Female", "Male"),
-            "address_line": naming.address_lines(plan.streets[home], pop.household_number[hh]),
-            "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+            **address_columns(plan, pop, p.household[rows]),
             "pnc_id": pa.array(pnc, pa.string()),
         }
     )

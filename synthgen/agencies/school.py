@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import identifiers, naming, reference
-from synthgen.agencies import TABLE_CODES, AgencyTable, choose_nearby, nearest
+from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, choose_nearby, name_columns, nearest
 from synthgen.arrays import rank_within
 from synthgen.dates import age_on
 from synthgen.population import Population
@@ -113,22 +113,19 @@ def pupils(plan: Plan, pop: Population) -> tuple[AgencyTable, pa.Array]:
     entry_date = start_of_year - ((g - phase_start_group) * 365.25).astype("timedelta64[D]")
     entry_date = entry_date + rng.integers(0, 5, len(rows)).astype("timedelta64[D]")
 
-    forenames = pa.array(pop.forenames, pa.string())
-    surnames = pa.array(pop.surnames, pa.string())
-    family = naming.surnames(surnames, p.surname_1[rows], p.surname_2[rows])
-    preferred = naming.surnames(surnames, p.preferred_surname_1[rows], p.preferred_surname_2[rows])
+    names = name_columns(pop, p, rows)
+    preferred = naming.surnames(
+        pa.array(pop.surnames, pa.string()), p.preferred_surname_1[rows], p.preferred_surname_2[rows]
+    )
     eth = reference.ethnicities()
     key = record_ids(plan.record_key, TABLE_CODES["school/pupils"], pop.shard, len(rows))
-    given = naming.names(forenames, p.given_name[rows])
     table = pa.table(
         {
             "record_id": format_record_ids(key),
             "upn": pa.array(upn, pa.string()),
-            "given_name": given,
-            "middle_names": naming.middle_names(forenames, p.middle_1[rows], p.middle_2[rows]),
-            "family_name": family,
-            "preferred_given_name": given,
-            "preferred_family_name": pc.coalesce(preferred, family),
+            **names,
+            "preferred_given_name": names["given_name"],
+            "preferred_family_name": pc.coalesce(preferred, names["family_name"]),
             "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
             "sex": pc.if_else(pa.array(p.female[rows]), "F", "M"),
             "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[rows]], pa.string()),
@@ -137,8 +134,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[AgencyTable, pa.Array]:
             "entry_date": pa.array(entry_date, pa.date32()),
             "fsm_eligible": pa.array(fsm_household[hh]),
             "sen_provision": pa.array(sen, pa.string()),
-            "address_line": naming.address_lines(plan.streets[home[hh]], pop.household_number[hh]),
-            "postcode": pa.array(pcs.postcode[home[hh]], pa.string()),
+            **address_columns(plan, pop, hh),
         }
     )
     person_upn = np.full(len(p.person_id), None, dtype=object)

@@ -21,11 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import identifiers, naming, reference
-from synthgen.agencies import TABLE_CODES, AgencyTable
+from synthgen import identifiers, reference
+from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
 from synthgen.arrays import categorical, weighted_sample
 from synthgen.births import Births
-from synthgen.population import Population
+from synthgen.population import People, Population
 from synthgen.record_ids import format_record_ids, record_ids, record_ids_from
 from synthgen.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -625,32 +625,10 @@ def _tables(
     record_key_children = record_ids(key, TABLE_CODES["social_care/children"], shard, len(known))
     # the UPN is known for most children at school (recorded or missing: see the data-quality model)
     upn = person_upn[person] if person_upn is not None else np.full(len(person), None, dtype=object)
-    children_table = _children_rows(
-        plan,
-        pop,
-        record_key_children,
-        pa.array(la_ids[known], pa.string()),
-        Named(p.given_name[person], p.middle_1[person], p.middle_2[person], p.surname_1[person], p.surname_2[person]),
-        p.household[person],
-        p.date_of_birth[person],
-        p.female[person],
-        p.ethnicity[person],
-        p.nhs_number[person],
-        upn,
-    )
+    la_child_ids = pa.array(la_ids[known], pa.string())
+    children_table = _children_rows(plan, pop, record_key_children, la_child_ids, p, person, upn)
     children = AgencyTable("social_care", "children", children_table, record_key_children, p.person_id[person])
     return SocialCareTables(children, referrals, assessments, cin_plans, section47, icpcs, cp_plans, cla_episodes)
-
-
-@dataclass(frozen=True)
-class Named:
-    """A child's names as indices into the population's vocabularies (-1 where there is no such part)."""
-
-    given: NDArray[np.int64]
-    middle_1: NDArray[np.int64]
-    middle_2: NDArray[np.int64]
-    surname_1: NDArray[np.int64]
-    surname_2: NDArray[np.int64]
 
 
 def _children_rows(
@@ -658,31 +636,25 @@ def _children_rows(
     pop: Population,
     key: NDArray[np.uint64],
     la_ids: pa.Array,
-    names: Named,
-    household: NDArray[np.int64],
-    dob: NDArray[np.datetime64],
-    female: NDArray[np.bool_],
-    ethnicity: NDArray[np.int64],
-    nhs_number: NDArray[np.object_],
+    who: People | Births,
+    rows: NDArray[np.int64],
     upn: NDArray[np.object_],
 ) -> pa.Table:
-    """Rows of the children table: the LA's record of each child, at the household's address."""
-    forenames, surnames = pa.array(pop.forenames, pa.string()), pa.array(pop.surnames, pa.string())
-    home = pop.household_postcode[household]
+    """Rows of the children table: the LA's record of each child (`rows` of the people, or of the period's
+    babies), at the household's address."""
     return pa.table(
         {
             "record_id": format_record_ids(key),
             "la_child_id": la_ids,
-            "given_name": naming.names(forenames, names.given),
-            "middle_names": naming.middle_names(forenames, names.middle_1, names.middle_2),
-            "family_name": naming.surnames(surnames, names.surname_1, names.surname_2),
-            "date_of_birth": pa.array(dob, pa.date32()),
-            "sex": pc.if_else(pa.array(female), "F", "M"),
-            "ethnicity": pa.array(np.asarray(reference.ethnicities().codes, dtype=object)[ethnicity], pa.string()),
-            "nhs_number": pa.array(nhs_number, pa.string()),
+            **name_columns(pop, who, rows),
+            "date_of_birth": pa.array(who.date_of_birth[rows], pa.date32()),
+            "sex": pc.if_else(pa.array(who.female[rows]), "F", "M"),
+            "ethnicity": pa.array(
+                np.asarray(reference.ethnicities().codes, dtype=object)[who.ethnicity[rows]], pa.string()
+            ),
+            "nhs_number": pa.array(who.nhs_number[rows], pa.string()),
             "upn": pa.array(upn, pa.string()),
-            "address_line": naming.address_lines(plan.streets[home], pop.household_number[household]),
-            "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+            **address_columns(plan, pop, who.household[rows]),
         }
     )
 
@@ -841,25 +813,7 @@ def _with_unborn(
     key = record_ids_from(
         plan.record_key, TABLE_CODES["social_care/children"], pop.shard, tables.children.table.num_rows, n
     )
-    children = _children_rows(
-        plan,
-        pop,
-        key,
-        la_ids,
-        Named(
-            born.given_name[chosen],
-            born.middle_1[chosen],
-            born.middle_2[chosen],
-            born.surname_1[chosen],
-            born.surname_2[chosen],
-        ),
-        hh,
-        born.date_of_birth[chosen],
-        born.female[chosen],
-        born.ethnicity[chosen],
-        born.nhs_number[chosen],
-        np.full(n, None, dtype=object),
-    )
+    children = _children_rows(plan, pop, key, la_ids, born, chosen, np.full(n, None, dtype=object))
     known = tables.children
     merged = AgencyTable(
         "social_care",
