@@ -9,6 +9,7 @@ with FSM following household deprivation (siblings share it, as eligibility is t
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -40,6 +41,13 @@ def year_groups(plan: Plan, dob: NDArray[np.datetime64]) -> NDArray[np.int64]:
     return result
 
 
+@dataclass(frozen=True)
+class Pupils(AgencyTable):
+    """The pupil register, and which school (row of plan.schools) each pupil is at, for the school's events."""
+
+    school: NDArray[np.int64]
+
+
 def _upns(
     rng: np.random.Generator,
     plan: Plan,
@@ -62,7 +70,7 @@ def _upns(
     return identifiers.make_upns(la, estab, entry_year % 100, serial)
 
 
-def pupils(plan: Plan, pop: Population) -> tuple[AgencyTable, pa.Array]:
+def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
     """The pupil register, and each person's UPN (null for people not on it) for the truth."""
     params = reference.parameters()
     rng = shard_stream(plan.seed, pop.shard, "school")
@@ -139,7 +147,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[AgencyTable, pa.Array]:
     )
     person_upn = np.full(len(p.person_id), None, dtype=object)
     person_upn[rows] = upn
-    agency = AgencyTable("school", "pupils", table, key, p.person_id[rows])
+    agency = Pupils("school", "pupils", table, key, p.person_id[rows], school)
     return agency, pa.array(person_upn, pa.string())
 
 

@@ -52,7 +52,7 @@ from numpy.typing import NDArray
 
 from synthgen import naming
 from synthgen.agencies import TABLE_CODES, AgencyTable, nearest
-from synthgen.agencies.school import academic_year, year_groups
+from synthgen.agencies.school import Pupils, academic_year, year_groups
 from synthgen.arrays import categorical
 from synthgen.population import ID_STRIDE, Population
 from synthgen.record_ids import format_record_ids, record_ids
@@ -389,7 +389,7 @@ def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return result
 
 
-def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTable) -> SchoolEvents:
+def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: Pupils) -> SchoolEvents:
     """Attendance, exclusions, moves and children missing education for one shard's pupils over the period."""
     rng = shard_stream(plan.seed, pop.shard, "school-events")
     p = pop.people
@@ -415,8 +415,7 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: AgencyTa
 
     # --- schools: the register's school, the secondary a Year 6 pupil moves up to, and nearby alternatives ---
     schools = plan.schools
-    order = np.argsort(schools.code)
-    school0 = order[np.searchsorted(schools.code[order], register["school_urn"].to_numpy(zero_copy_only=False))]
+    school0 = pupils.school
     secondary = schools.kind == "secondary"
     pcs = plan.postcodes
     home = pop.household_postcode[hh]
