@@ -12,7 +12,6 @@ its configured share while who gets it follows the risk.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,8 +40,6 @@ NEEDS = {
 class Simulation:
     """Risk, as truth, for one shard's population over the period."""
 
-    start: dt.date
-    end: dt.date
     household_adversity: NDArray[np.float64]  # per household: standardised, higher is worse
     domestic_abuse: NDArray[np.bool_]  # per household
     parental_mental_health: NDArray[np.bool_]  # per household
@@ -50,14 +47,6 @@ class Simulation:
     risk: NDArray[np.float64]  # per person: a child's risk (household adversity + factors + own); adults too
     needs: dict[str, NDArray[np.bool_]] = field(default_factory=dict)  # per person
     onset: NDArray[np.datetime64] = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))  # per person
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def years(self) -> float:
-        return self.days / 365.25
 
     def any_need(self) -> NDArray[np.bool_]:
         result = np.zeros(len(self.risk), bool)
@@ -107,8 +96,6 @@ def simulate(plan: Plan, pop: Population) -> Simulation:
         eligible = child & (p.age >= youngest) & (p.age <= oldest)
         needs[name] = _top_share(risk + rng.normal(0.0, 0.7, len(risk)), eligible, share)
     sim = Simulation(
-        start=plan.period_start,
-        end=plan.period_end,
         household_adversity=adversity,
         domestic_abuse=domestic_abuse,
         parental_mental_health=mental_health,

@@ -231,9 +231,9 @@ def health_events(plan: Plan, pop: Population, sim: Simulation, born: Births | N
     )
 
 
-def _period(sim: Simulation) -> tuple[np.datetime64, np.datetime64]:
+def _period(plan: Plan) -> tuple[np.datetime64, np.datetime64]:
     """The period's first and last days, as numpy days."""
-    return np.datetime64(sim.start, "D"), np.datetime64(sim.end, "D")
+    return np.datetime64(plan.period_start, "D"), np.datetime64(plan.period_end, "D")
 
 
 def _days_between(
@@ -284,7 +284,7 @@ def _ae_attendances(
     exploitation) come on top, from the need's onset, with their own complaints.
     """
     p = pop.people
-    start, end = _period(sim)
+    start, end = _period(plan)
     live = np.flatnonzero(p.resident)
     age = p.age[live]
     band = _band(age, AE_AGE_FROM)
@@ -304,7 +304,7 @@ def _ae_attendances(
     band_mean = np.bincount(band, weights=factor, minlength=len(AE_AGE_FROM)) / np.maximum(
         np.bincount(band, minlength=len(AE_AGE_FROM)), 1
     )
-    base = np.array(AE_RATE)[band] / 1000.0 * factor / band_mean[band] * sim.years
+    base = np.array(AE_RATE)[band] / 1000.0 * factor / band_mean[band] * plan.years
 
     extra_rate = np.zeros(len(live))
     for name, rate in AE_NEED_EXTRA.items():
@@ -392,7 +392,7 @@ def _health_visits(
     not yet on the record (null, as it would be in an extract taken then).
     """
     p = pop.people
-    start, end = _period(sim)
+    start, end = _period(plan)
     live = p.resident
     dob = p.date_of_birth.astype("datetime64[D]")
     kinds, all_rows, all_due, all_visit, all_within = [], [], [], [], []
@@ -443,18 +443,18 @@ def _maternity_bookings(
     the pregnancy, so the expected delivery date is about 28 weeks later: in the period or after it.
     """
     p = pop.people
-    start, end = _period(sim)
+    start, end = _period(plan)
     age = p.age
     women = np.flatnonzero(p.resident & p.female & (age >= 16) & (age <= 45))
     # the age a woman will be at delivery, on average over the period: half the period plus about 6.5 months
-    at_delivery = start + np.timedelta64(sim.days // 2 + 200, "D") - p.date_of_birth[women].astype("datetime64[D]")
+    at_delivery = start + np.timedelta64(plan.days // 2 + 200, "D") - p.date_of_birth[women].astype("datetime64[D]")
     band = _band(at_delivery.astype(np.int64) / YEAR_DAYS, MOTHER_AGE_FROM)
     role_weight = np.zeros(len(ROLE))
     for role, weight in MOTHER_ROLE_WEIGHT.items():
         role_weight[ROLE[role]] = weight
     # weighted choice without replacement (Gumbel top-k): within a band, the highest log weight + Gumbel noise
     key = np.log(role_weight[p.role[women]] + 1e-12) + rng.gumbel(size=len(women))
-    expected = reference.parameters()["birth_rate"] * int(p.resident.sum()) * sim.years
+    expected = reference.parameters()["birth_rate"] * int(p.resident.sum()) * plan.years
     shares = np.array(MOTHER_AGE_SHARE) / sum(MOTHER_AGE_SHARE)
     chosen = []
     for b, share in enumerate(shares):
@@ -524,7 +524,7 @@ def _camhs_referrals(
     The referral follows the need's onset when the need began during the period.
     """
     p = pop.people
-    start, end = _period(sim)
+    start, end = _period(plan)
     children = np.flatnonzero(p.resident & (p.age < 18))
     age = p.age[children]
     needs = {name: mask[children] for name, mask in sim.needs.items()}
@@ -536,7 +536,7 @@ def _camhs_referrals(
         * need_factor
         * np.exp(CAMHS_RISK_WEIGHT * sim.risk[children])
     )
-    target = min(CAMHS_RATE * sim.years, 0.9)
+    target = min(CAMHS_RATE * plan.years, 0.9)
     scale = target / max(float(weight.mean()), 1e-12)
     for _ in range(6):
         chance = np.minimum(scale * weight, 0.95)

@@ -274,7 +274,7 @@ def _domestic_abuse(
     start, size, partner = households
     n_hh = len(start)
     residents = int(p.resident.sum())
-    expected = DA_CRIMES_PER_1000 * residents / 1000 * sim.years / (1 - DA_NON_CRIME_SHARE)
+    expected = DA_CRIMES_PER_1000 * residents / 1000 * plan.years / (1 - DA_NON_CRIME_SHARE)
     total = int(rng.poisson(expected))
     abusive = np.flatnonzero(sim.domestic_abuse)
     adult_under_65 = np.bincount(p.household, weights=((p.age >= 18) & (p.age < 65)).astype(float), minlength=n_hh)
@@ -336,7 +336,7 @@ def _missing(
     p = pop.people
     children = p.resident & (p.age < 18)
     where = np.flatnonzero(children)
-    wanted = min(round(MISSING_CHILDREN_PER_10000 / 10_000 * len(where) * sim.years), len(where))
+    wanted = min(round(MISSING_CHILDREN_PER_10000 / 10_000 * len(where) * plan.years), len(where))
     exploited = sim.needs["child_sexual_exploitation"] | sim.needs["child_criminal_exploitation"]
     score = 10.0 * sim.needs["going_missing"] + 5.0 * exploited + sim.risk + rng.normal(0.0, 0.5, len(p.age))
     missing = where[top(score[where], wanted)]
@@ -362,7 +362,7 @@ def _background(
     n_postcodes = len(plan.postcodes.postcode)
     home = pop.household_postcode[p.household]
     for kind in KINDS:
-        n = int(rng.poisson(kind.per_1000 * int(resident.sum()) / 1000 * sim.years))
+        n = int(rng.poisson(kind.per_1000 * int(resident.sum()) / 1000 * plan.years))
         time = moments(rng, period_start, end, n, HOUR_WEIGHTS)
         victim = (
             _draw(rng, resident * kind.victim.weights(p.age, p.female, sim.risk), n)
@@ -401,7 +401,7 @@ def _needs(
     def episodes(need: str, per_year: float) -> NDArray[np.int64]:
         """Children with the need, repeated once per incident (Poisson over the period)."""
         rows = np.flatnonzero(sim.needs[need])
-        return np.repeat(rows, rng.poisson(per_year * sim.years, len(rows)))
+        return np.repeat(rows, rng.poisson(per_year * plan.years, len(rows)))
 
     def when(rows: NDArray[np.int64]) -> NDArray[np.datetime64]:
         onset = sim.onset[rows]

@@ -411,7 +411,7 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: Pupils) 
         + sim.substance_misuse[hh].astype(float)
     )
     upn = register["upn"]
-    years = sim.years
+    years = plan.years
 
     # --- schools: the register's school, the secondary a Year 6 pupil moves up to, and nearby alternatives ---
     schools = plan.schools

@@ -119,8 +119,8 @@ def social_care(
     unborn_protected = int(unborn[4].sum())
     p = pop.people
     start = np.datetime64(plan.period_start, "D")
-    days = sim.days
-    years = sim.years
+    days = plan.days
+    years = plan.years
     child_rows = np.flatnonzero(p.resident & (p.age < 18))
     per10k = len(child_rows) / 10_000
     hh = p.household[child_rows]
@@ -695,7 +695,7 @@ def _unborn_cases(plan: Plan, pop: Population, sim: Simulation, born: Births | N
     empty = np.zeros(0, np.int64)
     if born is None or not len(born):
         return empty, empty, empty, empty, np.zeros(0, bool)
-    days = sim.days
+    days = plan.days
     risky = sim.domestic_abuse[born.household] | sim.substance_misuse[born.household]
     risky |= sim.parental_mental_health[born.household]
     birth_day = (born.date_of_birth - np.datetime64(plan.period_start, "D")).astype(np.int64)
@@ -721,7 +721,7 @@ def _with_unborn(
     """Add the unborn children referred during the period: a referral and assessment before birth, then a
     child-in-need plan, or an enquiry, a pre-birth conference and a child protection plan for the unborn child."""
     start = np.datetime64(plan.period_start, "D")
-    days = sim.days
+    days = plan.days
     chosen, ref_day, s47_day, icpc_day, protected = unborn
     if not len(chosen):
         return tables
