@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import reference
+from synthgen.arrays import top
 from synthgen.population import ROLE, Population
 from synthgen.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -59,10 +60,7 @@ def _top_share(scores: NDArray[np.float64], eligible: NDArray[np.bool_], share: 
     """The eligible rows with the highest scores, `share` of them (rounded), as a mask."""
     chosen = np.zeros(len(scores), bool)
     where = np.flatnonzero(eligible)
-    count = round(share * len(where))
-    if count:
-        top = where[np.argsort(-scores[where], kind="stable")[:count]]
-        chosen[top] = True
+    chosen[where[top(scores[where], round(share * len(where)))]] = True
     return chosen
 
 
