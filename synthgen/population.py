@@ -140,8 +140,11 @@ class Population:
     household_postcode: NDArray[np.int64]  # index into Plan.postcodes: the address at the end of the period
     household_number: NDArray[np.int64]  # house number at the end of the period
     household_moved_out: NDArray[np.datetime64]  # NaT for residents
-    household_head: NDArray[np.int64]  # person row of each household's head
+    household_size: NDArray[np.int64]  # members of each household
+    household_head: NDArray[np.int64]  # person row of each household's head, its first member (rows go by household)
     household_partner: NDArray[np.int64]  # person row of the head's partner, -1 for none
+    mother: NDArray[np.int64]  # per person: row of the mother at home, -1 for none
+    father: NDArray[np.int64]  # per person: row of the father at home, -1 for none
     addresses: Addresses  # start and end addresses, moves during the period, previous addresses
     relationships: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]  # person row, relative row, kind
     spare_nhs_numbers: NDArray[np.object_]  # unused numbers of this shard's part, for duplicate registrations
@@ -155,6 +158,17 @@ def _members(households: Households) -> tuple[NDArray[np.int64], NDArray[np.int6
     owner = np.repeat(np.arange(len(sizes)), sizes)
     start = np.cumsum(sizes) - sizes
     return owner, np.arange(int(sizes.sum())) - start[owner]
+
+
+def _parent_at_home(
+    n: int, relationships: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]], kind: str
+) -> NDArray[np.int64]:
+    """Each person's mother (or father) at home as a row, -1 for none: for errors that copy a parent's details."""
+    person, relative, kinds = relationships
+    result = np.full(n, -1)
+    chosen = kinds == RELATIONSHIPS.index(kind)
+    result[person[chosen]] = relative[chosen]
+    return result
 
 
 def _groupwise_cumsum(values: NDArray[np.float64], group: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -558,8 +572,11 @@ def build_population(plan: Plan, shard: int) -> Population:
         household_postcode=addresses.postcode,
         household_number=addresses.number,
         household_moved_out=moved,
+        household_size=hh.size,
         household_head=head_row,
         household_partner=partner_row,
+        mother=_parent_at_home(n, rel, "mother"),
+        father=_parent_at_home(n, rel, "father"),
         addresses=addresses,
         relationships=rel,
         spare_nhs_numbers=np.asarray(spare_nhs, dtype=object),

@@ -177,11 +177,10 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
             table = getattr(care, name)
             key = parse_record_ids(table.column(id_column).combine_chunks())
             shuffled.append(Shuffled(f"agencies/social_care/{name}", table, key))
-    kin = truth.kin_of(pop)
     linkage_parts, record_parts, summaries = [], [], []
     for agency, columns, extra, held in built:
         code = TABLE_CODES[f"{agency.source}/{agency.name}"]
-        degraded = quality.degrade(plan, pop, agency, columns, rates.get(agency.source, {}), code, extra, held, kin=kin)
+        degraded = quality.degrade(plan, pop, agency, columns, rates.get(agency.source, {}), code, extra, held)
         shuffled.append(Shuffled(degraded.agency.path, degraded.agency.table, degraded.agency.key))
         view, key, records = linkage.linkage_part(degraded, columns, code, plan.record_key, shard)
         linkage_parts.append((view, key))
@@ -198,12 +197,10 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     records_table = pa.concat_tables(record_parts) if record_parts else linkage.empty_records()
     tables = {
         "people": pa.concat_tables([truth.people_table(pop, upn, died), truth.newborns_table(pop, born)]),
-        "households": truth.households_table(pop, kin),
+        "households": truth.households_table(pop),
         "addresses": truth.addresses_table(plan, pop),
         "moves": truth.moves_table(pop),
-        "relationships": pa.concat_tables(
-            [truth.relationships_table(pop), truth.newborn_relationships(pop, born, kin)]
-        ),
+        "relationships": pa.concat_tables([truth.relationships_table(pop), truth.newborn_relationships(pop, born)]),
         "records": records_table,
         "hard_negatives": truth.hard_negatives_table(pop),
         "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),

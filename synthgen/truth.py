@@ -6,12 +6,9 @@ Truth is written apart from the agency files. It is what an evaluation scores ag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from numpy.typing import NDArray
 
 from synthgen import naming, reference
 from synthgen.agencies import AgencyTable
@@ -20,30 +17,6 @@ from synthgen.households import TYPES
 from synthgen.population import RELATIONSHIPS, ROLES, Population
 from synthgen.scenario.plan import Plan
 from synthgen.simulate import Simulation
-
-
-@dataclass(frozen=True)
-class Kin:
-    """Who lives with whom and who is whose parent at home: worked out once per shard, for the truth tables and
-    for the errors that draw on a relative (another member's date of birth or identifier, a parent's surname)."""
-
-    household_size: NDArray[np.int64]  # members of each household
-    household_start: NDArray[np.int64]  # row of each household's first member (people are in household order)
-    mother: NDArray[np.int64]  # row of each person's mother at home, or -1
-    father: NDArray[np.int64]  # row of each person's father at home, or -1
-
-
-def kin_of(pop: Population) -> Kin:
-    sizes = np.bincount(pop.people.household, minlength=len(pop.household_id))
-    person, relative, kind = pop.relationships
-    n = len(pop.people.person_id)
-    mother = np.full(n, -1)
-    father = np.full(n, -1)
-    is_mother = kind == RELATIONSHIPS.index("mother")
-    is_father = kind == RELATIONSHIPS.index("father")
-    mother[person[is_mother]] = relative[is_mother]
-    father[person[is_father]] = relative[is_father]
-    return Kin(sizes, np.cumsum(sizes) - sizes, mother, father)
 
 
 def _labels(labels: tuple[str, ...], index: np.ndarray) -> pa.Array:
@@ -118,7 +91,7 @@ def newborns_table(pop: Population, born: Births) -> pa.Table:
     )
 
 
-def newborn_relationships(pop: Population, born: Births, kin: Kin) -> pa.Table:
+def newborn_relationships(pop: Population, born: Births) -> pa.Table:
     """A baby's mother and father at home, and the mother's other children at home as (half-)siblings."""
     ids = pop.people.person_id
     person, relative, kind = pop.relationships
@@ -132,7 +105,7 @@ def newborn_relationships(pop: Population, born: Births, kin: Kin) -> pa.Table:
     baby = np.repeat(np.arange(len(born)), counts)
     within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     sibling = children[np.repeat(lo, counts) + within]
-    same_father = kin.father[sibling] == born.father[baby]
+    same_father = pop.father[sibling] == born.father[baby]
     sibling_kind = np.where(same_father, "sibling", "half_sibling").astype(object)
     has_father = born.father >= 0
     left = np.r_[born.person_id, born.person_id[has_father], born.person_id[baby], ids[sibling]]
@@ -148,13 +121,13 @@ def newborn_relationships(pop: Population, born: Births, kin: Kin) -> pa.Table:
     )
 
 
-def households_table(pop: Population, kin: Kin) -> pa.Table:
+def households_table(pop: Population) -> pa.Table:
     a = pop.addresses
     return pa.table(
         {
             "household_id": pa.array(pop.household_id),
             "household_type": _labels(TYPES, pop.household_kind),
-            "size": pa.array(kin.household_size, pa.int16()),
+            "size": pa.array(pop.household_size, pa.int16()),
             "address_id": pa.array(a.address_id),  # where the household lives at the end of the period
             "in_area": pa.array(pop.household_in_area),
             "moved_out_on": pa.array(pop.household_moved_out, pa.date32()),

@@ -24,7 +24,6 @@ from synthgen.quality import text
 from synthgen.quality.edits import date_parts, dates_with
 from synthgen.record_ids import format_record_ids, record_ids_from
 from synthgen.scenario.plan import Plan
-from synthgen.truth import Kin
 
 KINDS = (
     "typo",
@@ -199,14 +198,12 @@ def degrade(
     table_code: int,
     extra_identifiers: NDArray[np.object_] | None = None,
     person_identifiers: dict[str, NDArray[np.object_]] | None = None,
-    *,
-    kin: Kin,
 ) -> Degraded:
     """Apply one agency's error model to one shard's table.
 
     `person_identifiers` holds each person's true identifiers by column (NHS number, UPN; None when they have
     none), for errors that take a relative's; `extra_identifiers` are unused valid identifiers for
-    duplicates registered afresh; `kin` (truth.kin_of) who lives with and is parent of whom.
+    duplicates registered afresh.
     """
     rng = np.random.default_rng(np.random.SeedSequence(plan.seed, spawn_key=(table_code, pop.shard + 1, 77)))
     log = Log()
@@ -264,7 +261,7 @@ def degrade(
         log.add(swap, "name_swap", "given_name")
         log.add(swap, "name_swap", "family_name")
 
-    other = _other_surname(pop, kin, person)
+    other = _other_surname(pop, person)
     eligible = known & (other.is_valid().to_numpy(zero_copy_only=False) if len(other) else np.zeros(0, bool))
     changed = _chosen(
         rng, eligible & ~np.isin(np.arange(rows_total), swap), rates, "family_name", "surname_change", log
@@ -284,7 +281,7 @@ def degrade(
 
     # --- date of birth ---
     new_columns[columns.date_of_birth] = _dob_errors(
-        rng, pop, kin, np.where(known, person, -1), new_columns[columns.date_of_birth], rates, log
+        rng, pop, np.where(known, person, -1), new_columns[columns.date_of_birth], rates, log
     )
 
     # --- sex ---
@@ -301,7 +298,7 @@ def degrade(
     for ident in [*held, *columns.other_identifiers]:
         own = (person_identifiers or {}).get(ident)
         new_columns[ident] = _identifier_errors(
-            rng, pop, kin, np.where(known, person, -1), new_columns[ident], ident, rates, log, own
+            rng, pop, np.where(known, person, -1), new_columns[ident], ident, rates, log, own
         )
 
     # --- address and postcode ---
@@ -333,7 +330,7 @@ def degrade(
     return Degraded(degraded, duplicate_of, rows, kinds, fields, log.eligible, rates)
 
 
-def _other_surname(pop: Population, kin: Kin, person: NDArray[np.int64]) -> pa.Array:
+def _other_surname(pop: Population, person: NDArray[np.int64]) -> pa.Array:
     """Another surname each person has gone by, or null: the one used day to day (step-families), the birth
     surname (a married woman's maiden name), or for a child, the other parent's."""
     p = pop.people
@@ -345,7 +342,7 @@ def _other_surname(pop: Population, kin: Kin, person: NDArray[np.int64]) -> pa.A
     current = name(p.surname_1, p.surname_2)
     preferred = name(p.preferred_surname_1, p.preferred_surname_2)
     birth = name(p.birth_surname, p.birth_surname_2)
-    mother, father = kin.mother, kin.father
+    mother, father = pop.mother, pop.father
     other_parent = np.where((father >= 0) & (p.surname_1[np.maximum(father, 0)] != p.surname_1), father, mother)
     other_parent = np.where(p.surname_1[np.maximum(other_parent, 0)] == p.surname_1, -1, other_parent)
     parent_name = text.surnames(
@@ -394,7 +391,6 @@ def _name_errors(
 def _dob_errors(
     rng: np.random.Generator,
     pop: Population,
-    kin: Kin,
     person: NDArray[np.int64],
     column: pa.Array,
     rates: dict[tuple[str, str], float],
@@ -425,7 +421,7 @@ def _dob_errors(
     log.add(rows, "age_only", "date_of_birth")
     rows = _chosen(rng, valid, rates, "date_of_birth", "copied_from_household", log)
     if len(rows):
-        other = _household_member(rng, pop, kin, person[rows])
+        other = _household_member(rng, pop, person[rows])
         found = other >= 0
         found[found] = pop.people.date_of_birth[other[found]] != dob[rows[found]]
         dob[rows[found]] = pop.people.date_of_birth[other[found]]
@@ -433,15 +429,13 @@ def _dob_errors(
     return pa.array(dob, pa.date32(), mask=~valid)
 
 
-def _household_member(
-    rng: np.random.Generator, pop: Population, kin: Kin, person: NDArray[np.int64]
-) -> NDArray[np.int64]:
+def _household_member(rng: np.random.Generator, pop: Population, person: NDArray[np.int64]) -> NDArray[np.int64]:
     """Another member of each person's household, or -1 for people who live alone (or are not rows: -1)."""
     missing = person < 0
     person = np.where(missing, 0, person)
-    starts = kin.household_start
+    starts = pop.household_head  # a household's first member: rows go by household
     hh = pop.people.household[person]
-    size = kin.household_size[hh]
+    size = pop.household_size[hh]
     offset = (person - starts[hh] + rng.integers(1, np.maximum(size, 2))) % np.maximum(size, 1)
     result: NDArray[np.int64] = np.where((size > 1) & ~missing, starts[hh] + offset, -1)
     return result
@@ -450,7 +444,6 @@ def _household_member(
 def _identifier_errors(
     rng: np.random.Generator,
     pop: Population,
-    kin: Kin,
     person: NDArray[np.int64],
     column: pa.Array,
     field_name: str,
@@ -460,7 +453,7 @@ def _identifier_errors(
 ) -> pa.Array:
     valid = column.is_valid().to_numpy(zero_copy_only=False)
     if person_identifiers is not None:
-        other = _household_member(rng, pop, kin, person)
+        other = _household_member(rng, pop, person)
         has = other >= 0
         has[has] = pa.array(person_identifiers[other[has]], pa.string()).is_valid().to_numpy(zero_copy_only=False)
         rows = _chosen(rng, valid & has, rates, field_name, "relative_identifier", log)
