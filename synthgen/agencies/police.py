@@ -36,7 +36,7 @@ from synthgen import identifiers
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
 from synthgen.arrays import rank_within, top
 from synthgen.dates import age_on, moments
-from synthgen.population import RELATIONSHIPS, ROLE, Population
+from synthgen.population import ROLE, Population
 from synthgen.record_ids import format_record_ids, record_ids
 from synthgen.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -239,23 +239,6 @@ def _draw(rng: np.random.Generator, weights: NDArray[np.float64], n: int) -> NDA
     return result
 
 
-Households = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
-"""Each household's first member row (its head), size, and the head's partner row (-1 when none)."""
-
-
-def _households(pop: Population) -> Households:
-    """Worked out once per shard: domestic abuse and the needs' incidents both ask who is head and partner."""
-    p = pop.people
-    n_hh = len(pop.household_id)
-    start = np.searchsorted(p.household, np.arange(n_hh))  # people are stored household by household
-    size = np.bincount(p.household, minlength=n_hh)
-    person, relative, kind = pop.relationships
-    head_partner = (kind == RELATIONSHIPS.index("partner")) & (person == start[p.household[person]])
-    partner = np.full(n_hh, -1, np.int64)
-    partner[p.household[person[head_partner]]] = relative[head_partner]
-    return start, size, partner
-
-
 def _domestic_abuse(
     rng: np.random.Generator,
     plan: Plan,
@@ -263,7 +246,6 @@ def _domestic_abuse(
     sim: Simulation,
     book: _Incidents,
     end: np.datetime64,
-    households: Households,
 ) -> None:
     """Domestic incidents, calibrated so the period's domestic-abuse crimes come to DA_CRIMES_PER_1000.
 
@@ -271,7 +253,7 @@ def _domestic_abuse(
     about it and is spread over abusive households by a gamma-mixed multinomial, a few going elsewhere.
     """
     p = pop.people
-    start, size, partner = households
+    start, size, partner = pop.household_head, pop.household_size, pop.household_partner
     n_hh = len(start)
     residents = int(p.resident.sum())
     expected = DA_CRIMES_PER_1000 * residents / 1000 * plan.years / (1 - DA_NON_CRIME_SHARE)
@@ -389,11 +371,10 @@ def _needs(
     sim: Simulation,
     book: _Incidents,
     end: np.datetime64,
-    households: Households,
 ) -> None:
     """Incidents children's needs bring to the police, after the need began."""
     p = pop.people
-    start, _, partner = households
+    start, partner = pop.household_head, pop.household_partner
     period_start = np.datetime64(plan.period_start, "D")
     home = pop.household_postcode[p.household]
     n_postcodes = len(plan.postcodes.postcode)
@@ -467,11 +448,10 @@ def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
     p = pop.people
     end = np.datetime64(plan.period_end + dt.timedelta(days=1), "D")
     book = _Incidents()
-    households = _households(pop)
-    _domestic_abuse(rng, plan, pop, sim, book, end, households)
+    _domestic_abuse(rng, plan, pop, sim, book, end)
     _missing(rng, plan, pop, sim, book, end)
     _background(rng, plan, pop, sim, book, end)
-    _needs(rng, plan, pop, sim, book, end, households)
+    _needs(rng, plan, pop, sim, book, end)
 
     # incidents, in incident-id order (a shuffle)
     n_inc = book.count
