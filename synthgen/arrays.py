@@ -27,6 +27,14 @@ def first_of_runs(values: NDArray[np.generic]) -> NDArray[np.bool_]:
     return first
 
 
+def last_of_runs(values: NDArray[np.generic]) -> NDArray[np.bool_]:
+    """True at the last element of each run of equal values."""
+    last = np.empty(len(values), dtype=np.bool_)
+    last[-1:] = True
+    np.not_equal(values[1:], values[:-1], out=last[:-1])
+    return last
+
+
 def pairs_within(key: NDArray[np.int64], max_group: int | None = None) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Every pair of rows (left < right) with equal non-negative keys, leaving out groups over `max_group` rows.
 
@@ -84,3 +92,8 @@ def weighted_sample(rng: np.random.Generator, weights: NDArray[np.float64], coun
     keys[weights <= 0] = -np.inf
     result: NDArray[np.int64] = np.argsort(-keys, kind="stable")[:count]
     return result
+
+
+def mean_or_one(values: NDArray[np.float64]) -> float:
+    """The mean, as a divisor that keeps a share's average: 1 where there is nothing to average (a tiny shard)."""
+    return float(values.mean()) if len(values) else 1.0

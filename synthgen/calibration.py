@@ -58,8 +58,18 @@ def _references() -> dict[str, dict[str, str]]:
     return {row["name"]: row for row in csv.DictReader(text.splitlines())}
 
 
+def _mean(values: np.ndarray) -> float:
+    """The mean, or NaN where there is nothing to average: a figure a small run cannot measure is left out."""
+    return float(np.mean(values)) if len(values) else math.nan
+
+
 def _share(mask: np.ndarray) -> float:
-    return float(np.mean(mask) * 100) if len(mask) else float("nan")
+    return _mean(mask) * 100
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, or NaN where the run has none of what the figure is counted over."""
+    return float(numerator / denominator) if denominator else math.nan
 
 
 @dataclass(frozen=True)
@@ -104,12 +114,12 @@ def _people_figures(run: Run, truth: _People) -> Measured:
     kind = households["household_type"].to_numpy(zero_copy_only=False)
     figures["households.one_person"] = (_share(np.char.startswith(kind.astype(str), "one_person")), len(kind))
     figures["households.lone_parent_dependent_children"] = (_share(kind == "lone_parent_dependent_children"), len(kind))
-    figures["households.mean_size"] = float(np.mean(households["size"].to_numpy()))
+    figures["households.mean_size"] = _mean(households["size"].to_numpy())
     born = int((people["age_at_start"].to_numpy() < 0).sum())
     _, _, years = _days(run)
-    figures["people.births_per_1000"] = (born / residents.num_rows * 1000 / years, born)
+    figures["people.births_per_1000"] = (_ratio(born, residents.num_rows) * 1000 / years, born)
     died = len(people) - people["died_on"].null_count
-    figures["people.deaths_per_1000"] = (died / residents.num_rows * 1000 / years, died)
+    figures["people.deaths_per_1000"] = (_ratio(died, residents.num_rows) * 1000 / years, died)
     return figures
 
 
@@ -118,7 +128,7 @@ def _health_figures(run: Run, truth: _People) -> Measured:
         return {}
     registrations = run.read("agencies/health/gp_registrations", ["record_id"]).num_rows
     residents = int(pc.sum(truth.table["resident"].cast(pa.int64())).as_py())  # babies born in the period too
-    return {"health.gp_list_inflation": (registrations / residents - 1) * 100}
+    return {"health.gp_list_inflation": (_ratio(registrations, residents) - 1) * 100}
 
 
 def _school_figures(run: Run, truth: _People) -> Measured:
@@ -165,11 +175,11 @@ def _social_care_figures(run: Run, truth: _People) -> Measured:
     n = int(this_year.sum())
     source = referrals["referral_source"].to_numpy(zero_copy_only=False)[this_year]
     figures: Measured = {
-        "social_care.referrals_per_10k_children": (n / per10k / years, n),
-        "social_care.re_referral_share": (100 * float(repeat[this_year].mean()), n),
-        "social_care.referral_source_police": (100 * float(np.mean(source == "6")), n),
-        "social_care.referral_source_schools": (100 * float(np.mean(source == "2A")), n),
-        "social_care.referral_nfa": (100 * float(referrals["nfa"].to_numpy(zero_copy_only=False)[this_year].mean()), n),
+        "social_care.referrals_per_10k_children": (_ratio(n, per10k) / years, n),
+        "social_care.re_referral_share": (_share(repeat[this_year]), n),
+        "social_care.referral_source_police": (_share(source == "6"), n),
+        "social_care.referral_source_schools": (_share(source == "2A"), n),
+        "social_care.referral_nfa": (_share(referrals["nfa"].to_numpy(zero_copy_only=False)[this_year]), n),
     }
     plans = run.read("agencies/social_care/cp_plans", ["start_date", "end_date", "initial_category"])
     for starts, name in (
@@ -178,10 +188,10 @@ def _social_care_figures(run: Run, truth: _People) -> Measured:
         (plans["start_date"], "cp_starts"),
     ):
         count = int((_dates(starts) >= start).sum())
-        figures[f"social_care.{name}_per_10k_children"] = (count / per10k / years, count)
+        figures[f"social_care.{name}_per_10k_children"] = (_ratio(count, per10k) / years, count)
     plan_end = _dates(plans["end_date"])
     open_plans = np.isnat(plan_end) | (plan_end > end)
-    figures["social_care.cp_at_31_march_per_10k_children"] = (open_plans.sum() / per10k, int(open_plans.sum()))
+    figures["social_care.cp_at_31_march_per_10k_children"] = (_ratio(open_plans.sum(), per10k), int(open_plans.sum()))
     category = plans["initial_category"].to_numpy(zero_copy_only=False)[open_plans]
     for code, name in (
         ("NEG", "neglect"),
@@ -190,17 +200,14 @@ def _social_care_figures(run: Run, truth: _People) -> Measured:
         ("SAB", "sexual"),
         ("MUL", "multiple"),
     ):
-        figures[f"social_care.cp_category_{name}"] = (
-            100 * float(np.mean(category == code)) if len(category) else 0.0,
-            len(category),
-        )
+        figures[f"social_care.cp_category_{name}"] = (_share(category == code), len(category))
     closed = _dates(referrals["closure_date"])
     open_children = np.unique(child[np.isnat(closed) | (closed > end)])
-    figures["social_care.cin_at_31_march_per_10k_children"] = (len(open_children) / per10k, len(open_children))
+    figures["social_care.cin_at_31_march_per_10k_children"] = (_ratio(len(open_children), per10k), len(open_children))
     episodes = run.read("agencies/social_care/cla_episodes", ["end_date"])
     episode_end = _dates(episodes["end_date"])
     in_care = int((np.isnat(episode_end) | (episode_end > end)).sum())
-    figures["social_care.cla_at_31_march_per_10k_children"] = (in_care / per10k, in_care)
+    figures["social_care.cla_at_31_march_per_10k_children"] = (_ratio(in_care, per10k), in_care)
     return figures
 
 
@@ -213,17 +220,17 @@ def _police_figures(run: Run, truth: _People) -> Measured:
     crime = incidents["crime"].to_numpy(zero_copy_only=False)
     da_crimes = int(((kind == "domestic_abuse") & crime).sum())
     figures: Measured = {
-        "police.domestic_abuse_crimes_per_1000": (da_crimes / truth.residents * 1000 / years, da_crimes)
+        "police.domestic_abuse_crimes_per_1000": (_ratio(da_crimes, truth.residents) * 1000 / years, da_crimes)
     }
     roles = run.read("agencies/police/incident_persons", ["police_person_id", "role"])
     missing = roles.filter(pc.equal(roles["role"], "missing_person"))
     episodes = missing.num_rows
     children_missing = len(pc.unique(missing["police_person_id"]))
     figures["police.missing_children_per_10k_children"] = (
-        children_missing / (truth.children / 10_000) / years,
+        _ratio(children_missing, truth.children / 10_000) / years,
         children_missing,
     )
-    figures["police.missing_episodes_per_missing_child"] = (episodes / max(children_missing, 1), episodes)
+    figures["police.missing_episodes_per_missing_child"] = (_ratio(episodes, children_missing), episodes)
     return figures
 
 
@@ -248,13 +255,10 @@ def _health_event_figures(run: Run, truth: _People) -> Measured:
     bookings = run.read("agencies/health/maternity_bookings", ["booking_date"]).num_rows
     residents, children = truth.residents, truth.children
     return {
-        "health.ae_attendances_under_5_per_1000": (count / max(under_5, 1) * 1000 / years, count),
-        "health.new_birth_visits_within_14_days": (
-            100 * float(np.mean(new_birth.astype(bool))) if len(new_birth) else 0.0,
-            len(new_birth),
-        ),
-        "health.camhs_referrals_share_of_children": (100 * camhs / max(children, 1) / years, camhs),
-        "health.maternity_bookings_per_1000": (bookings / residents * 1000 / years, bookings),
+        "health.ae_attendances_under_5_per_1000": (_ratio(count, under_5) * 1000 / years, count),
+        "health.new_birth_visits_within_14_days": (_share(new_birth.astype(bool)), len(new_birth)),
+        "health.camhs_referrals_share_of_children": (_ratio(100 * camhs, children) / years, camhs),
+        "health.maternity_bookings_per_1000": (_ratio(bookings, residents) * 1000 / years, bookings),
     }
 
 
@@ -277,10 +281,10 @@ def _school_event_figures(run: Run, truth: _People) -> Measured:
     permanent = int((exclusions == "permanent").sum())
     registered = run.read("agencies/school/pupils", ["record_id"]).num_rows
     return {
-        "school.overall_absence": (100 * float(absent.sum() / max(possible.sum(), 1)), pupils),
-        "school.persistent_absence": (100 * float(persistent.mean()), pupils),
-        "school.suspensions_per_100_pupils": (100 * suspensions / registered / years, suspensions),
-        "school.permanent_exclusions_per_100_pupils": (100 * permanent / registered / years, permanent),
+        "school.overall_absence": (100 * _ratio(absent.sum(), possible.sum()), pupils),
+        "school.persistent_absence": (_share(persistent), pupils),
+        "school.suspensions_per_100_pupils": (_ratio(100 * suspensions, registered) / years, suspensions),
+        "school.permanent_exclusions_per_100_pupils": (_ratio(100 * permanent, registered) / years, permanent),
     }
 
 
@@ -329,7 +333,7 @@ TARGETS = {
 
 def describe(run: Run) -> list[Figure]:
     """Every figure the run can measure, beside its England reference, then the data-quality rates beside the
-    scenario's."""
+    scenario's. A figure over something the run has none of (children in a run of a few people) is left out."""
     references = _references()
     overrides: dict[str, float] = run.manifest["scenario"].get("rates", {}) or {}
     result = []
@@ -337,6 +341,8 @@ def describe(run: Run) -> list[Figure]:
     for compute in FIGURES:
         for name, measured in compute(run, people).items():
             value, basis = measured if isinstance(measured, tuple) else (measured, None)
+            if math.isnan(value):  # nothing to measure it over in this run (a handful of people)
+                continue
             ref = references[name]
             reference, source = float(ref["reference"]), ref["source"]
             parameter, scale = TARGETS.get(name, ("", 1.0))

@@ -72,7 +72,8 @@ def simulate(plan: Plan, pop: Population) -> Simulation:
     n_hh = len(pop.household_id)
     deprivation = pop.household_deprivation
     adversity = rng.normal(0.0, 1.0, n_hh) + 2.5 * (deprivation - deprivation.mean())
-    adversity = (adversity - adversity.mean()) / adversity.std()
+    # standardised over the shard (a one-household shard has no spread: its household is simply average)
+    adversity = (adversity - adversity.mean()) / (adversity.std() or 1.0)
     shared = params["risk_factor_shared_weight"]
     own = np.sqrt(1 - shared**2)
     adults_under_65 = np.bincount(p.household, weights=((p.age >= 18) & (p.age < 65)).astype(float), minlength=n_hh) > 0

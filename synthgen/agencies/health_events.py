@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from synthgen import reference
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids, name_columns
-from synthgen.arrays import categorical, top
+from synthgen.arrays import categorical, mean_or_one, top
 from synthgen.births import Births
 from synthgen.dates import moments
 from synthgen.population import ROLE, Population
@@ -537,10 +537,10 @@ def _camhs_referrals(
         * np.exp(CAMHS_RISK_WEIGHT * sim.risk[children])
     )
     target = min(CAMHS_RATE * plan.years, 0.9)
-    scale = target / max(float(weight.mean()), 1e-12)
+    scale = target / max(mean_or_one(weight), 1e-12)
     for _ in range(6):
         chance = np.minimum(scale * weight, 0.95)
-        scale *= target / max(float(chance.mean()), 1e-12)
+        scale *= target / max(mean_or_one(chance), 1e-12)
     chance = np.minimum(scale * weight, 0.95)
     referred = rng.random(len(children)) < chance
     rows = children[referred]

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, naming, reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, choose_nearby, name_columns, nearest
-from synthgen.arrays import rank_within
+from synthgen.arrays import mean_or_one, rank_within
 from synthgen.dates import age_on
 from synthgen.population import Population
 from synthgen.record_ids import format_record_ids, record_ids
@@ -107,10 +107,10 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
 
     deprivation = pop.household_deprivation
     weight = np.exp(3.0 * deprivation)
-    fsm_household = rng.random(n_hh) < params["fsm_share"] * weight / weight[hh].mean()
+    fsm_household = rng.random(n_hh) < params["fsm_share"] * weight / mean_or_one(weight[hh])
     boy = ~p.female[rows]
     risk = np.where(boy, params["sen_boys_relative_risk"], 1.0) * (1.0 + deprivation[hh])
-    risk = risk / risk.mean()
+    risk = risk / mean_or_one(risk)
     u = rng.random(len(rows))
     ehc = u < params["ehc_plan_share"] * risk
     support = ~ehc & (u < (params["ehc_plan_share"] + params["sen_support_share"]) * risk)

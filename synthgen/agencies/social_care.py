@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers, reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
-from synthgen.arrays import categorical, weighted_sample
+from synthgen.arrays import categorical, last_of_runs, mean_or_one, weighted_sample
 from synthgen.births import Births
 from synthgen.population import People, Population
 from synthgen.record_ids import format_record_ids, record_ids, record_ids_from
@@ -135,7 +135,9 @@ def social_care(
 
     # ---------------- the year's referrals and their outcomes ----------------
     n_ref = round(params["referrals_per_10k_children"] * per10k * years) - len(unborn[0])
-    ref_child = rng.choice(len(child_rows), size=n_ref, p=weight / weight.sum())
+    # (a handful of people may have no children to refer, or fewer referrals due than unborn children referred)
+    n_ref = max(n_ref, 0) if len(child_rows) else 0
+    ref_child = _children_by_weight(rng, weight, n_ref)
     limit = (eighteenth - start).astype(np.int64)  # days from the start to each child's 18th birthday
     born_day = (p.date_of_birth[child_rows] - start).astype(np.int64)  # days from the start to birth (< 0)
     # referred while still a child: a day before the 18th birthday
@@ -154,10 +156,10 @@ def social_care(
     ref_child, ref_day = ref_child[order], ref_day[order]
     ref_source = ref_source.take(pa.array(order))
     ref_weight = weight[ref_child]
-    nfa_p = np.clip(params["referral_nfa_share"] * (1 / ref_weight) / np.mean(1 / ref_weight), 0, 0.9)
+    nfa_p = np.clip(params["referral_nfa_share"] * (1 / ref_weight) / mean_or_one(1 / ref_weight), 0, 0.9)
     nfa = rng.random(n_ref) < nfa_p
     not_in_need_p = params["assessed_not_in_need_share"] / (1 - params["referral_nfa_share"])
-    nin_p = np.clip(not_in_need_p * (1 / ref_weight) / np.mean(1 / ref_weight[~nfa]), 0, 0.95)
+    nin_p = np.clip(not_in_need_p * (1 / ref_weight) / mean_or_one(1 / ref_weight[~nfa]), 0, 0.95)
     not_in_need = ~nfa & (rng.random(n_ref) < nin_p)
     in_need = ~nfa & ~not_in_need
     assess_start = np.minimum(ref_day + rng.integers(0, 4, n_ref), days - 1)
@@ -252,7 +254,7 @@ def social_care(
 
     # historical referrals behind the plans and care episodes open at the start
     # last year's referrals that were closed before the start: what makes a referral this year a re-referral
-    prior_child = rng.choice(len(child_rows), size=n_ref, p=weight / weight.sum())
+    prior_child = _children_by_weight(rng, weight, n_ref)
     prior_day = -rng.integers(1, 366, n_ref)
     prior_close = prior_day + _assessment_days(rng, n_ref)
     closed = (prior_close < 0) & (prior_day > born_day[prior_child])
@@ -357,6 +359,8 @@ def _sources(rng: np.random.Generator, sim: Simulation, pop: Population, rows: N
     """Who referred: each referral's chances tilted by the child's circumstances (police where there is domestic
     abuse or a missing child, schools for school-age children, health visitors and GPs for the youngest), then
     scaled so that the year's shares come out at the published ones (iterative proportional fitting)."""
+    if not len(rows):
+        return pa.array([], pa.string())
     age = pop.people.age[rows]
     hh = pop.people.household[rows]
     tilt = np.ones((len(rows), len(SOURCES)))
@@ -414,6 +418,14 @@ class _Cases:
     limit: NDArray[np.int64]  # days from the start to each child's 18th birthday
 
 
+def _children_by_weight(rng: np.random.Generator, weight: NDArray[np.float64], n: int) -> NDArray[np.int64]:
+    """n children drawn (with replacement) in proportion to their weights; none when n is 0."""
+    if not n:
+        return np.zeros(0, np.int64)
+    chosen: NDArray[np.int64] = rng.choice(len(weight), size=n, p=weight / weight.sum())
+    return chosen
+
+
 def _tables(
     plan: Plan,
     pop: Population,
@@ -452,7 +464,7 @@ def _tables(
     np.maximum.at(case_end, cp_child, cp_end)
     np.maximum.at(case_end, cla_child, cla_end)
     order = np.lexsort((r_day, r_child))
-    last = order[np.r_[r_child[order][1:] != r_child[order][:-1], True]]
+    last = order[last_of_runs(r_child[order])]
     r_close[last] = np.maximum(r_close[last], case_end[r_child[last]])
     n_hist = len(cases.hist_child)
     r_nfa = np.r_[np.zeros(n_hist, bool), cases.nfa]
