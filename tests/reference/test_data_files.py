@@ -5,7 +5,6 @@ Reads the CSVs with the csv module only, so these tests do not depend on the pac
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import math
 import re
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference.csv_files import DATA, read, rows
+from tests.reference.csv_files import DATA, assert_exact_header, assert_well_formed, rows
 
 HEADERS = {
     "local_authorities.csv": ["la_number", "la_name", "gss_code", "region"],
@@ -81,21 +80,12 @@ def in_dfe_range(n: int) -> bool:
 @pytest.mark.parametrize("name", sorted(HEADERS))
 def test_file_exists_with_exact_header(name: str) -> None:
     assert (DATA / name).is_file()
-    with (DATA / name).open(encoding="utf-8", newline="") as handle:
-        first = next(csv.reader(handle))
-    assert first == HEADERS[name]
+    assert_exact_header(name, HEADERS[name])
 
 
 @pytest.mark.parametrize("name", sorted(HEADERS))
-def test_no_empty_fields_and_no_ragged_rows(name: str) -> None:
-    header, data = read(name)
-    assert data, f"{name} has no rows"
-    for i, row in enumerate(data, start=2):
-        assert None not in row, f"{name} line {i}: too many fields"
-        for column in header:
-            value = row[column]
-            assert value is not None and value.strip() != "", f"{name} line {i}: empty {column}"
-            assert value == value.strip(), f"{name} line {i}: stray whitespace in {column}"
+def test_no_empty_fields_ragged_rows_or_duplicates(name: str) -> None:
+    assert_well_formed(name)
 
 
 @pytest.mark.parametrize("name", sorted(WEIGHT_COLUMNS))

@@ -6,14 +6,13 @@ agency records messy. Like test_data_files.py, these tests read the CSVs with th
 
 from __future__ import annotations
 
-import csv
 import re
 import string
 from collections import Counter, defaultdict
 
 import pytest
 
-from tests.reference.csv_files import DATA, read, rows
+from tests.reference.csv_files import assert_exact_header, assert_well_formed, rows
 
 HEADERS = {
     "nicknames.csv": ["name", "nickname", "sex"],
@@ -121,25 +120,12 @@ REQUIRED_OCR = [("rn", "m"), ("m", "rn"), ("cl", "d"), ("l", "1"), ("I", "l"), (
 
 @pytest.mark.parametrize("name", sorted(HEADERS))
 def test_exact_header(name: str) -> None:
-    with (DATA / name).open(encoding="utf-8", newline="") as handle:
-        first = next(csv.reader(handle))
-    assert first == HEADERS[name]
+    assert_exact_header(name, HEADERS[name])
 
 
 @pytest.mark.parametrize("name", sorted(HEADERS))
 def test_no_empty_fields_ragged_rows_or_duplicates(name: str) -> None:
-    header, data = read(name)
-    assert data, f"{name} has no rows"
-    seen: set[tuple[str, ...]] = set()
-    for i, row in enumerate(data, start=2):
-        assert None not in row, f"{name} line {i}: too many fields"
-        for column in header:
-            value = row[column]
-            assert value is not None and value.strip() != "", f"{name} line {i}: empty {column}"
-            assert value == value.strip(), f"{name} line {i}: stray whitespace in {column}"
-        key = tuple(row[c] for c in header)
-        assert key not in seen, f"{name} line {i}: duplicate row {key}"
-        seen.add(key)
+    assert_well_formed(name)
 
 
 # ------------------------------------------------------------------ nicknames
