@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from synthgen import __version__, births, deaths, linkage, quality, reference, truth
+from synthgen import __version__, births, deaths, linkage, quality, reference, storylines, truth
 from synthgen.agencies import (
     TABLE_CODES,
     AgencyTable,
@@ -55,6 +55,8 @@ TRUTH_TABLES = (
     "hard_negatives",
     "quality",
     "risks",
+    "storylines",
+    "storyline_events",
 )
 
 
@@ -119,13 +121,18 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     if scenario.agencies.school.enabled:
         pupils, upn = school.pupils(plan, pop)
         person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
+    # planted storylines mark the simulation before any agency reads it (None: the shard has none)
+    script = storylines.place(plan, pop, sim, born, died, person_upn)
+    if scenario.agencies.school.enabled:
         built.append((pupils, quality.Columns(identifier="upn"), None, {"upn": person_upn}))
         school_year = school_events.school_events(plan, pop, sim, pupils)
     shuffled: list[Shuffled] = []
     police_days: NDArray[np.int64] | None = None
     events: list[AgencyTable] = []  # event records (an attendance, an incident role): truth maps them to people
     if scenario.agencies.police.enabled:
-        force = police.police_tables(plan, pop, sim)
+        force = police.police_tables(plan, pop, sim, script.scripted_incidents() if script else ())
+        if script:
+            script.police_records(force.scripted_incident_ids)
         built.append((force.persons, quality.Columns(female="Female", male="Male"), None, None))
         incident_ids = force.incidents.column("incident_id").combine_chunks()
         incident_key = parse_record_ids(incident_ids)
@@ -159,9 +166,10 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
             if table.name == "health_visits":
                 visits = newborns.new_birth_visits(plan, pop, born, sim, table.table.num_rows)
                 health_tables[index] = concatenated(table, visits)
-        event_tables += health_tables
+        event_tables += script.health_tables(health_tables) if script else health_tables
     if scenario.agencies.school.enabled:
-        event_tables += school_year.agency_tables()
+        school_tables = school_year.agency_tables()
+        event_tables += script.school_tables(school_tables, pupils) if script else school_tables
     for table in event_tables:
         column = EVENT_DATES.get(table.name)
         if column is not None:  # nothing happens to anyone after they died
@@ -206,6 +214,8 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
         "risks": truth.risks_table(pop, sim),
         "events": truth.events_table(events),
+        "storylines": script.storylines_table() if script else storylines.empty_storylines(),
+        "storyline_events": script.events_table() if script else storylines.empty_events(),
     }
     if pairs:
         tables["pairs"] = linkage.true_pairs(records_table)

@@ -25,7 +25,8 @@ by, which for a step-child may be the step-parent's).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -179,6 +180,23 @@ class PoliceTables:
     incident_persons: pa.Table
     persons: AgencyTable
     incident_person_id: NDArray[np.int64]
+    scripted_incident_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    """The incident id of each scripted incident, in the order they were given."""
+
+
+@dataclass(frozen=True)
+class ScriptedIncident:
+    """An incident a planted storyline scripts (synthgen.storylines): it joins the book like any other, so its
+    people get nominal records (and PNC IDs when arrested) that go through the data-quality model."""
+
+    incident_type: str  # one of INCIDENT_TYPES
+    occurred_at: np.datetime64  # to the second
+    crime: bool
+    location: int  # postcode row of the plan
+    dash: int  # index into DASH_LEVELS, -1 for none
+    person: tuple[int, ...]  # person rows
+    role: tuple[str, ...]  # each person's role (PERSON_ROLES)
+    arrested: tuple[bool, ...]
 
 
 class _Incidents:
@@ -439,10 +457,13 @@ def _pnc_years(
     return result
 
 
-def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
+def police_tables(
+    plan: Plan, pop: Population, sim: Simulation, scripted: Sequence[ScriptedIncident] = ()
+) -> PoliceTables:
     """The shard's incidents, who was in them, and the force's nominal records; deterministic in (plan, pop, sim).
 
     persons.table's `record_id` is the police person id: incident_persons refers to it as `police_person_id`.
+    `scripted` incidents (planted storylines) are added after the simulated ones.
     """
     rng = shard_stream(plan.seed, pop.shard, "police")
     p = pop.people
@@ -452,6 +473,14 @@ def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
     _missing(rng, plan, pop, sim, book, end)
     _background(rng, plan, pop, sim, book, end)
     _needs(rng, plan, pop, sim, book, end)
+    scripted_at = np.zeros(len(scripted), np.int64)
+    for index, item in enumerate(scripted):  # a handful, one block each
+        dash = None if item.dash < 0 else np.array([item.dash], np.int64)
+        time = np.array([item.occurred_at], "datetime64[s]")
+        at = book.add(item.incident_type, time, np.array([item.crime]), np.array([item.location], np.int64), dash)
+        scripted_at[index] = at[0]
+        for who, part, held in zip(item.person, item.role, item.arrested, strict=True):
+            book.involve(at, np.array([who], np.int64), part, np.array([held]))
 
     # incidents, in incident-id order (a shuffle)
     n_inc = book.count
@@ -521,4 +550,5 @@ def police_tables(plan: Plan, pop: Population, sim: Simulation) -> PoliceTables:
         incident_persons=incident_persons,
         persons=AgencyTable("police", "persons", table, key, p.person_id[rows]),
         incident_person_id=person,
+        scripted_incident_ids=inc_ids.take(pa.array(scripted_at)),
     )

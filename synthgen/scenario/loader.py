@@ -7,6 +7,9 @@ reported as ``file:line: path: message``. Unknown keys get a "did you mean" from
 from __future__ import annotations
 
 import difflib
+import functools
+import typing
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from synthgen import reference
 from synthgen.errors import Issue, ScenarioError
 from synthgen.scenario.plan import cross_checks
 from synthgen.scenario.schema import Scenario
+from synthgen.scenario.templates import Template, template_files
 
 Path_ = tuple[str | int, ...]
 
@@ -52,24 +56,29 @@ def _line_for(path: Path_, marks: dict[Path_, int]) -> int | None:
     return None
 
 
-def _model_at(path: Path_) -> type[BaseModel] | None:
+def _model_at(path: Path_, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
     """The schema model that holds the keys at `path` (to suggest the key the user meant)."""
-    model: type[BaseModel] = Scenario
+    model: type[BaseModel] = root
     for part in path:
         if isinstance(part, int):
             continue
         field = model.model_fields.get(part)
         annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+            continue
+        # a list of models (scenario storylines), or a model that may be left out (a template's associate)
+        inner = [a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(inner) != 1:
             return None
-        model = annotation
+        model = inner[0]
     return model
 
 
-def _message(error: dict[str, Any], path: Path_) -> str:
+def _message(error: dict[str, Any], path: Path_, root: type[BaseModel] = Scenario) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        model = _model_at(path[:-1])
+        model = _model_at(path[:-1], root)
         allowed = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -136,3 +145,56 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     if issues or scenario is None:
         raise ScenarioError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     return scenario
+
+
+def load_template(path: Path | Traversable, file: str | None = None) -> Template:
+    """Read and validate a storyline template; raise ScenarioError listing every problem with its line.
+
+    The template's `template` key must be the file's name without .yaml (the name a scenario uses).
+    """
+    file = file or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError([Issue(file, None, "", f"cannot be read ({error})")]) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise ScenarioError([Issue(file, mark.line + 1 if mark else None, "", f"not valid YAML: {problem}")]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(file, 1, "", "must be a mapping of keys (template, concern, subject, ...)")])
+    issues: list[Issue] = []
+    marks: dict[Path_, int] = {}
+    if node is not None:
+        _line_marks(node, (), marks, issues, file)
+    template = None
+    try:
+        template = Template.model_validate(data)
+    except ValidationError as error:
+        for item in error.errors():
+            # a tagged union adds the tag to the path (events.0.incident_persons.days): drop it, as the file has none
+            where: Path_ = tuple(p for p in item["loc"] if p not in _EVENT_TAGS)
+            issues.append(
+                Issue(file, _line_for(where, marks) or 1, _dotted(where), _message(dict(item), where, Template))
+            )
+    stem = Path(file).name.removesuffix(".yaml")
+    if template is not None and template.template != stem:
+        line = _line_for(("template",), marks)
+        issues.append(Issue(file, line, "template", f"must be the file's name {stem!r}, not {template.template!r}"))
+    if issues or template is None:
+        raise ScenarioError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
+    return template
+
+
+_EVENT_TAGS = ("incident_persons", "ae_attendances", "health_visits", "attendance", "exclusions")
+
+
+@functools.cache
+def shipped_templates() -> dict[str, Template]:
+    """The storyline templates shipped with synthgen, by name."""
+    return {
+        name: load_template(entry, f"synthgen/reference/data/storylines/{entry.name}")
+        for name, entry in template_files().items()
+    }

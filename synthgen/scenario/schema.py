@@ -10,11 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+)
 
 from synthgen import reference
+from synthgen.scenario.templates import template_names
 
 SCENARIO_VERSION = 1
 OUTWARD_CODE = re.compile(r"^(?:[A-PR-UWYZ][0-9][0-9A-Z]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9A-Z]?)$")
@@ -138,6 +149,29 @@ class Outputs(Strict):
     formats: list[Literal["parquet"]] = ["parquet"]
 
 
+class StorylineRequest(Strict):
+    template: str = Field(description="a storyline template's name (synthgen/reference/data/storylines/*.yaml)")
+    count: int = Field(ge=0, description="how many to plant")
+
+    @field_validator("template")
+    @classmethod
+    def _known_template(cls, value: str) -> str:
+        known = template_names()
+        if value not in known:
+            close = difflib.get_close_matches(value, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown template {value!r}{hint} (known: {', '.join(known)})")
+        return value
+
+
+def _distinct_templates(value: list[StorylineRequest]) -> list[StorylineRequest]:
+    names = [request.template for request in value]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"names template {', '.join(map(repr, repeated))} more than once (give one count each)")
+    return value
+
+
 RUN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -170,6 +204,17 @@ class Scenario(Strict):
         description="overrides of model rates by name, e.g. {referrals_per_10k_children: 700}, for an area unlike "
         "the England average; describe then compares against these targets",
     )
+    storylines: Annotated[list[StorylineRequest], AfterValidator(_distinct_templates)] = Field(
+        default_factory=list, description="planted cases: [{template: cse, count: 2}, ...]"
+    )
+
+    @model_serializer(mode="wrap")
+    def _leave_out_no_storylines(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        """A scenario without storylines dumps (and so hashes, and writes its manifest) as before they existed."""
+        data = handler(self)
+        if isinstance(data, dict) and not self.storylines:
+            data.pop("storylines", None)
+        return data
 
     @field_validator("name")
     @classmethod
