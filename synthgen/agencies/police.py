@@ -325,13 +325,20 @@ def _domestic_abuse(
 
 
 def _missing(
-    rng: np.random.Generator, plan: Plan, pop: Population, sim: Simulation, book: _Incidents, end: np.datetime64
+    rng: np.random.Generator,
+    plan: Plan,
+    pop: Population,
+    sim: Simulation,
+    book: _Incidents,
+    end: np.datetime64,
+    scripted: int = 0,
 ) -> None:
     """Missing children, at England's count per child and episodes per missing child, exactly by rank.
 
     Children who go missing come first, then sexually or criminally exploited children, then (only if the
     scenario's needs fall short) the children at highest risk. Extra episodes beyond the first are spread over
-    them by a gamma-mixed multinomial, so the mean is exact and a few children go missing many times.
+    them by a gamma-mixed multinomial, so the mean is exact and a few children go missing many times. `scripted`
+    episodes (planted storylines, added apart) come out of the extra ones, so the shard keeps England's mean.
     """
     p = pop.people
     children = p.resident & (p.age < 18)
@@ -340,7 +347,7 @@ def _missing(
     exploited = sim.needs["child_sexual_exploitation"] | sim.needs["child_criminal_exploitation"]
     score = 10.0 * sim.needs["going_missing"] + 5.0 * exploited + sim.risk + rng.normal(0.0, 0.5, len(p.age))
     missing = where[top(score[where], wanted)]
-    extra = round((MISSING_EPISODES_PER_CHILD - 1) * wanted)
+    extra = max(round((MISSING_EPISODES_PER_CHILD - 1) * wanted) - scripted, 0)
     weight = rng.gamma(MISSING_EPISODE_SHAPE, 1.0, wanted)
     episodes = 1 + (rng.multinomial(extra, weight / weight.sum()) if wanted else np.zeros(0, np.int64))
     child = np.repeat(missing, episodes)
@@ -470,7 +477,8 @@ def police_tables(
     end = np.datetime64(plan.period_end + dt.timedelta(days=1), "D")
     book = _Incidents()
     _domestic_abuse(rng, plan, pop, sim, book, end)
-    _missing(rng, plan, pop, sim, book, end)
+    scripted_missing = sum(part == "missing_person" for item in scripted for part in item.role)
+    _missing(rng, plan, pop, sim, book, end, scripted_missing)
     _background(rng, plan, pop, sim, book, end)
     _needs(rng, plan, pop, sim, book, end)
     scripted_at = np.zeros(len(scripted), np.int64)

@@ -20,7 +20,15 @@ from synthgen import reference
 from synthgen.errors import Issue, ScenarioError
 from synthgen.scenario.plan import cross_checks
 from synthgen.scenario.schema import Scenario
-from synthgen.scenario.templates import Template, template_files
+from synthgen.scenario.templates import (
+    AEEvent,
+    AttendanceEvent,
+    ExclusionEvent,
+    MissedVisitEvent,
+    PoliceEvent,
+    Template,
+    template_files,
+)
 
 Path_ = tuple[str | int, ...]
 
@@ -174,11 +182,13 @@ def load_template(path: Path | Traversable, file: str | None = None) -> Template
         template = Template.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
-            # a tagged union adds the tag to the path (events.0.incident_persons.days): drop it, as the file has none
-            where: Path_ = tuple(p for p in item["loc"] if p not in _EVENT_TAGS)
-            issues.append(
-                Issue(file, _line_for(where, marks) or 1, _dotted(where), _message(dict(item), where, Template))
-            )
+            # an event's model is chosen by its table, which pydantic adds to the path (events.0.attendance.days):
+            # the file has no such key, so it is left out of the path and names the model holding the keys
+            loc: Path_ = tuple(item["loc"])
+            tags = [index for index, part in enumerate(loc) if part in _EVENT_MODELS]
+            where = tuple(part for part in loc if part not in _EVENT_MODELS)
+            root, inner = (_EVENT_MODELS[str(loc[tags[0]])], loc[tags[0] + 1 :]) if tags else (Template, where)
+            issues.append(Issue(file, _line_for(where, marks) or 1, _dotted(where), _message(dict(item), inner, root)))
     stem = Path(file).name.removesuffix(".yaml")
     if template is not None and template.template != stem:
         line = _line_for(("template",), marks)
@@ -188,7 +198,13 @@ def load_template(path: Path | Traversable, file: str | None = None) -> Template
     return template
 
 
-_EVENT_TAGS = ("incident_persons", "ae_attendances", "health_visits", "attendance", "exclusions")
+_EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "incident_persons": PoliceEvent,
+    "ae_attendances": AEEvent,
+    "health_visits": MissedVisitEvent,
+    "attendance": AttendanceEvent,
+    "exclusions": ExclusionEvent,
+}
 
 
 @functools.cache
