@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # no mean of nothing, no division by zero on the way
 @pytest.mark.parametrize("people", [1, 3, 12, 40])
 def test_a_run_of_a_few_people_generates_describes_links_and_scores(people: int, tmp_path: Path) -> None:
-    scenario = synthgen.load_scenario(ROOT / "scenarios" / "demo.yaml", {"population.people": people})
+    # a few people have no household to hold the demo's planted storylines (that is an error): leave them out
+    scenario = synthgen.load_scenario(ROOT / "scenarios" / "demo.yaml", {"population.people": people, "storylines": []})
     out = tmp_path / "run"
     synthgen.generate(scenario, out)
     run = synthgen.open_run(out)
