@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from synthgen import __version__, births, deaths, linkage, quality, reference, storylines, truth
+from synthgen import __version__, births, deaths, linkage, quality, reference, signals, storylines, truth
 from synthgen.agencies import (
     TABLE_CODES,
     AgencyTable,
@@ -54,7 +54,8 @@ TRUTH_TABLES = (
     "events",
     "hard_negatives",
     "quality",
-    "risks",
+    "risk",
+    "signals",
     "storylines",
     "storyline_events",
 )
@@ -129,6 +130,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
     shuffled: list[Shuffled] = []
     police_days: NDArray[np.int64] | None = None
     events: list[AgencyTable] = []  # event records (an attendance, an incident role): truth maps them to people
+    sources: list[signals.Source] = []  # agency tables that may hold safeguarding signals, with whose rows they are
     if scenario.agencies.police.enabled:
         force = police.police_tables(plan, pop, sim, script.scripted_incidents() if script else ())
         if script:
@@ -159,6 +161,11 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         events.append(
             AgencyTable("police", "incident_persons", role_records, role_key, pop.people.person_id[force_person])
         )
+        # a role's incident (its type and time) is what makes it a safeguarding signal
+        kind_of_incident = force.incidents.column("incident_type").combine_chunks().take(pa.array(incident[alive]))
+        roles_seen = roles.append_column("incident_type", kind_of_incident).append_column("occurred_at", met_on)
+        role_people = pop.people.person_id[force_person]
+        sources.append(signals.Source("police", "incident_persons", roles_seen, roles["incident_id"], role_people))
     event_tables: list[AgencyTable] = []
     if scenario.agencies.health.enabled:
         health_tables = health_events.health_events(plan, pop, sim, born).agency_tables(pop)
@@ -176,6 +183,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
             table = filtered(table, _alive(pop, died, table.person_id, table.table.column(column).combine_chunks()))
         shuffled.append(Shuffled(table.path, table.table, table.key))
         events.append(table)
+        sources.append(signals.Source(table.source, table.name, table.table, table.table["record_id"], table.person_id))
     if scenario.agencies.social_care.enabled:
         care = social_care.social_care(plan, pop, sim, person_upn, born, police_days)
         columns = quality.Columns(identifier="upn", other_identifiers=("nhs_number",))
@@ -185,6 +193,11 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
             table = getattr(care, name)
             key = parse_record_ids(table.column(id_column).combine_chunks())
             shuffled.append(Shuffled(f"agencies/social_care/{name}", table, key))
+            # whose each event is, through the child's la_child_id: truth/events and the signals
+            person = signals.la_child_people(care.children.table, care.children.person_id, table["la_child_id"])
+            ids = table.column(id_column).combine_chunks()
+            events.append(AgencyTable("social_care", name, pa.table({"record_id": ids}), key, person))
+            sources.append(signals.Source("social_care", name, table, ids, person))
     linkage_parts, record_parts, summaries = [], [], []
     for agency, columns, extra, held in built:
         code = TABLE_CODES[f"{agency.source}/{agency.name}"]
@@ -212,11 +225,13 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         "records": records_table,
         "hard_negatives": truth.hard_negatives_table(pop),
         "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
-        "risks": truth.risks_table(pop, sim),
+        "risk": truth.risks_table(pop, sim),
         "events": truth.events_table(events),
         "storylines": script.storylines_table() if script else storylines.empty_storylines(),
         "storyline_events": script.events_table() if script else storylines.empty_events(),
     }
+    period = (plan.period_start, plan.period_end)
+    tables["signals"] = signals.signals(tables["people"], sources, period, tables.get("storyline_events"))
     if pairs:
         tables["pairs"] = linkage.true_pairs(records_table)
     return shuffled, tables

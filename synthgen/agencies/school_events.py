@@ -286,6 +286,11 @@ def _school_year(year: int) -> tuple[list[tuple[dt.date, dt.date]], list[dt.date
     return terms, [*inset, early_may]
 
 
+def school_year_half_terms(year: int) -> list[tuple[dt.date, dt.date]]:
+    """The half-terms of the academic year starting in September `year`: (first day, day after the last)."""
+    return _school_year(year)[0]
+
+
 def half_terms(plan: Plan) -> HalfTerms:
     """The half-terms overlapping the period (a 1 April start gives summer 1 and 2, then autumn and spring)."""
     first = academic_year(plan)

@@ -24,7 +24,7 @@ from pydantic import (
     model_serializer,
 )
 
-from synthgen import reference
+from synthgen import reference, sharing
 from synthgen.scenario.templates import template_names
 
 SCENARIO_VERSION = 1
@@ -172,6 +172,48 @@ def _distinct_templates(value: list[StorylineRequest]) -> list[StorylineRequest]
     return value
 
 
+# ---- information sharing (synthgen/sharing.py): the policy a sharing evaluation checks disclosures against ----
+AgencyName = Literal["police", "health", "school", "social_care"]
+
+
+class SharingRule(Strict):
+    agency: AgencyName = Field(description="the agency whose records are shared")
+    recipients: list[AgencyName] = Field(min_length=1, description="the agencies it may share them with")
+    purpose: Literal["safeguarding", "early_help"]
+    fields: list[str] = Field(min_length=1, description="columns of the agency's files, or 'identity'")
+
+    @field_validator("recipients")
+    @classmethod
+    def _others(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("agency") in value:
+            raise ValueError(f"{info.data['agency']} cannot share with itself")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a recipient more than once")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        agency = info.data.get("agency")
+        if agency is None:
+            return value
+        known = sharing.AGENCY_FIELDS[agency] | set(sharing.FIELD_GROUPS)
+        unknown = [name for name in value if name not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{agency} holds no field {unknown[0]!r}{hint} (fields are columns of its files)")
+        return value
+
+
+class Sharing(Strict):
+    rules: list[SharingRule] = Field(
+        default_factory=lambda: sharing.default_rules(),
+        description="who may share what with whom, and why; the default follows England's guidance "
+        "(synthgen/reference/data/sharing_policy.yaml)",
+    )
+
+
 RUN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -199,6 +241,7 @@ class Scenario(Strict):
     agencies: Agencies = Agencies()
     identifiers: Identifiers = Identifiers()
     outputs: Outputs = Outputs()
+    sharing: Sharing = Field(default_factory=Sharing)
     rates: Annotated[dict[str, Annotated[float, Field(strict=False)]], AfterValidator(_known_rates)] = Field(
         default_factory=dict,
         description="overrides of model rates by name, e.g. {referrals_per_10k_children: 700}, for an area unlike "

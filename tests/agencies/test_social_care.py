@@ -60,7 +60,7 @@ def test_every_event_belongs_to_a_known_child(large_run: Path) -> None:
 def test_children_living_with_domestic_abuse_are_referred_more_often(large_run: Path) -> None:
     """The model raises a child's referral weight by its household's risk factors and its own risk: children in
     households with domestic abuse are referred at least twice as often as other children."""
-    risks = pq.read_table(large_run / "truth/risks.parquet")
+    risks = pq.read_table(large_run / "truth/risk.parquet")
     abused_homes = set(risks.filter(pc.field("kind") == "domestic_abuse")["person_id"].to_pylist())
     people = pq.read_table(large_run / "truth/people.parquet", columns=["person_id", "age_at_start", "resident"])
     children = people.filter(pc.field("resident") & (pc.field("age_at_start") < 18))
