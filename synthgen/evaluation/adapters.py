@@ -46,7 +46,8 @@ class ScoredPairs:
     self_pairs: int
 
 
-def read_table(path: Path) -> pa.Table:
+def read_table(path: Path, what: str = "predictions") -> pa.Table:
+    """A user's Parquet or CSV file (`what` it holds names it in errors: predictions, flags, disclosures)."""
     if not path.exists():
         raise SynthgenError(f"{path}: no such file")
     suffix = path.suffix.lower()
@@ -56,17 +57,18 @@ def read_table(path: Path) -> pa.Table:
         elif suffix == ".csv":
             table = pacsv.read_csv(path)
         else:
-            raise SynthgenError(f"{path}: predictions must be a .parquet or .csv file")
+            raise SynthgenError(f"{path}: {what} must be a .parquet or .csv file")
     except (pa.ArrowInvalid, OSError) as error:
         kind = "Parquet" if suffix == ".parquet" else "CSV"
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise SynthgenError(f"{path}: cannot be read as {kind} ({first})") from None
     if table.num_rows == 0:
-        raise SynthgenError(f"{path}: no predictions (the file has no rows)")
+        raise SynthgenError(f"{path}: no {what} (the file has no rows)")
     return table
 
 
-def _ids(path: Path, table: pa.Table, column: str) -> pa.Array:
+def record_id_column(path: Path, table: pa.Table, column: str) -> pa.Array:
+    """A column of record ids as text (integers are read as their digits); empty values are an error."""
     values = table.column(column).combine_chunks()
     if pa.types.is_integer(values.type) or pa.types.is_dictionary(values.type):
         values = values.cast(pa.string())
@@ -112,7 +114,7 @@ def _found(table: pa.Table) -> str:
 
 
 def _clusters(path: Path, table: pa.Table, id_column: str, cluster_column: str, run_ids: pa.Array) -> Clusters:
-    ids = _ids(path, table, id_column)
+    ids = record_id_column(path, table, id_column)
     counts = pc.value_counts(ids)
     repeated = counts.filter(pc.greater(counts.field("counts"), 1))
     if len(repeated):
@@ -148,8 +150,8 @@ def _pairs(
     score = scores.cast(pa.float64()).to_numpy(zero_copy_only=False)
     if not np.isfinite(score).all():
         raise SynthgenError(f"{path}: column {score_column} holds values that are not finite numbers")
-    left = _rows(path, _ids(path, table, left_column), left_column, run_ids)
-    right = _rows(path, _ids(path, table, right_column), right_column, run_ids)
+    left = _rows(path, record_id_column(path, table, left_column), left_column, run_ids)
+    right = _rows(path, record_id_column(path, table, right_column), right_column, run_ids)
     self_pair = left == right
     lo, hi, score = np.minimum(left, right)[~self_pair], np.maximum(left, right)[~self_pair], score[~self_pair]
     # the same pair listed twice (either way round) counts once, at its best score

@@ -1,0 +1,309 @@
+"""The reference screening method: what a MASH's first automated screen could do with the agency files alone.
+
+It is the yardstick a screening system is scored beside, and makes the loop work out of the box
+(`synthgen screen` then `synthgen evaluate sharing`). It never reads the truth:
+1. link every person-level record with a reference linker (`synthgen link`'s methods) into clusters, one per
+   person as far as the linker can tell;
+2. find concerning records with the same rules as truth/signals (synthgen.signals), about children as the
+   agency records them (their own, possibly wrong, birth dates), and place each with its child's cluster through
+   the agency's own keys (police person id, local patient id or NHS number, UPN, LA child id);
+3. flag a cluster on the first day a concerning record from one agency follows one from another agency within
+   the window (90 days by default);
+4. disclose, for each flag, what the policy lets each agency share for safeguarding with each other agency:
+   the child's person-level records and the concerning records up to the flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from synthgen import sharing, signals
+from synthgen.agencies.social_care import EVENT_TABLES
+from synthgen.errors import SynthgenError
+from synthgen.linkers import link
+from synthgen.runs import Run, open_run
+
+DEFAULT_WINDOW = 90
+PURPOSE = "safeguarding"
+PERSON_TABLES = {
+    "police": "persons",
+    "health": "gp_registrations",
+    "school": "pupils",
+    "social_care": "children",
+}
+"""Each agency's person-level register: what its event records point at."""
+
+
+@dataclass(frozen=True)
+class Screened:
+    flags: pa.Table  # record_id (a linkage view id), flagged_at, concern
+    disclosures: pa.Table  # record_id, fields, recipient, shared_at, case, purpose
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Concerning records about children, each placed with a person-level record of its agency."""
+
+    agency: str
+    table: str
+    record_id: pa.Array  # the event's own id
+    person_record: pa.Array  # the agency's person-level record_id (null where it cannot be placed)
+    kind: NDArray[np.object_]
+    day: NDArray[np.datetime64]
+
+
+def _lookup(keys: pa.Array, table: pa.Table, key: str, value: str) -> pa.Array:
+    """For each key, `value` of the first row of `table` whose `key` equals it (null where none does)."""
+    index = pc.index_in(keys, value_set=table.column(key).combine_chunks())
+    return table.column(value).combine_chunks().take(index)
+
+
+def _found(run: Run, agency: str, table: str, period: tuple[dt.date, dt.date]) -> _Found | None:
+    path = f"agencies/{agency}/{table}"
+    if not run.has(path) or not run.has(f"agencies/{agency}/{PERSON_TABLES[agency]}"):
+        return None
+    records = run.read(path)
+    register = run.read(f"agencies/{agency}/{PERSON_TABLES[agency]}")
+    id_column = "record_id"
+    if agency == "police":
+        incidents = run.read("agencies/police/incidents", ["incident_id", "incident_type", "occurred_at"])
+        records = records.append_column(
+            "incident_type", _lookup(records["incident_id"], incidents, "incident_id", "incident_type")
+        ).append_column("occurred_at", _lookup(records["incident_id"], incidents, "incident_id", "occurred_at"))
+        person_record = _lookup(records["police_person_id"], register, "record_id", "record_id")
+        id_column = "incident_id"
+    elif agency == "health":
+        by_nhs = register.filter(pc.is_valid(register["nhs_number"]))
+        person_record = _lookup(records["nhs_number"], by_nhs, "nhs_number", "record_id")
+        if "local_patient_id" in records.column_names:
+            local = _lookup(records["local_patient_id"], register, "local_patient_id", "record_id")
+            person_record = pc.coalesce(local, person_record)
+    elif agency == "school":
+        person_record = _lookup(records["upn"], register, "upn", "record_id")
+    else:
+        person_record = _lookup(records["la_child_id"], register, "la_child_id", "record_id")
+        id_column = dict(EVENT_TABLES)[table]
+    if "date_of_birth" in records.column_names:
+        dob = signals.days(records["date_of_birth"].combine_chunks())
+    else:
+        dob = signals.days(_lookup(person_record, register, "record_id", "date_of_birth"))
+    found = signals.concerns(agency, table, records, dob, period)
+    keep = signals.is_child(dob[found.rows], found.day) & signals.in_period(found.day, period)
+    rows = pa.array(found.rows[keep], pa.int64())
+    return _Found(
+        agency,
+        table,
+        records.column(id_column).combine_chunks().take(rows),
+        person_record.take(rows),
+        found.kind[keep],
+        found.day[keep],
+    )
+
+
+def _first_flags(
+    cluster: NDArray[np.int64], agency: NDArray[np.int64], day: NDArray[np.int64], window: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per cluster, the first signal that follows another agency's signal within `window` days: (signal row,
+    the other agency's signal row, cluster), one per flagged cluster.
+
+    Signals are sorted by cluster and day; for each agency, the row of its latest signal so far in the cluster
+    is carried forward, so each signal sees the most recent signal of every other agency before it."""
+    order = np.lexsort((agency, day, cluster))
+    c, a, d = cluster[order], agency[order], day[order]
+    n = len(order)
+    group_start = np.r_[True, c[1:] != c[:-1]] if n else np.zeros(0, bool)
+    first_row = np.maximum.accumulate(np.where(group_start, np.arange(n), 0)) if n else np.zeros(0, np.int64)
+    best_other = np.full(n, -1, dtype=np.int64)
+    best_day = np.full(n, np.iinfo(np.int64).min // 2, dtype=np.int64)
+    for code in np.unique(a).tolist():  # four agencies at most
+        at = np.where(a == code, np.arange(n), -1)
+        latest = np.maximum.accumulate(at) if n else at
+        latest = np.where(latest >= first_row, latest, -1)  # within the same cluster only
+        usable = (latest >= 0) & (a != code)
+        later = usable & (d[np.maximum(latest, 0)] > best_day)
+        best_other = np.where(later, latest, best_other)
+        best_day = np.where(later, d[np.maximum(latest, 0)], best_day)
+    hit = (best_other >= 0) & (d - best_day <= window)
+    rows = np.flatnonzero(hit)
+    first_of_cluster = np.r_[True, c[rows][1:] != c[rows][:-1]] if len(rows) else np.zeros(0, bool)
+    rows = rows[first_of_cluster]
+    return order[rows], order[best_other[rows]], c[rows]
+
+
+def screen(
+    run_path: str | Path,
+    *,
+    window: int = DEFAULT_WINDOW,
+    method: str = "fellegi-sunter",
+    policy: list[dict[str, Any]] | None = None,
+) -> Screened:
+    """Flag children with concerning records from two agencies within `window` days, and disclose what the
+    policy (the run's own, from its scenario, unless given) allows for each flag."""
+    if window < 0:
+        raise SynthgenError("--window must be 0 days or more")
+    run = open_run(run_path)
+    if not run.has("linkage/records"):
+        raise SynthgenError(f"{run.path}: this run has no linkage/records to link")
+    period = (
+        dt.date.fromisoformat(run.manifest["period"]["start"]),
+        dt.date.fromisoformat(run.manifest["period"]["end"]),
+    )
+    view = run.read("linkage/records", ["record_id", "source", "source_record_id"])
+    clusters = link(run.read("linkage/records"), method)
+    view = view.append_column("cluster", _lookup(view["record_id"], clusters, "record_id", "cluster_id"))
+    parts = [_found(run, name.split("/")[0], name.split("/")[1], period) for name in signals.RULES]
+    found = [f for f in parts if f is not None]
+    agencies = list(sharing.AGENCIES)
+    rows = []
+    for f in found:
+        placed = f.person_record.is_valid().to_numpy(zero_copy_only=False)
+        key = pc.binary_join_element_wise(
+            pa.array(np.full(len(f.kind), f.agency, dtype=object), pa.string()), f.person_record, "|"
+        )
+        rows.append(
+            pa.table(
+                {
+                    "key": key,
+                    "agency": pa.array(np.full(len(f.kind), agencies.index(f.agency)), pa.int64()),
+                    "table": pa.array(np.full(len(f.kind), f.table, dtype=object), pa.string()),
+                    "record_id": f.record_id.cast(pa.string()),
+                    "kind": pa.array(f.kind, pa.string()),
+                    "day": pa.array(f.day.astype(np.int64)),
+                }
+            ).filter(pa.array(placed))
+        )
+    concerning = pa.concat_tables(rows) if rows else None
+    if concerning is None or concerning.num_rows == 0:
+        return Screened(_empty_flags(), _empty_disclosures())
+    view_key = pc.binary_join_element_wise(view["source"], view["source_record_id"], "|")
+    index = pc.index_in(concerning["key"], value_set=view_key.combine_chunks())
+    concerning = concerning.append_column("view_row", index).filter(pc.is_valid(index))
+    view_row = concerning["view_row"].to_numpy().astype(np.int64)
+    cluster = view["cluster"].to_numpy()[view_row]
+    signal, other, flagged = _first_flags(
+        cluster, concerning["agency"].to_numpy(), concerning["day"].to_numpy(), window
+    )
+    kinds = concerning["kind"].to_numpy(zero_copy_only=False).astype(object)
+    days = concerning["day"].to_numpy()
+    flag_record = view["record_id"].combine_chunks().take(pa.array(view_row[signal]))
+    flag_day = days[signal].astype("datetime64[D]")
+    flags = pa.table(
+        {
+            "record_id": flag_record,
+            "flagged_at": pa.array(flag_day, pa.date32()),
+            "concern": pa.array(kinds[other] + "+" + kinds[signal], pa.string()),
+        }
+    )
+    rules = policy if policy is not None else run.manifest["scenario"].get("sharing", {}).get("rules")
+    if rules is None:
+        rules = [rule.model_dump() for rule in sharing.default_rules()]
+    disclosures = _disclosures(run, view, concerning, cluster, flagged, flag_record, flag_day, rules)
+    order = pc.sort_indices(flags, sort_keys=[("flagged_at", "ascending"), ("record_id", "ascending")])
+    return Screened(flags.take(order), disclosures)
+
+
+def _disclosures(
+    run: Run,
+    view: pa.Table,
+    concerning: pa.Table,
+    cluster: NDArray[np.int64],
+    flagged: NDArray[np.int64],
+    flag_record: pa.Array,
+    flag_day: NDArray[np.datetime64],
+    rules: list[dict[str, Any]],
+) -> pa.Table:
+    """For each flag: the child's person-level records and its concerning records up to the flag, each to every
+    agency the policy names for safeguarding, with the fields it allows that the record's table holds."""
+    allowed = sharing.allowed(rules)
+    columns = {
+        f"{agency}/{table}": set(run.read(f"agencies/{agency}/{table}").column_names)
+        for agency, table in [*PERSON_TABLES.items(), *(name.split("/") for name in signals.RULES)]
+        if run.has(f"agencies/{agency}/{table}")
+    }
+    at = {int(c): i for i, c in enumerate(flagged.tolist())}  # flagged cluster -> flag
+    view_cluster = view["cluster"].to_numpy()
+    in_flagged = np.isin(view_cluster, flagged)
+    person_rows = np.flatnonzero(in_flagged)
+    sources = view["source"].to_numpy(zero_copy_only=False)
+    agency_ids = view["source_record_id"].to_numpy(zero_copy_only=False)
+    items: list[tuple[str, str, str, int]] = []  # record id, agency, table, flag
+    for row in person_rows.tolist():
+        items.append((agency_ids[row], sources[row], PERSON_TABLES[sources[row]], at[int(view_cluster[row])]))
+    agency_names = list(sharing.AGENCIES)
+    event_flag = np.array([at.get(int(c), -1) for c in cluster.tolist()], dtype=np.int64)
+    event_days = concerning["day"].to_numpy()
+    shared = (event_flag >= 0) & (event_days <= flag_day[np.maximum(event_flag, 0)].astype(np.int64))
+    ids = concerning["record_id"].to_numpy(zero_copy_only=False)
+    tables = concerning["table"].to_numpy(zero_copy_only=False)
+    codes = concerning["agency"].to_numpy()
+    for row in np.flatnonzero(shared).tolist():
+        items.append((ids[row], agency_names[codes[row]], tables[row], int(event_flag[row])))
+    out: dict[str, list[Any]] = {k: [] for k in ("record_id", "fields", "recipient", "shared_at", "case", "purpose")}
+    cases = flag_record.to_pylist()
+    seen: set[tuple[str, str, int]] = set()
+    for record_id, agency, table, flag in items:
+        for recipient in sharing.AGENCIES:
+            fields = allowed.get((agency, recipient, PURPOSE))
+            if fields is None or (record_id, recipient, flag) in seen:
+                continue
+            seen.add((record_id, recipient, flag))
+            held = sorted(fields & columns.get(f"{agency}/{table}", set()))
+            if not held:
+                continue
+            out["record_id"].append(record_id)
+            out["fields"].append(";".join(held))
+            out["recipient"].append(recipient)
+            out["shared_at"].append(flag_day[flag].item())
+            out["case"].append(cases[flag])
+            out["purpose"].append(PURPOSE)
+    table = pa.table(
+        {
+            "record_id": pa.array(out["record_id"], pa.string()),
+            "fields": pa.array(out["fields"], pa.string()),
+            "recipient": pa.array(out["recipient"], pa.string()),
+            "shared_at": pa.array(out["shared_at"], pa.date32()),
+            "case": pa.array(out["case"], pa.string()),
+            "purpose": pa.array(out["purpose"], pa.string()),
+        }
+    )
+    order = pc.sort_indices(
+        table,
+        sort_keys=[
+            ("shared_at", "ascending"),
+            ("case", "ascending"),
+            ("record_id", "ascending"),
+            ("recipient", "ascending"),
+        ],
+    )
+    return table.take(order)
+
+
+def _empty_flags() -> pa.Table:
+    return pa.table(
+        {
+            "record_id": pa.array([], pa.string()),
+            "flagged_at": pa.array([], pa.date32()),
+            "concern": pa.array([], pa.string()),
+        }
+    )
+
+
+def _empty_disclosures() -> pa.Table:
+    return pa.table(
+        {
+            "record_id": pa.array([], pa.string()),
+            "fields": pa.array([], pa.string()),
+            "recipient": pa.array([], pa.string()),
+            "shared_at": pa.array([], pa.date32()),
+            "case": pa.array([], pa.string()),
+            "purpose": pa.array([], pa.string()),
+        }
+    )
