@@ -2,7 +2,8 @@
 
 The public API mirrors the command line: ``load_scenario`` reads and validates a scenario file, ``generate``
 writes a run, ``describe`` sets its figures beside England's, ``link`` runs a reference linker and
-``evaluate_linkage`` scores a linker's output. Everything else may move between releases.
+``evaluate_linkage`` scores a linker's output; ``screen`` runs the reference screening method and
+``evaluate_sharing`` scores a screening system's flags and disclosures. Everything else may move between releases.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from synthgen.calibration import Figure
 from synthgen.calibration import describe as _describe
 from synthgen.errors import Issue, ScenarioError, SynthgenError
 from synthgen.evaluation.linkage import evaluate_linkage
+from synthgen.evaluation.sharing import evaluate_sharing
 from synthgen.linkers import link
 from synthgen.run import generate
 from synthgen.runs import Run, open_run
 from synthgen.scenario.loader import load_scenario
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
+from synthgen.screening import Screened, screen
 
 
 def describe(run: str | Path) -> list[Figure]:
@@ -35,13 +38,16 @@ __all__ = [
     "Run",
     "Scenario",
     "ScenarioError",
+    "Screened",
     "SynthgenError",
     "__version__",
     "describe",
     "evaluate_linkage",
+    "evaluate_sharing",
     "generate",
     "link",
     "load_scenario",
     "make_plan",
     "open_run",
+    "screen",
 ]

@@ -262,6 +262,111 @@ def evaluate_linkage(
         click.echo(f"best threshold {curve['best_threshold']:.4f} (pairwise f1 {curve['best_f1']:.4f})")
 
 
+@evaluate.command("sharing")
+@click.argument("run", type=click.Path(path_type=Path))
+@click.argument("flags", type=click.Path(path_type=Path))
+@click.option(
+    "--disclosures",
+    "disclosures_path",
+    type=click.Path(path_type=Path),
+    help="Disclosures (record_id, fields, recipient, shared_at, case, purpose) to check for over-sharing.",
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write every metric to this JSON file.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write a self-contained HTML report.")
+def evaluate_sharing(
+    run: Path, flags: Path, disclosures_path: Path | None, json_path: Path | None, report_path: Path | None
+) -> None:
+    """Score screening and information sharing: flags (record_id, flagged_at, concern optional) and, optionally,
+    disclosures, in Parquet or CSV; a record id is any agency file's id or a linkage view record_id.
+
+    Example: synthgen evaluate sharing output/demo flags.csv --disclosures disclosures.csv --report sharing.html
+    """
+    from synthgen.evaluation.sharing import evaluate_sharing as score
+
+    try:
+        result = score(run, flags, disclosures_path)
+        if json_path:
+            _write_text_atomically(json_path, json.dumps(result, indent=2, allow_nan=False) + "\n")
+        if report_path:
+            from synthgen.evaluation.sharing_report import sharing_report
+
+            _write_text_atomically(report_path, sharing_report(result))
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    found, timing = result["detection"], result["time_to_flag"]
+    click.echo(
+        f"{found['children_at_risk']:,} children at risk ({found['children_at_risk_visible']:,} visible across "
+        f"agencies); {found['flagged_people']:,} people flagged"
+    )
+    click.echo(
+        f"precision {found['precision']:.4f}  recall {found['recall']:.4f}  f1 {found['f1']:.4f}  "
+        f"recall of visible {found['recall_visible']:.4f}"
+    )
+    median = "-" if timing["median_days"] is None else f"{timing['median_days']:g}"
+    click.echo(
+        f"days from visibility to flag: median {median}, within 7 {timing['within_7_days']:.4f}, "
+        f"within 30 {timing['within_30_days']:.4f}, never {timing['never']:.4f}"
+    )
+    shared = result["oversharing"]
+    if shared is not None:
+        click.echo(
+            f"{shared['disclosures']:,} disclosures: {shared['about_people_in_no_flagged_case']:,} about people in no "
+            f"flagged case, {shared['about_people_not_at_risk']:,} about people not at risk, "
+            f"{shared['fields_outside_policy']:,} with fields outside the policy, "
+            f"{shared['recipients_without_purpose']:,} to recipients without a purpose"
+        )
+
+
+def _write_results(out: Path, table: Any) -> None:
+    """A table as Parquet or CSV by the file's suffix, written atomically."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from synthgen.writers.parquet import COMPRESSION
+
+    if out.suffix.lower() == ".csv":
+        _write_atomically(out, lambda temp: pacsv.write_csv(table, temp))
+    else:
+        _write_atomically(out, lambda temp: pq.write_table(table, temp, compression=COMPRESSION))
+
+
+@cli.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Flags file (.parquet or .csv).")
+@click.option("--disclosures", "disclosures_path", type=click.Path(path_type=Path), help="Also write disclosures here.")
+@click.option(
+    "--window",
+    type=_Int(min=0, max=3660),
+    default=90,
+    show_default=True,
+    help="Days within which concerns from two agencies flag a child.",
+)
+@click.option("--method", type=click.Choice(["exact", "fellegi-sunter"]), default="fellegi-sunter", show_default=True)
+def screen(run: Path, out: Path, disclosures_path: Path | None, window: int, method: str) -> None:
+    """Flag children with concerning records from two agencies within a window, from the agency files alone
+    (linked by a reference linker), and write the disclosures the run's sharing policy allows for each flag.
+
+    Example: synthgen screen output/demo -o flags.csv --disclosures disclosures.csv --window 90
+    """
+    from synthgen.screening import screen as run_screen
+
+    try:
+        for path in (out, disclosures_path):
+            if path is not None and path.suffix.lower() not in (".parquet", ".csv"):
+                raise SynthgenError(f"{path}: screening results are written as .parquet or .csv")
+        screened = run_screen(run, window=window, method=method)
+        _write_results(out, screened.flags)
+        if disclosures_path is not None:
+            _write_results(disclosures_path, screened.disclosures)
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    click.echo(f"Wrote {out}: {screened.flags.num_rows:,} children flagged ({method}, {window}-day window)")
+    if disclosures_path is not None:
+        click.echo(f"Wrote {disclosures_path}: {screened.disclosures.num_rows:,} disclosures")
+
+
 @cli.command()
 @click.argument("run", type=click.Path(path_type=Path))
 @click.option("--method", type=click.Choice(["exact", "fellegi-sunter"]), default="fellegi-sunter", show_default=True)
