@@ -154,14 +154,16 @@ def _missing_education(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date
 
 
 def half_term_last_days(years: NDArray[np.object_], numbers: NDArray[np.int64]) -> Day:
-    """The last day of each (academic year label such as '2024/25', half-term 1-6), NaT for labels not read."""
+    """The last school day (a weekday) of each (academic year label such as '2024/25', half-term 1-6), NaT for
+    labels that are not read as a year."""
     result = np.full(len(years), np.datetime64("NaT"), dtype="datetime64[D]")
     for label in sorted(set(years.tolist())):  # a handful of academic years
         try:
             first = int(str(label)[:4])
         except ValueError:
             continue
-        ends = np.array([end for _, end in school_year_half_terms(first)], dtype="datetime64[D]") - 1
+        after = np.array([end for _, end in school_year_half_terms(first)], dtype="datetime64[D]")
+        ends = np.busday_offset(after - 1, 0, roll="backward")  # the last weekday of the half-term
         chosen = (years == label) & (numbers >= 1) & (numbers <= 6)
         result[chosen] = ends[numbers[chosen] - 1]
     return result

@@ -70,6 +70,8 @@ def read_table(path: Path, what: str = "predictions") -> pa.Table:
 def record_id_column(path: Path, table: pa.Table, column: str) -> pa.Array:
     """A column of record ids as text (integers are read as their digits); empty values are an error."""
     values = table.column(column).combine_chunks()
+    if pa.types.is_null(values.type):  # a CSV column with nothing in it
+        raise SynthgenError(f"{path}: column {column} has {len(values):,} empty values")
     if pa.types.is_integer(values.type) or pa.types.is_dictionary(values.type):
         values = values.cast(pa.string())
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):

@@ -260,9 +260,7 @@ def _fields(path: Path, table: pa.Table) -> list[list[str]]:
             text = (text or "").replace(separator, FIELD_SEPARATORS[0])
         names = [name.strip() for name in (text or "").split(FIELD_SEPARATORS[0]) if name.strip()]
         if not names:
-            raise SynthgenError(
-                f"{path}: every fields entry must list at least one field name (e.g. given_name;postcode)"
-            )
+            raise SynthgenError(f"{path}: every fields entry must list a field name (e.g. given_name;postcode)")
         out.append(names)
     return out
 
@@ -533,8 +531,13 @@ def evaluate_sharing(
     run_path: str | Path, flags_path: str | Path, disclosures_path: str | Path | None = None
 ) -> dict[str, Any]:
     """Score flags (and disclosures) against a run's truth; a JSON-ready dict with stable keys."""
-    run = open_run(run_path)
-    truth = read_truth(run)
+    return score(read_truth(open_run(run_path)), run_path, flags_path, disclosures_path)
+
+
+def score(
+    truth: Truth, run_path: str | Path, flags_path: str | Path, disclosures_path: str | Path | None = None
+) -> dict[str, Any]:
+    """As `evaluate_sharing`, with the run's truth already read (to score many files against one run)."""
     flags = read_flags(flags_path, truth)
     visible_at_risk = sorted(p for p in truth.at_risk if p in truth.visible)
     result: dict[str, Any] = {
