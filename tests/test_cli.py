@@ -126,3 +126,48 @@ def test_link_refuses_a_bad_suffix_and_an_unwritable_file(write_scenario: Callab
     assert not blocked.exists()
     code, stdout, _ = run("link", str(out), "--method", "exact", "-o", str(tmp_path / "clusters.csv"))
     assert code == 0 and stdout.startswith(f"Wrote {tmp_path / 'clusters.csv'}: ")
+
+
+def test_screen_then_evaluate_sharing(demo_run: Path, tmp_path: Path) -> None:
+    flags, shared = tmp_path / "flags.csv", tmp_path / "disclosures.parquet"
+    code, stdout, stderr = run("screen", str(demo_run), "-o", str(flags), "--disclosures", str(shared))
+    assert (code, stderr) == (0, "")
+    assert re.fullmatch(
+        rf"Wrote {re.escape(str(flags))}: [\d,]+ children flagged \(fellegi-sunter, 90-day window\)\n"
+        rf"Wrote {re.escape(str(shared))}: [\d,]+ disclosures\n",
+        stdout,
+    )
+    code, stdout, stderr = run("evaluate", "sharing", str(demo_run), str(flags), "--disclosures", str(shared))
+    assert (code, stderr) == (0, "")
+    assert "0 with fields outside the policy, 0 to recipients without a purpose" in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--window", "-1"], "Error: Invalid value for '--window': -1 is not in the range 0<=x<=3660.\n"),
+        (
+            ["--method", "guess"],
+            "Error: Invalid value for '--method': 'guess' is not one of 'exact', 'fellegi-sunter'.\n",
+        ),
+    ],
+)
+def test_screen_bad_options_are_one_line(demo_run: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "flags.csv"
+    assert run("screen", str(demo_run), "-o", str(out), *args) == (2, "", message)
+    assert not out.exists()
+
+
+def test_screen_refuses_a_bad_suffix_and_a_folder_that_is_not_a_run(demo_run: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "flags.txt"
+    assert run("screen", str(demo_run), "-o", str(bad)) == (
+        2,
+        "",
+        f"Error: {bad}: screening results are written as .parquet or .csv\n",
+    )
+    assert run("screen", str(tmp_path), "-o", str(tmp_path / "f.csv")) == (
+        2,
+        "",
+        f"Error: {tmp_path}: not a synthgen run (no manifest.json; was the run interrupted?)\n",
+    )
+    assert list(tmp_path.iterdir()) == []
