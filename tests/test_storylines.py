@@ -203,7 +203,7 @@ def test_each_template_tells_its_story_in_the_records(run: Path) -> None:
 
 def test_real_storylines_are_at_risk_in_the_truth_and_noise_is_not(run: Path) -> None:
     placed = read(run, "truth/storylines").to_pylist()
-    risks = read(run, "truth/risks").to_pylist()
+    risks = read(run, "truth/risk").to_pylist()
     kinds: dict[int, set[str]] = {}
     for r in risks:
         kinds.setdefault(r["person_id"], set()).add(r["kind"])
