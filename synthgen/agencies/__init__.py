@@ -51,6 +51,14 @@ TABLE_CODES = {
     "social_care/icpcs": 18,
     "social_care/cp_plans": 19,
     "social_care/cla_episodes": 20,
+    "social_care/cla_reviews": 21,
+    "social_care/cla_missing": 22,
+    "social_care/cla_uasc": 23,
+    "social_care/cla_adoption_decisions": 24,
+    "social_care/cla_adoptions": 25,
+    "social_care/cla_previous_permanence": 26,
+    "social_care/cla_outcomes": 27,
+    "social_care/care_leavers": 28,
 }
 """Each table's place in the record-id space (record_ids.coordinates): ids never repeat across tables."""
 LOCAL_ID_OFFSET = 100

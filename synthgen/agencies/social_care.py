@@ -13,7 +13,7 @@ episode ending before it starts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import identifiers, reference
-from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
+from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, looked_after, name_columns
 from synthgen.arrays import categorical, last_of_runs, mean_or_one, weighted_sample
 from synthgen.births import Births
 from synthgen.population import People, Population
@@ -46,12 +46,17 @@ EVENT_TABLES = (
     ("icpcs", "icpc_id"),
     ("cp_plans", "cp_plan_id"),
     ("cla_episodes", "episode_id"),
+    *looked_after.TABLES,
 )
 """The service's event tables and their (random) id columns; rows are written in id order, a shuffle."""
 ABUSE = {"neglect": "NEG", "emotional_abuse": "EMO", "physical_abuse": "PHY", "sexual_abuse": "SAB"}
 SOURCES = ("1A", "2A", "2B", "3A", "3B", "3E", "3F", "4", "5A", "5D", "6", "7", "8", "9", "10")
 SOURCE_SHARES = (0.05, 0.21, 0.03, 0.04, 0.03, 0.04, 0.03, 0.02, 0.07, 0.03, 0.28, 0.03, 0.08, 0.02, 0.04)
 """CIN census referral sources; police 28% and schools 21% (DfE 2025), the rest in the 2014 shape (health 14%)."""
+
+
+def _no_rows() -> pa.Table:
+    return pa.table({})
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,16 @@ class SocialCareTables:
     section47: pa.Table
     icpcs: pa.Table
     cp_plans: pa.Table
-    cla_episodes: pa.Table
+    cla_episodes: pa.Table  # one row per episode of care (see looked_after)
+    # the rest of the looked-after record (SSDA903): set by _with_looked_after
+    cla_reviews: pa.Table = field(default_factory=_no_rows, repr=False)
+    cla_missing: pa.Table = field(default_factory=_no_rows, repr=False)
+    cla_uasc: pa.Table = field(default_factory=_no_rows, repr=False)
+    cla_adoption_decisions: pa.Table = field(default_factory=_no_rows, repr=False)
+    cla_adoptions: pa.Table = field(default_factory=_no_rows, repr=False)
+    cla_previous_permanence: pa.Table = field(default_factory=_no_rows, repr=False)
+    cla_outcomes: pa.Table = field(default_factory=_no_rows, repr=False)
+    care_leavers: pa.Table = field(default_factory=_no_rows, repr=False)
 
 
 def _banded(rng: np.random.Generator, bands: tuple[tuple[int, int, float], ...], n: int) -> NDArray[np.int64]:
@@ -301,9 +315,79 @@ def social_care(
         limit=limit,
     )
     tables = _tables(plan, pop, sim, rng, cases, person_upn)
-    if born is None or not len(unborn[0]):
-        return tables
-    return _with_unborn(plan, pop, sim, rng, born, unborn, tables)
+    if born is not None and len(unborn[0]):
+        tables = _with_unborn(plan, pop, sim, rng, born, unborn, tables)
+    return _with_looked_after(plan, pop, sim, cases, tables, person_upn, weight, per10k)
+
+
+def _with_looked_after(
+    plan: Plan,
+    pop: Population,
+    sim: Simulation,
+    cases: _Cases,
+    tables: SocialCareTables,
+    person_upn: NDArray[np.object_] | None,
+    weight: NDArray[np.float64],
+    per10k: float,
+) -> SocialCareTables:
+    """The looked-after children's full record: each period of care cut into its episodes, with reviews,
+    missing spells, adoption and the rest of the SSDA903 return; plus the periods that ended in the year before
+    the period (last year's leavers, who are in last year's return and, at 16 or over, are care leavers now),
+    whose young people join the children the service knows."""
+    p = pop.people
+    start = np.datetime64(plan.period_start, "D")
+    # the periods open during the period: the rows of the pathway's cla_episodes, in the same order
+    periods = tables.cla_episodes
+    rows = cases.child_rows[np.r_[cases.cla0_child, cases.cla_new_child]]
+    period_start = np.r_[cases.cla0_start, cases.cla_new_start]
+    period_end = np.r_[cases.cla0_end, cases.cla_new_end]
+    la = periods.column("la_child_id").to_numpy(zero_copy_only=False)
+    # last year's leavers: people under 20 at the start, not in care during the period, drawn by the same weight
+    # as entries to care (the young adults by their own risk and needs)
+    young = np.flatnonzero(p.resident & (p.age < 20))
+    born_day = (p.date_of_birth - start).astype(np.int64)
+    pick = np.exp(0.5 * sim.risk[young]) * (1 + 2.0 * sim.any_need()[young])
+    pick[np.isin(young, rows)] = 0.0
+    leavers = round(reference.parameters()["cla_starts_per_10k_children"] * per10k)
+    chosen, past_start, past_end = looked_after.past_periods(
+        plan, young, born_day[young], pick, leavers, pop.shard
+    )
+    past_rows = young[chosen]
+    rng = shard_stream(plan.seed, pop.shard, "looked-after-children")
+    used = tables.children.table.column("la_child_id").to_numpy(zero_copy_only=False)
+    pool = identifiers.allocate_la_child_ids(rng, len(past_rows) + len(used), pop.shard, plan.shards)
+    past_la = pool[~np.isin(pool, used)][: len(past_rows)]
+    key = record_ids_from(
+        plan.record_key, TABLE_CODES["social_care/children"], pop.shard, tables.children.table.num_rows, len(past_rows)
+    )
+    upn = person_upn[past_rows] if person_upn is not None else np.full(len(past_rows), None, dtype=object)
+    added = _children_rows(plan, pop, key, pa.array(past_la, pa.string()), p, past_rows, upn)
+    known = tables.children
+    children = AgencyTable(
+        "social_care",
+        "children",
+        pa.concat_tables([known.table, added]),
+        np.r_[known.key, key],
+        np.r_[known.person_id, p.person_id[past_rows]],
+    )
+    all_rows = np.r_[rows, past_rows]
+    home = pop.household_postcode[p.household[all_rows]]
+    everyone = looked_after.Periods(
+        rows=all_rows,
+        la_child_id=np.r_[la, past_la].astype(object),
+        start=np.r_[period_start, past_start],
+        end=np.r_[period_end, past_end],
+        home_postcode=home,
+        born=born_day[all_rows],
+        going_missing=sim.needs["going_missing"][all_rows],
+    )
+    history = looked_after.history(plan, pop.shard, everyone, plan.days, ~p.female[all_rows])
+    ids = partial(_ids, plan, pop.shard)
+    with_ids = {
+        name: getattr(history, name).add_column(0, column, ids(name, getattr(history, name).num_rows))
+        for name, column in (("cla_episodes", "episode_id"), *looked_after.TABLES)
+    }
+    return replace(tables, children=children, **with_ids)
 
 
 def _open_cases(

@@ -1,0 +1,351 @@
+"""The SSDA903 return (children looked after) as the DfE's CSV files, for the run's year and the year before.
+
+The builder is pure: the local authority's looked-after tables in, the CSV files' text out. A return holds
+every child looked after at any time in its year (Header, Episodes, Reviews, ...), and the care leavers whose
+17th to 21st birthday falls in it (OC3). Last year's return is cut from the same records as they stood on last
+year's 31 March: an episode that ended after it is open there. Values are the LA's own records (its child ids,
+the UPN and date of birth as its system holds them); the export only maps them to the return's codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+FILES = {
+    "Header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+    "Episodes": (
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    ),
+    "UASC": ("CHILD", "SEX", "DOB", "DUC"),
+    "Reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
+    "Missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
+    "OC2": (
+        "CHILD",
+        "DOB",
+        "SDQ_SCORE",
+        "SDQ_REASON",
+        "CONVICTED",
+        "HEALTH_CHECK",
+        "IMMUNISATIONS",
+        "TEETH_CHECK",
+        "HEALTH_ASSESSMENT",
+        "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED",
+        "INTERVENTION_OFFERED",
+    ),
+    "OC3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
+    "AD1": ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
+    "PlacedAdoption": ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
+    "PrevPerm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
+}
+"""The return's files and their columns, in the DfE's order (file names: `<name>.csv`)."""
+FILE_NAMES = {name: f"{name.lower()}.csv" for name in FILES}
+INPUTS = (
+    "children",
+    "cla_episodes",
+    "cla_reviews",
+    "cla_missing",
+    "cla_uasc",
+    "cla_adoption_decisions",
+    "cla_adoptions",
+    "cla_previous_permanence",
+    "cla_outcomes",
+    "care_leavers",
+)
+"""The social-care tables the return is built from."""
+
+Frames = dict[str, dict[str, NDArray[np.object_]]]
+
+
+@dataclass(frozen=True)
+class Return:
+    """One year's return: each file as its columns of strings (None for blank)."""
+
+    year_start: dt.date
+    year_end: dt.date
+    files: Frames
+
+    def csv(self, name: str) -> bytes:
+        """A file's bytes: a header line, then one line per row; blanks empty, no quoting (no value holds a
+        comma)."""
+        columns = self.files[name]
+        lines = [",".join(FILES[name])]
+        if len(columns["CHILD"]):
+            cells = [np.where(pd_isnull(columns[c]), "", columns[c]).astype(str) for c in FILES[name]]
+            joined = cells[0]
+            for cell in cells[1:]:
+                joined = np.char.add(np.char.add(joined, ","), cell)
+            lines += joined.tolist()
+        return ("\n".join(lines) + "\n").encode()
+
+
+def pd_isnull(values: NDArray[np.object_]) -> NDArray[np.bool_]:
+    result: NDArray[np.bool_] = np.equal(values, None)
+    return result
+
+
+def ruleset(year_end: dt.date) -> str:
+    """The data-to-insight rule set of the collection year ending on `year_end` (e.g. lac2024_25)."""
+    return f"lac{year_end.year - 1}_{year_end.year % 100:02d}"
+
+
+def build(tables: dict[str, pa.Table], year_start: dt.date, year_end: dt.date) -> tuple[Return, Return]:
+    """This year's return and last year's, from the social-care tables (`INPUTS`)."""
+    # sex as M/F from 2024-25 (1/2 before), the same in both years so that the years compare
+    new_codes = year_end >= dt.date(2025, 3, 31)
+    last_start = year_start.replace(year=year_start.year - 1)
+    last_end = year_start - dt.timedelta(days=1)
+    return (
+        _year(tables, year_start, year_end, care_leavers=True, new_codes=new_codes),
+        _year(tables, last_start, last_end, care_leavers=False, new_codes=new_codes),
+    )
+
+
+def _strings(column: pa.ChunkedArray | pa.Array) -> NDArray[np.object_]:
+    values: NDArray[np.object_] = np.asarray(column.to_pylist(), dtype=object)
+    return values
+
+
+def _date_strings(column: pa.ChunkedArray | pa.Array) -> NDArray[np.object_]:
+    return _strings(pc.strftime(column.cast(pa.timestamp("s")), format="%d/%m/%Y"))
+
+
+def _days(column: pa.ChunkedArray | pa.Array) -> NDArray[np.int64]:
+    """Dates as day numbers (None as a day far in the future: an open end)."""
+    values = column.cast(pa.int32()).fill_null(2**30).to_numpy()
+    result: NDArray[np.int64] = values.astype(np.int64)
+    return result
+
+
+def birthday(born: NDArray[np.int64], years: int) -> NDArray[np.int64]:
+    """The day of each `years`-th birthday (29 February births on 28 February in other years), as the
+    validators compute it (pandas DateOffset)."""
+    dob = np.asarray(born, dtype="datetime64[D]")
+    month = dob.astype("datetime64[M]")
+    into = (dob - month.astype("datetime64[D]")).astype(np.int64)
+    target = month + np.timedelta64(12 * years, "M")
+    length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        np.int64
+    )
+    result: NDArray[np.int64] = (target.astype("datetime64[D]") + np.minimum(into, length - 1)).astype(np.int64)
+    return result
+
+
+def _day(date: dt.date) -> int:
+    return (date - dt.date(1970, 1, 1)).days
+
+
+def _year(
+    tables: dict[str, pa.Table], year_start: dt.date, year_end: dt.date, care_leavers: bool, new_codes: bool
+) -> Return:
+    lo, hi = _day(year_start), _day(year_end)
+    # ---- episodes in the year, as they stood on its last day ----
+    ep = tables["cla_episodes"]
+    start, end = _days(ep["start_date"]), _days(ep["end_date"])
+    keep = np.flatnonzero((start <= hi) & (end >= lo))
+    ep = ep.take(pa.array(keep))
+    start, end = start[keep], end[keep]
+    order = np.lexsort((start, _strings(ep["la_child_id"])))
+    ep, start, end = ep.take(pa.array(order)), start[order], end[order]
+    still_open = end > hi
+    episodes = {
+        "CHILD": _strings(ep["la_child_id"]),
+        "DECOM": _date_strings(ep["start_date"]),
+        "RNE": _strings(ep["reason_for_new_episode"]),
+        "LS": _strings(ep["legal_status"]),
+        "CIN": _strings(ep["category_of_need"]),
+        "PLACE": _strings(ep["placement_type"]),
+        "PLACE_PROVIDER": _strings(ep["placement_provider"]),
+        "DEC": np.where(still_open, None, _date_strings(ep["end_date"])),
+        "REC": np.where(still_open, None, _strings(ep["reason_episode_ceased"])),
+        "REASON_PLACE_CHANGE": np.where(still_open, None, _strings(ep["reason_place_change"])),
+        "HOME_POST": _strings(ep["home_postcode"]),
+        "PL_POST": _strings(ep["placement_postcode"]),
+        "URN": _strings(ep["urn"]),
+    }
+    looked_after = np.unique(episodes["CHILD"].astype(str))
+    leavers = tables["care_leavers"] if care_leavers else tables["care_leavers"].slice(0, 0)
+    leaver_ids = _strings(leavers["la_child_id"])
+    in_return = np.union1d(looked_after, leaver_ids.astype(str))
+
+    # ---- the children: the LA's record of each ----
+    children = tables["children"]
+    child_ids = _strings(children["la_child_id"]).astype(str)
+    # one row per child: a duplicate record of the same child id (a data-quality error) is left out
+    rows = np.flatnonzero(np.isin(child_ids, in_return))
+    rows = rows[np.argsort(child_ids[rows], kind="stable")]
+    rows = rows[np.r_[True, child_ids[rows][1:] != child_ids[rows][:-1]]]
+    children = children.take(pa.array(rows))
+    ids = child_ids[rows]
+    female = _strings(children["sex"]) == "F"
+    dob = _date_strings(children["date_of_birth"])
+    born = _days(children["date_of_birth"])
+    sex = np.where(female, "F" if new_codes else "2", "M" if new_codes else "1").astype(object)
+    upn = _strings(children["upn"])
+    # a child under 4 on the 31 August before the year (not yet of school age) UN1, otherwise UN5 (not known)
+    school_age = birthday(born, 4) <= _day(dt.date(year_start.year - 1, 8, 31))
+    unknown = np.where(school_age, "UN5", "UN1").astype(object)
+    upn = np.where(pd_isnull(upn), unknown, upn)
+    mother = np.where(female & np.isin(ids, looked_after), "0", None)
+    header = {
+        "CHILD": ids.astype(object),
+        "SEX": sex,
+        "DOB": dob,
+        "ETHNIC": _strings(children["ethnicity"]),
+        "UPN": upn,
+        "MOTHER": mother,
+        "MC_DOB": np.full(len(ids), None, dtype=object),
+    }
+    lookup = {k: i for i, k in enumerate(ids.tolist())}
+
+    def at(table_ids: NDArray[np.object_]) -> NDArray[np.int64]:
+        return np.asarray([lookup[i] for i in table_ids.tolist()], dtype=np.int64)
+
+    # ---- reviews and missing spells in the year ----
+    rv = tables["cla_reviews"]
+    rv = rv.filter(pc.and_(pc.greater_equal(_days(rv["review_date"]), lo), pc.less_equal(_days(rv["review_date"]), hi)))
+    rv_child = _strings(rv["la_child_id"])
+    # the participation code for a child under four (PN0) follows the date of birth as recorded: where the
+    # record's date of birth is wrong the code is set from it, as the LA's system would
+    under_4 = _days(rv["review_date"]) < birthday(born[at(rv_child)], 4)
+    code = _strings(rv["participation"])
+    code = np.where(under_4, "PN0", np.where(code == "PN0", "PN1", code))
+    reviews = {
+        "CHILD": rv_child,
+        "DOB": dob[at(rv_child)],
+        "REVIEW": _date_strings(rv["review_date"]),
+        "REVIEW_CODE": code,
+    }
+    ms = tables["cla_missing"]
+    ms_start = _days(ms["start_date"])
+    ms = ms.take(pa.array(np.flatnonzero((ms_start >= lo) & (ms_start <= hi))))
+    ms_child = _strings(ms["la_child_id"])
+    missing = {
+        "CHILD": ms_child,
+        "DOB": dob[at(ms_child)],
+        "MISSING": _strings(ms["kind"]),
+        "MIS_START": _date_strings(ms["start_date"]),
+        "MIS_END": _date_strings(ms["end_date"]),
+    }
+
+    # ---- UASC ----
+    us = tables["cla_uasc"]
+    us = us.take(pa.array(np.flatnonzero(np.isin(_strings(us["la_child_id"]).astype(str), ids))))
+    us_child = _strings(us["la_child_id"])
+    us_ceased = _days(us["uasc_ceased"])
+    uasc = {
+        "CHILD": us_child,
+        "SEX": sex[at(us_child)],
+        "DOB": dob[at(us_child)],
+        "DUC": np.where(us_ceased <= hi, _date_strings(us["uasc_ceased"]), None),
+    }
+
+    # ---- OC2: looked after for 12 months on the year's last day ----
+    oc = tables["cla_outcomes"]
+    oc = oc.take(pa.array(np.flatnonzero(_days(oc["year_end"]) == hi)))
+    oc_child = _strings(oc["la_child_id"])
+    oc_born = born[at(oc_child)]
+
+    def flag(name: str, wanted: NDArray[np.bool_] | None = None) -> NDArray[np.object_]:
+        values = np.where(oc[name].to_numpy(zero_copy_only=False), "1", "0").astype(object)
+        return values if wanted is None else np.where(wanted, values, None)
+
+    # an SDQ for children 4 to 16 during the year (4 by its end, not 17 at its start)
+    sdq_due = (birthday(oc_born, 4) <= hi) & (birthday(oc_born, 17) > lo)
+    misuse = oc["substance_misuse"].to_numpy(zero_copy_only=False)
+    received = oc["intervention_received"].to_numpy(zero_copy_only=False)
+    outcomes = {
+        "CHILD": oc_child,
+        "DOB": dob[at(oc_child)],
+        "SDQ_SCORE": np.where(sdq_due, _strings(oc["sdq_score"].cast(pa.string())), None),
+        "SDQ_REASON": np.full(len(oc_child), None, dtype=object),
+        "CONVICTED": flag("convicted", birthday(oc_born, 10) < hi),
+        "HEALTH_CHECK": flag("health_check", birthday(oc_born, 5) > hi),
+        "IMMUNISATIONS": flag("immunisations"),
+        "TEETH_CHECK": flag("teeth_check"),
+        "HEALTH_ASSESSMENT": flag("health_assessment"),
+        "SUBSTANCE_MISUSE": flag("substance_misuse"),
+        "INTERVENTION_RECEIVED": flag("intervention_received", misuse),
+        "INTERVENTION_OFFERED": flag("intervention_offered", misuse & ~received),
+    }
+
+    # ---- OC3: care leavers ----
+    care = {
+        "CHILD": leaver_ids,
+        "DOB": dob[at(leaver_ids)],
+        "IN_TOUCH": _strings(leavers["in_touch"]),
+        "ACTIV": _strings(leavers["activity"]),
+        "ACCOM": _strings(leavers["accommodation"]),
+    }
+
+    # ---- adoption: adoptions in the year; decisions made by its end, for children in it ----
+    adopted = episodes["CHILD"][np.isin(episodes["REC"], ["E11", "E12"])]
+    ad = tables["cla_adoptions"]
+    ad = ad.take(pa.array(np.flatnonzero(np.isin(_strings(ad["la_child_id"]), adopted))))
+    ad_child = _strings(ad["la_child_id"])
+    adoption = {
+        "CHILD": ad_child,
+        "DOB": dob[at(ad_child)],
+        "DATE_INT": _date_strings(ad["date_should_be_placed"]),
+        "DATE_MATCH": _date_strings(ad["date_matched"]),
+        "FOSTER_CARE": np.where(ad["foster_carer"].to_numpy(zero_copy_only=False), "1", "0").astype(object),
+        "NB_ADOPTR": _strings(ad["adopters"].cast(pa.string())),
+        "SEX_ADOPTR": _strings(ad["adopters_sex"]),
+        "LS_ADOPTR": _strings(ad["adopters_legal_status"]),
+    }
+    dc = tables["cla_adoption_decisions"]
+    dc_keep = (_days(dc["decision_date"]) <= hi) & np.isin(_strings(dc["la_child_id"]).astype(str), looked_after)
+    dc = dc.take(pa.array(np.flatnonzero(dc_keep)))
+    dc_child = _strings(dc["la_child_id"])
+    decisions = {
+        "CHILD": dc_child,
+        "DOB": dob[at(dc_child)],
+        "DATE_PLACED": _date_strings(dc["decision_date"]),
+        "DATE_PLACED_CEASED": np.full(len(dc_child), None, dtype=object),
+        "REASON_PLACED_CEASED": np.full(len(dc_child), None, dtype=object),
+    }
+
+    # ---- previous permanence: asked of every child who started to be looked after in the year ----
+    entered = np.unique(episodes["CHILD"][(episodes["RNE"] == "S") & (start >= lo)].astype(str))
+    pp = tables["cla_previous_permanence"]
+    pp_ids = _strings(pp["la_child_id"]).astype(str)
+    pp = pp.take(pa.array(np.flatnonzero(np.isin(pp_ids, entered))))
+    pp_child = _strings(pp["la_child_id"])
+    permanence = {
+        "CHILD": pp_child,
+        "DOB": dob[at(pp_child)],
+        "PREV_PERM": _strings(pp["previous_permanence"]),
+        "LA_PERM": _strings(pp["permanence_la"]),
+        "DATE_PERM": _date_strings(pp["permanence_date"]),
+    }
+    files: Frames = {
+        "Header": header,
+        "Episodes": episodes,
+        "UASC": uasc,
+        "Reviews": reviews,
+        "Missing": missing,
+        "OC2": outcomes,
+        "OC3": care,
+        "AD1": adoption,
+        "PlacedAdoption": decisions,
+        "PrevPerm": permanence,
+    }
+    return Return(year_start, year_end, files)
