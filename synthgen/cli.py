@@ -400,6 +400,39 @@ def link(run: Path, method: str, out: Path) -> None:
     click.echo(f"Wrote {out}: {clusters.num_rows:,} records in {clusters_count:,} clusters ({method})")
 
 
+@cli.group()
+def export() -> None:
+    """Exports of a run: standard returns and readable files.
+
+    Example: synthgen export ssda903 output/demo -o output/demo-903
+    """
+
+
+@export.command("ssda903")
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Folder to write (must not exist).")
+@click.option(
+    "--plant-errors",
+    type=_Int(min=0),
+    default=0,
+    help="Write N known rule breaches into this year's files, listed in planted_errors.csv.",
+)
+def export_ssda903(run: Path, out: Path, plant_errors: int) -> None:
+    """The SSDA903 return (children looked after) as the DfE's CSV files, last year's in OUT/previous/.
+
+    Example: synthgen export ssda903 output/demo -o output/demo-903 --plant-errors 9
+    """
+    from synthgen.returns.files import write_ssda903
+
+    try:
+        write_ssda903(run, out, plant_errors)
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    planted = f", {plant_errors} planted errors (planted_errors.csv)" if plant_errors else ""
+    click.echo(f"Wrote {out}: SSDA903 files for this year and last year (previous/){planted}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="synthgen")

@@ -13,6 +13,7 @@ draw here comes from streams of this module's own, so the pathway's other record
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -216,7 +217,7 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     ][ep_period]
     reason_change = np.asarray(CHANGE_REASONS, dtype=object)[rng.integers(0, len(CHANGE_REASONS), m)]
     next_changes_place = np.r_[(rne[1:] != "L") & ~last[:-1], False]
-    reason_change = np.where(next_changes_place, reason_change, None)
+    reason_change[~next_changes_place] = None
 
     episodes = pa.table(
         {
@@ -260,7 +261,10 @@ def _cumulative(values: NDArray[np.int64], groups: NDArray[np.int64]) -> NDArray
     return result
 
 
-def _carry(values: NDArray[np.generic], new: NDArray[np.bool_], group: NDArray[np.int64]) -> NDArray[np.generic]:
+Carried = TypeVar("Carried", bound=np.generic)
+
+
+def _carry(values: NDArray[Carried], new: NDArray[np.bool_], group: NDArray[np.int64]) -> NDArray[Carried]:
     """Each row takes the value of the latest row that started its group (a placement kept across episodes)."""
     firsts = np.flatnonzero(new)
     return values[firsts[group]]
@@ -412,7 +416,7 @@ def _previous_permanence(plan: Plan, rng: np.random.Generator, periods: Periods)
         {
             "la_child_id": pa.array(periods.la_child_id[idx], pa.string()),
             "previous_permanence": pa.array(option, pa.string()),
-            "permanence_la": pa.array(np.where(earlier, f"{plan.la.number:03d}", None), pa.string()),
+            "permanence_la": pa.array(np.full(k, f"{plan.la.number:03d}", dtype=object), pa.string(), mask=~earlier),
             "permanence_date": pa.array(
                 np.datetime64(plan.period_start, "D") + when.astype("timedelta64[D]"), pa.date32(), mask=~earlier
             ),
@@ -455,7 +459,9 @@ def _care_leavers(plan: Plan, rng: np.random.Generator, periods: Periods, days: 
     weeks in care since their 14th birthday, whose 17th to 21st birthday falls in the period (their OC3 record:
     in touch, activity, accommodation around the birthday)."""
     closed = periods.end < 0
-    after_14 = periods.end - np.maximum(periods.start, periods.born + 14 * YEAR + 4)
+    # counted from the start of last year at the earliest: the part of the period the two returns show
+    seen_from = np.maximum(periods.start, _last_year_start(plan))
+    after_14 = periods.end - np.maximum(seen_from, periods.born + 14 * YEAR + 4)
     age_end_year = days - 1 - periods.born
     idx = np.flatnonzero(
         closed

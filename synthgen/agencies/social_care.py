@@ -349,9 +349,7 @@ def _with_looked_after(
     pick = np.exp(0.5 * sim.risk[young]) * (1 + 2.0 * sim.any_need()[young])
     pick[np.isin(young, rows)] = 0.0
     leavers = round(reference.parameters()["cla_starts_per_10k_children"] * per10k)
-    chosen, past_start, past_end = looked_after.past_periods(
-        plan, young, born_day[young], pick, leavers, pop.shard
-    )
+    chosen, past_start, past_end = looked_after.past_periods(plan, young, born_day[young], pick, leavers, pop.shard)
     past_rows = young[chosen]
     rng = shard_stream(plan.seed, pop.shard, "looked-after-children")
     used = tables.children.table.column("la_child_id").to_numpy(zero_copy_only=False)

@@ -98,7 +98,16 @@ class Return:
 
 
 def pd_isnull(values: NDArray[np.object_]) -> NDArray[np.bool_]:
-    result: NDArray[np.bool_] = np.equal(values, None)
+    """Which cells are blank (None)."""
+    result: NDArray[np.bool_] = np.asarray(values == np.full(len(values), None, dtype=object), dtype=bool)
+    return result
+
+
+def kept(mask: NDArray[np.bool_], values: NDArray[np.generic] | str) -> NDArray[np.object_]:
+    """The values where `mask` holds, blank (None) elsewhere."""
+    result = np.empty(len(mask), dtype=object)
+    result[:] = values
+    result[~mask] = None
     return result
 
 
@@ -174,13 +183,16 @@ def _year(
         "CIN": _strings(ep["category_of_need"]),
         "PLACE": _strings(ep["placement_type"]),
         "PLACE_PROVIDER": _strings(ep["placement_provider"]),
-        "DEC": np.where(still_open, None, _date_strings(ep["end_date"])),
-        "REC": np.where(still_open, None, _strings(ep["reason_episode_ceased"])),
-        "REASON_PLACE_CHANGE": np.where(still_open, None, _strings(ep["reason_place_change"])),
+        "DEC": kept(~still_open, _date_strings(ep["end_date"])),
+        "REC": kept(~still_open, _strings(ep["reason_episode_ceased"])),
+        "REASON_PLACE_CHANGE": kept(~still_open, _strings(ep["reason_place_change"])),
         "HOME_POST": _strings(ep["home_postcode"]),
         "PL_POST": _strings(ep["placement_postcode"]),
         "URN": _strings(ep["urn"]),
     }
+    # an unaccompanied asylum-seeking child has no home in England: no home postcode (and so no distance)
+    asylum = np.isin(episodes["CHILD"].astype(str), _strings(tables["cla_uasc"]["la_child_id"]).astype(str))
+    episodes["HOME_POST"] = kept(~asylum, episodes["HOME_POST"])
     looked_after = np.unique(episodes["CHILD"].astype(str))
     leavers = tables["care_leavers"] if care_leavers else tables["care_leavers"].slice(0, 0)
     leaver_ids = _strings(leavers["la_child_id"])
@@ -204,7 +216,7 @@ def _year(
     school_age = birthday(born, 4) <= _day(dt.date(year_start.year - 1, 8, 31))
     unknown = np.where(school_age, "UN5", "UN1").astype(object)
     upn = np.where(pd_isnull(upn), unknown, upn)
-    mother = np.where(female & np.isin(ids, looked_after), "0", None)
+    mother = kept(female & np.isin(ids, looked_after), "0")
     header = {
         "CHILD": ids.astype(object),
         "SEX": sex,
@@ -255,7 +267,7 @@ def _year(
         "CHILD": us_child,
         "SEX": sex[at(us_child)],
         "DOB": dob[at(us_child)],
-        "DUC": np.where(us_ceased <= hi, _date_strings(us["uasc_ceased"]), None),
+        "DUC": kept(us_ceased <= hi, _date_strings(us["uasc_ceased"])),
     }
 
     # ---- OC2: looked after for 12 months on the year's last day ----
@@ -266,7 +278,7 @@ def _year(
 
     def flag(name: str, wanted: NDArray[np.bool_] | None = None) -> NDArray[np.object_]:
         values = np.where(oc[name].to_numpy(zero_copy_only=False), "1", "0").astype(object)
-        return values if wanted is None else np.where(wanted, values, None)
+        return values if wanted is None else kept(wanted, values)
 
     # an SDQ for children 4 to 16 during the year (4 by its end, not 17 at its start)
     sdq_due = (birthday(oc_born, 4) <= hi) & (birthday(oc_born, 17) > lo)
@@ -275,7 +287,7 @@ def _year(
     outcomes = {
         "CHILD": oc_child,
         "DOB": dob[at(oc_child)],
-        "SDQ_SCORE": np.where(sdq_due, _strings(oc["sdq_score"].cast(pa.string())), None),
+        "SDQ_SCORE": kept(sdq_due, _strings(oc["sdq_score"].cast(pa.string()))),
         "SDQ_REASON": np.full(len(oc_child), None, dtype=object),
         "CONVICTED": flag("convicted", birthday(oc_born, 10) < hi),
         "HEALTH_CHECK": flag("health_check", birthday(oc_born, 5) > hi),
@@ -349,3 +361,63 @@ def _year(
         "PrevPerm": permanence,
     }
     return Return(year_start, year_end, files)
+
+
+PLANTED = (
+    ("101", "Header", "SEX", "X"),
+    ("144", "Episodes", "LS", "ZZ"),
+    ("167", "Reviews", "REVIEW_CODE", "PN9"),
+    ("103", "Header", "ETHNIC", "XXXX"),
+    ("146", "Episodes", "PLACE", "Q9"),
+    ("1006", "Missing", "MISSING", "X"),
+    ("145", "Episodes", "CIN", "N9"),
+    ("168", "Header", "UPN", "BAD"),
+    ("131", "OC3", "IN_TOUCH", "MAYBE"),
+)
+"""Known breaches a return can be given on request, across rule families (child characteristics, episodes,
+reviews, missing spells, care leavers): (rule, file, field, the invalid value written)."""
+
+
+@dataclass(frozen=True)
+class Planted:
+    rule: str
+    file: str
+    row: int
+    child: str
+    field: str
+    value: str
+
+
+def plant_errors(this_year: Return, count: int, seed: int) -> tuple[Return, list[Planted]]:
+    """This year's return with `count` known breaches, each in a different child, taking the rules of
+    `PLANTED` in turn (a rule whose file has no row left is passed over), and the key listing them."""
+    rng = np.random.default_rng([seed, count])
+    files = {name: {c: v.copy() for c, v in columns.items()} for name, columns in this_year.files.items()}
+    used: set[str] = set()
+    order = {name: list(rng.permutation(len(columns["CHILD"]))) for name, columns in files.items()}
+    planted: list[Planted] = []
+    while len(planted) < count:
+        before = len(planted)
+        for rule, name, column, value in PLANTED:
+            if len(planted) == count:
+                break
+            rows = order[name]
+            while rows and str(files[name]["CHILD"][rows[0]]) in used:
+                rows.pop(0)
+            if not rows:
+                continue
+            row = int(rows.pop(0))
+            child = str(files[name]["CHILD"][row])
+            used.add(child)
+            files[name][column][row] = value
+            planted.append(Planted(rule, name, row, child, column, value))
+        if len(planted) == before:
+            break
+    return Return(this_year.year_start, this_year.year_end, files), planted
+
+
+def key_csv(planted: list[Planted]) -> bytes:
+    """The key to the planted breaches: one line per breach (rule, file, row, child, field, value)."""
+    lines = ["rule,file,row,child,field,value"]
+    lines += [f"{p.rule},{FILE_NAMES[p.file]},{p.row},{p.child},{p.field},{p.value}" for p in planted]
+    return ("\n".join(lines) + "\n").encode()

@@ -1,0 +1,53 @@
+"""Writing the standard returns of a run to a folder: read the run, build, write beside the target, rename."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+from synthgen.errors import SynthgenError
+from synthgen.returns import ssda903
+from synthgen.runs import open_run
+
+
+def write_ssda903(run_path: str | Path, out: str | Path, plant_errors: int = 0) -> Path:
+    """Write the SSDA903 CSV files of a run to `out` (last year's in `out/previous/`), with `plant_errors`
+    known breaches and their key (`planted_errors.csv`) when asked. Nothing is half-written: the files go to
+    a temporary folder beside `out`, renamed into place at the end (an existing `out` is an error)."""
+    out = Path(out)
+    if plant_errors < 0:
+        raise SynthgenError(f"--plant-errors: {plant_errors} is not allowed (0 or more)")
+    if out.exists():
+        raise SynthgenError(f"{out}: already exists (choose a new folder)")
+    run = open_run(run_path)
+    missing = [name for name in ssda903.INPUTS if not run.has(f"agencies/social_care/{name}")]
+    if missing:
+        raise SynthgenError(f"{run_path}: no social care table {missing[0]} (was social_care enabled?)")
+    tables = {name: run.read(f"agencies/social_care/{name}") for name in ssda903.INPUTS}
+    period = run.manifest["scenario"]["period"]
+    this_year, last_year = ssda903.build(
+        tables, dt.date.fromisoformat(str(period["start"])), dt.date.fromisoformat(str(period["end"]))
+    )
+    planted: list[ssda903.Planted] = []
+    if plant_errors:
+        this_year, planted = ssda903.plant_errors(this_year, plant_errors, int(run.manifest["scenario"]["seed"]))
+        if len(planted) < plant_errors:
+            raise SynthgenError(
+                f"--plant-errors: {plant_errors} is more than this return can hold ({len(planted)} at most)"
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for folder, built in ((work, this_year), (work / "previous", last_year)):
+            folder.mkdir(exist_ok=True)
+            for name in ssda903.FILES:
+                (folder / ssda903.FILE_NAMES[name]).write_bytes(built.csv(name))
+        if plant_errors:
+            (work / "planted_errors.csv").write_bytes(ssda903.key_csv(planted))
+        work.rename(out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return out
