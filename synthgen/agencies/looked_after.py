@@ -146,7 +146,7 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     # distinct days within a period, in order
     order = np.lexsort((change_day, owner))
     owner, change_day = owner[order], change_day[order]
-    distinct = np.r_[True, (owner[1:] != owner[:-1]) | (change_day[1:] != change_day[:-1])]
+    distinct = np.r_[True, (owner[1:] != owner[:-1]) | (change_day[1:] != change_day[:-1])][: len(owner)]
     owner, change_day = owner[distinct], change_day[distinct]
     adopters = np.flatnonzero(adopted)
     ep_period = np.r_[np.arange(n), owner, adopters, adopters]
@@ -156,7 +156,7 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     order = np.lexsort((ep_start, ep_period))
     ep_period, ep_start, kind = ep_period[order], ep_start[order], kind[order]
     m = len(ep_period)
-    last = np.r_[ep_period[1:] != ep_period[:-1], True]
+    last = np.r_[ep_period[1:] != ep_period[:-1], True][:m]
     ep_end = np.where(last, end[ep_period], np.r_[ep_start[1:], 0])
 
     # what changed at each change: placement (P), legal status (L) or both (B)
@@ -186,7 +186,7 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     place[(place == "K2") & (age < 10 * YEAR)] = "U3"
     place[kind == 3] = "A6"
     # the placement before the adopters is foster care
-    before = np.r_[kind[1:] == 2, False]
+    before = np.r_[kind[1:] == 2, False][:m]
     place[before] = "U3"
     # how each period ended
     left = np.asarray(LEFT_CARE, dtype=object)[
@@ -216,7 +216,7 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
         rng.choice(len(CATEGORIES), size=n, p=np.array(CATEGORY_SHARES) / sum(CATEGORY_SHARES))
     ][ep_period]
     reason_change = np.asarray(CHANGE_REASONS, dtype=object)[rng.integers(0, len(CHANGE_REASONS), m)]
-    next_changes_place = np.r_[(rne[1:] != "L") & ~last[:-1], False]
+    next_changes_place = np.r_[(rne[1:] != "L") & ~last[:-1], False][:m]
     reason_change[~next_changes_place] = None
 
     episodes = pa.table(

@@ -204,7 +204,7 @@ def _year(
     # one row per child: a duplicate record of the same child id (a data-quality error) is left out
     rows = np.flatnonzero(np.isin(child_ids, in_return))
     rows = rows[np.argsort(child_ids[rows], kind="stable")]
-    rows = rows[np.r_[True, child_ids[rows][1:] != child_ids[rows][:-1]]]
+    rows = rows[np.r_[True, child_ids[rows][1:] != child_ids[rows][:-1]][: len(rows)]]
     children = children.take(pa.array(rows))
     ids = child_ids[rows]
     female = _strings(children["sex"]) == "F"
