@@ -103,6 +103,14 @@ def _care_days(rng: np.random.Generator, n: int) -> NDArray[np.int64]:
     return result
 
 
+def _weekday(start: np.datetime64, offset: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Days from the start moved on to the next weekday where they fall on a weekend: a conference is held on a
+    working day (the CIN census rejects one dated on a Saturday or Sunday)."""
+    day = start + offset.astype("timedelta64[D]")
+    moved: NDArray[np.int64] = (np.busday_offset(day, 0, roll="forward") - start).astype(np.int64)
+    return moved
+
+
 def _dates(start: np.datetime64, offset: NDArray[np.int64], open_from: int | None = None) -> pa.Array:
     """Days from the start as dates; null from `open_from` on (an end still to come when the period ends)."""
     mask = offset >= open_from if open_from is not None else None
@@ -185,7 +193,7 @@ def social_care(
     in_need_refs = np.flatnonzero(in_need)
     first_in_need[in_need_refs[np.unique(ref_child[in_need_refs], return_index=True)[1]]] = True
     s47_day = ref_day + rng.integers(0, 8, n_ref)
-    icpc_day = s47_day + np.clip(rng.normal(20, 5, n_ref), 8, 45).astype(np.int64)
+    icpc_day = _weekday(start, s47_day + np.clip(rng.normal(20, 5, n_ref), 8, 45).astype(np.int64))
     # only what happens inside the period is this year's: an enquiry or conference due after it is not
     s47_weight = np.where(first_in_need & (s47_day < days), ref_weight * (1 + 3 * abuse[ref_child]), 0.0)
     s47 = np.zeros(n_ref, bool)
@@ -245,6 +253,12 @@ def social_care(
     cin_close = np.minimum(
         np.where(in_need, assess_end + cin_days, np.where(nfa, ref_day, assess_end)), limit[ref_child]
     )
+    # an episode closes when its work is done: not before the assessment is authorised or the enquiry and its
+    # conference are held, even where the child turned 18 in the meantime
+    work_done = np.maximum(
+        np.where(nfa, ref_day, assess_end), np.where(s47, np.where(icpc, icpc_day, s47_day), ref_day)
+    )
+    cin_close = np.maximum(cin_close, work_done)
     open_at_end = np.unique(
         np.r_[
             ref_child[cin_close >= days],
@@ -317,7 +331,8 @@ def social_care(
     tables = _tables(plan, pop, sim, rng, cases, person_upn)
     if born is not None and len(unborn[0]):
         tables = _with_unborn(plan, pop, sim, rng, born, unborn, tables)
-    return _with_looked_after(plan, pop, sim, cases, tables, person_upn, weight, per10k)
+    tables = _with_looked_after(plan, pop, sim, cases, tables, person_upn, weight, per10k)
+    return _census_fields(plan, pop.shard, tables)
 
 
 def _with_looked_after(
@@ -560,11 +575,15 @@ def _tables(
     for name in ABUSE:
         need_code[sim.needs[name][rows]] = "N1"
     need_code[np.isin(r_child, cp_child)] = "N1"
+    # CIN census reasons for closure: RC8 / RC9 (closed after assessment, no further action / referred to early
+    # help) for the children found not in need and for referrals with no further action; RC7 (services ceased,
+    # no longer in need) for most episodes of children in need, RC5 (transferred to another authority) for some;
+    # RC6 (transferred to adult services) at 18
     closure = np.full(len(r_child), "RC8", dtype=object)
     closure[~r_in_need & (rng.random(len(r_child)) < 0.4)] = "RC9"
-    closure[r_in_need & (rng.random(len(r_child)) < 0.1)] = "RC7"
+    closure[r_in_need] = np.where(rng.random(len(r_child)) < 0.1, "RC5", "RC7")[r_in_need]
     aged_out = r_close >= cases.limit[r_child]
-    closure[aged_out] = "RC6"
+    closure[aged_out & r_in_need] = "RC6"
     still_open = r_close >= cases.days
     referral_id = ids("referrals", len(r_child))
     referrals = pa.table(
@@ -799,6 +818,7 @@ def _unborn_cases(plan: Plan, pop: Population, sim: Simulation, born: Births | N
     ref_day = ref_day[chosen]
     s47_day = ref_day + rng.integers(7, 22, len(chosen))
     icpc_day = s47_day + np.clip(rng.normal(20, 5, len(chosen)), 8, 45).astype(np.int64)
+    icpc_day = _weekday(np.datetime64(plan.period_start, "D"), icpc_day)
     protected = (rng.random(len(chosen)) < PRE_BIRTH_PROTECTION) & (icpc_day < days)
     return chosen, ref_day, s47_day, icpc_day, protected
 
@@ -825,6 +845,7 @@ def _with_unborn(
     assess_end = assess_start + _assessment_days(rng, n)
     plan_end = icpc_day + _banded(rng, CP_DURATION_BANDS, n)
     close = np.where(protected, plan_end, assess_end + _banded(rng, CIN_DURATION_BANDS, n))
+    close = np.maximum(close, assess_end)  # not before the assessment is authorised
 
     date = partial(_dates, start)
     ids = partial(_ids, plan, pop.shard)
@@ -844,7 +865,7 @@ def _with_unborn(
             "nfa": pa.array(np.zeros(n, bool)),
             "primary_need_code": pa.array(need, pa.string()),
             "closure_date": date(close, open_from=days),
-            "closure_reason": pa.array(np.full(n, "RC8", dtype=object), pa.string(), mask=close >= days),
+            "closure_reason": pa.array(np.full(n, "RC7", dtype=object), pa.string(), mask=close >= days),
         }
     )
     entries = [
@@ -926,3 +947,67 @@ def _with_unborn(
         pa.concat_tables([tables.cp_plans, cp_plans]),
         tables.cla_episodes,
     )
+
+
+DISABILITIES = ("LD", "BEH", "AUT", "COMM", "CON", "PC", "MOB", "HAND", "VIS", "HEAR", "INC", "DDA")
+DISABILITY_SHARES = (0.26, 0.18, 0.2, 0.12, 0.06, 0.05, 0.04, 0.02, 0.02, 0.02, 0.02, 0.01)
+"""CIN census disability codes and their shares among recorded disabilities (design, in the shape of the DfE's
+characteristics of children in need tables: learning disability, behaviour and autism most often)."""
+DISABLED_SHARE = 0.13
+"""Share of children in need with a disability recorded (about 13% in England, DfE 2024)."""
+DISABILITY_COUNTS = (0.6, 0.3, 0.1)
+"""Of those, how many codes: one, two or three (design)."""
+PREVIOUS_PLANS = (0.76, 0.17, 0.05, 0.02)
+"""Earlier child protection plans of a child starting one: none, one, two, three (23.8% of plans in 2024 were
+second or subsequent plans, DfE)."""
+CP_FIRST_REVIEW_DAYS, CP_REVIEW_EVERY_DAYS = 91, 182
+"""A child protection plan is first reviewed within three months of the initial conference, then at intervals
+of no more than six months (Working Together 2023)."""
+
+
+def _census_fields(plan: Plan, shard: int, tables: SocialCareTables) -> SocialCareTables:
+    """What the authority records for the CIN census beyond the pathway: each child's disabilities (an empty list
+    for a child with none), each child protection plan's earlier plans and review conferences. Drawn from
+    streams of their own, so that nothing else in the run changes."""
+    children = tables.children
+    n = children.table.num_rows
+    rng = shard_stream(plan.seed, shard, "social-care-disabilities")
+    disabled = rng.random(n) < DISABLED_SHARE
+    counts = np.where(disabled, 1 + rng.choice(len(DISABILITY_COUNTS), n, p=DISABILITY_COUNTS), 0)
+    # distinct codes in proportion to their shares: the top keys of log-share plus Gumbel noise
+    keys = np.log(np.array(DISABILITY_SHARES))[None, :] + rng.gumbel(size=(n, len(DISABILITIES)))
+    ranked = np.argsort(-keys, axis=1, kind="stable")
+    taken = np.arange(len(DISABILITIES))[None, :] < counts[:, None]
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    codes = np.asarray(DISABILITIES, dtype=object)[ranked[taken]]
+    disabilities = pa.ListArray.from_arrays(pa.array(offsets), pa.array(codes, pa.string()))
+    children = AgencyTable(
+        children.source,
+        children.name,
+        children.table.append_column("disabilities", disabilities),
+        children.key,
+        children.person_id,
+    )
+
+    cp = tables.cp_plans
+    previous_rng = shard_stream(plan.seed, shard, "social-care-previous-plans")
+    previous = previous_rng.choice(len(PREVIOUS_PLANS), cp.num_rows, p=PREVIOUS_PLANS)
+    start = np.datetime64(plan.period_start, "D")
+    plan_start = (cp.column("start_date").to_numpy(zero_copy_only=False).astype("datetime64[D]") - start).astype(
+        np.int64
+    )
+    end = pc.fill_null(cp.column("end_date"), pa.scalar(plan.period_end, pa.date32()))
+    plan_end = (end.to_numpy(zero_copy_only=False).astype("datetime64[D]") - start).astype(np.int64)
+    # reviews held up to the plan's end (the last may be the one that ends it) and no later than the last day
+    last = np.minimum(plan_end, plan.days - 1)
+    due = np.maximum((last - plan_start - CP_FIRST_REVIEW_DAYS) // CP_REVIEW_EVERY_DAYS + 1, 0)
+    parent = np.repeat(np.arange(cp.num_rows), due)
+    within = np.arange(len(parent)) - np.repeat(np.cumsum(due) - due, due)
+    review_day = _weekday(start, plan_start[parent] + CP_FIRST_REVIEW_DAYS + within * CP_REVIEW_EVERY_DAYS)
+    keep = review_day <= last[parent]  # (a review moved off a weekend may pass the plan's end)
+    review_offsets = np.zeros(cp.num_rows + 1, np.int32)
+    np.cumsum(np.bincount(parent[keep], minlength=cp.num_rows), out=review_offsets[1:])
+    reviews = pa.ListArray.from_arrays(pa.array(review_offsets), _dates(start, review_day[keep]))
+    cp = cp.append_column("previous_plans", pa.array(previous, pa.int64())).append_column("review_dates", reviews)
+    return replace(tables, children=children, cp_plans=cp)
