@@ -433,6 +433,44 @@ def export_ssda903(run: Path, out: Path, plant_errors: int) -> None:
     click.echo(f"Wrote {out}: SSDA903 files for this year and last year (previous/){planted}")
 
 
+@export.command("cin-census")
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="The return to write (.xml).")
+@click.option(
+    "--plant-errors", type=_Int(min=0), default=0, show_default=True, help="Known breaches of the DfE's rules to plant."
+)
+@click.option(
+    "--key", "key_path", type=click.Path(path_type=Path), help="The planted errors' key (default: FILE.key.csv)."
+)
+def export_cin_census(run: Path, out: Path, plant_errors: int, key_path: Path | None) -> None:
+    """Write the CIN census (DfE XML) for the collection year the run covers (1 April to 31 March); with
+    --plant-errors N, N known rule breaches and a key (rule, la_child_id, module, field, value).
+
+    Example: synthgen export cin-census output/demo -o output/demo-cin.xml --plant-errors 10
+    """
+    import pyarrow.csv as pacsv
+
+    from synthgen.returns import cin_census
+
+    try:
+        if out.suffix.lower() != ".xml":
+            raise SynthgenError(f"{out}: the CIN census is written as .xml")
+        result = cin_census.from_run(open_run(run), plant_errors)
+        key_target = key_path or out.with_suffix(".key.csv")
+        if result.key is not None:
+            key = result.key
+            _write_atomically(key_target, lambda temp: pacsv.write_csv(key, temp))
+        _write_atomically(out, lambda temp: temp.write_bytes(result.xml))
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    click.echo(
+        f"Wrote {out}: CIN census {result.year.year - 1}-{result.year.year % 100:02d}, {result.children:,} children"
+    )
+    if result.key is not None:
+        click.echo(f"Wrote {key_target}: {result.key.num_rows} planted errors")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="synthgen")

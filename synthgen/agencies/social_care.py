@@ -881,7 +881,10 @@ def _with_unborn(
             "start_date": date(assess_start),
             "authorised_date": date(assess_end, open_from=days),
             "outcome": pa.array(np.full(n, "in_need", dtype=object), pa.string()),
-            "factors": _list_column(n, [e for e in entries if len(e[0])] or [(np.arange(n), "21")]),
+            # "21": no factors identified, for a child with none of these at home
+            "factors": _list_column(
+                n, [*entries, (np.setdiff1d(np.arange(n), np.concatenate([e[0] for e in entries])), "21")]
+            ),
         }
     )
     plain = np.flatnonzero(~protected & (assess_end < days) & (close > assess_end))

@@ -20,10 +20,15 @@ corrects only what the rules would reject and what the return itself defines:
   authorisation or a conference after the reference date is not yet known on it;
 - the initial child protection conference is recorded on the enquiry (`Section47`), never also on the episode;
   its target date is 15 working days after the enquiry began (Working Together 2023);
+- a birth date the return would reject (after the reference date, or more than 40 weeks after the child's
+  first referral: a year keyed wrongly) is left out, and the return queries the missing date instead;
 - a child referred before birth was born within the period, so by the reference date has a date of birth
   (an expected date of birth is for a child still unborn on 31 March, whom a run does not hold).
 
-A child protection plan belongs to the child's latest episode referred on or before the day the plan began.
+In the census a child has one episode, one assessment and one CIN plan at a time: a referral received while the
+child's episode is open is part of that episode, an assessment begun while another was in progress is taken
+into it, and overlapping CIN plans are one plan. A child protection plan belongs to the child's latest episode referred on or before the day the plan
+began.
 Everything is built over whole columns (pyarrow and numpy); the XML text is joined from per-row fragments, so
 100,000 people export in well under a second, and the same records give the same bytes.
 """
@@ -40,6 +45,8 @@ from numpy.typing import NDArray
 
 from synthgen import identifiers
 from synthgen.errors import SynthgenError
+from synthgen.rng import shard_stream
+from synthgen.runs import Run
 
 RECORD_TABLES = ("children", "referrals", "assessments", "cin_plans", "section47", "icpcs", "cp_plans")
 """The social-care tables the census is built from (agencies/social_care/<name>)."""
@@ -135,6 +142,7 @@ def census(records: SocialCareRecords, year: CollectionYear) -> Census:
             "AssessmentFactors": pc.if_else(pc.is_null(authorised), pa.scalar(None, a["factors"].type), a["factors"]),
         }
     ).filter(keep)
+    assessments = _one_assessment_at_a_time(assessments)
 
     # ---- CIN plans open in the year ----
     c = _in_episodes(records.cin_plans, episode_of, episodes)
@@ -267,6 +275,20 @@ def _in_episodes(table: pa.Table, episode_of: pa.Table, episodes: pa.Table) -> p
     return table.filter(pc.fill_null(_member(table["referral_id"], episodes["episode"]), False))
 
 
+def _one_assessment_at_a_time(assessments: pa.Table) -> pa.Table:
+    """An episode's assessments without one begun while an earlier one was still in progress (a re-referral
+    during an assessment is taken into that assessment)."""
+    assessments = assessments.sort_by([("episode", "ascending"), ("AssessmentActualStartDate", "ascending")])
+    episode = _positions(assessments["episode"], pc.unique(assessments["episode"]))
+    start = _days(assessments["AssessmentActualStartDate"])
+    end = _days(pc.fill_null(pc.cast(assessments["AssessmentAuthorisationDate"], pa.int32()), NEVER))
+    span = 2 * NEVER
+    latest = np.maximum.accumulate(episode * span + end) if len(episode) else np.zeros(0, np.int64)
+    keep = np.ones(len(episode), bool)
+    keep[1:] = (episode[1:] != episode[:-1]) | (episode[1:] * span + start[1:] > latest[:-1])
+    return assessments.filter(pa.array(keep))
+
+
 def _one_plan_at_a_time(plans: pa.Table) -> pa.Table:
     """CIN plans of one episode that overlap (a plan made on each referral of a re-referred child) as the one
     plan they are: from the first start to the last end (open if any is open)."""
@@ -336,6 +358,15 @@ def _reviews_in_year(
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values[keep], pa.date32()))
 
 
+def _earliest_referral(episodes: pa.Table, children: pa.ChunkedArray) -> NDArray[np.datetime64]:
+    """Each child's earliest referral date in the return."""
+    at = _positions(episodes["la_child_id"], children)
+    earliest = np.full(len(children), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(earliest, at, _days(episodes["CINreferralDate"]))
+    result: NDArray[np.datetime64] = earliest.astype("datetime64[D]")
+    return result
+
+
 def _one_per_child(children: pa.Table) -> pa.Table:
     """One record per LA child id, sorted by it. A duplicate registration can leave two person records under one
     id (the case records are the child's, under that id); the census takes the one with a UPN, else the first by
@@ -365,8 +396,9 @@ def _children(children: pa.Table, episodes: pa.Table, year: CollectionYear) -> p
     shared[valid] = np.isin(upn[valid].astype(str), values[counts > 1])
     keep_upn = valid & ~shared
     # (a birth date the authority never recorded counts as of school age: a reason is still needed)
-    birth = _days(pc.fill_null(rows["date_of_birth"], pa.scalar(dt.date(1970, 1, 1), pa.date32())))
-    birth = birth.astype("datetime64[D]")
+    birth: NDArray[np.datetime64] = _days(
+        pc.fill_null(rows["date_of_birth"], pa.scalar(dt.date(1970, 1, 1), pa.date32()))
+    ).astype("datetime64[D]")
     # of school age: born on or before 31 August six years before the September after the reference date (the
     # validator's rule 8770Q)
     school_age = birth <= np.datetime64(dt.date(year.reference_date.year - 6, 8, 31), "D")
@@ -376,6 +408,11 @@ def _children(children: pa.Table, episodes: pa.Table, year: CollectionYear) -> p
     reason = np.where(has & ~keep_upn, "UN5", np.where(~school_age, "UN1", np.where(only_nfa, "UN7", "UN4"))).astype(
         object
     )
+    # a birth date keyed in error so that the return would reject it (after the reference date, or more than 40
+    # weeks after the child's first referral) is left out: the return then queries the missing date instead
+    earliest = _earliest_referral(episodes, rows["la_child_id"])
+    impossible = (birth > np.datetime64(year.reference_date, "D")) | (birth > earliest + np.timedelta64(280, "D"))
+    birth_date = pc.if_else(pa.array(impossible), pa.scalar(None, pa.date32()), rows["date_of_birth"])
     # a child with no disability recorded is returned as NONE
     recorded = rows["disabilities"] if "disabilities" in rows.schema.names else pa.nulls(n, pa.list_(pa.string()))
     none = pc.fill_null(pc.equal(pc.list_value_length(recorded), 0), True)
@@ -385,8 +422,8 @@ def _children(children: pa.Table, episodes: pa.Table, year: CollectionYear) -> p
             "la_child_id": rows["la_child_id"],
             "UPN": pa.array(np.where(keep_upn, upn, None), pa.string()),
             "FormerUPN": pa.nulls(n, pa.string()),
-            "UPNunknown": pa.array(np.where(keep_upn, None, reason), pa.string()),
-            "PersonBirthDate": rows["date_of_birth"],
+            "UPNunknown": pa.array(reason, pa.string(), mask=keep_upn),
+            "PersonBirthDate": birth_date,
             "ExpectedPersonBirthDate": pa.nulls(n, pa.date32()),
             "Sex": rows["sex"],
             "PersonDeathDate": rows["date_of_death"]
@@ -530,3 +567,143 @@ def _nest(parent: NDArray[np.int64], fragments: pa.Array, n_parents: int) -> pa.
     fragments = fragments.combine_chunks() if isinstance(fragments, pa.ChunkedArray) else fragments
     lists = pa.ListArray.from_arrays(pa.array(offsets), fragments.take(pa.array(order)) if len(order) else fragments)
     return pc.binary_join(lists, "")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# planted errors: known breaches of the DfE's rules, with a key
+# ------------------------------------------------------------------------------------------------------------
+
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+"""Letters a UPN's check letter is drawn from (I, O and S are never used)."""
+
+
+@dataclass(frozen=True)
+class _Breach:
+    rule: str  # the validator's rule code
+    module: str  # Census attribute
+    field: str
+    eligible: str  # a row qualifies when this column is not null ("" for every row)
+
+
+BREACHES = (
+    _Breach("1510", "children", "UPN", "UPN"),
+    _Breach("4180", "children", "Sex", ""),
+    _Breach("4220", "children", "Ethnicity", ""),
+    _Breach("8866", "episodes", "ReferralSource", ""),
+    _Breach("8650", "episodes", "PrimaryNeedCode", ""),
+    _Breach("8640", "episodes", "ReasonForClosure", "ReasonForClosure"),
+    _Breach("8608", "assessments", "AssessmentAuthorisationDate", "AssessmentAuthorisationDate"),
+    _Breach("8630", "episodes", "CINclosureDate", "CINclosureDate"),
+    _Breach("4011", "cin_plans", "CINPlanEndDate", "CINPlanEndDate"),
+    _Breach("8875", "section47", "DateOfInitialCPC", "DateOfInitialCPC"),
+    _Breach("8925", "cp_plans", "CPPendDate", "CPPendDate"),
+    _Breach("8905", "cp_plans", "InitialCategoryOfAbuse", ""),
+    _Breach("8794", "children", "Disability", ""),
+    _Breach("8568", "episodes", "ReferralNFA", ""),
+    _Breach("8600", "episodes", "CINreferralDate", ""),
+)
+"""One breach per rule family (identifiers, characteristics, episode codes, dates out of order, assessment
+plans, enquiries, conferences), taken in turn. (Rule 8869, factor 21 with others, is left out: the validator
+reads an assessment's factors as one list and never finds it.)"""
+
+
+def _planted(breach: _Breach, value: object, row: dict[str, object], year: CollectionYear) -> object:
+    """The value that breaks `breach.rule` in place of `value`."""
+    day = dt.timedelta(days=1)
+    if breach.rule == "1510":
+        upn = str(value)
+        wrong = UPN_LETTERS[(UPN_LETTERS.index(upn[0]) + 1) % len(UPN_LETTERS)]
+        return wrong + upn[1:]
+    if breach.rule == "8608":
+        return row["AssessmentActualStartDate"] - day  # type: ignore[operator]
+    if breach.rule == "8630":
+        return row["CINreferralDate"] - day  # type: ignore[operator]
+    if breach.rule == "4011":
+        return row["CINPlanStartDate"] - day  # type: ignore[operator]
+    if breach.rule == "8925":
+        return row["CPPstartDate"] - day  # type: ignore[operator]
+    if breach.rule == "8875":
+        held: dt.date = value  # type: ignore[assignment]
+        return held + dt.timedelta(days=5 - held.weekday()) if held.weekday() < 5 else held
+    if breach.rule == "8794":
+        codes: list[str] = value  # type: ignore[assignment]
+        return [codes[0], codes[0]]
+    if breach.rule == "8600":
+        return year.reference_date + dt.timedelta(days=10)
+    invalid = {"4180": "X", "4220": "ZZZZ", "8866": "99", "8650": "NX", "8640": "RC0", "8905": "XXX", "8568": "2"}
+    return invalid[breach.rule]
+
+
+def plant_errors(result: Census, year: CollectionYear, n: int, rng: np.random.Generator) -> tuple[Census, pa.Table]:
+    """The census with n known breaches of the DfE's rules, each in a different child, taken in turn from
+    BREACHES; and their key (rule, la_child_id, module, field, value)."""
+    tables = {name: getattr(result, name) for name in ("children", "episodes", "assessments", "cin_plans")}
+    tables |= {"section47": result.section47, "cp_plans": result.cp_plans}
+    child_of_episode = dict(
+        zip(result.episodes["episode"].to_pylist(), result.episodes["la_child_id"].to_pylist(), strict=True)
+    )
+    used: set[str] = set()
+    key: list[dict[str, object]] = []
+    failed = 0
+    turn = 0
+    while len(key) < n and failed < len(BREACHES):
+        breach = BREACHES[turn % len(BREACHES)]
+        turn += 1
+        table = tables[breach.module]
+        children = (
+            table["la_child_id"].to_pylist()
+            if "la_child_id" in table.schema.names
+            else [child_of_episode.get(e) for e in table["episode"].to_pylist()]
+        )
+        usable = np.ones(table.num_rows, bool) if not breach.eligible else pc.is_valid(table[breach.eligible])
+        candidates = [i for i in np.flatnonzero(usable) if children[i] not in used]
+        if not candidates:
+            failed += 1
+            continue
+        failed = 0
+        row = int(candidates[int(rng.integers(len(candidates)))])
+        values = table[breach.field].to_pylist()
+        values[row] = _planted(breach, values[row], table.slice(row, 1).to_pylist()[0], year)
+        index = table.schema.get_field_index(breach.field)
+        tables[breach.module] = table.set_column(index, breach.field, pa.array(values, table.schema.field(index).type))
+        used.add(str(children[row]))
+        shown = values[row]
+        key.append(
+            {
+                "rule": breach.rule,
+                "la_child_id": children[row],
+                "module": breach.module,
+                "field": breach.field,
+                "value": " ".join(shown) if isinstance(shown, list) else str(shown),
+            }
+        )
+    if len(key) < n:
+        raise SynthgenError(f"--plant-errors: this return has room for {len(key)} planted errors, not {n}")
+    names = ["rule", "la_child_id", "module", "field", "value"]
+    key_table = pa.table({name: pa.array([k[name] for k in key], pa.string()) for name in names})
+    return Census(**tables), key_table
+
+
+@dataclass(frozen=True)
+class Export:
+    xml: bytes
+    key: pa.Table | None  # the planted errors, when asked for
+    year: CollectionYear
+    children: int
+
+
+def from_run(run: Run, plant: int = 0) -> Export:
+    """The CIN census of a run (its last whole collection year), with `plant` known breaches if asked."""
+    if not run.has("agencies/social_care/referrals"):
+        raise SynthgenError(f"{run.path}: this run has no children's social care records (agencies/social_care)")
+    records = SocialCareRecords(*[run.read(f"agencies/social_care/{name}") for name in RECORD_TABLES])
+    period = run.manifest["period"]
+    year = collection_year(dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"]))
+    result = census(records, year)
+    key = None
+    if plant:
+        rng = shard_stream(int(run.manifest["seed"]), 0, "cin-census-planted-errors")
+        result, key = plant_errors(result, year, plant, rng)
+    release = str(run.manifest.get("synthgen_version", "0"))
+    xml = to_xml(result, year, int(run.manifest["area"]["la_number"]), release)
+    return Export(xml, key, year, result.children.num_rows)
