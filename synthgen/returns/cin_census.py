@@ -27,8 +27,9 @@ corrects only what the rules would reject and what the return itself defines:
 
 In the census a child has one episode, one assessment and one CIN plan at a time: a referral received while the
 child's episode is open is part of that episode, an assessment begun while another was in progress is taken
-into it, and overlapping CIN plans are one plan. A child protection plan belongs to the child's latest episode referred on or before the day the plan
-began.
+into it, and overlapping CIN plans are one plan. A child protection plan belongs to the child's latest episode
+referred on or before the day the plan began.
+
 Everything is built over whole columns (pyarrow and numpy); the XML text is joined from per-row fragments, so
 100,000 people export in well under a second, and the same records give the same bytes.
 """
