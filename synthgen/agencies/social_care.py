@@ -7,7 +7,9 @@ follows the simulation's risk, so the children with needs are the ones the pathw
 open on the first day (children in need, on plans, in care) are drawn length-biased from the published
 duration distributions and sized so that the stocks at the end of the period (31 March) come out at England's
 rates. Every later stage follows an earlier one in time: no plan without an enquiry and a conference, no
-episode ending before it starts.
+episode ending before it starts; an episode closes only after its assessment and enquiry are done, and a
+conference is held on a weekday. What the CIN census export (synthgen/returns/cin_census.py) corrects when it
+turns these records into the DfE's return, and why, is listed in that module's docstring.
 """
 
 from __future__ import annotations
@@ -689,7 +691,10 @@ def _tables(
     )
 
     # ---- child protection plans ----
-    category = _categories(rng, sim, cases.child_rows[cp_child], p.household[cases.child_rows[cp_child]])
+    unrecorded_rng = shard_stream(plan.seed, shard, "social-care-categories-unrecorded")
+    category = _categories(
+        rng, sim, cases.child_rows[cp_child], p.household[cases.child_rows[cp_child]], unrecorded_rng
+    )
     latest = category.copy()
     changed = rng.random(len(cp_child)) < 0.05
     latest[changed] = "MUL"
@@ -773,11 +778,16 @@ def _children_rows(
 
 
 def _categories(
-    rng: np.random.Generator, sim: Simulation, rows: NDArray[np.int64], households: NDArray[np.int64]
+    rng: np.random.Generator,
+    sim: Simulation,
+    rows: NDArray[np.int64],
+    households: NDArray[np.int64],
+    unrecorded_rng: np.random.Generator | None = None,
 ) -> NDArray[np.object_]:
     """The plan's category from the child's needs. A child with one kind of abuse or neglect gets that; with
     several, one of them in proportion to England's category shares, or now and then MUL (multiple); with none
-    recorded but domestic abuse at home, emotional abuse (as most such plans are); otherwise neglect. England at
+    recorded but domestic abuse at home, emotional abuse (as most such plans are); otherwise one in England's
+    shares, drawn from `unrecorded_rng` (neglect where none is given). England at
     31 March 2020: NEG 50.5%, EMO 35.7%, PHY 7.4%, SAB 3.8%, MUL 2.6% (uk-facts.md A)."""
     national = {"NEG": 0.505, "EMO": 0.357, "PHY": 0.074, "SAB": 0.038}
     weights = np.zeros((len(rows), len(ABUSE)))
@@ -786,6 +796,11 @@ def _categories(
     kinds = (weights > 0).sum(axis=1)
     codes = np.asarray(list(ABUSE.values()), dtype=object)
     category = np.where(kinds > 0, codes[categorical(rng, weights)], "NEG").astype(object)
+    if unrecorded_rng is not None:
+        # with no need of the child's recorded, the category follows England's shares
+        unrecorded = np.flatnonzero(kinds == 0)
+        shares = np.array([national[str(code)] for code in codes])
+        category[unrecorded] = codes[unrecorded_rng.choice(len(codes), len(unrecorded), p=shares / shares.sum())]
     category[(kinds == 0) & sim.domestic_abuse[households]] = "EMO"
     category[(kinds >= 2) & (rng.random(len(rows)) < 0.05)] = "MUL"
     return category
