@@ -139,6 +139,10 @@ AGENCY_FIELDS: dict[str, frozenset[str]] = {
             "reason_episode_ceased",
             "home_postcode",
             "placement_postcode",
+            # what the CIN census needs beyond the pathway
+            "disabilities",
+            "previous_plans",
+            "review_dates",
             # the looked-after history (SSDA903: reviews, missing spells, UASC, adoption, outcomes, care leavers)
             "accommodation",
             "activity",
