@@ -471,6 +471,27 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key_path: Path | 
         click.echo(f"Wrote {key_target}: {result.key.num_rows} planted errors")
 
 
+@export.command("training")
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Folder to write the pack into.")
+@click.option("--overwrite", is_flag=True, help="Replace the pack folder if it exists.")
+def export_training(run: Path, out: Path, overwrite: bool) -> None:
+    """Write a training pack: each agency's files (CSV and xlsx) and printable case bundle, and the facilitator's
+    answer key.
+
+    Example: synthgen export training output/training -o output/training-pack
+    """
+    from synthgen.writers.training_pack import write_training_pack
+
+    try:
+        summary = write_training_pack(run, out, overwrite=overwrite)
+    except SynthgenError as error:
+        _fail(error.lines)
+        return
+    cases = ", ".join(f"{agency} {count}" for agency, count in summary["bundle_cases"].items())
+    click.echo(f"Wrote {out}: {len(summary['files'])} files; {summary['storylines']} storylines; bundle cases: {cases}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="synthgen")
