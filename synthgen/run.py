@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from synthgen.record_ids import parse_record_ids
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
 from synthgen.simulate import simulate
-from synthgen.writers import parquet
+from synthgen.writers import folders, parquet
 
 Progress = Callable[[str, int, int], None]
 TRUTH_TABLES = (
@@ -260,15 +259,6 @@ def _metadata(plan: Plan, table: str) -> dict[str, str]:
     }
 
 
-def _prepare(out: Path, overwrite: bool) -> Path:
-    if out.exists() and not overwrite:
-        raise SynthgenError(f"{out} already exists; pass --overwrite to replace it")
-    if out.exists() and not (out / "manifest.json").exists() and any(out.iterdir()):
-        raise SynthgenError(f"{out} is a folder that is not a synthgen run; refusing to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
-
-
 def generate(
     scenario: Scenario,
     out: str | Path,
@@ -285,7 +275,7 @@ def generate(
     out = Path(out)
     if workers < 1:
         raise SynthgenError("--workers must be at least 1")
-    temp = _prepare(out, overwrite)
+    temp = folders.prepare(out, overwrite, "manifest.json", "a synthgen run")
     with reference.overrides(scenario.rates):
         plan = make_plan(scenario)
     report = progress or (lambda stage, done, total: None)
@@ -309,13 +299,7 @@ def generate(
         written.append(_hard_negatives(plan, temp, parts))
         shutil.rmtree(parts)
         manifest = parquet.write_manifest(temp, _header(plan, pairs), written)
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            out.rename(old)
-            temp.rename(out)
-            shutil.rmtree(old)
-        else:
-            temp.rename(out)
+        folders.put_in_place(temp, out)
         return manifest
     finally:
         if pool is not None:

@@ -19,7 +19,6 @@ The pack is written to a temporary folder beside DIR and renamed into place when
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,10 +26,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synthgen import storylines as planted
 from synthgen import training
-from synthgen.errors import SynthgenError
 from synthgen.evaluation.report import CellValue, Section, esc, html_table, page
 from synthgen.runs import Run, open_run
+from synthgen.writers import folders
 from synthgen.writers.tabular import write_csv, write_xlsx
 
 AGENCIES = ("police", "health", "school", "social_care")
@@ -45,34 +45,9 @@ XLSX_ROW_LIMIT = 200_000
 attendance is neither readable nor quick to write."""
 
 
-def _empty(names: Sequence[str], types: Sequence[pa.DataType]) -> pa.Table:
-    return pa.table({n: pa.array([], t) for n, t in zip(names, types, strict=True)})
-
-
-STORYLINE_COLUMNS = (
-    ("storyline_id", pa.string()),
-    ("template", pa.string()),
-    ("concern", pa.string()),
-    ("person_id", pa.int64()),
-    ("role", pa.string()),
-    ("at_risk", pa.bool_()),
-    ("onset", pa.date32()),
-)
-EVENT_COLUMNS = (
-    ("storyline_id", pa.string()),
-    ("person_id", pa.int64()),
-    ("agency", pa.string()),
-    ("table", pa.string()),
-    ("record_id", pa.string()),
-    ("kind", pa.string()),
-    ("date", pa.date32()),
-)
-
-
-def _truth(run: Run, name: str, columns: Sequence[tuple[str, pa.DataType]]) -> pa.Table:
-    if run.has(f"truth/{name}"):
-        return run.read(f"truth/{name}")
-    return _empty([c for c, _ in columns], [t for _, t in columns])
+def _truth(run: Run, name: str, empty: pa.Table) -> pa.Table:
+    """A truth table the run may not have (runs made before storylines): absent is empty."""
+    return run.read(f"truth/{name}") if run.has(f"truth/{name}") else empty
 
 
 def _policy_rules(run: Run) -> list[dict[str, Any]]:
@@ -85,21 +60,10 @@ def write_training_pack(run_path: str | Path, out: str | Path, *, overwrite: boo
     """Write the pack for a run into folder `out`; return a summary (files, storylines, cases per bundle)."""
     run = open_run(run_path)
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise SynthgenError(f"{out} already exists; pass --overwrite to replace it")
-    if out.exists() and not (out / "index.html").exists() and any(out.iterdir()):
-        raise SynthgenError(f"{out} is a folder that is not a training pack; refusing to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    temp = folders.prepare(out, overwrite, "index.html", "a training pack")
     try:
         summary = _write(run, temp)
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            out.rename(old)
-            temp.rename(out)
-            shutil.rmtree(old)
-        else:
-            temp.rename(out)
+        folders.put_in_place(temp, out)
         return summary
     finally:
         if temp.exists():
@@ -118,8 +82,8 @@ def _agency_tables(run: Run) -> dict[str, dict[str, pa.Table]]:
 def _write(run: Run, folder: Path) -> dict[str, Any]:
     folder.mkdir(parents=True)
     agencies = _agency_tables(run)
-    storylines = _truth(run, "storylines", STORYLINE_COLUMNS)
-    events = _truth(run, "storyline_events", EVENT_COLUMNS)
+    storylines = _truth(run, "storylines", planted.empty_storylines())
+    events = _truth(run, "storyline_events", planted.empty_events())
     signals = run.read("truth/signals") if run.has("truth/signals") else None
     records = run.read("truth/records", columns=["source", "table", "source_record_id", "person_id"])
     police_persons = records.filter(
