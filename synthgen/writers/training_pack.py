@@ -40,6 +40,8 @@ AGENCY_NAMES = {
     "school": "Schools",
     "social_care": "Children's social care",
 }
+SUBJECT_LABELS = {"police": "Person", "health": "NHS number", "school": "UPN", "social_care": "LA child id"}
+"""A case sheet's heading: the agency's own key, as its staff would name it."""
 XLSX_ROW_LIMIT = 200_000
 """Tables longer than this go out as CSV only: a workbook is for reading, and a spreadsheet of a city's year of
 attendance is neither readable nor quick to write."""
@@ -170,7 +172,6 @@ def _records_table(table: pa.Table, caption: str) -> str:
 
 def _bundle(run: Run, agency: str, tables: Mapping[str, pa.Table], subjects: Sequence[str]) -> str:
     sections = []
-    key = training.SUBJECT[agency]
     for subject in subjects:
         heading = training.subject_heading(agency, subject, tables)
         parts = []
@@ -179,7 +180,9 @@ def _bundle(run: Run, agency: str, tables: Mapping[str, pa.Table], subjects: Seq
             parts.append(_records_table(person, f"{training.SUBJECT_TABLE[agency]} record"))
         for name, rows in training.case_records(agency, subject, tables):
             parts.append(_records_table(rows, name.replace("_", " ")))
-        sections.append(Section(f"{key} {subject}", '<div class="example">' + "".join(parts) + "</div>"))
+        sections.append(
+            Section(f"{SUBJECT_LABELS[agency]} {subject}", '<div class="example">' + "".join(parts) + "</div>")
+        )
     if not sections:
         sections.append(Section("No cases", "<p class='empty'>This agency holds no record with a signal.</p>"))
     return page(
