@@ -53,6 +53,9 @@ RECORD_TABLES = ("children", "referrals", "assessments", "cin_plans", "section47
 """The social-care tables the census is built from (agencies/social_care/<name>)."""
 RULESETS = range(2023, 2028)
 """Collection years (by reference date) whose rules data-to-insight's validator implements: cin2022_23 on."""
+SEX_FROM = 2025
+"""The first census (by reference year, 2024-25) that records `Sex` (M, F, U); the years before record
+`GenderCurrent` in its place (1 male, 2 female, 0 not known, 9 not specified), as their rules expect."""
 ICPC_TARGET_WORKING_DAYS = 15
 """An initial child protection conference within 15 working days of the strategy discussion (Working Together)."""
 
@@ -481,7 +484,13 @@ def to_xml(result: Census, year: CollectionYear, la_number: int, release: str) -
         ),
     )
     c = result.children.rename_columns(["LAchildID", *result.children.schema.names[1:]])
-    identifiers_xml = _wrap("ChildIdentifiers", 3, _elements(c, (*IDENTIFIERS, "PersonDeathDate"), 4))
+    names: tuple[str, ...] = (*IDENTIFIERS, "PersonDeathDate")
+    if year.year < SEX_FROM:
+        # the same sex as the year's code (a value of neither, such as a planted error, is written as it is)
+        gender = pc.if_else(pc.equal(c["Sex"], "M"), "1", pc.if_else(pc.equal(c["Sex"], "F"), "2", c["Sex"]))
+        c = c.append_column("GenderCurrent", gender)
+        names = tuple("GenderCurrent" if name == "Sex" else name for name in names)
+    identifiers_xml = _wrap("ChildIdentifiers", 3, _elements(c, names, 4))
     disabilities = _repeated(c["Disability"], "Disability", 5, "Disabilities", 4)
     characteristics_xml = _wrap("ChildCharacteristics", 3, _concat(_elements(c, ("Ethnicity",), 4), disabilities))
     child_xml = _wrap(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from synthgen.errors import SynthgenError
 from synthgen.returns import ssda903
+from synthgen.returns.cin_census import collection_year
 from synthgen.runs import open_run
 
 
@@ -26,10 +27,10 @@ def write_ssda903(run_path: str | Path, out: str | Path, plant_errors: int = 0) 
     if missing:
         raise SynthgenError(f"{run_path}: no social care table {missing[0]} (was social_care enabled?)")
     tables = {name: run.read(f"agencies/social_care/{name}") for name in ssda903.INPUTS}
+    # the last whole collection year in the run's period, as for the CIN census
     period = run.manifest["scenario"]["period"]
-    this_year, last_year = ssda903.build(
-        tables, dt.date.fromisoformat(str(period["start"])), dt.date.fromisoformat(str(period["end"]))
-    )
+    year = collection_year(dt.date.fromisoformat(str(period["start"])), dt.date.fromisoformat(str(period["end"])))
+    this_year, last_year = ssda903.build(tables, year.start, year.reference_date)
     planted: list[ssda903.Planted] = []
     if plant_errors:
         this_year, planted = ssda903.plant_errors(this_year, plant_errors, int(run.manifest["scenario"]["seed"]))

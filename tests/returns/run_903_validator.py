@@ -19,7 +19,11 @@ from pathlib import Path
 
 
 def main() -> None:
-    folder, ruleset, year, la = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    print(json.dumps(errors(Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4])))
+
+
+def errors(folder: Path, ruleset: str, year: str, la: str) -> dict[str, object]:
+    """{"errors": {rule: [[table, row, child], ...]}, "crashed": [rule, ...]} for one export."""
     logging.disable(logging.CRITICAL)
     from lac_validator.lac_validator import LacValidator
 
@@ -32,15 +36,15 @@ def main() -> None:
     ]
     with contextlib.redirect_stdout(sys.stderr):  # some rules print
         validator = LacValidator({"collectionYear": year, "localAuthority": la}, files, registry)
-    errors: dict[str, list[list[object]]] = {}
+    found: dict[str, list[list[object]]] = {}
     for table, frame in validator.ds_results.items():
         if table == "metadata":
             continue
         for column in (c for c in frame.columns if str(c).startswith("ERR_")):
             failed = frame.index[frame[column].fillna(False).astype(bool)]
             for row in failed:
-                errors.setdefault(column[4:], []).append([table, int(row), str(frame.at[row, "CHILD"])])
-    print(json.dumps({"errors": errors, "crashed": sorted(validator.fails)}))
+                found.setdefault(column[4:], []).append([table, int(row), str(frame.at[row, "CHILD"])])
+    return {"errors": found, "crashed": sorted(validator.fails)}
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ import xml.etree.ElementTree as ET
 
 
 def main(path: str, ruleset: str) -> None:
+    json.dump(failures(path, ruleset), sys.stdout)
+
+
+def failures(path: str, ruleset: str) -> list[dict[str, object]]:
+    """The failures of one XML file under one rule set (see the module docstring)."""
     warnings.simplefilter("ignore")
     from cin_validator import cin_validator
 
@@ -28,7 +33,7 @@ def main(path: str, ruleset: str) -> None:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         validator = cin_validator.CinValidator(data, registry)
-    failures = []
+    found: list[dict[str, object]] = []
 
     def rule_info(code: object) -> tuple[str, str]:
         rule = registry.get(str(code))
@@ -36,7 +41,7 @@ def main(path: str, ruleset: str) -> None:
 
     for record in validator.full_issue_df.to_dict("records"):
         kind, message = rule_info(record["rule_code"])
-        failures.append(
+        found.append(
             {
                 "rule": str(record["rule_code"]),
                 "type": kind,
@@ -49,18 +54,18 @@ def main(path: str, ruleset: str) -> None:
         )
     for record in validator.multichild_issues.to_dict("records"):
         kind, message = rule_info(record["rule_code"])
-        failures.append(
+        found.append(
             {"rule": str(record["rule_code"]), "type": kind, "message": message, "child": None, "table": None}
             | {"column": None, "row": None}
         )
     for line in printed.getvalue().splitlines():
         if line.startswith("Error with rule"):
             code = line.split()[3].rstrip(":")
-            failures.append(
+            found.append(
                 {"rule": code, "type": "CRASH", "message": line, "child": None, "table": None, "column": None}
                 | {"row": None}
             )
-    json.dump(failures, sys.stdout)
+    return found
 
 
 if __name__ == "__main__":
