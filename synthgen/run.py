@@ -184,7 +184,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
         events.append(table)
         sources.append(signals.Source(table.source, table.name, table.table, table.table["record_id"], table.person_id))
     if scenario.agencies.social_care.enabled:
-        care = social_care.social_care(plan, pop, sim, person_upn, born, police_days)
+        care = social_care.social_care(plan, pop, sim, person_upn, born, police_days, died)
         columns = quality.Columns(identifier="upn", other_identifiers=("nhs_number",))
         own = {"upn": person_upn, "nhs_number": pop.people.nhs_number}
         built.append((care.children, columns, None, own))

@@ -110,6 +110,7 @@ AGENCY_FIELDS: dict[str, frozenset[str]] = {
             "ethnicity",
             "nhs_number",
             "upn",
+            "date_of_death",
             "referral_id",
             "referral_date",
             "referral_source",

@@ -27,7 +27,7 @@ from synthgen import identifiers, reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, looked_after, name_columns
 from synthgen.arrays import categorical, last_of_runs, mean_or_one, weighted_sample
 from synthgen.births import Births
-from synthgen.population import People, Population
+from synthgen.population import ID_STRIDE, People, Population
 from synthgen.record_ids import format_record_ids, record_ids, record_ids_from
 from synthgen.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -132,10 +132,12 @@ def social_care(
     person_upn: NDArray[np.object_] | None = None,
     born: Births | None = None,
     police_days: NDArray[np.int64] | None = None,
+    died: NDArray[np.datetime64] | None = None,
 ) -> SocialCareTables:
     """The local authority's children's social care records for one shard (`person_upn`: each person's UPN;
     `born`: the babies born during the period, some of them referred before birth; `police_days`: for each
-    person, the day of the period the police first met them, -1 for none)."""
+    person, the day of the period the police first met them, -1 for none; `died`: each person's date of death,
+    NaT for the living)."""
     params = reference.parameters()
     rng = shard_stream(plan.seed, pop.shard, "social-care")
     # unborn children referred this year count within England's flows, so the rest of the pathway makes room
@@ -334,7 +336,14 @@ def social_care(
     if born is not None and len(unborn[0]):
         tables = _with_unborn(plan, pop, sim, rng, born, unborn, tables)
     tables = _with_looked_after(plan, pop, sim, cases, tables, person_upn, weight, per10k)
-    return _census_fields(plan, pop.shard, tables)
+    tables = _census_fields(plan, pop.shard, tables)
+    # each child's date of death (the babies born in the period, after the residents in the ids, all live)
+    row = tables.children.person_id - pop.shard * ID_STRIDE
+    death = np.full(len(row), np.datetime64("NaT"), dtype="datetime64[D]")
+    if died is not None:
+        resident = row < len(died)
+        death[resident] = died[row[resident]]
+    return with_deaths(tables, death)
 
 
 def _with_looked_after(
@@ -1029,3 +1038,116 @@ def _census_fields(plan: Plan, shard: int, tables: SocialCareTables) -> SocialCa
     reviews = pa.ListArray.from_arrays(pa.array(review_offsets), _dates(start, review_day[keep]))
     cp = cp.append_column("previous_plans", pa.array(previous, pa.int64())).append_column("review_dates", reviews)
     return replace(tables, children=children, cp_plans=cp)
+
+
+DIED = {"closure": "RC2", "episode": "E2", "in_touch": "DIED"}
+"""The codes for a child's death: a CIN episode closed (RC2), a period of care ceased (E2), a care leaver no
+longer in touch (OC3 DIED)."""
+
+
+def with_deaths(tables: SocialCareTables, death: NDArray[np.datetime64]) -> SocialCareTables:
+    """The records as the authority holds them when a child it knows dies (`death`: each children row's date of
+    death, NaT for the living): the child's record notes the date (every child death is notified to the local
+    child death review partners, the authority among them), nothing begins after it, and whatever was open then
+    ends on that day (the CIN episode closed as RC2, a plan ended, a period of care ceased as E2; a care leaver
+    is no longer in touch, DIED). Deaths are drawn apart from the pathway, so this only cuts records short."""
+    children = tables.children
+    dead = pa.array(death, pa.date32(), mask=np.isnat(death))
+    table = children.table.append_column("date_of_death", dead)
+    recorded = AgencyTable(children.source, children.name, table, children.key, children.person_id)
+    tables = replace(tables, children=recorded)
+    if not np.any(~np.isnat(death)):
+        return tables
+    ids = table["la_child_id"].combine_chunks()
+
+    def died_on(t: pa.Table) -> pa.Array:
+        """The date of death of each row's child (null for the living)."""
+        return pc.take(dead, pc.index_in(t["la_child_id"], value_set=ids))
+
+    def before(t: pa.Table, column: str) -> pa.Table:
+        """The rows whose `column` date is not after the child's death."""
+        return t.filter(pc.invert(pc.fill_null(pc.greater(t[column], died_on(t)), False)))
+
+    def ended(t: pa.Table, column: str, codes: dict[str, str] | None = None) -> pa.Table:
+        """`column` (an end date) set to the death where it was open or later; `codes` set where it was."""
+        death_of = died_on(t)
+        cut = pc.fill_null(pc.or_kleene(pc.is_null(t[column]), pc.greater(t[column], death_of)), False)
+        cut = pc.and_(cut, pc.is_valid(death_of))
+        t = t.set_column(t.schema.get_field_index(column), column, pc.if_else(cut, death_of, t[column]))
+        for name, value in (codes or {}).items():
+            kind = t.schema.field(name).type
+            t = t.set_column(t.schema.get_field_index(name), name, pc.if_else(cut, pa.scalar(value, kind), t[name]))
+        return t
+
+    referrals = ended(before(tables.referrals, "referral_date"), "closure_date", {"closure_reason": DIED["closure"]})
+    kept = referrals["referral_id"].combine_chunks()
+
+    def of_kept(t: pa.Table) -> pa.Table:
+        return t.filter(pc.is_in(t["referral_id"], value_set=kept))
+
+    assessments = of_kept(before(tables.assessments, "start_date"))
+    assessments = _capped(assessments, "authorised_date", died_on)
+    cin_plans = ended(of_kept(before(tables.cin_plans, "start_date")), "end_date")
+    section47 = of_kept(before(tables.section47, "start_date"))
+    icpcs = before(tables.icpcs, "conference_date")
+    icpcs = icpcs.filter(pc.is_in(icpcs["section47_id"], value_set=section47["section47_id"].combine_chunks()))
+    cp_plans = ended(before(tables.cp_plans, "start_date"), "end_date")
+    if "review_dates" in cp_plans.schema.names:
+        cp_plans = _reviews_until(cp_plans, died_on(cp_plans))
+    episodes = ended(
+        before(tables.cla_episodes, "start_date"),
+        "end_date",
+        {"reason_episode_ceased": DIED["episode"]},
+    )
+    # a period of care ended by death is no placement change
+    e2 = pc.equal(episodes["reason_episode_ceased"], DIED["episode"])
+    change = episodes.schema.get_field_index("reason_place_change")
+    episodes = episodes.set_column(
+        change, "reason_place_change", pc.if_else(e2, pa.scalar(None, pa.string()), episodes["reason_place_change"])
+    )
+    missing = _capped(before(tables.cla_missing, "start_date"), "end_date", died_on)
+    # outcomes are for children still looked after on the year's last day
+    outcomes = tables.cla_outcomes.filter(
+        pc.invert(pc.fill_null(pc.less_equal(died_on(tables.cla_outcomes), tables.cla_outcomes["year_end"]), False))
+    )
+    leavers = tables.care_leavers
+    gone = pc.is_valid(died_on(leavers))
+    none = pa.scalar(None, pa.string())
+    for name, value in (("in_touch", pa.scalar(DIED["in_touch"])), ("activity", none), ("accommodation", none)):
+        leavers = leavers.set_column(leavers.schema.get_field_index(name), name, pc.if_else(gone, value, leavers[name]))
+    return replace(
+        tables,
+        referrals=referrals,
+        assessments=assessments,
+        cin_plans=cin_plans,
+        section47=section47,
+        icpcs=icpcs,
+        cp_plans=cp_plans,
+        cla_episodes=episodes,
+        cla_reviews=before(tables.cla_reviews, "review_date"),
+        cla_missing=missing,
+        cla_adoption_decisions=before(tables.cla_adoption_decisions, "decision_date"),
+        cla_adoptions=before(tables.cla_adoptions, "date_matched"),
+        cla_outcomes=outcomes,
+        care_leavers=leavers,
+    )
+
+
+def _capped(t: pa.Table, column: str, died_on: Callable[[pa.Table], pa.Array]) -> pa.Table:
+    """`column` (a date that may be null) no later than the child's death."""
+    death_of = died_on(t)
+    later = pc.fill_null(pc.greater(t[column], death_of), False)
+    return t.set_column(t.schema.get_field_index(column), column, pc.if_else(later, death_of, t[column]))
+
+
+def _reviews_until(cp: pa.Table, death_of: pa.Array) -> pa.Table:
+    """Each plan's review dates up to the child's death."""
+    lists = cp["review_dates"].combine_chunks()
+    parent = pc.list_parent_indices(lists)
+    flat = pc.list_flatten(lists)
+    keep = pc.invert(pc.fill_null(pc.greater(flat, pc.take(death_of, parent)), False)).to_numpy(zero_copy_only=False)
+    counts = np.bincount(parent.to_numpy(zero_copy_only=False)[keep], minlength=cp.num_rows)
+    offsets = np.zeros(cp.num_rows + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    reviews = pa.ListArray.from_arrays(pa.array(offsets), flat.filter(pa.array(keep)))
+    return cp.set_column(cp.schema.get_field_index("review_dates"), "review_dates", reviews)

@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import synthgen
-from synthgen import reference
+from synthgen import births, reference
+from synthgen.agencies import social_care
+from synthgen.population import build_population
 from synthgen.returns import cin_census, ssda903
 from synthgen.returns.files import write_ssda903
 from synthgen.runs import Run, open_run
+from synthgen.simulate import simulate
 
 RUNNER = Path(__file__).with_name("run_validators.py")
 DEMO = Path(__file__).parents[2] / "scenarios" / "demo.yaml"
@@ -42,8 +48,48 @@ class Year:
     lac_result: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Deaths:
+    """One shard's social-care records with a tenth of its children dead on a day of the period (few children
+    die in a run of any size, so the test chooses them), and the census built from them."""
+
+    children: pa.Table
+    cin: bytes
+    cin_failures: list[dict[str, Any]]
+    lac_result: dict[str, Any]
+
+
+def with_deaths(folder: Path) -> tuple[pa.Table, bytes, Path]:
+    """The records of shard 0 of the 2024-25 run, with deaths: the children, the census XML, the 903 folder."""
+    plan = synthgen.make_plan(synthgen.load_scenario(DEMO, {"population.people": PEOPLE}))
+    pop = build_population(plan, 0)
+    sim = simulate(plan, pop)
+    born = births.births(plan, pop)[0]
+    living = social_care.social_care(plan, pop, sim, None, born)
+    rng = np.random.default_rng(8)
+    rows = np.unique(living.children.person_id)
+    rows = rows[rows < len(pop.people.person_id)]  # residents (the babies of the period are alive)
+    dead = rng.choice(rows, len(rows) // 10, replace=False)
+    died = np.full(len(pop.people.person_id), np.datetime64("NaT"), dtype="datetime64[D]")
+    died[dead] = np.datetime64(plan.period_start, "D") + rng.integers(0, plan.days, len(dead))
+    tables = social_care.social_care(plan, pop, sim, None, born, died=died)
+    year = cin_census.collection_year(plan.period_start, plan.period_end)
+    records = cin_census.SocialCareRecords(
+        *[tables.children.table if name == "children" else getattr(tables, name) for name in cin_census.RECORD_TABLES]
+    )
+    xml = cin_census.to_xml(cin_census.census(records, year), year, 372, "test")
+    inputs = {name: tables.children.table if name == "children" else getattr(tables, name) for name in ssda903.INPUTS}
+    lac = folder / "903-deaths"
+    returns = ssda903.build(inputs, year.start, year.reference_date)
+    for where, built in zip((lac, lac / "previous"), returns, strict=True):
+        where.mkdir(parents=True)
+        for name in ssda903.FILES:
+            (where / ssda903.FILE_NAMES[name]).write_bytes(built.csv(name))
+    return tables.children.table, xml, lac
+
+
 @pytest.fixture(scope="module")
-def years(tmp_path_factory: pytest.TempPathFactory, validator_python: Path) -> dict[int, Year]:
+def validated(tmp_path_factory: pytest.TempPathFactory, validator_python: Path) -> tuple[dict[int, Year], Deaths]:
     folder = tmp_path_factory.mktemp("years")
     made: dict[int, tuple[Run, cin_census.Export, Path]] = {}
     jobs: list[dict[str, list[str]]] = []
@@ -59,12 +105,27 @@ def years(tmp_path_factory: pytest.TempPathFactory, validator_python: Path) -> d
         made[year] = (run, exported, lac)
         jobs.append({"cin": [str(xml), exported.year.ruleset]})
         jobs.append({"903": [str(lac), ssda903.ruleset(dt.date(year, 3, 31)), str(year), gss]})
+    dead_children, dead_xml, dead_lac = with_deaths(folder)
+    (folder / "cin-deaths.xml").write_bytes(dead_xml)
+    jobs.append({"cin": [str(folder / "cin-deaths.xml"), "cin2024_25"]})
+    jobs.append({"903": [str(dead_lac), "lac2024_25", "2025", gss]})
     (folder / "jobs.json").write_text(json.dumps(jobs))
     done = subprocess.run(
         [str(validator_python), str(RUNNER), str(folder / "jobs.json")], capture_output=True, text=True, check=True
     )
     results = json.loads(done.stdout)
-    return {year: Year(*made[year], results[2 * i], results[2 * i + 1]) for i, year in enumerate(YEARS)}
+    by_year = {year: Year(*made[year], results[2 * i], results[2 * i + 1]) for i, year in enumerate(YEARS)}
+    return by_year, Deaths(dead_children, dead_xml, results[-2], results[-1])
+
+
+@pytest.fixture(scope="module")
+def years(validated: tuple[dict[int, Year], Deaths]) -> dict[int, Year]:
+    return validated[0]
+
+
+@pytest.fixture(scope="module")
+def deaths(validated: tuple[dict[int, Year], Deaths]) -> Deaths:
+    return validated[1]
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -130,3 +191,42 @@ def test_rule_233_holds_all_the_same(years: dict[int, Year], year: int) -> None:
         episodes = rows(folder / "episodes.csv")
         assert any(not e["DEC"] for e in episodes) and any(e["REASON_PLACE_CHANGE"] for e in episodes)
         assert all(e["DEC"] or not e["REASON_PLACE_CHANGE"] for e in episodes)
+
+
+def test_dead_children_pass_the_rules_and_have_their_death_date_in_the_census(deaths: Deaths) -> None:
+    errors = [
+        f"{f['rule']} {f['child']} {f['table']}.{f['column']}" for f in deaths.cin_failures if f["type"] != "QUERY"
+    ]
+    assert not errors, f"{len(errors)} rule failures:\n" + "\n".join(errors[:50])
+    # nothing the DfE would query either: no referral after a death, no plan ending after it, RC2 with a date
+    queried = {f["rule"] for f in deaths.cin_failures} & {"8555Q", "4009Q", "8585Q", "8535Q", "8545Q"}
+    assert not queried
+    assert deaths.lac_result["errors"] == {}
+    children = deaths.children.filter(pc.is_valid(deaths.children["date_of_death"]))
+    died = dict(zip(children["la_child_id"].to_pylist(), children["date_of_death"].to_pylist(), strict=True))
+    root = ET.fromstring(deaths.cin)
+    in_census = {c.findtext("ChildIdentifiers/LAchildID"): c for c in root.iter("Child")}
+    written = {
+        child: c.findtext("ChildIdentifiers/PersonDeathDate")
+        for child, c in in_census.items()
+        if c.find("ChildIdentifiers/PersonDeathDate") is not None
+    }
+    dead_in_need = {child: day.isoformat() for child, day in died.items() if child in in_census}
+    assert len(dead_in_need) > 10
+    assert written == dead_in_need
+    # a child whose episode was open when they died: closed that day, as RC2
+    closed = [
+        c
+        for child in dead_in_need
+        for c in in_census[child].iter("CINdetails")
+        if c.findtext("ReasonForClosure") == "RC2"
+    ]
+    assert closed and all(c.findtext("CINclosureDate") is not None for c in closed)
+
+
+def test_the_living_have_no_date_of_death(years: dict[int, Year]) -> None:
+    for got in years.values():
+        children = got.run.read("agencies/social_care/children")
+        assert "date_of_death" in children.schema.names
+        dead = children.filter(pc.is_valid(children["date_of_death"]))["la_child_id"].to_pylist()
+        assert sum(1 for _ in ET.fromstring(got.cin.xml).iter("PersonDeathDate")) <= len(dead)
