@@ -228,50 +228,76 @@ def _disclosures(
         for agency, table in [*PERSON_TABLES.items(), *(name.split("/") for name in signals.RULES)]
         if run.has(f"agencies/{agency}/{table}")
     }
-    at = {int(c): i for i, c in enumerate(flagged.tolist())}  # flagged cluster -> flag
-    view_cluster = view["cluster"].to_numpy()
-    in_flagged = np.isin(view_cluster, flagged)
-    person_rows = np.flatnonzero(in_flagged)
-    sources = view["source"].to_numpy(zero_copy_only=False)
-    agency_ids = view["source_record_id"].to_numpy(zero_copy_only=False)
-    items: list[tuple[str, str, str, int]] = []  # record id, agency, table, flag
-    for row in person_rows.tolist():
-        items.append((agency_ids[row], sources[row], PERSON_TABLES[sources[row]], at[int(view_cluster[row])]))
-    agency_names = list(sharing.AGENCIES)
-    event_flag = np.array([at.get(int(c), -1) for c in cluster.tolist()], dtype=np.int64)
+    # the child's person-level records (every view record in a flagged cluster), then its concerning records
+    # up to the flag; `flagged` is sorted (one row per cluster), so a cluster's flag is found by searchsorted
+    view_flag = _flag_of(view["cluster"].to_numpy(), flagged)
+    person_rows = np.flatnonzero(view_flag >= 0)
+    sources = view["source"].combine_chunks().take(pa.array(person_rows, pa.int64()))
+    event_flag = _flag_of(cluster, flagged)
     event_days = concerning["day"].to_numpy()
-    shared = (event_flag >= 0) & (event_days <= flag_day[np.maximum(event_flag, 0)].astype(np.int64))
-    ids = concerning["record_id"].to_numpy(zero_copy_only=False)
-    tables = concerning["table"].to_numpy(zero_copy_only=False)
-    codes = concerning["agency"].to_numpy()
-    for row in np.flatnonzero(shared).tolist():
-        items.append((ids[row], agency_names[codes[row]], tables[row], int(event_flag[row])))
-    out: dict[str, list[Any]] = {k: [] for k in ("record_id", "fields", "recipient", "shared_at", "case", "purpose")}
-    cases = flag_record.to_pylist()
-    seen: set[tuple[str, str, int]] = set()
-    for record_id, agency, table, flag in items:
-        for recipient in sharing.AGENCIES:
-            fields = allowed.get((agency, recipient, PURPOSE))
-            if fields is None or (record_id, recipient, flag) in seen:
+    shared = np.flatnonzero((event_flag >= 0) & (event_days <= flag_day[np.maximum(event_flag, 0)].astype(np.int64)))
+    agency_names = pa.array(list(sharing.AGENCIES), pa.string())
+    items = pa.table(
+        {
+            "record_id": pa.concat_arrays(
+                [
+                    view["source_record_id"].combine_chunks().take(pa.array(person_rows, pa.int64())),
+                    concerning["record_id"].combine_chunks().take(pa.array(shared, pa.int64())),
+                ]
+            ),
+            "agency": pa.concat_arrays(
+                [sources, agency_names.take(concerning["agency"].combine_chunks().take(pa.array(shared, pa.int64())))]
+            ),
+            "table": pa.concat_arrays(
+                [
+                    _person_tables(sources),
+                    concerning["table"].combine_chunks().take(pa.array(shared, pa.int64())),
+                ]
+            ),
+            "flag": pa.array(np.r_[view_flag[person_rows], event_flag[shared]].astype(np.int64)),
+        }
+    )
+    # every (item, recipient) the policy names, in the order item by item, recipient by recipient; a record is
+    # disclosed once per recipient and flag (its first item wins), and not at all when its table holds none of
+    # the allowed fields
+    position = np.arange(items.num_rows, dtype=np.int64)
+    agency_text = items["agency"].to_numpy(zero_copy_only=False)
+    candidates = []
+    for r, recipient in enumerate(sharing.AGENCIES):
+        for agency in sharing.AGENCIES:
+            if (agency, recipient, PURPOSE) not in allowed:
                 continue
-            seen.add((record_id, recipient, flag))
-            held = sorted(fields & columns.get(f"{agency}/{table}", set()))
-            if not held:
-                continue
-            out["record_id"].append(record_id)
-            out["fields"].append(";".join(held))
-            out["recipient"].append(recipient)
-            out["shared_at"].append(flag_day[flag].item())
-            out["case"].append(cases[flag])
-            out["purpose"].append(PURPOSE)
+            rows = position[agency_text == agency]
+            candidates.append(
+                items.take(pa.array(rows))
+                .append_column("recipient", pa.array(np.full(len(rows), recipient, dtype=object), pa.string()))
+                .append_column("order", pa.array(rows * len(sharing.AGENCIES) + r))
+            )
+    if not candidates:
+        return _empty_disclosures()
+    pairs = pa.concat_tables(candidates)
+    first = pairs.group_by(["record_id", "recipient", "flag"], use_threads=False).aggregate([("order", "min")])
+    pairs = pairs.filter(pc.is_in(pairs["order"], value_set=first["order_min"].combine_chunks()))
+    held_text = {
+        (agency, table, recipient): ";".join(sorted(fields & columns.get(f"{agency}/{table}", set())))
+        for (agency, recipient, purpose), fields in allowed.items()
+        if purpose == PURPOSE
+        for table in {*PERSON_TABLES.values(), *(name.split("/")[1] for name in signals.RULES)}
+    }
+    combo = pc.binary_join_element_wise(pairs["agency"], pairs["table"], pairs["recipient"], "|")
+    keys = sorted(held_text)
+    index = pc.index_in(combo, value_set=pa.array(["|".join(k) for k in keys], pa.string()))
+    held = pa.array([held_text[k] for k in keys], pa.string()).take(index)
+    pairs = pairs.append_column("fields", held).filter(pc.greater(pc.utf8_length(held), 0))
+    flag_of_pair = pairs["flag"].to_numpy()
     table = pa.table(
         {
-            "record_id": pa.array(out["record_id"], pa.string()),
-            "fields": pa.array(out["fields"], pa.string()),
-            "recipient": pa.array(out["recipient"], pa.string()),
-            "shared_at": pa.array(out["shared_at"], pa.date32()),
-            "case": pa.array(out["case"], pa.string()),
-            "purpose": pa.array(out["purpose"], pa.string()),
+            "record_id": pairs["record_id"].combine_chunks(),
+            "fields": pairs["fields"].combine_chunks(),
+            "recipient": pairs["recipient"].combine_chunks(),
+            "shared_at": pa.array(flag_day[flag_of_pair], pa.date32()),
+            "case": flag_record.take(pa.array(flag_of_pair, pa.int64())),
+            "purpose": pa.array(np.full(pairs.num_rows, PURPOSE, dtype=object), pa.string()),
         }
     )
     order = pc.sort_indices(
@@ -284,6 +310,21 @@ def _disclosures(
         ],
     )
     return table.take(order)
+
+
+def _flag_of(cluster: NDArray[np.int64], flagged: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each cluster's flag (its row in the sorted `flagged`), or -1 where the cluster was not flagged."""
+    at = np.minimum(np.searchsorted(flagged, cluster), max(len(flagged) - 1, 0))
+    hit = (at < len(flagged)) & (flagged[at] == cluster) if len(flagged) else np.zeros(len(cluster), bool)
+    return np.where(hit, at, -1).astype(np.int64)
+
+
+def _person_tables(sources: pa.Array) -> pa.Array:
+    """The person-level register of each agency named."""
+    names = list(PERSON_TABLES)
+    return pa.array([PERSON_TABLES[n] for n in names], pa.string()).take(
+        pc.index_in(sources, value_set=pa.array(names, pa.string()))
+    )
 
 
 def _empty_flags() -> pa.Table:
