@@ -74,14 +74,14 @@ def main() -> None:
     print()
     print(header)
     print("-" * len(header))
-    for people, name, seconds, peak in rows:
+    for people, name, seconds, mib in rows:
         base = BASELINE.get((people, name))
         if base is None:
-            print(f"{people:>10,} {name:<17} {seconds:>8.2f} {peak:>9.0f} {'-':>10} {'-':>9} {'-':>9} {'-':>7}")
+            print(f"{people:>10,} {name:<17} {seconds:>8.2f} {mib:>9.0f} {'-':>10} {'-':>9} {'-':>9} {'-':>7}")
             continue
         print(
-            f"{people:>10,} {name:<17} {seconds:>8.2f} {peak:>9.0f} {base[0]:>10.2f} {base[1]:>9.0f} "
-            f"{base[0] / seconds:>8.1f}x {peak / base[1]:>6.2f}x"
+            f"{people:>10,} {name:<17} {seconds:>8.2f} {mib:>9.0f} {base[0]:>10.2f} {base[1]:>9.0f} "
+            f"{base[0] / seconds:>8.1f}x {mib / base[1]:>6.2f}x"
         )
     print()
     print(
