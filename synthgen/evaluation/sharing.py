@@ -21,6 +21,7 @@ Every problem with either file is one line naming the file and what was expected
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,20 +48,59 @@ NO_CONCERN = "(none given)"
 # ------------------------------------------------------------------------------------------------ truth of a run
 
 
+Days = NDArray[np.datetime64]
+Ids = NDArray[np.int64]
+
+
 @dataclass(frozen=True)
 class Truth:
-    """What the scores rest on, read once from a run."""
+    """What the scores rest on, read once from a run, as columns (sorted person ids beside their values)."""
 
     ids: pa.Table  # record_id, person_id, agency: every record id of the run (agency files and linkage view)
-    dob: dict[int, dt.date]  # people's dates of birth (for 'is a child on the day')
-    at_risk: dict[int, dt.date | None]  # child at risk -> onset of the need (None when unknown)
-    concerns: dict[int, list[str]]  # child at risk -> its needs
-    visible: dict[int, dt.date]  # child -> the day its case became visible across agencies
+    person_id: Ids  # every person, sorted
+    dob: Days  # their dates of birth (for 'is a child on the day')
+    at_risk_ids: Ids  # children at risk, sorted
+    at_risk_onset: Days  # the onset of their need (NaT when unknown)
+    concerns: pa.Table  # person_id, concern: each child at risk's needs (truth/risk's, then its storylines')
+    visible_ids: Ids  # children whose case became visible across agencies, sorted
+    visible_on: Days  # the day it did
     signals: pa.Table  # truth/signals
     storylines: pa.Table  # truth/storylines (empty before storylines exist)
-    relatives: dict[int, set[int]]
+    relative_a: Ids  # each relationship both ways round: relative_a[i] is related to relative_b[i]
+    relative_b: Ids
     period: tuple[dt.date, dt.date]
     policy: sharing.Allowed
+
+    @property
+    def at_risk(self) -> dict[int, dt.date | None]:
+        """Child at risk -> onset of the need (None when unknown), for callers who want a mapping."""
+        return dict(zip(self.at_risk_ids.tolist(), self.at_risk_onset.tolist(), strict=True))
+
+    @property
+    def visible(self) -> dict[int, dt.date]:
+        """Child -> the day its case became visible across agencies, for callers who want a mapping."""
+        return dict(zip(self.visible_ids.tolist(), self.visible_on.tolist(), strict=True))
+
+
+def _day_of(keys: Ids, values: Days, query: Ids) -> Days:
+    """values[i] for keys[i] == each query (keys sorted and unique), NaT where a query is not a key."""
+    at = np.searchsorted(keys, query)
+    inside = at < len(keys)
+    found = np.zeros(len(query), bool)
+    found[inside] = keys[at[inside]] == query[inside]
+    out = np.full(len(query), np.datetime64("NaT"), "datetime64[D]")
+    out[found] = values[at[found]]
+    return out
+
+
+def _min_by(group: Ids, day: Days, groups: int) -> Days:
+    """The earliest known day of each group 0..groups-1 (NaT when it has none)."""
+    known = ~np.isnat(day)
+    least = np.full(groups, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(least, group[known], day[known].astype(np.int64))
+    out = least.astype("datetime64[D]")
+    out[least == np.iinfo(np.int64).max] = np.datetime64("NaT")
+    return out
 
 
 def _optional(run: Run, name: str, schema: pa.Schema) -> pa.Table:
@@ -102,32 +142,38 @@ def read_truth(run: Run) -> Truth:
         .rename_columns(["record_id", "person_id", "agency"])
     )
     people = run.read("truth/people", ["person_id", "date_of_birth"])
-    dob = dict(zip(people["person_id"].to_pylist(), people["date_of_birth"].to_pylist(), strict=True))
+    person_id = people["person_id"].to_numpy()
+    by_person = np.argsort(person_id, kind="stable")
     risk = run.read("truth/risk")
     needs = risk.filter(pc.is_in(risk["kind"], value_set=pa.array(sorted(NEEDS))))
-    at_risk: dict[int, dt.date | None] = {}
-    concerns: dict[int, list[str]] = {}
-    for person, kind, onset in zip(
-        needs["person_id"].to_pylist(), needs["kind"].to_pylist(), needs["onset"].to_pylist(), strict=True
-    ):
-        earlier = at_risk.get(person)
-        at_risk[person] = onset if earlier is None or (onset is not None and onset < earlier) else earlier
-        concerns.setdefault(person, []).append(kind)
     storylines = _optional(run, "truth/storylines", STORYLINES_SCHEMA)
-    for row in storylines.filter(pc.field("at_risk")).to_pylist():
-        person, onset = row["person_id"], row["onset"]
-        earlier = at_risk.get(person)
-        at_risk[person] = onset if earlier is None or (onset is not None and onset < earlier) else earlier
-        if row["concern"] not in concerns.setdefault(person, []):
-            concerns[person].append(row["concern"])
+    subjects = storylines.filter(pc.field("at_risk"))
+    onsets = pa.concat_tables(
+        [
+            needs.select(["person_id", "onset"]).cast(subjects.select(["person_id", "onset"]).schema),
+            subjects.select(["person_id", "onset"]),
+        ]
+    )
+    at_risk = onsets.group_by("person_id", use_threads=False).aggregate([("onset", "min")]).sort_by("person_id")
+    # a storyline's concern is added to a child's needs unless it is already among them (first time only)
+    stated = pa.table(
+        {
+            "person_id": subjects["person_id"],
+            "concern": subjects["concern"],
+            "position": pa.array(np.arange(subjects.num_rows)),
+        }
+    )
+    stated = stated.group_by(["person_id", "concern"], use_threads=False).aggregate([("position", "min")])
+    known = needs.select(["person_id", "kind"]).rename_columns(["person_id", "concern"])
+    stated = stated.join(
+        known.group_by(["person_id", "concern"]).aggregate([]), ["person_id", "concern"], join_type="left anti"
+    )
+    stated = stated.sort_by("position_min").select(["person_id", "concern"])
+    concerns = pa.concat_tables([known.cast(stated.schema), stated])
     found = run.read("truth/signals")
-    visible_table = signal_rules.visibility(found)
-    visible = dict(zip(visible_table["person_id"].to_pylist(), visible_table["visible_on"].to_pylist(), strict=True))
+    visible = signal_rules.visibility(found).sort_by("person_id")
     relations = run.read("truth/relationships", ["person_id", "relative_id"])
-    relatives: dict[int, set[int]] = {}
-    for a, b in zip(relations["person_id"].to_pylist(), relations["relative_id"].to_pylist(), strict=True):
-        relatives.setdefault(a, set()).add(b)
-        relatives.setdefault(b, set()).add(a)
+    a, b = relations["person_id"].to_numpy(), relations["relative_id"].to_numpy()
     period = run.manifest.get("period", {})
     scenario = run.manifest.get("scenario", {})
     rules = (scenario.get("sharing") or {}).get("rules")
@@ -135,13 +181,17 @@ def read_truth(run: Run) -> Truth:
         rules = [rule.model_dump() for rule in sharing.default_rules()]
     return Truth(
         ids=ids,
-        dob=dob,
-        at_risk=at_risk,
+        person_id=person_id[by_person],
+        dob=signal_rules.days(people["date_of_birth"].combine_chunks())[by_person],
+        at_risk_ids=at_risk["person_id"].to_numpy(),
+        at_risk_onset=signal_rules.days(at_risk["onset_min"].combine_chunks()),
         concerns=concerns,
-        visible=visible,
+        visible_ids=visible["person_id"].to_numpy(),
+        visible_on=signal_rules.days(visible["visible_on"].combine_chunks()),
         signals=found,
         storylines=storylines,
-        relatives=relatives,
+        relative_a=np.r_[a, b].astype(np.int64),
+        relative_b=np.r_[b, a].astype(np.int64),
         period=(dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"])),
         policy=sharing.allowed(rules),
     )
@@ -175,9 +225,12 @@ def _dates(path: Path, table: pa.Table, column: str) -> NDArray[np.datetime64]:
 
 
 def _person_rows(path: Path, ids: pa.Array, column: str, truth: Truth) -> pa.Table:
-    """(row, person_id, agency) for every person each id maps to; an unknown id is an error."""
+    """(row, person_id, agency) for every person each id maps to; an unknown id is an error.
+
+    The run's ids are first cut down to those the file names (hashing the file's few ids, not the run's many)."""
     rows = pa.table({"row": pa.array(np.arange(len(ids))), "record_id": ids})
-    joined = rows.join(truth.ids, "record_id", join_type="inner")
+    named = truth.ids.filter(pc.is_in(truth.ids["record_id"], value_set=pc.unique(ids)))
+    joined = rows.join(named, "record_id", join_type="inner")
     known = np.zeros(len(ids), bool)
     known[joined["row"].to_numpy()] = True
     if not known.all():
@@ -189,15 +242,16 @@ def _person_rows(path: Path, ids: pa.Array, column: str, truth: Truth) -> pa.Tab
     return joined.sort_by([("row", "ascending"), ("person_id", "ascending")])
 
 
-def _is_child(truth: Truth, person: list[int], day: list[dt.date]) -> NDArray[np.bool_]:
-    dob = np.array([truth.dob.get(p) for p in person], dtype="datetime64[D]")
-    return signal_rules.is_child(dob, np.array(day, dtype="datetime64[D]"))
+def _is_child(truth: Truth, person: Ids | Sequence[int], day: Days | Sequence[dt.date]) -> NDArray[np.bool_]:
+    people = np.asarray(person, np.int64)
+    return signal_rules.is_child(_day_of(truth.person_id, truth.dob, people), np.asarray(day, "datetime64[D]"))
 
 
 @dataclass(frozen=True)
 class Flags:
-    first_flag: dict[int, dt.date]  # flagged person -> their first flag
-    concern: dict[int, str]  # flagged person -> the concern given with the first flag
+    person: Ids  # flagged people, sorted
+    first_flag: Days  # their first flag
+    concern: pa.Array  # the concern given with it
     rows: int
     stated_concerns: dict[str, int]
 
@@ -209,67 +263,88 @@ def read_flags(path: str | Path, truth: Truth) -> Flags:
     ids = adapters.record_id_column(path, table, "record_id")
     when = _dates(path, table, "flagged_at")
     concern = (
-        table.column("concern").cast(pa.string()).fill_null(NO_CONCERN).to_pylist()
+        table.column("concern").combine_chunks().cast(pa.string()).fill_null(NO_CONCERN)
         if "concern" in table.column_names
-        else [NO_CONCERN] * table.num_rows
+        else pa.array(np.full(table.num_rows, NO_CONCERN, dtype=object), pa.string())
     )
     mapped = _person_rows(path, ids, "record_id", truth)
     row = mapped["row"].to_numpy()
-    person = mapped["person_id"].to_pylist()
-    day = [d.item() for d in when[row]]
+    person = mapped["person_id"].to_numpy()
+    day = when[row]
     child = _is_child(truth, person, day)
     # an id of several people (an incident) flags the children in it, or everyone when none is a child
     people_per_row = np.bincount(row, minlength=table.num_rows)
     children_per_row = np.bincount(row, weights=child, minlength=table.num_rows)
-    keep = (people_per_row[row] == 1) | child | (children_per_row[row] == 0)
-    first: dict[int, dt.date] = {}
-    stated: dict[int, str] = {}
-    for r, p, d, k in zip(row.tolist(), person, day, keep.tolist(), strict=True):
-        if k and (p not in first or d < first[p]):
-            first[p], stated[p] = d, concern[r]
-    counts: dict[str, int] = {}
-    for value in concern:
-        counts[value] = counts.get(value, 0) + 1
-    return Flags(first, stated, table.num_rows, dict(sorted(counts.items())))
+    keep = np.flatnonzero((people_per_row[row] == 1) | child | (children_per_row[row] == 0))
+    # each person's earliest flag; on a tie, the first row of the file
+    order = keep[np.lexsort((keep, day[keep].astype(np.int64), person[keep]))]
+    first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
+    counts = pc.value_counts(concern)
+    stated = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
+    return Flags(person[first], day[first], concern.take(pa.array(row[first])), table.num_rows, dict(stated))
 
 
 @dataclass(frozen=True)
 class Disclosures:
+    """The disclosures file as columns: a value per row, and (row, value) pairs where a row holds several."""
+
     rows: int
-    record_agency: list[str]
-    fields: list[list[str]]
-    recipient: list[str]
-    purpose: list[str | None]
-    people: list[list[int]]
-    case_people: list[list[int]]  # the people the case's flagged record names (empty for no case)
-    shared_at: list[dt.date]
+    record_agency: pa.Array  # the agency whose record each row discloses
+    field_row: Ids  # each field a row names: its row ...
+    field: pa.Array  # ... and its name
+    recipient: pa.Array
+    purpose: pa.Array  # null for none
+    person_row: Ids  # each person a row's record is about: its row ...
+    person: Ids  # ... and the person
+    case_row: Ids  # each person the row's case (the flagged record) names: its row ...
+    case_person: Ids  # ... and the person
+    shared_at: Days
 
 
-def _fields(path: Path, table: pa.Table) -> list[list[str]]:
+def _fields(path: Path, table: pa.Table) -> tuple[Ids, pa.Array]:
+    """(row, field name) for each field each row names; every row must name one."""
     values = table.column("fields").combine_chunks()
+    empty = f"{path}: every fields entry must list a field name (e.g. given_name;postcode)"
     if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
-        lists = values.to_pylist()
-        if any(v is None or not v or any(not isinstance(x, str) for x in v) for v in lists):
-            raise SynthgenError(f"{path}: every fields entry must list a field name (e.g. given_name;postcode)")
-        return [[x.strip() for x in v] for v in lists]
+        if len(values) and (
+            values.null_count
+            or not pc.all(pc.greater(pc.list_value_length(values), 0)).as_py()
+            or not pa.types.is_string(values.type.value_type)
+            or pc.list_flatten(values).null_count
+        ):
+            raise SynthgenError(empty)
+        names = pc.utf8_trim_whitespace(pc.list_flatten(values).cast(pa.string()))
+        return pc.list_parent_indices(values).to_numpy().astype(np.int64), names
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         raise SynthgenError(f"{path}: column fields must hold field names separated by ';', found {values.type}")
-    out = []
-    for text in values.to_pylist():
-        for separator in FIELD_SEPARATORS[1:]:
-            text = (text or "").replace(separator, FIELD_SEPARATORS[0])
-        names = [name.strip() for name in (text or "").split(FIELD_SEPARATORS[0]) if name.strip()]
-        if not names:
-            raise SynthgenError(f"{path}: every fields entry must list a field name (e.g. given_name;postcode)")
-        out.append(names)
-    return out
+    text = values.cast(pa.string()).fill_null("")
+    for separator in FIELD_SEPARATORS[1:]:
+        text = pc.replace_substring(text, separator, FIELD_SEPARATORS[0])
+    parts = pc.split_pattern(text, FIELD_SEPARATORS[0])
+    names = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+    named = pc.greater(pc.utf8_length(names), 0)
+    row = pc.list_parent_indices(parts).to_numpy().astype(np.int64)[named.to_numpy(zero_copy_only=False)]
+    if (np.bincount(row, minlength=len(values)) == 0).any():
+        raise SynthgenError(empty)
+    return row, names.filter(named)
 
 
-def _text_column(path: Path, table: pa.Table, column: str) -> list[str | None]:
+def _text_column(path: Path, table: pa.Table, column: str) -> pa.Array:
+    """A text column trimmed, with empty text as null."""
     values = table.column(column).combine_chunks()
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_null(values.type)):
         raise SynthgenError(f"{path}: column {column} must hold text, found {values.type}")
-    return [None if v is None or not str(v).strip() else str(v).strip() for v in values.to_pylist()]
+    text = pc.utf8_trim_whitespace(values.cast(pa.string()))
+    return pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar(None, pa.string()), text)
+
+
+def _first_outside(values: pa.Array, allowed: tuple[str, ...], nulls_allowed: bool) -> tuple[bool, str | None]:
+    """Whether some value is not among `allowed` (a null is, unless `nulls_allowed`), and the first such value."""
+    inside = pc.is_in(values, value_set=pa.array(allowed, pa.string())).fill_null(False).to_numpy(zero_copy_only=False)
+    if nulls_allowed:
+        inside |= ~values.is_valid().to_numpy(zero_copy_only=False)
+    bad = np.flatnonzero(~inside)
+    return (True, values[int(bad[0])].as_py()) if len(bad) else (False, None)
 
 
 def read_disclosures(path: str | Path, truth: Truth) -> Disclosures:
@@ -277,49 +352,45 @@ def read_disclosures(path: str | Path, truth: Truth) -> Disclosures:
     table = adapters.read_table(path, "disclosures")
     _require(path, table, ("record_id", "fields", "recipient", "shared_at", "case", "purpose"), DISCLOSURE_COLUMNS)
     ids = adapters.record_id_column(path, table, "record_id")
-    fields = _fields(path, table)
+    field_row, field = _fields(path, table)
     recipients = _text_column(path, table, "recipient")
-    for value in recipients:
-        if value not in sharing.AGENCIES:
-            raise SynthgenError(
-                f"{path}: recipient {value!r} is not an agency (allowed: {', '.join(sharing.AGENCIES)})"
-            )
+    bad, value = _first_outside(recipients, sharing.AGENCIES, nulls_allowed=False)
+    if bad:
+        raise SynthgenError(f"{path}: recipient {value!r} is not an agency (allowed: {', '.join(sharing.AGENCIES)})")
     purposes = _text_column(path, table, "purpose")
-    for value in purposes:
-        if value is not None and value not in sharing.PURPOSES:
-            raise SynthgenError(
-                f"{path}: purpose {value!r} is not allowed (allowed: {', '.join(sharing.PURPOSES)}, or empty for none)"
-            )
+    bad, value = _first_outside(purposes, sharing.PURPOSES, nulls_allowed=True)
+    if bad:
+        raise SynthgenError(
+            f"{path}: purpose {value!r} is not allowed (allowed: {', '.join(sharing.PURPOSES)}, or empty for none)"
+        )
     shared_at = _dates(path, table, "shared_at")
     mapped = _person_rows(path, ids, "record_id", truth)
-    people: list[list[int]] = [[] for _ in range(table.num_rows)]
-    agency = [""] * table.num_rows
-    for r, p, a in zip(
-        mapped["row"].to_pylist(), mapped["person_id"].to_pylist(), mapped["agency"].to_pylist(), strict=True
-    ):
-        people[r].append(p)
-        agency[r] = a
+    mapped_row = mapped["row"].to_numpy()
+    last = np.flatnonzero(np.r_[mapped_row[1:] != mapped_row[:-1], True]) if len(mapped_row) else mapped_row
     cases = table.column("case").combine_chunks()
     if pa.types.is_integer(cases.type):
         cases = cases.cast(pa.string())
     if not (pa.types.is_string(cases.type) or pa.types.is_large_string(cases.type) or pa.types.is_null(cases.type)):
         raise SynthgenError(f"{path}: column case must hold the flagged record's id, found {cases.type}")
-    case_people: list[list[int]] = [[] for _ in range(table.num_rows)]
+    case_row, case_person = np.zeros(0, np.int64), np.zeros(0, np.int64)
     with_case = np.flatnonzero(cases.is_valid().to_numpy(zero_copy_only=False))
     if len(with_case):
         case_ids = cases.cast(pa.string()).take(pa.array(with_case))
         case_map = _person_rows(path, case_ids, "case", truth)
-        for r, p in zip(case_map["row"].to_pylist(), case_map["person_id"].to_pylist(), strict=True):
-            case_people[int(with_case[r])].append(p)
+        case_row = with_case[case_map["row"].to_numpy()].astype(np.int64)
+        case_person = case_map["person_id"].to_numpy()
     return Disclosures(
         rows=table.num_rows,
-        record_agency=agency,
-        fields=fields,
-        recipient=[str(r) for r in recipients],
+        record_agency=mapped["agency"].combine_chunks().take(pa.array(last)),
+        field_row=field_row,
+        field=field,
+        recipient=recipients,
         purpose=purposes,
-        people=people,
-        case_people=case_people,
-        shared_at=[d.item() for d in shared_at],
+        person_row=mapped_row.astype(np.int64),
+        person=mapped["person_id"].to_numpy(),
+        case_row=case_row,
+        case_person=case_person,
+        shared_at=shared_at,
     )
 
 
@@ -334,81 +405,85 @@ def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def _delays(children: list[int], flags: Flags, truth: Truth) -> dict[str, Any]:
+def _flag_days(flags: Flags, people: Ids) -> Days:
+    return _day_of(flags.person, flags.first_flag, people)
+
+
+def _delays(children: Ids, flags: Flags, truth: Truth) -> dict[str, Any]:
     """Days from visibility to the first flag over children who became visible (flags before count as 0)."""
-    delays, early = [], 0
-    for child in children:
-        flagged = flags.first_flag.get(child)
-        if flagged is None:
-            continue
-        days = (flagged - truth.visible[child]).days
-        early += days < 0
-        delays.append(max(days, 0))
+    flagged = _flag_days(flags, children)
+    seen = ~np.isnat(flagged)
+    days = (flagged[seen] - _day_of(truth.visible_ids, truth.visible_on, children[seen])).astype(np.int64)
+    delays = np.maximum(days, 0)
     n = len(children)
+    values, counts = np.unique(delays, return_counts=True)
     return {
         "children": n,
         "flagged": len(delays),
-        "median_days": float(np.median(delays)) if delays else None,
-        "within_7_days": _ratio(sum(d <= 7 for d in delays), n),
-        "within_30_days": _ratio(sum(d <= 30 for d in delays), n),
+        "median_days": float(np.median(delays)) if len(delays) else None,
+        "within_7_days": _ratio(int((delays <= 7).sum()), n),
+        "within_30_days": _ratio(int((delays <= 30).sum()), n),
         "never": _ratio(n - len(delays), n),
-        "flagged_before_visible": early,
-        "histogram": {str(d): delays.count(d) for d in sorted(set(delays))},
+        "flagged_before_visible": int((days < 0).sum()),
+        "histogram": {str(d): c for d, c in zip(values.tolist(), counts.tolist(), strict=True)},
     }
 
 
 def _detection(flags: Flags, truth: Truth) -> dict[str, Any]:
-    flagged = set(flags.first_flag)
-    at_risk = set(truth.at_risk)
-    hits = flagged & at_risk
+    flagged, at_risk, visible = flags.person, truth.at_risk_ids, truth.visible_ids
+    hits = np.intersect1d(flagged, at_risk)
     precision, recall = _ratio(len(hits), len(flagged)), _ratio(len(hits), len(at_risk))
-    visible_at_risk = at_risk & set(truth.visible)
-    flagged_children = {p for p in flagged if _is_child(truth, [p], [flags.first_flag[p]])[0]}
+    visible_at_risk = np.intersect1d(at_risk, visible)
     return {
         "children_at_risk": len(at_risk),
         "children_at_risk_visible": len(visible_at_risk),
-        "children_visible": len(truth.visible),
+        "children_visible": len(visible),
         "flagged_people": len(flagged),
-        "flagged_children": len(flagged_children),
+        "flagged_children": int(_is_child(truth, flagged, flags.first_flag).sum()),
         "true_positives": len(hits),
-        "false_positives": len(flagged - at_risk),
-        "false_negatives": len(at_risk - flagged),
+        "false_positives": len(np.setdiff1d(flagged, at_risk)),
+        "false_negatives": len(np.setdiff1d(at_risk, flagged)),
         "precision": precision,
         "recall": recall,
         "f1": _f1(precision, recall),
-        "recall_visible": _ratio(len(hits & visible_at_risk), len(visible_at_risk)),
-        "flagged_not_visible": len(flagged - set(truth.visible)),
+        "recall_visible": _ratio(len(np.intersect1d(hits, visible_at_risk)), len(visible_at_risk)),
+        "flagged_not_visible": len(np.setdiff1d(flagged, visible)),
     }
 
 
 def _by_concern(flags: Flags, truth: Truth) -> list[dict[str, Any]]:
-    kinds = sorted({k for ks in truth.concerns.values() for k in ks})
+    pairs = truth.concerns.group_by(["person_id", "concern"], use_threads=False).aggregate([])
+    person = pairs["person_id"].to_numpy()
+    concern = pairs["concern"].to_numpy(zero_copy_only=False)
     out = []
-    for kind in kinds:
-        children = sorted(p for p, ks in truth.concerns.items() if kind in ks)
-        visible = [p for p in children if p in truth.visible]
-        flagged = [p for p in children if p in flags.first_flag]
+    for kind in sorted(set(concern.tolist())):  # a handful of needs
+        children = np.unique(person[concern == kind])
+        visible = children[np.isin(children, truth.visible_ids)]
         timing = _delays(visible, flags, truth)
+        flagged = int(np.isin(children, flags.person).sum())
         out.append(
             {
                 "concern": kind,
                 "children": len(children),
                 "visible": len(visible),
-                "flagged": len(flagged),
-                "recall": _ratio(len(flagged), len(children)),
+                "flagged": flagged,
+                "recall": _ratio(flagged, len(children)),
                 "median_days_to_flag": timing["median_days"],
             }
         )
     return out
 
 
-def _person_signals(truth: Truth, people: list[int]) -> list[dict[str, Any]]:
-    chosen = truth.signals.filter(pc.is_in(truth.signals["person_id"], value_set=pa.array(people, pa.int64())))
-    chosen = chosen.sort_by([("date_known", "ascending"), ("agency", "ascending")])
+def _signal_rows(signals: pa.Table) -> list[dict[str, Any]]:
     return [
         {"person_id": r["person_id"], "agency": r["agency"], "kind": r["kind"], "date": r["date_known"].isoformat()}
-        for r in chosen.to_pylist()
+        for r in signals.select(["person_id", "agency", "kind", "date_known"]).to_pylist()
     ]
+
+
+def _person_signals(truth: Truth, people: list[int]) -> list[dict[str, Any]]:
+    chosen = truth.signals.filter(pc.is_in(truth.signals["person_id"], value_set=pa.array(people, pa.int64())))
+    return _signal_rows(chosen.sort_by([("date_known", "ascending"), ("agency", "ascending")]))
 
 
 def _days(later: dt.date | None, earlier: dt.date | None) -> int | None:
@@ -420,30 +495,51 @@ def _iso(day: dt.date | None) -> str | None:
 
 
 def _storylines(flags: Flags, truth: Truth) -> list[dict[str, Any]]:
-    out = []
+    """One entry per storyline; every figure is worked out over all storylines' columns at once, and the loop
+    only writes the entries (the output is a list of them)."""
     table = truth.storylines
-    for storyline_id in sorted(set(table["storyline_id"].to_pylist())):
-        rows = table.filter(pc.equal(table["storyline_id"], storyline_id)).to_pylist()
-        subjects = sorted({r["person_id"] for r in rows if r["at_risk"]})
-        onsets = [r["onset"] for r in rows if r["at_risk"] and r["onset"] is not None]
-        onset = min(onsets) if onsets else None
-        visible_days = [truth.visible[p] for p in subjects if p in truth.visible]
-        visible = min(visible_days) if visible_days else None
-        flag_days = [flags.first_flag[p] for p in subjects if p in flags.first_flag]
-        flagged = min(flag_days) if flag_days else None
+    if table.num_rows == 0:
+        return []
+    names, first, code = np.unique(
+        table["storyline_id"].to_numpy(zero_copy_only=False).astype(object), return_index=True, return_inverse=True
+    )
+    code = code.astype(np.int64).ravel()
+    person = table["person_id"].to_numpy()
+    at_risk = table["at_risk"].fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    n = len(names)
+    subject_pairs = np.unique(np.c_[code[at_risk], person[at_risk]], axis=0)
+    subject_code, subject = subject_pairs[:, 0], subject_pairs[:, 1]
+    subjects = np.bincount(subject_code, minlength=n)
+    onset = _min_by(code[at_risk], signal_rules.days(table["onset"].combine_chunks())[at_risk], n)
+    visible = _min_by(subject_code, _day_of(truth.visible_ids, truth.visible_on, subject), n)
+    flagged = _min_by(subject_code, _flag_days(flags, subject), n)
+    # every signal of every person in each storyline, by date known then agency (then the signals' own order)
+    everyone = np.unique(np.c_[code, person], axis=0)
+    members = pa.table({"code": pa.array(everyone[:, 0]), "person_id": pa.array(everyone[:, 1])})
+    numbered = truth.signals.append_column("position", pa.array(np.arange(truth.signals.num_rows)))
+    joined = members.join(numbered, "person_id", join_type="inner").sort_by(
+        [("code", "ascending"), ("date_known", "ascending"), ("agency", "ascending"), ("position", "ascending")]
+    )
+    signal_rows = _signal_rows(joined)
+    bounds = np.searchsorted(joined["code"].to_numpy(), np.arange(n + 1))
+    templates = table["template"].take(pa.array(first)).to_pylist()
+    concerns = table["concern"].take(pa.array(first)).to_pylist()
+    out = []
+    for i, storyline_id in enumerate(names.tolist()):
+        start, end, seen, found = onset[i].item(), visible[i].item(), flagged[i].item(), bounds[i]
         out.append(
             {
                 "storyline_id": storyline_id,
-                "template": rows[0]["template"],
-                "concern": rows[0]["concern"],
-                "children_at_risk": len(subjects),
-                "onset": _iso(onset),
-                "visible_on": _iso(visible),
-                "detected": flagged is not None,
-                "flagged_at": _iso(flagged),
-                "days_from_onset": _days(flagged, onset),
-                "days_from_visibility": _days(flagged, visible),
-                "signals": _person_signals(truth, sorted({r["person_id"] for r in rows})),
+                "template": templates[i],
+                "concern": concerns[i],
+                "children_at_risk": int(subjects[i]),
+                "onset": _iso(start),
+                "visible_on": _iso(end),
+                "detected": seen is not None,
+                "flagged_at": _iso(seen),
+                "days_from_onset": _days(seen, start),
+                "days_from_visibility": _days(seen, end),
+                "signals": signal_rows[found : bounds[i + 1]],
             }
         )
     return out
@@ -452,70 +548,89 @@ def _storylines(flags: Flags, truth: Truth) -> list[dict[str, Any]]:
 def _examples(flags: Flags, truth: Truth) -> list[dict[str, Any]]:
     """Children at risk whose case became visible: the missed first, then the slowest flagged, with their
     signals, for the report's timelines."""
-    visible = sorted(p for p in truth.at_risk if p in truth.visible)
-    missed = [p for p in visible if p not in flags.first_flag]
-    flagged = sorted(
-        (p for p in visible if p in flags.first_flag),
-        key=lambda p: (-(flags.first_flag[p] - truth.visible[p]).days, p),
-    )
+    visible = np.intersect1d(truth.at_risk_ids, truth.visible_ids)
+    flag_day = _flag_days(flags, visible)
+    missed = visible[np.isnat(flag_day)]
+    hit = ~np.isnat(flag_day)
+    delay = (flag_day[hit] - _day_of(truth.visible_ids, truth.visible_on, visible[hit])).astype(np.int64)
+    slowest = visible[hit][np.lexsort((visible[hit], -delay))]
     out = []
-    for person in (missed + flagged)[:EXAMPLES]:
+    for person in np.r_[missed, slowest][:EXAMPLES].tolist():  # a handful, for the report
+        one = np.array([person], np.int64)
+        concerns = truth.concerns.filter(pc.equal(truth.concerns["person_id"], person))["concern"].to_pylist()
         out.append(
             {
                 "person_id": person,
-                "concerns": truth.concerns.get(person, []),
-                "onset": _iso(truth.at_risk.get(person)),
-                "visible_on": _iso(truth.visible[person]),
-                "flagged_at": _iso(flags.first_flag.get(person)),
+                "concerns": concerns,
+                "onset": _iso(_day_of(truth.at_risk_ids, truth.at_risk_onset, one)[0].item()),
+                "visible_on": _iso(_day_of(truth.visible_ids, truth.visible_on, one)[0].item()),
+                "flagged_at": _iso(_flag_days(flags, one)[0].item()),
                 "signals": _person_signals(truth, [person]),
             }
         )
     return out
 
 
+def _with_relatives(people: Ids, truth: Truth) -> Ids:
+    return np.union1d(people, truth.relative_b[np.isin(truth.relative_a, people)])
+
+
+def _rows_with(row: Ids, mask: NDArray[np.bool_]) -> int:
+    """How many rows have at least one (row, value) pair where `mask` holds."""
+    return len(np.unique(row[mask]))
+
+
 def _oversharing(disclosures: Disclosures, flags: Flags, truth: Truth) -> dict[str, Any]:
-    flagged = set(flags.first_flag)
-    in_case = set(flagged)
-    for person in flagged:
-        in_case |= truth.relatives.get(person, set())
-    at_risk_or_family = set(truth.at_risk)
-    for person in truth.at_risk:
-        at_risk_or_family |= truth.relatives.get(person, set())
-    no_case = not_at_risk = outside = no_purpose = no_flagged_case = 0
+    d = disclosures
+    n = d.rows
+    outside_case = ~np.isin(d.person, _with_relatives(flags.person, truth))
+    outside_family = ~np.isin(d.person, _with_relatives(truth.at_risk_ids, truth))
+    with_flagged_case = _rows_with(d.case_row, np.isin(d.case_person, flags.person))
+    # each (agency, recipient, purpose) the file uses: a handful, as recipients and purposes are checked
+    agency = pc.dictionary_encode(d.record_agency, null_encoding="encode")
+    recipient = pc.dictionary_encode(d.recipient, null_encoding="encode")
+    purpose = pc.dictionary_encode(d.purpose, null_encoding="encode")
+    a, r, p = (np.asarray(x.indices.to_numpy(zero_copy_only=False), np.int64) for x in (agency, recipient, purpose))
+    combos, combo = np.unique((a * len(recipient.dictionary) + r) * len(purpose.dictionary) + p, return_inverse=True)
+    combo = combo.ravel()
+    field_combo = combo[d.field_row]
+    field_names = d.field.to_numpy(zero_copy_only=False).astype(object)
+    outside_rows = np.zeros(n, bool)
+    no_purpose = 0
     outside_fields: dict[tuple[str, str, str], int] = {}
     pairs_without_purpose: dict[tuple[str, str, str], int] = {}
-    exposed: set[int] = set()
-    for i in range(disclosures.rows):
-        people = disclosures.people[i]
-        no_case += any(p not in in_case for p in people)
-        if any(p not in at_risk_or_family for p in people):
-            not_at_risk += 1
-            exposed.update(p for p in people if p not in at_risk_or_family)
-        no_flagged_case += not any(p in flagged for p in disclosures.case_people[i])
-        agency, recipient, purpose = disclosures.record_agency[i], disclosures.recipient[i], disclosures.purpose[i]
-        key = (agency, recipient, purpose or "")
-        allowed = truth.policy.get(key) if purpose is not None else None
+    for index, value in enumerate(combos.tolist()):
+        at = combo == index
+        rest, p_code = divmod(value, len(purpose.dictionary))
+        a_code, r_code = divmod(rest, len(recipient.dictionary))
+        purpose_name = purpose.dictionary[p_code].as_py()
+        key = (agency.dictionary[a_code].as_py(), recipient.dictionary[r_code].as_py(), purpose_name or "")
+        allowed = truth.policy.get(key) if purpose_name is not None else None
         if allowed is None:
-            no_purpose += 1
-            pairs_without_purpose[key] = pairs_without_purpose.get(key, 0) + 1
+            no_purpose += int(at.sum())
+            pairs_without_purpose[key] = pairs_without_purpose.get(key, 0) + int(at.sum())
             continue
-        extra = [f for f in disclosures.fields[i] if f != "record_id" and f not in allowed]
-        outside += bool(extra)
-        for field in extra:
-            outside_fields[(agency, recipient, field)] = outside_fields.get((agency, recipient, field), 0) + 1
-    n = disclosures.rows
+        extra = (field_combo == index) & ~np.isin(field_names, sorted({"record_id", *allowed}))
+        outside_rows[d.field_row[extra]] = True
+        names, counts = np.unique(field_names[extra], return_counts=True)
+        for field, count in zip(names.tolist(), counts.tolist(), strict=True):
+            name = (key[0], key[1], field)
+            outside_fields[name] = outside_fields.get(name, 0) + count
+    no_case = _rows_with(d.person_row, outside_case)
+    not_at_risk = _rows_with(d.person_row, outside_family)
+    outside = int(outside_rows.sum())
     return {
         "disclosures": n,
         "about_people_in_no_flagged_case": no_case,
         "about_people_not_at_risk": not_at_risk,
-        "for_no_flagged_case": no_flagged_case,
+        "for_no_flagged_case": n - with_flagged_case,
         "fields_outside_policy": outside,
         "recipients_without_purpose": no_purpose,
         "share_about_people_in_no_flagged_case": _ratio(no_case, n),
         "share_about_people_not_at_risk": _ratio(not_at_risk, n),
         "share_fields_outside_policy": _ratio(outside, n),
         "share_recipients_without_purpose": _ratio(no_purpose, n),
-        "people_not_at_risk_disclosed": len(exposed),
+        "people_not_at_risk_disclosed": len(np.unique(d.person[outside_family])),
         "fields_outside_policy_by_pair": [
             {"agency": a, "recipient": r, "field": f, "disclosures": c}
             for (a, r, f), c in sorted(outside_fields.items(), key=lambda item: (-item[1], item[0]))
@@ -539,7 +654,7 @@ def score(
 ) -> dict[str, Any]:
     """As `evaluate_sharing`, with the run's truth already read (to score many files against one run)."""
     flags = read_flags(flags_path, truth)
-    visible_at_risk = sorted(p for p in truth.at_risk if p in truth.visible)
+    visible_at_risk = np.intersect1d(truth.at_risk_ids, truth.visible_ids)
     result: dict[str, Any] = {
         "run": str(run_path),
         "flags": str(flags_path),
