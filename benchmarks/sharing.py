@@ -28,7 +28,12 @@ SCENARIO = ROOT / "scenarios" / "birmingham.yaml"
 BASELINE_COMMIT = "62f6e22"
 """The commit the baseline was measured at: the per-row screening and sharing evaluation."""
 
-BASELINE: dict[tuple[int, str], tuple[float, float]] = {}
+BASELINE: dict[tuple[int, str], tuple[float, float]] = {
+    (200_000, "screen"): (4.62, 421),
+    (200_000, "evaluate sharing"): (3.79, 643),
+    (1_000_000, "screen"): (31.36, 2281),
+    (1_000_000, "evaluate sharing"): (13.19, 2055),
+}
 """(people, command) -> (median seconds, median peak MiB) at BASELINE_COMMIT, 3 runs, on this 2-core machine."""
 
 
