@@ -35,6 +35,11 @@ class Run:
             raise SynthgenError(f"{self.path}: this run has no table {table!r}")
         return pq.read_table(self.path / f"{table}.parquet", columns=columns, filters=filters)
 
+    def read_or_empty(self, table: str, schema: pa.Schema) -> pa.Table:
+        """A table the run may lack (one written before the table existed, e.g. truth/storylines): absent is
+        empty, with the schema given."""
+        return self.read(table) if self.has(table) else schema.empty_table()
+
 
 def open_run(path: str | Path) -> Run:
     path = Path(path)

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 from synthgen import sharing
 from synthgen import signals as signal_rules
+from synthgen import storylines as planted
 from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters
 from synthgen.runs import Run, open_run
@@ -103,24 +104,6 @@ def _min_by(group: Ids, day: Days, groups: int) -> Days:
     return out
 
 
-def _optional(run: Run, name: str, schema: pa.Schema) -> pa.Table:
-    """A truth table the run may not have (runs before storylines): absent is empty."""
-    return run.read(name) if run.has(name) else schema.empty_table()
-
-
-STORYLINES_SCHEMA = pa.schema(
-    [
-        ("storyline_id", pa.string()),
-        ("template", pa.string()),
-        ("concern", pa.string()),
-        ("person_id", pa.int64()),
-        ("role", pa.string()),
-        ("at_risk", pa.bool_()),
-        ("onset", pa.date32()),
-    ]
-)
-
-
 def read_truth(run: Run) -> Truth:
     for name in ("truth/records", "truth/events", "truth/people", "truth/risk", "truth/signals"):
         if not run.has(name):
@@ -146,7 +129,7 @@ def read_truth(run: Run) -> Truth:
     by_person = np.argsort(person_id, kind="stable")
     risk = run.read("truth/risk")
     needs = risk.filter(pc.is_in(risk["kind"], value_set=pa.array(sorted(NEEDS))))
-    storylines = _optional(run, "truth/storylines", STORYLINES_SCHEMA)
+    storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
     subjects = storylines.filter(pc.field("at_risk"))
     onsets = pa.concat_tables(
         [

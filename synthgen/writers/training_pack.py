@@ -47,11 +47,6 @@ XLSX_ROW_LIMIT = 200_000
 attendance is neither readable nor quick to write."""
 
 
-def _truth(run: Run, name: str, empty: pa.Table) -> pa.Table:
-    """A truth table the run may not have (runs made before storylines): absent is empty."""
-    return run.read(f"truth/{name}") if run.has(f"truth/{name}") else empty
-
-
 def _policy_rules(run: Run) -> list[dict[str, Any]]:
     """The scenario's sharing rules (agency, recipients, purpose, fields), as the run was generated with them."""
     rules: list[dict[str, Any]] = run.manifest["scenario"].get("sharing", {}).get("rules", [])
@@ -84,8 +79,8 @@ def _agency_tables(run: Run) -> dict[str, dict[str, pa.Table]]:
 def _write(run: Run, folder: Path) -> dict[str, Any]:
     folder.mkdir(parents=True)
     agencies = _agency_tables(run)
-    storylines = _truth(run, "storylines", planted.empty_storylines())
-    events = _truth(run, "storyline_events", planted.empty_events())
+    storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
+    events = run.read_or_empty("truth/storyline_events", planted.empty_events().schema)
     signals = run.read("truth/signals") if run.has("truth/signals") else None
     records = run.read("truth/records", columns=["source", "table", "source_record_id", "person_id"])
     police_persons = records.filter(
