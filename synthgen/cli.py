@@ -410,14 +410,15 @@ def export() -> None:
 
 @export.command("ssda903")
 @click.argument("run", type=click.Path(path_type=Path))
-@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Folder to write (must not exist).")
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
 @click.option(
     "--plant-errors",
     type=_Int(min=0),
     default=0,
     help="Write N known rule breaches into this year's files, listed in planted_errors.csv.",
 )
-def export_ssda903(run: Path, out: Path, plant_errors: int) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace the folder if it holds an SSDA903 return.")
+def export_ssda903(run: Path, out: Path, plant_errors: int, overwrite: bool) -> None:
     """The SSDA903 return (children looked after) as the DfE's CSV files, last year's in OUT/previous/.
 
     Example: synthgen export ssda903 output/demo -o output/demo-903 --plant-errors 9
@@ -425,7 +426,7 @@ def export_ssda903(run: Path, out: Path, plant_errors: int) -> None:
     from synthgen.returns.files import write_ssda903
 
     try:
-        write_ssda903(run, out, plant_errors)
+        write_ssda903(run, out, plant_errors, overwrite)
     except SynthgenError as error:
         _fail(error.lines)
         return

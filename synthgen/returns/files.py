@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import tempfile
 from pathlib import Path
 
 from synthgen.errors import SynthgenError
 from synthgen.returns import ssda903
 from synthgen.returns.cin_census import collection_year
 from synthgen.runs import open_run
+from synthgen.writers import folders
 
 
-def write_ssda903(run_path: str | Path, out: str | Path, plant_errors: int = 0) -> Path:
+def write_ssda903(run_path: str | Path, out: str | Path, plant_errors: int = 0, overwrite: bool = False) -> Path:
     """Write the SSDA903 CSV files of a run to `out` (last year's in `out/previous/`), with `plant_errors`
     known breaches and their key (`planted_errors.csv`) when asked. Nothing is half-written: the files go to
-    a temporary folder beside `out`, renamed into place at the end (an existing `out` is an error)."""
+    a temporary folder beside `out`, renamed into place at the end (an existing `out` only with `overwrite`,
+    and never a folder that is not an SSDA903 return)."""
     out = Path(out)
     if plant_errors < 0:
         raise SynthgenError(f"--plant-errors: {plant_errors} is not allowed (0 or more)")
-    if out.exists():
-        raise SynthgenError(f"{out}: already exists (choose a new folder)")
     run = open_run(run_path)
     missing = [name for name in ssda903.INPUTS if not run.has(f"agencies/social_care/{name}")]
     if missing:
@@ -38,17 +37,16 @@ def write_ssda903(run_path: str | Path, out: str | Path, plant_errors: int = 0) 
             raise SynthgenError(
                 f"--plant-errors: {plant_errors} is more than this return can hold ({len(planted)} at most)"
             )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    work = folders.prepare(out, overwrite, ssda903.FILE_NAMES["Header"], "an SSDA903 return")
     try:
+        work.mkdir()
         for folder, built in ((work, this_year), (work / "previous", last_year)):
             folder.mkdir(exist_ok=True)
             for name in ssda903.FILES:
                 (folder / ssda903.FILE_NAMES[name]).write_bytes(built.csv(name))
         if plant_errors:
             (work / "planted_errors.csv").write_bytes(ssda903.key_csv(planted))
-        work.rename(out)
-    except BaseException:
+        folders.put_in_place(work, out)
+    finally:
         shutil.rmtree(work, ignore_errors=True)
-        raise
     return out

@@ -136,8 +136,21 @@ def test_bad_input_is_one_line_and_exit_code_2(demo_run: Path, tmp_path: Path, a
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == []
 
 
-def test_an_existing_folder_is_left_alone(demo_run: Path, tmp_path: Path) -> None:
-    (tmp_path / "out").mkdir()
-    result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(tmp_path / "out")])
+def test_an_existing_folder_is_replaced_only_when_asked_and_only_if_it_is_a_return(
+    demo_run: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(out)])
     assert result.exit_code == 2
-    assert result.output == f"Error: {tmp_path / 'out'}: already exists (choose a new folder)\n"
+    assert result.output == f"Error: {out} already exists; pass --overwrite to replace it\n"
+    (out / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(out), "--overwrite"])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {out} is a folder that is not an SSDA903 return; refusing to replace it\n"
+    (out / "notes.txt").unlink()
+    for _ in range(2):  # an empty folder, then the return written into it
+        result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(out), "--overwrite"])
+        assert result.exit_code == 0, result.output
+    assert (out / "header.csv").exists() and (out / "previous" / "header.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
