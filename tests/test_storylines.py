@@ -17,22 +17,10 @@ import synthgen
 from synthgen import storylines
 from synthgen.scenario import plan as plan_module
 from synthgen.scenario.loader import shipped_templates
+from tests.conftest import SCENARIO as BASE
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = """\
-scenario_version: 1
-name: story
-seed: 11
-population:
-  people: 8000
-area:
-  la_number: 372
-  la_name: Rotherham
-  outward_codes: [S60, S61, S65, S66]
-period:
-  start: 2024-04-01
-  end: 2025-03-31
-"""
+SCENARIO = BASE.format(name="story", seed=11, people=8000)
 STORYLINES = """\
 storylines:
   - {template: cse, count: 2}

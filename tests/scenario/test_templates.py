@@ -14,23 +14,10 @@ from synthgen.errors import ScenarioError
 from synthgen.scenario import templates
 from synthgen.scenario.loader import load_template, shipped_templates
 from synthgen.simulate import NEEDS
+from tests.conftest import SCENARIO
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = """\
-scenario_version: 1
-name: test
-seed: 7
-population:
-  people: {people}
-area:
-  la_number: 372
-  la_name: Rotherham
-  outward_codes: [S60, S61, S65, S66]
-period:
-  start: 2024-04-01
-  end: 2025-03-31
-storylines:
-"""
+HEAD = SCENARIO.format(name="test", seed=7, people="{people}") + "storylines:\n"
 
 
 def test_shipped_templates_are_the_ones_beside_the_scenarios() -> None:
