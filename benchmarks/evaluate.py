@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import measure, median_measure, synthgen
 
-from synthgen.runs import Run, open_run
+from synthgen.run_folder import Run, open_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

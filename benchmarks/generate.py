@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import median_measure, synthgen
 
-from synthgen.runs import open_run
+from synthgen.run_folder import open_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "birmingham.yaml"

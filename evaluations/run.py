@@ -19,8 +19,8 @@ import yaml
 
 import synthgen
 from synthgen.evaluation.linkage import evaluate_linkage
-from synthgen.linkers import link
-from synthgen.runs import open_run
+from synthgen.linkage import link
+from synthgen.run_folder import open_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,9 +17,9 @@ from synthgen.calibration import describe as _describe
 from synthgen.errors import Issue, ScenarioError, SynthgenError
 from synthgen.evaluation.linkage import evaluate_linkage
 from synthgen.evaluation.sharing import evaluate_sharing
-from synthgen.linkers import link
-from synthgen.run import generate
-from synthgen.runs import Run, open_run
+from synthgen.linkage import link
+from synthgen.pipeline import generate
+from synthgen.run_folder import Run, open_run
 from synthgen.scenario.loader import load_scenario
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario

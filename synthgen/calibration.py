@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import linkage
-from synthgen.runs import Run
+from synthgen.linkage import view as linkage_view
+from synthgen.run_folder import Run
 
 
 @dataclass(frozen=True)
@@ -395,7 +395,7 @@ def pair_differences(run: Run) -> list[dict[str, object]]:
     if not run.has("linkage/records"):
         return []
     records = run.read("truth/records", ["record_id", "person_id"])
-    rows_l, rows_r = linkage.pair_rows(records["person_id"].to_numpy())
+    rows_l, rows_r = linkage_view.pair_rows(records["person_id"].to_numpy())
     view = run.read("linkage/records", ["record_id", "source", *COMPARED])
     # the view's rows in truth's order, then the two records of each pair
     aligned = view.take(pc.index_in(records["record_id"], value_set=view["record_id"]))

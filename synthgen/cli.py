@@ -18,7 +18,7 @@ import click
 import synthgen
 from synthgen import calibration
 from synthgen.errors import SynthgenError
-from synthgen.runs import open_run
+from synthgen.run_folder import open_run
 
 EXIT_USER_ERROR = 2
 
@@ -323,7 +323,7 @@ def _write_results(out: Path, table: Any) -> None:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from synthgen.writers.parquet import COMPRESSION
+    from synthgen.outputs.parquet import COMPRESSION
 
     if out.suffix.lower() == ".csv":
         _write_atomically(out, lambda temp: pacsv.write_csv(table, temp))
@@ -382,8 +382,8 @@ def link(run: Path, method: str, out: Path) -> None:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from synthgen.linkers import link as run_linker
-    from synthgen.writers.parquet import COMPRESSION
+    from synthgen.linkage import link as run_linker
+    from synthgen.outputs.parquet import COMPRESSION
 
     try:
         if out.suffix.lower() not in (".parquet", ".csv"):
@@ -423,7 +423,7 @@ def export_ssda903(run: Path, out: Path, plant_errors: int, overwrite: bool) -> 
 
     Example: synthgen export ssda903 output/demo -o output/demo-903 --plant-errors 9
     """
-    from synthgen.returns.files import write_ssda903
+    from synthgen.outputs.returns.files import write_ssda903
 
     try:
         write_ssda903(run, out, plant_errors, overwrite)
@@ -451,7 +451,7 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key_path: Path | 
     """
     import pyarrow.csv as pacsv
 
-    from synthgen.returns import cin_census
+    from synthgen.outputs.returns import cin_census
 
     try:
         if out.suffix.lower() != ".xml":
@@ -482,7 +482,7 @@ def export_training(run: Path, out: Path, overwrite: bool) -> None:
 
     Example: synthgen export training output/training -o output/training-pack
     """
-    from synthgen.writers.training_pack import write_training_pack
+    from synthgen.outputs.training.pack import write_training_pack
 
     try:
         summary = write_training_pack(run, out, overwrite=overwrite)

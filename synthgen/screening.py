@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import sharing, signals
+from synthgen import sharing_policy, signals
 from synthgen.agencies.social_care import EVENT_TABLES
 from synthgen.errors import SynthgenError
-from synthgen.linkers import link
-from synthgen.runs import Run, open_run
+from synthgen.linkage import link
+from synthgen.run_folder import Run, open_run
 
 DEFAULT_WINDOW = 90
 PURPOSE = "safeguarding"
@@ -161,7 +161,7 @@ def screen(
     view = view.append_column("cluster", _lookup(view["record_id"], clusters, "record_id", "cluster_id"))
     parts = [_found(run, name.split("/")[0], name.split("/")[1], period) for name in signals.RULES]
     found = [f for f in parts if f is not None]
-    agencies = list(sharing.AGENCIES)
+    agencies = list(sharing_policy.AGENCIES)
     rows = []
     for f in found:
         placed = f.person_record.is_valid().to_numpy(zero_copy_only=False)
@@ -204,7 +204,7 @@ def screen(
     )
     rules = policy if policy is not None else run.manifest["scenario"].get("sharing", {}).get("rules")
     if rules is None:
-        rules = [rule.model_dump() for rule in sharing.default_rules()]
+        rules = [rule.model_dump() for rule in sharing_policy.default_rules()]
     disclosures = _disclosures(run, view, concerning, cluster, flagged, flag_record, flag_day, rules)
     order = pc.sort_indices(flags, sort_keys=[("flagged_at", "ascending"), ("record_id", "ascending")])
     return Screened(flags.take(order), disclosures)
@@ -222,7 +222,7 @@ def _disclosures(
 ) -> pa.Table:
     """For each flag: the child's person-level records and its concerning records up to the flag, each to every
     agency the policy names for safeguarding, with the fields it allows that the record's table holds."""
-    allowed = sharing.allowed(rules)
+    allowed = sharing_policy.allowed(rules)
     columns = {
         f"{agency}/{table}": set(run.read(f"agencies/{agency}/{table}").column_names)
         for agency, table in [*PERSON_TABLES.items(), *(name.split("/") for name in signals.RULES)]
@@ -236,7 +236,7 @@ def _disclosures(
     event_flag = _flag_of(cluster, flagged)
     event_days = concerning["day"].to_numpy()
     shared = np.flatnonzero((event_flag >= 0) & (event_days <= flag_day[np.maximum(event_flag, 0)].astype(np.int64)))
-    agency_names = pa.array(list(sharing.AGENCIES), pa.string())
+    agency_names = pa.array(list(sharing_policy.AGENCIES), pa.string())
     items = pa.table(
         {
             "record_id": pa.concat_arrays(
@@ -263,15 +263,15 @@ def _disclosures(
     position = np.arange(items.num_rows, dtype=np.int64)
     agency_text = items["agency"].to_numpy(zero_copy_only=False)
     candidates = []
-    for r, recipient in enumerate(sharing.AGENCIES):
-        for agency in sharing.AGENCIES:
+    for r, recipient in enumerate(sharing_policy.AGENCIES):
+        for agency in sharing_policy.AGENCIES:
             if (agency, recipient, PURPOSE) not in allowed:
                 continue
             rows = position[agency_text == agency]
             candidates.append(
                 items.take(pa.array(rows))
                 .append_column("recipient", pa.array(np.full(len(rows), recipient, dtype=object), pa.string()))
-                .append_column("order", pa.array(rows * len(sharing.AGENCIES) + r))
+                .append_column("order", pa.array(rows * len(sharing_policy.AGENCIES) + r))
             )
     if not candidates:
         return _empty_disclosures()

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen.agencies.school_events import school_year_half_terms
-from synthgen.dates import age_on
+from synthgen.kernel.dates import age_on
 
 CHILD_AGE = 18
 PERSISTENT_ABSENCE = 0.10

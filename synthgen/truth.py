@@ -10,13 +10,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen import naming, reference
+from synthgen import reference
 from synthgen.agencies import AgencyTable
-from synthgen.births import Births
-from synthgen.households import TYPES
-from synthgen.population import RELATIONSHIPS, ROLES, Population
+from synthgen.kernel import strings
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation
+from synthgen.world.births import Births
+from synthgen.world.households import TYPES
+from synthgen.world.population import RELATIONSHIPS, ROLES, Population
+from synthgen.world.simulate import Simulation
 
 
 def _labels(labels: tuple[str, ...], index: np.ndarray) -> pa.Array:
@@ -28,7 +29,7 @@ def people_table(pop: Population, upn: pa.Array, died: np.ndarray) -> pa.Table:
     forenames = pa.array(pop.forenames, pa.string())
     surnames = pa.array(pop.surnames, pa.string())
     eth = reference.ethnicities()
-    preferred = naming.surnames(surnames, p.preferred_surname_1, p.preferred_surname_2)
+    preferred = strings.surnames(surnames, p.preferred_surname_1, p.preferred_surname_2)
     return pa.table(
         {
             "person_id": pa.array(p.person_id),
@@ -39,10 +40,10 @@ def people_table(pop: Population, upn: pa.Array, died: np.ndarray) -> pa.Table:
             "age_at_start": pa.array(p.age, pa.int16()),
             "ethnicity": _labels(eth.codes, p.ethnicity),
             "ethnic_group": _labels(eth.groups, p.ethnicity),
-            "given_name": naming.names(forenames, p.given_name),
-            "middle_names": naming.middle_names(forenames, p.middle_1, p.middle_2),
-            "family_name": naming.surnames(surnames, p.surname_1, p.surname_2),
-            "birth_family_name": naming.surnames(surnames, p.birth_surname, p.birth_surname_2),
+            "given_name": strings.names(forenames, p.given_name),
+            "middle_names": strings.middle_names(forenames, p.middle_1, p.middle_2),
+            "family_name": strings.surnames(surnames, p.surname_1, p.surname_2),
+            "birth_family_name": strings.surnames(surnames, p.birth_surname, p.birth_surname_2),
             "preferred_family_name": preferred,
             "twin": pa.array(p.twin),
             "same_name_relative": pa.array(p.same_name_relative),
@@ -62,7 +63,7 @@ def newborns_table(pop: Population, born: Births) -> pa.Table:
     forenames = pa.array(pop.forenames, pa.string())
     surnames = pa.array(pop.surnames, pa.string())
     eth = reference.ethnicities()
-    family = naming.surnames(surnames, born.surname_1, born.surname_2)
+    family = strings.surnames(surnames, born.surname_1, born.surname_2)
     none = pa.nulls(n, pa.string())
     return pa.table(
         {
@@ -74,8 +75,8 @@ def newborns_table(pop: Population, born: Births) -> pa.Table:
             "age_at_start": pa.array(np.full(n, -1), pa.int16()),
             "ethnicity": _labels(eth.codes, born.ethnicity),
             "ethnic_group": _labels(eth.groups, born.ethnicity),
-            "given_name": naming.names(forenames, born.given_name),
-            "middle_names": naming.middle_names(forenames, born.middle_1, born.middle_2),
+            "given_name": strings.names(forenames, born.given_name),
+            "middle_names": strings.middle_names(forenames, born.middle_1, born.middle_2),
             "family_name": family,
             "birth_family_name": family,
             "preferred_family_name": none,
@@ -145,7 +146,7 @@ def _address_rows(plan: Plan, ids: np.ndarray, pc_index: np.ndarray, numbers: np
             "address_id": pa.array(ids),
             "house_number": pa.array(numbers, pa.int32()),
             "street": street,
-            "address_line": naming.address_lines(plan.streets[pc_index], numbers),
+            "address_line": strings.address_lines(plan.streets[pc_index], numbers),
             "town": pa.array(plan.towns[pc_index], pa.string()),
             "postcode": pa.array(plan.postcodes.postcode[pc_index], pa.string()),
             "outward_code": pa.array(plan.postcodes.outward[pc_index], pa.string()),
@@ -197,7 +198,7 @@ def relationships_table(pop: Population) -> pa.Table:
 def hard_negatives_table(pop: Population) -> pa.Table:
     """Pairs of different people that a linker can easily take for one: twins (same surname, birth date and
     address), a parent and child with the same name, and siblings. Built from the population, not the error model;
-    strangers with the same name in the same district are added over the whole run (run.py), as districts span
+    strangers with the same name in the same district are added over the whole run (pipeline.py), as districts span
     shards.
     """
     p = pop.people

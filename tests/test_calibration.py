@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from synthgen import calibration
 from synthgen.cli import cli
-from synthgen.runs import open_run
+from synthgen.run_folder import open_run
 
 
 def test_every_figure_of_the_demo_is_within_tolerance(demo_run: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen import screening, sharing
+from synthgen import screening, sharing_policy
 from synthgen.errors import SynthgenError
 from synthgen.evaluation.sharing import evaluate_sharing
 
@@ -66,7 +66,7 @@ def test_a_narrower_window_flags_fewer_children_no_earlier(demo_run: Path, scree
 
 
 def test_a_policy_that_shares_nothing_with_schools_discloses_nothing_to_them(demo_run: Path) -> None:
-    rules = [r.model_dump() for r in sharing.default_rules()]
+    rules = [r.model_dump() for r in sharing_policy.default_rules()]
     for rule in rules:
         rule["recipients"] = [r for r in rule["recipients"] if r != "school"]
     rules = [rule for rule in rules if rule["recipients"]]

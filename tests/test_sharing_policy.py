@@ -9,28 +9,28 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from synthgen import ScenarioError, load_scenario, sharing
+from synthgen import ScenarioError, load_scenario, sharing_policy
 from tests.conftest import SCENARIO
 
 
 def test_the_default_policy_loads_and_covers_every_agency() -> None:
-    rules = sharing.default_rules()
-    assert {rule.agency for rule in rules} == set(sharing.AGENCIES)
-    allowed = sharing.allowed([rule.model_dump() for rule in rules])
-    assert {purpose for _, _, purpose in allowed} == set(sharing.PURPOSES)
+    rules = sharing_policy.default_rules()
+    assert {rule.agency for rule in rules} == set(sharing_policy.AGENCIES)
+    allowed = sharing_policy.allowed([rule.model_dump() for rule in rules])
+    assert {purpose for _, _, purpose in allowed} == set(sharing_policy.PURPOSES)
     assert "dash_risk" in allowed[("police", "social_care", "safeguarding")]
     assert "dash_risk" not in allowed[("police", "school", "safeguarding")]  # proportionate: not to schools
     assert "chief_complaint_group" not in allowed[("health", "police", "safeguarding")]  # no clinical detail
     assert ("health", "police", "early_help") not in allowed  # early help goes to the local authority only
-    assert set(sharing.IDENTITY) <= allowed[("school", "social_care", "early_help")]
+    assert set(sharing_policy.IDENTITY) <= allowed[("school", "social_care", "early_help")]
 
 
 def test_a_scenario_without_rules_gets_the_default(write_scenario: Callable[..., Path]) -> None:
-    assert load_scenario(write_scenario()).sharing.rules == sharing.default_rules()
+    assert load_scenario(write_scenario()).sharing.rules == sharing_policy.default_rules()
 
 
 def test_the_field_vocabulary_is_what_the_agency_files_hold(demo_run: Path) -> None:
-    for agency, fields in sharing.AGENCY_FIELDS.items():
+    for agency, fields in sharing_policy.AGENCY_FIELDS.items():
         held: set[str] = set()
         for path in (demo_run / "agencies" / agency).glob("*.parquet"):
             held |= set(pq.read_schema(path).names)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from synthgen import signals
 from synthgen.agencies.social_care import EVENT_TABLES
-from synthgen.dates import age_on
+from synthgen.kernel.dates import age_on
 
 PERIOD = (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
 

@@ -8,11 +8,11 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from synthgen import naming
-from synthgen.births import Births
-from synthgen.columns import base32, from_byte_matrix
-from synthgen.population import People, Population
+from synthgen.kernel import strings
+from synthgen.kernel.strings import base32, from_byte_matrix
 from synthgen.scenario.plan import Plan
+from synthgen.world.births import Births
+from synthgen.world.population import People, Population
 
 
 @dataclass(frozen=True)
@@ -128,11 +128,11 @@ def name_columns(
     """given_name, middle_names (unless `middle` is False) and family_name of some of the people (or of the
     period's babies), as the person's own names: the columns each agency's person records start from."""
     forenames = pa.array(pop.forenames, pa.string())
-    columns = {"given_name": naming.names(forenames, who.given_name[rows])}
+    columns = {"given_name": strings.names(forenames, who.given_name[rows])}
     if middle:
-        columns["middle_names"] = naming.middle_names(forenames, who.middle_1[rows], who.middle_2[rows])
+        columns["middle_names"] = strings.middle_names(forenames, who.middle_1[rows], who.middle_2[rows])
     surnames = pa.array(pop.surnames, pa.string())
-    columns["family_name"] = naming.surnames(surnames, who.surname_1[rows], who.surname_2[rows])
+    columns["family_name"] = strings.surnames(surnames, who.surname_1[rows], who.surname_2[rows])
     return columns
 
 
@@ -141,7 +141,7 @@ def address_columns(
 ) -> dict[str, pa.Array]:
     """address_line, town (when asked for) and postcode of each row's household."""
     home = pop.household_postcode[household]
-    columns = {"address_line": naming.address_lines(plan.streets[home], pop.household_number[household])}
+    columns = {"address_line": strings.address_lines(plan.streets[home], pop.household_number[household])}
     if town:
         columns["town"] = pa.array(plan.towns[home], pa.string())
     columns["postcode"] = pa.array(plan.postcodes.postcode[home], pa.string())

@@ -22,10 +22,10 @@ from synthgen.agencies import (
     name_columns,
     nearest,
 )
-from synthgen.population import Population
-from synthgen.record_ids import format_record_ids, record_ids
-from synthgen.rng import shard_stream
+from synthgen.kernel.record_ids import format_record_ids, record_ids
+from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
+from synthgen.world.population import Population
 
 
 def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:

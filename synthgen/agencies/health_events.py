@@ -38,14 +38,14 @@ from numpy.typing import NDArray
 
 from synthgen import reference
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids, name_columns
-from synthgen.arrays import categorical, mean_or_one, top
-from synthgen.births import Births
-from synthgen.dates import moments
-from synthgen.population import ROLE, Population
-from synthgen.record_ids import format_record_ids, record_ids
-from synthgen.rng import shard_stream
+from synthgen.kernel.arrays import categorical, mean_or_one, top
+from synthgen.kernel.dates import moments
+from synthgen.kernel.record_ids import format_record_ids, record_ids
+from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation
+from synthgen.world.births import Births
+from synthgen.world.population import ROLE, Population
+from synthgen.world.simulate import Simulation
 
 Columns = dict[str, pa.Array]
 TABLES = ("ae_attendances", "health_visits", "maternity_bookings", "camhs_referrals")

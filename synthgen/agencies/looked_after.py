@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from synthgen.rng import shard_stream
+from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
 
 YEAR = 365

@@ -22,13 +22,13 @@ from synthgen.agencies import (
     name_columns,
     nearest,
 )
-from synthgen.arrays import top
-from synthgen.births import Births
-from synthgen.population import Population
-from synthgen.record_ids import format_record_ids, record_ids_from
-from synthgen.rng import shard_stream
+from synthgen.kernel.arrays import top
+from synthgen.kernel.record_ids import format_record_ids, record_ids_from
+from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation
+from synthgen.world.births import Births
+from synthgen.world.population import Population
+from synthgen.world.simulate import Simulation
 
 NEW_BIRTH_ON_TIME, NEW_BIRTH_MISSED = 0.852, 0.02
 """OHID Health visitor service delivery metrics 2024/25: 85.2% of new-birth visits within 14 days; missed: design."""

@@ -33,15 +33,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import identifiers
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
-from synthgen.arrays import rank_within, top
-from synthgen.dates import age_on, moments
-from synthgen.population import ROLE, Population
-from synthgen.record_ids import format_record_ids, record_ids
-from synthgen.rng import shard_stream
+from synthgen.kernel import identifiers
+from synthgen.kernel.arrays import rank_within, top
+from synthgen.kernel.dates import age_on, moments
+from synthgen.kernel.record_ids import format_record_ids, record_ids
+from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation
+from synthgen.world.population import ROLE, Population
+from synthgen.world.simulate import Simulation
 
 INCIDENT_TYPES = ("domestic_abuse", "missing_person", "assault", "sexual_offence", "drugs", "antisocial_behaviour")
 PERSON_ROLES = ("victim", "suspect", "witness", "child_present", "missing_person")

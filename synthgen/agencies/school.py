@@ -16,14 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import identifiers, naming, reference
+from synthgen import reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, choose_nearby, name_columns, nearest
-from synthgen.arrays import mean_or_one, rank_within
-from synthgen.dates import age_on
-from synthgen.population import Population
-from synthgen.record_ids import format_record_ids, record_ids
-from synthgen.rng import shard_stream
+from synthgen.kernel import identifiers, strings
+from synthgen.kernel.arrays import mean_or_one, rank_within
+from synthgen.kernel.dates import age_on
+from synthgen.kernel.record_ids import format_record_ids, record_ids
+from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
+from synthgen.world.population import Population
 
 YEAR_GROUPS = ("R", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
 UPN_SERIALS = 1000
@@ -122,7 +123,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
     entry_date = entry_date + rng.integers(0, 5, len(rows)).astype("timedelta64[D]")
 
     names = name_columns(pop, p, rows)
-    preferred = naming.surnames(
+    preferred = strings.surnames(
         pa.array(pop.surnames, pa.string()), p.preferred_surname_1[rows], p.preferred_surname_2[rows]
     )
     eth = reference.ethnicities()

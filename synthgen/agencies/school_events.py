@@ -50,15 +50,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import naming
 from synthgen.agencies import TABLE_CODES, AgencyTable, nearest
 from synthgen.agencies.school import Pupils, academic_year, year_groups
-from synthgen.arrays import categorical
-from synthgen.population import ID_STRIDE, Population
-from synthgen.record_ids import format_record_ids, record_ids
-from synthgen.rng import shard_stream
+from synthgen.kernel import strings
+from synthgen.kernel.arrays import categorical
+from synthgen.kernel.record_ids import format_record_ids, record_ids
+from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation
+from synthgen.world.population import ID_STRIDE, Population
+from synthgen.world.simulate import Simulation
 
 OVERALL_ABSENCE = 0.074
 """Sessions missed as a share of possible sessions (DfE, pupil absence 2022/23)."""
@@ -795,13 +795,13 @@ def _missing_education(
     )
     forenames = pa.array(pop.forenames, pa.string())
     surnames = pa.array(pop.surnames, pa.string())
-    family = naming.surnames(surnames, p.surname_1[rows], p.surname_2[rows])
-    known_as = naming.surnames(surnames, p.preferred_surname_1[rows], p.preferred_surname_2[rows])
+    family = strings.surnames(surnames, p.surname_1[rows], p.surname_2[rows])
+    known_as = strings.surnames(surnames, p.preferred_surname_1[rows], p.preferred_surname_2[rows])
     table = pa.table(
         {
             "record_id": ids("missing_education", len(rows)),
             "upn": upn,
-            "given_name": naming.names(forenames, p.given_name[rows]),
+            "given_name": strings.names(forenames, p.given_name[rows]),
             "family_name": pc.coalesce(known_as, family),
             "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
             "reported_date": pa.array(np.concatenate([cme_date, other_date]), pa.date32()),

@@ -8,7 +8,7 @@ open on the first day (children in need, on plans, in care) are drawn length-bia
 duration distributions and sized so that the stocks at the end of the period (31 March) come out at England's
 rates. Every later stage follows an earlier one in time: no plan without an enquiry and a conference, no
 episode ending before it starts; an episode closes only after its assessment and enquiry are done, and a
-conference is held on a weekday. What the CIN census export (synthgen/returns/cin_census.py) corrects when it
+conference is held on a weekday. What the CIN census export (synthgen/outputs/returns/cin_census.py) corrects when it
 turns these records into the DfE's return, and why, is listed in that module's docstring.
 """
 
@@ -23,15 +23,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import identifiers, reference
+from synthgen import reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, looked_after, name_columns
-from synthgen.arrays import categorical, last_of_runs, mean_or_one, weighted_sample
-from synthgen.births import Births
-from synthgen.population import ID_STRIDE, People, Population
-from synthgen.record_ids import format_record_ids, record_ids, record_ids_from
-from synthgen.rng import shard_stream
+from synthgen.kernel import identifiers
+from synthgen.kernel.arrays import categorical, last_of_runs, mean_or_one, weighted_sample
+from synthgen.kernel.record_ids import format_record_ids, record_ids, record_ids_from
+from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation
+from synthgen.world.births import Births
+from synthgen.world.population import ID_STRIDE, People, Population
+from synthgen.world.simulate import Simulation
 
 CP_DURATION_BANDS = ((30, 91, 0.159), (91, 182, 0.110), (182, 365, 0.435), (365, 730, 0.252), (730, 1460, 0.044))
 """Days on a child protection plan (plans ended 2025, DfE; uk-facts.md A): (from, to, share)."""

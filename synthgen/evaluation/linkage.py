@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import linkage
-from synthgen.arrays import ranges
 from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters, metrics
-from synthgen.runs import Run, open_run
+from synthgen.kernel.arrays import ranges
+from synthgen.linkage import view as linkage_view
+from synthgen.run_folder import Run, open_run
 
 DEFAULT_THRESHOLD = 0.5
 EXAMPLES = 5
@@ -78,7 +78,7 @@ def evaluate_linkage(
         **scored.as_dict(),
         "cluster_sizes": {"true": _histogram(table.true_sizes), "predicted": _histogram(table.pred_sizes)},
     }
-    pairs = linkage.pair_rows(person)
+    pairs = linkage_view.pair_rows(person)
     found = labels[pairs[0]] == labels[pairs[1]]
     result["recall_by_error_kind"] = _recall_by_error_kind(records, pairs, found)
     result["recall_by_source_pair"] = _recall_by_source_pair(records, pairs, found)

@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen.arrays import first_of_runs
+from synthgen.kernel.arrays import first_of_runs
 
 _DENSE_SPAN_FACTOR = 4
 """Labels spanning at most this many times the record count are coded by a lookup table (O(n)), not a sort."""

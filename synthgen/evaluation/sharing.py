@@ -31,13 +31,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import sharing
+from synthgen import sharing_policy
 from synthgen import signals as signal_rules
-from synthgen import storylines as planted
 from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters
-from synthgen.runs import Run, open_run
-from synthgen.simulate import NEEDS
+from synthgen.run_folder import Run, open_run
+from synthgen.world import storylines as planted
+from synthgen.world.simulate import NEEDS
 
 FLAG_COLUMNS = "flags need record_id and flagged_at (concern optional)"
 DISCLOSURE_COLUMNS = "disclosures need record_id, fields, recipient, shared_at, case and purpose"
@@ -70,7 +70,7 @@ class Truth:
     relative_a: Ids  # each relationship both ways round: relative_a[i] is related to relative_b[i]
     relative_b: Ids
     period: tuple[dt.date, dt.date]
-    policy: sharing.Allowed
+    policy: sharing_policy.Allowed
 
     @property
     def at_risk(self) -> dict[int, dt.date | None]:
@@ -161,7 +161,7 @@ def read_truth(run: Run) -> Truth:
     scenario = run.manifest.get("scenario", {})
     rules = (scenario.get("sharing") or {}).get("rules")
     if rules is None:  # a run made before the policy was part of the scenario: the default
-        rules = [rule.model_dump() for rule in sharing.default_rules()]
+        rules = [rule.model_dump() for rule in sharing_policy.default_rules()]
     return Truth(
         ids=ids,
         person_id=person_id[by_person],
@@ -176,7 +176,7 @@ def read_truth(run: Run) -> Truth:
         relative_a=np.r_[a, b].astype(np.int64),
         relative_b=np.r_[b, a].astype(np.int64),
         period=(dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"])),
-        policy=sharing.allowed(rules),
+        policy=sharing_policy.allowed(rules),
     )
 
 
@@ -337,14 +337,17 @@ def read_disclosures(path: str | Path, truth: Truth) -> Disclosures:
     ids = adapters.record_id_column(path, table, "record_id")
     field_row, field = _fields(path, table)
     recipients = _text_column(path, table, "recipient")
-    bad, value = _first_outside(recipients, sharing.AGENCIES, nulls_allowed=False)
-    if bad:
-        raise SynthgenError(f"{path}: recipient {value!r} is not an agency (allowed: {', '.join(sharing.AGENCIES)})")
-    purposes = _text_column(path, table, "purpose")
-    bad, value = _first_outside(purposes, sharing.PURPOSES, nulls_allowed=True)
+    bad, value = _first_outside(recipients, sharing_policy.AGENCIES, nulls_allowed=False)
     if bad:
         raise SynthgenError(
-            f"{path}: purpose {value!r} is not allowed (allowed: {', '.join(sharing.PURPOSES)}, or empty for none)"
+            f"{path}: recipient {value!r} is not an agency (allowed: {', '.join(sharing_policy.AGENCIES)})"
+        )
+    purposes = _text_column(path, table, "purpose")
+    bad, value = _first_outside(purposes, sharing_policy.PURPOSES, nulls_allowed=True)
+    if bad:
+        raise SynthgenError(
+            f"{path}: purpose {value!r} is not allowed "
+            f"(allowed: {', '.join(sharing_policy.PURPOSES)}, or empty for none)"
         )
     shared_at = _dates(path, table, "shared_at")
     mapped = _person_rows(path, ids, "record_id", truth)

@@ -28,7 +28,7 @@ from synthgen.evaluation.report import (
     row,
     svg_bar_chart,
 )
-from synthgen.sharing import AGENCIES
+from synthgen.sharing_policy import AGENCIES
 
 DELAY_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
     (0, 0, "0"),

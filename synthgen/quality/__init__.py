@@ -17,13 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import naming, reference
+from synthgen import reference
 from synthgen.agencies import LOCAL_ID_OFFSET, AgencyTable, local_ids
-from synthgen.population import ID_STRIDE, Population
+from synthgen.kernel import strings
+from synthgen.kernel.record_ids import format_record_ids, record_ids_from
 from synthgen.quality import text
 from synthgen.quality.edits import date_parts, dates_with
-from synthgen.record_ids import format_record_ids, record_ids_from
 from synthgen.scenario.plan import Plan
+from synthgen.world.population import ID_STRIDE, Population
 
 KINDS = (
     "typo",
@@ -307,7 +308,7 @@ def degrade(
     if len(stale_rows):
         hh = pop.people.household[person[stale_rows]]
         pc_index = pop.addresses.previous_postcode[hh]
-        line = naming.address_lines(plan.streets[pc_index], pop.addresses.previous_number[hh])
+        line = strings.address_lines(plan.streets[pc_index], pop.addresses.previous_number[hh])
         new_columns[columns.address] = _replace(new_columns[columns.address], stale_rows, line)
         new_columns[columns.postcode] = _replace(
             new_columns[columns.postcode], stale_rows, pa.array(plan.postcodes.postcode[pc_index])

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from synthgen.arrays import ranges
+from synthgen.kernel.arrays import ranges
 
 
 def buffers(values: pa.Array) -> tuple[NDArray[np.int64], NDArray[np.uint8]]:

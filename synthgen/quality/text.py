@@ -15,7 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import naming, reference
+from synthgen import reference
+from synthgen.kernel import strings
 from synthgen.quality.edits import buffers, byte_at, lengths, splice
 
 TYPO_SHARES = {"substitution": 0.68, "deletion": 0.18, "insertion": 0.115, "transposition": 0.025}
@@ -23,7 +24,7 @@ TYPO_SHARES = {"substitution": 0.68, "deletion": 0.18, "insertion": 0.115, "tran
 NEIGHBOUR_SHARE = 0.7
 """Febrl: a substituted key is on the same row (0.40) or column (0.30) as the intended one, otherwise random."""
 
-surnames = naming.surnames
+surnames = strings.surnames
 
 
 @cache

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen import identifiers, reference
+from synthgen import reference
+from synthgen.kernel import identifiers
+from synthgen.kernel.rng import run_key, run_stream
 from synthgen.reference import LocalAuthority, Postcodes
-from synthgen.rng import run_key, run_stream
 from synthgen.scenario.schema import Scenario
 
 SHARD_PEOPLE = 50_000

@@ -24,7 +24,7 @@ from pydantic import (
     model_serializer,
 )
 
-from synthgen import reference, sharing
+from synthgen import reference, sharing_policy
 from synthgen.scenario.templates import template_names
 
 SCENARIO_VERSION = 1
@@ -172,7 +172,7 @@ def _distinct_templates(value: list[StorylineRequest]) -> list[StorylineRequest]
     return value
 
 
-# ---- information sharing (synthgen/sharing.py): the policy a sharing evaluation checks disclosures against ----
+# ---- information sharing (synthgen/sharing_policy.py): the policy a sharing evaluation checks disclosures against ----
 AgencyName = Literal["police", "health", "school", "social_care"]
 
 
@@ -197,7 +197,7 @@ class SharingRule(Strict):
         agency = info.data.get("agency")
         if agency is None:
             return value
-        known = sharing.AGENCY_FIELDS[agency] | set(sharing.FIELD_GROUPS)
+        known = sharing_policy.AGENCY_FIELDS[agency] | set(sharing_policy.FIELD_GROUPS)
         unknown = [name for name in value if name not in known]
         if unknown:
             close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
@@ -208,7 +208,7 @@ class SharingRule(Strict):
 
 class Sharing(Strict):
     rules: list[SharingRule] = Field(
-        default_factory=lambda: sharing.default_rules(),
+        default_factory=lambda: sharing_policy.default_rules(),
         description="who may share what with whom, and why; the default follows England's guidance "
         "(synthgen/reference/data/sharing_policy.yaml)",
     )

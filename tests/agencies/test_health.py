@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from synthgen import identifiers
+from synthgen.kernel import identifiers
 
 
 def read(run: Path, table: str):  # type: ignore[no-untyped-def]

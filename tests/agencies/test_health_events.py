@@ -18,10 +18,10 @@ from numpy.typing import NDArray
 
 from synthgen import load_scenario, make_plan, reference
 from synthgen.agencies.health_events import TABLES, VISITS, HealthEvents, health_events
-from synthgen.population import Population, build_population
-from synthgen.record_ids import format_record_ids
+from synthgen.kernel.record_ids import format_record_ids
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation, simulate
+from synthgen.world.population import Population, build_population
+from synthgen.world.simulate import Simulation, simulate
 
 START = dt.date(2024, 4, 1)
 END = dt.date(2025, 3, 31)

@@ -15,11 +15,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from synthgen import identifiers, load_scenario, make_plan
+from synthgen import load_scenario, make_plan
 from synthgen.agencies.police import DASH_LEVELS, PERSON_ROLES, PoliceTables, police_tables
-from synthgen.population import ROLE, Population, build_population
+from synthgen.kernel import identifiers
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation, simulate
+from synthgen.world.population import ROLE, Population, build_population
+from synthgen.world.simulate import Simulation, simulate
 
 
 @dataclass

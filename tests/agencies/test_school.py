@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from synthgen import identifiers
+from synthgen.kernel import identifiers
 
 
 @pytest.fixture(scope="module")

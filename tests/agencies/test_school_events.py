@@ -27,9 +27,9 @@ from synthgen.agencies.school_events import (
     half_terms,
     school_events,
 )
-from synthgen.population import ID_STRIDE, Population, build_population
 from synthgen.scenario.plan import Plan
-from synthgen.simulate import Simulation, simulate
+from synthgen.world.population import ID_STRIDE, Population, build_population
+from synthgen.world.simulate import Simulation, simulate
 
 
 @dataclass

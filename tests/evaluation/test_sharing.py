@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synthgen import sharing
+from synthgen import sharing_policy
 from synthgen.cli import cli
 from synthgen.evaluation import sharing as evaluation
 from synthgen.evaluation.sharing_report import sharing_report
-from synthgen.runs import open_run
+from synthgen.run_folder import open_run
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +95,11 @@ def _everything(demo_run: Path) -> tuple[pa.Table, pa.Table]:
     for i, (record_id, source) in enumerate(
         zip(view["source_record_id"].to_pylist(), view["source"].to_pylist(), strict=True)
     ):
-        for recipient in sharing.AGENCIES:
+        for recipient in sharing_policy.AGENCIES:
             if recipient == source:
                 continue
             rows["record_id"].append(record_id)
-            rows["fields"].append(";".join(sorted(sharing.AGENCY_FIELDS[source])))
+            rows["fields"].append(";".join(sorted(sharing_policy.AGENCY_FIELDS[source])))
             rows["recipient"].append(recipient)
             rows["shared_at"].append(start)
             rows["case"].append(view["record_id"][i].as_py())

@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen import identifiers
+from synthgen.kernel import identifiers
 from synthgen.quality import text
 from synthgen.quality.edits import splice
 

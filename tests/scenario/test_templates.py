@@ -13,7 +13,7 @@ from synthgen.cli import cli
 from synthgen.errors import ScenarioError
 from synthgen.scenario import templates
 from synthgen.scenario.loader import load_template, shipped_templates
-from synthgen.simulate import NEEDS
+from synthgen.world.simulate import NEEDS
 from tests.conftest import SCENARIO
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,65 @@
+"""Building string columns from whole numpy arrays, without a Python loop per value.
+
+Identifiers and codes are fixed-width strings, so they are written as one byte matrix (one row per value) and
+handed to Arrow as a single buffer; this is the difference between ~10^5 and ~10^7 values per second.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+CROCKFORD32 = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)
+
+
+def from_byte_matrix(matrix: NDArray[np.uint8]) -> pa.StringArray:
+    """An Arrow string array whose i-th value is row i of an ASCII byte matrix."""
+    n, width = matrix.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    data = np.ascontiguousarray(matrix, dtype=np.uint8)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+
+
+def base32(values: NDArray[np.uint64], width: int) -> NDArray[np.uint8]:
+    """Crockford base-32 digits (no I, L, O, U: easy to read aloud) as an (n, width) ASCII matrix."""
+    shifts = (np.arange(width - 1, -1, -1, dtype=np.uint64) * np.uint64(5))[None, :]
+    result: NDArray[np.uint8] = CROCKFORD32[(values[:, None] >> shifts) & np.uint64(31)]
+    return result
+
+
+def prefixed(prefix: str, matrix: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Put a constant ASCII prefix before every row of a byte matrix."""
+    head = np.broadcast_to(np.frombuffer(prefix.encode("ascii"), dtype=np.uint8), (matrix.shape[0], len(prefix)))
+    return np.concatenate([head, matrix], axis=1)
+
+
+def names(vocab: pa.Array, index: NDArray[np.int64]) -> pa.Array:
+    """vocab[index], with null where index < 0."""
+    mask = index < 0
+    taken = vocab.take(pa.array(np.where(mask, 0, index)))
+    return pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), taken)
+
+
+def _joined(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64], separator: str) -> pa.Array:
+    """vocab[first], joined to vocab[second] by `separator` where a second part is given."""
+    a = names(vocab, first)
+    b = names(vocab, second)
+    joined = pc.binary_join_element_wise(a, b, separator)
+    return pc.if_else(pa.array(second >= 0), joined, a)
+
+
+def surnames(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:
+    """Surnames, double-barrelled ('Smith-Jones') where a second part is given."""
+    return _joined(vocab, first, second, "-")
+
+
+def address_lines(streets: NDArray[np.str_], numbers: NDArray[np.int64]) -> pa.Array:
+    """Address lines ('12 Oak Road'): house number and street, a whole column at a time."""
+    return pc.binary_join_element_wise(pa.array(numbers.astype(str), pa.string()), pa.array(streets, pa.string()), " ")
+
+
+def middle_names(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:
+    """Middle names joined by a space; null when the person has none."""
+    return _joined(vocab, first, second, " ")

@@ -1,0 +1,96 @@
+"""Babies born during the period: new people, with a mother (and a father at home, where there is one).
+
+Births are truth like the population, but they arrive during the year, so they are kept apart from the
+population at the start: the agencies that meet a newborn (the GP practice registering the baby, the health
+visitor's new-birth visit) make records from here, and the truth lists the babies with their parents.
+Mothers are women of the area aged 16-45, chosen with England's spread of mothers' ages; the count is England's
+birth rate per head of the shard's residents over the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from synthgen import reference
+from synthgen.kernel.arrays import weighted_sample
+from synthgen.kernel.rng import shard_stream
+from synthgen.scenario.plan import Plan
+from synthgen.world.population import ID_STRIDE, ROLE, Population, draw_forenames, mixed_ethnicity_table
+
+MOTHER_AGE_SHARES = ((16, 19, 0.025), (20, 24, 0.12), (25, 29, 0.26), (30, 34, 0.33), (35, 39, 0.21), (40, 45, 0.055))
+"""Births by mother's age band, England and Wales (population.md 3: shape of ONS Births summary tables)."""
+
+
+@dataclass(frozen=True)
+class Births:
+    """One row per baby born in the shard during the period."""
+
+    person_id: NDArray[np.int64]
+    household: NDArray[np.int64]  # row in Population.household_*
+    mother: NDArray[np.int64]  # person row of the mother
+    father: NDArray[np.int64]  # person row of a father at home, or -1
+    date_of_birth: NDArray[np.datetime64]
+    female: NDArray[np.bool_]
+    ethnicity: NDArray[np.int64]
+    given_name: NDArray[np.int64]
+    middle_1: NDArray[np.int64]
+    middle_2: NDArray[np.int64]
+    surname_1: NDArray[np.int64]
+    surname_2: NDArray[np.int64]
+    nhs_number: NDArray[np.object_]
+
+    def __len__(self) -> int:
+        return len(self.person_id)
+
+
+def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
+    """The babies born in one shard during the period, and the shard's NHS numbers still unused after them."""
+    params = reference.parameters()
+    rng = shard_stream(plan.seed, pop.shard, "births")
+    p = pop.people
+    residents = int(p.resident.sum())
+    count = round(params["birth_rate"] * residents * plan.days / 365.25)
+    adult_roles = np.isin(p.role, [ROLE["parent"], ROLE["partner"], ROLE["single"], ROLE["child"], ROLE["sharer"]])
+    weight = np.zeros(len(p.person_id))
+    for lo, hi, share in MOTHER_AGE_SHARES:
+        band = p.resident & p.female & adult_roles & (p.age >= lo) & (p.age <= hi)
+        weight[band] = share / max(int(band.sum()), 1)
+    mother = np.sort(weighted_sample(rng, weight, count))
+    count = len(mother)
+    household = p.household[mother]
+    # the father at home: the mother's partner (the head's partner, or the head), where he is a man
+    head, partner = pop.household_head[household], pop.household_partner[household]
+    father = np.where(mother == head, partner, np.where(mother == partner, head, -1))
+    father = np.where((father >= 0) & ~p.female[np.maximum(father, 0)], father, -1)
+    has_father = father >= 0
+    dob = np.datetime64(plan.period_start, "D") + rng.integers(0, plan.days, count).astype("timedelta64[D]")
+    female = rng.random(count) >= 0.512
+    ethnicity = p.ethnicity[mother].copy()
+    mixed = mixed_ethnicity_table()
+    ethnicity[has_father] = mixed[p.ethnicity[mother[has_father]], p.ethnicity[father[has_father]]]
+    _, given, middle_1, middle_2 = draw_forenames(rng, ethnicity, female, dob)
+    # a baby with its father at home takes his surname; otherwise its mother's
+    surname_1 = np.where(has_father, p.surname_1[np.maximum(father, 0)], p.surname_1[mother])
+    surname_2 = np.where(has_father, p.surname_2[np.maximum(father, 0)], p.surname_2[mother])
+    spare = pop.spare_nhs_numbers
+    nhs = spare[:count]
+    start_id = pop.shard * ID_STRIDE + len(p.person_id)
+    born = Births(
+        person_id=start_id + np.arange(count, dtype=np.int64),
+        household=household,
+        mother=mother,
+        father=father,
+        date_of_birth=dob,
+        female=female,
+        ethnicity=ethnicity,
+        given_name=given,
+        middle_1=middle_1,
+        middle_2=middle_2,
+        surname_1=surname_1,
+        surname_2=surname_2,
+        nhs_number=np.asarray(nhs, dtype=object),
+    )
+    return born, spare[count:]

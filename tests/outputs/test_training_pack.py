@@ -1,0 +1,110 @@
+"""The training pack: what each trainee is handed, and the facilitator's key that says where every planted record
+sits."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+import synthgen
+from synthgen.cli import cli
+from synthgen.outputs.training.pack import write_training_pack
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("training") / "run"
+    synthgen.generate(synthgen.load_scenario("scenarios/training.yaml"), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pack(run: Path) -> Path:
+    out = run.parent / "pack"
+    write_training_pack(run, out)
+    return out
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_storyline_event_is_in_the_key_and_at_the_row_it_names(run: Path, pack: Path) -> None:
+    events = pq.read_table(run / "truth" / "storyline_events.parquet").to_pylist()
+    assert events, "the training scenario plants storylines"
+    key = _rows(pack / "facilitator" / "answer_key.csv")
+    planted = {(r["storyline_id"], r["agency"], r["record_id"]): r for r in key if r["planted"] == "yes"}
+    files: dict[str, list[dict[str, str]]] = {}
+    for event in events:
+        entry = planted[(event["storyline_id"], event["agency"], event["record_id"])]
+        assert entry["date"] == event["date"].isoformat()
+        assert entry["file"].startswith(f"{event['agency']}/")
+        rows = files.setdefault(entry["file"], _rows(pack / entry["file"]))
+        record = rows[int(entry["row"]) - 2]  # spreadsheet row: the header is row 1
+        assert event["record_id"] in record.values()
+
+
+def test_agency_files_are_the_agency_tables_and_nothing_of_the_truth(run: Path, pack: Path) -> None:
+    for parquet in sorted((run / "agencies").glob("*/*.parquet")):
+        table = pq.read_table(parquet)
+        rows = _rows(pack / parquet.parent.name / f"{parquet.stem}.csv")
+        assert len(rows) == table.num_rows
+        assert list(rows[0]) == table.column_names if rows else True
+        assert "person_id" not in table.column_names
+    for agency in ("police", "health", "school", "social_care"):
+        book = load_workbook(pack / agency / f"{agency}.xlsx", read_only=True)
+        for name in book.sheetnames:
+            assert sum(1 for _ in book[name].iter_rows()) == len(_rows(pack / agency / f"{name}.csv")) + 1
+        bundle = (pack / agency / "case_bundle.html").read_text(encoding="utf-8")
+        assert "storyline" not in bundle.lower() and "person_id" not in bundle
+
+
+def test_each_planted_case_is_in_its_agencys_bundle(run: Path, pack: Path) -> None:
+    events = pq.read_table(run / "truth" / "storyline_events.parquet")
+    key = _rows(pack / "facilitator" / "answer_key.csv")
+    for agency in set(events["agency"].to_pylist()):
+        bundle = (pack / agency / "case_bundle.html").read_text(encoding="utf-8")
+        for entry in (r for r in key if r["agency"] == agency and r["planted"] == "yes"):
+            assert entry["record_id"] in bundle, (agency, entry)
+
+
+def test_the_answer_key_names_every_storyline_and_what_good_sharing_was(run: Path, pack: Path) -> None:
+    storylines = set(pq.read_table(run / "truth" / "storylines.parquet")["storyline_id"].to_pylist())
+    page = (pack / "facilitator" / "answer_key.html").read_text(encoding="utf-8")
+    for storyline_id in storylines:
+        assert f"{storyline_id}:" in page
+    assert "should have shared" in page
+    assert "is not a safeguarding case" in page  # the noise case
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*.*")}
+
+
+def test_the_same_run_gives_the_same_pack(run: Path, pack: Path, tmp_path: Path) -> None:
+    write_training_pack(run, tmp_path / "again")
+    assert _digest(tmp_path / "again") == _digest(pack)
+
+
+def test_cli_writes_a_pack_and_refuses_to_overwrite_without_asking(run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["export", "training", str(run), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    tables = len(list((run / "agencies").glob("*/*.parquet")))
+    files = tables + 2 * 4 + 3 + 1  # each table's CSV; a workbook and a bundle per agency; the key; the index
+    assert result.output.startswith(f"Wrote {out}: {files} files; 7 storylines; ")
+    assert sum(1 for p in out.rglob("*") if p.is_file()) == files
+    again = CliRunner().invoke(cli, ["export", "training", str(run), "-o", str(out)])
+    assert again.exit_code == 2
+    assert again.output == f"Error: {out} already exists; pass --overwrite to replace it\n"
+    missing = CliRunner().invoke(cli, ["export", "training", str(tmp_path / "nothing"), "-o", str(tmp_path / "p")])
+    assert missing.exit_code == 2
+    assert missing.output == f"Error: {tmp_path / 'nothing'}: no such run folder\n"
+    assert not (tmp_path / "p").exists()
