@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from synthgen import __version__, quality, reference, signals, truth
+from synthgen import __version__, quality, signals, truth
 from synthgen.agencies import (
     TABLE_CODES,
     AgencyTable,
@@ -239,8 +239,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> tuple[list[Shuf
 
 
 def _run_shard(plan: Plan, shard: int, parts: Path, pairs: bool = False) -> dict[str, int]:
-    with reference.overrides(plan.scenario.rates):
-        shuffled, tables = shard_tables(plan, shard, pairs)
+    shuffled, tables = shard_tables(plan, shard, pairs)
     counts = {}
     for item in shuffled:
         parquet.write_part(parts / "shuffled" / item.path / f"{shard:05d}.arrow", item.table, item.key, plan.shards)
@@ -278,8 +277,7 @@ def generate(
     if workers < 1:
         raise SynthgenError("--workers must be at least 1")
     temp = folders.prepare(out, overwrite, "manifest.json", "a synthgen run")
-    with reference.overrides(scenario.rates):
-        plan = make_plan(scenario)
+    plan = make_plan(scenario)
     report = progress or (lambda stage, done, total: None)
     pool: ProcessPoolExecutor | None = None
     try:

@@ -11,7 +11,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen import reference
 from synthgen.agencies import (
     LOCAL_ID_OFFSET,
     TABLE_CODES,
@@ -29,7 +28,7 @@ from synthgen.world.population import Population
 
 
 def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
-    params = reference.parameters()
+    params = plan.params
     rng = shard_stream(plan.seed, pop.shard, "health")
     p = pop.people
     n = len(p.person_id)

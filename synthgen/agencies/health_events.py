@@ -36,7 +36,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import reference
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, local_ids, name_columns
 from synthgen.kernel.arrays import categorical, mean_or_one, top
 from synthgen.kernel.dates import moments
@@ -454,7 +453,7 @@ def _maternity_bookings(
         role_weight[ROLE[role]] = weight
     # weighted choice without replacement (Gumbel top-k): within a band, the highest log weight + Gumbel noise
     key = np.log(role_weight[p.role[women]] + 1e-12) + rng.gumbel(size=len(women))
-    expected = reference.parameters()["birth_rate"] * int(p.resident.sum()) * plan.years
+    expected = plan.params["birth_rate"] * int(p.resident.sum()) * plan.years
     shares = np.array(MOTHER_AGE_SHARE) / sum(MOTHER_AGE_SHARE)
     chosen = []
     for b, share in enumerate(shares):

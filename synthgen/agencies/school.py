@@ -61,7 +61,7 @@ def _upns(
     n = len(entry_year)
     estab = plan.schools.establishment[first_school]
     serial = rank_within(estab * 100 + entry_year % 100) * plan.shards + shard
-    moved_in = rng.random(n) < reference.parameters()["upn_from_other_la_share"]
+    moved_in = rng.random(n) < plan.params["upn_from_other_la_share"]
     elsewhere = moved_in | (serial >= UPN_SERIALS)
     la = np.full(n, plan.la.number, dtype=np.int64)
     others = np.array(sorted(set(reference.local_authorities()) - {plan.la.number}))
@@ -73,7 +73,7 @@ def _upns(
 
 def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
     """The pupil register, and each person's UPN (null for people not on it) for the truth."""
-    params = reference.parameters()
+    params = plan.params
     rng = shard_stream(plan.seed, pop.shard, "school")
     p = pop.people
     n_hh = len(pop.household_id)

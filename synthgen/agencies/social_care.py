@@ -139,7 +139,7 @@ def social_care(
     `born`: the babies born during the period, some of them referred before birth; `police_days`: for each
     person, the day of the period the police first met them, -1 for none; `died`: each person's date of death,
     NaT for the living)."""
-    params = reference.parameters()
+    params = plan.params
     rng = shard_stream(plan.seed, pop.shard, "social-care")
     # unborn children referred this year count within England's flows, so the rest of the pathway makes room
     unborn = _unborn_cases(plan, pop, sim, born)
@@ -375,7 +375,7 @@ def _with_looked_after(
     born_day = (p.date_of_birth - start).astype(np.int64)
     pick = np.exp(0.5 * sim.risk[young]) * (1 + 2.0 * sim.any_need()[young])
     pick[np.isin(young, rows)] = 0.0
-    leavers = round(reference.parameters()["cla_starts_per_10k_children"] * per10k)
+    leavers = round(plan.params["cla_starts_per_10k_children"] * per10k)
     chosen, past_start, past_end = looked_after.past_periods(plan, young, born_day[young], pick, leavers, pop.shard)
     past_rows = young[chosen]
     rng = shard_stream(plan.seed, pop.shard, "looked-after-children")

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -27,31 +26,60 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+PARAMETER_FILES = "data/parameters"
+"""The model's numbers, one CSV per part of the model (population, risk, each agency): name, value, unit,
+status, source."""
+
+
+@cache
+def parameter_rows() -> tuple[dict[str, str], ...]:
+    """Every model parameter's row (name, value, unit, status, source), file by file in name order."""
+    folder = resources.files(__package__).joinpath(*PARAMETER_FILES.split("/"))
+    files = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".csv")), key=lambda e: e.name)
+    rows: list[dict[str, str]] = []
+    for entry in files:
+        rows += [{**row, "file": entry.name} for row in csv.DictReader(entry.read_text(encoding="utf-8").splitlines())]
+    return tuple(rows)
+
+
 @cache
 def default_parameters() -> dict[str, float]:
-    """Model parameters by name (parameters.csv), each with its unit, status and source in the file."""
-    return {row["name"]: float(row["value"]) for row in _rows("parameters.csv")}
+    """Model parameters by name, as the files give them (a run's are in its plan: `Plan.params`)."""
+    return {row["name"]: float(row["value"]) for row in parameter_rows()}
 
 
-_OVERRIDES: dict[str, float] = {}
+class Parameters(Mapping[str, float]):
+    """The model's numbers in force for one run: the defaults with the scenario's `rates` on top.
 
+    Handed down in the plan, never held in a module global, so that every worker (and every test) sees exactly
+    the numbers of the run it is making. A family of numbers is named with a shared prefix and a dot
+    (`ae_attendances_per_1000.age_00`): `series` returns the family in file order.
+    """
 
-def parameters() -> dict[str, float]:
-    """The parameters in force: the defaults, with a scenario's `rates` on top while its run is being made."""
-    return {**default_parameters(), **_OVERRIDES} if _OVERRIDES else default_parameters()
+    def __init__(self, overrides: Mapping[str, float] | None = None) -> None:
+        self._values = {**default_parameters(), **(overrides or {})}
 
+    def __getitem__(self, name: str) -> float:
+        return self._values[name]
 
-@contextmanager
-def overrides(values: dict[str, float]) -> Iterator[None]:
-    """Apply a scenario's rate overrides for the work inside the block (each worker process enters its own)."""
-    saved = dict(_OVERRIDES)
-    _OVERRIDES.clear()
-    _OVERRIDES.update(values)
-    try:
-        yield
-    finally:
-        _OVERRIDES.clear()
-        _OVERRIDES.update(saved)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __reduce__(self) -> tuple[type[Parameters], tuple[dict[str, float]]]:
+        defaults = default_parameters()
+        return Parameters, ({k: v for k, v in self._values.items() if defaults.get(k) != v},)
+
+    def series(self, prefix: str) -> dict[str, float]:
+        """The family `prefix.<label>`: label -> value, in the order the files list them."""
+        start = f"{prefix}."
+        return {name[len(start) :]: value for name, value in self._values.items() if name.startswith(start)}
+
+    def values_of(self, prefix: str) -> NDArray[np.float64]:
+        """The family's values as an array, in file order."""
+        return np.array(list(self.series(prefix).values()), dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from synthgen import reference
 from synthgen.errors import Issue, ScenarioError
 from synthgen.scenario.plan import cross_checks
 from synthgen.scenario.schema import Scenario
@@ -143,8 +142,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
             issues.append(Issue(file, line, _dotted(where), _message(dict(item), where)))
         scenario = None
     if scenario is not None and not issues:
-        with reference.overrides(scenario.rates):
-            problems = cross_checks(scenario)
+        problems = cross_checks(scenario)
         for dotted, message in problems:
             where = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
             # a default the file leaves out has no line: point at the population size, the other side of the check

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from synthgen import reference
 from synthgen.kernel import identifiers
 from synthgen.kernel.rng import run_key, run_stream
-from synthgen.reference import LocalAuthority, Postcodes
+from synthgen.reference import LocalAuthority, Parameters, Postcodes
 from synthgen.scenario.schema import Scenario
 
 SHARD_PEOPLE = 50_000
@@ -59,6 +59,8 @@ class Plan:
     schools: Services
     nhs_bases: tuple[int, int]
     record_key: int
+    params: Parameters
+    """The model's numbers for this run: the defaults with the scenario's `rates` on top."""
 
     @property
     def shards(self) -> int:
@@ -96,7 +98,7 @@ def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
     problems = []
     people = scenario.population.people
     shards = split_people(people)
-    params = reference.parameters()
+    params = Parameters(scenario.rates)
     former = params["former_resident_share"]
     bases = NHS_RANGES[scenario.identifiers.nhs_numbers]
     per_shard = identifiers.nhs_capacity(identifiers.segment(*bases, 0, len(shards)))
@@ -192,7 +194,7 @@ def _services(
 
 def make_plan(scenario: Scenario) -> Plan:
     """Resolve a validated scenario into the plan every shard works from."""
-    params = reference.parameters()
+    params = Parameters(scenario.rates)
     la = reference.local_authorities()[scenario.area.la_number]
     postcodes = reference.postcodes_in(scenario.area.outward_codes, la)
     people = scenario.population.people
@@ -250,4 +252,5 @@ def make_plan(scenario: Scenario) -> Plan:
         schools=schools,
         nhs_bases=NHS_RANGES[scenario.identifiers.nhs_numbers],
         record_key=run_key(scenario.seed, "record-ids"),
+        params=params,
     )

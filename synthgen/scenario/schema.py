@@ -223,7 +223,7 @@ def _known_rates(value: dict[str, float]) -> dict[str, float]:
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown rate {name!r}{hint} (the names are in synthgen/reference/data/parameters.csv)")
+            raise ValueError(f"unknown rate {name!r}{hint} (the names are in synthgen/reference/data/parameters/)")
         if rate < 0:
             raise ValueError(f"{name} must not be negative, not {rate}")
     return value

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen import reference
 from synthgen.kernel.arrays import weighted_sample
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -48,7 +47,7 @@ class Births:
 
 def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     """The babies born in one shard during the period, and the shard's NHS numbers still unused after them."""
-    params = reference.parameters()
+    params = plan.params
     rng = shard_stream(plan.seed, pop.shard, "births")
     p = pop.people
     residents = int(p.resident.sum())
@@ -71,7 +70,7 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     ethnicity = p.ethnicity[mother].copy()
     mixed = mixed_ethnicity_table()
     ethnicity[has_father] = mixed[p.ethnicity[mother[has_father]], p.ethnicity[father[has_father]]]
-    _, given, middle_1, middle_2 = draw_forenames(rng, ethnicity, female, dob)
+    _, given, middle_1, middle_2 = draw_forenames(rng, plan.params, ethnicity, female, dob)
     # a baby with its father at home takes his surname; otherwise its mother's
     surname_1 = np.where(has_father, p.surname_1[np.maximum(father, 0)], p.surname_1[mother])
     surname_2 = np.where(has_father, p.surname_2[np.maximum(father, 0)], p.surname_2[mother])

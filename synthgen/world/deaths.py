@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen import reference
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
 from synthgen.world.population import Population
@@ -28,7 +27,7 @@ BANDS: tuple[tuple[int, int, str], ...] = (
 
 def deaths(plan: Plan, pop: Population) -> NDArray[np.datetime64]:
     """The date each resident died during the period, NaT for everyone who did not."""
-    params = reference.parameters()
+    params = plan.params
     rng = shard_stream(plan.seed, pop.shard, "deaths")
     p = pop.people
     rate = np.zeros(len(p.person_id))

@@ -3,7 +3,7 @@
 Households carry the structure everything else hangs on (who are parents, children, partners), so they are
 drawn first, as whole columns: one row per household with its type and member counts. Shares are England's
 2021 census figures (reference/data/household_types.csv); the child-count distributions and other design
-choices are in reference/data/parameters.csv with their sources.
+choices are in reference/data/parameters/population.csv with their sources.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import reference
+from synthgen.reference import Parameters
 
 TYPES, _SHARES = reference.household_types()
 T = {name: index for index, name in enumerate(TYPES)}
@@ -45,20 +46,18 @@ class Households:
         return result
 
 
-def _child_counts(rng: np.random.Generator, prefix: str, n: int) -> NDArray[np.int64]:
-    params = reference.parameters()
+def _child_counts(rng: np.random.Generator, params: Parameters, prefix: str, n: int) -> NDArray[np.int64]:
     counts = [k for k in range(1, 7) if f"{prefix}_{k}" in params]
     weights = np.array([params[f"{prefix}_{k}"] for k in counts])
     return np.array(counts)[rng.choice(len(counts), size=n, p=weights / weights.sum())]
 
 
-def draw_households(rng: np.random.Generator, people: int) -> Households:
+def draw_households(rng: np.random.Generator, params: Parameters, people: int) -> Households:
     """Households holding exactly `people` people, with England's composition.
 
     Households are drawn until the running total reaches the target; the last one is resized (a single person, a
     couple or a couple with children) so the total is exact, which shifts the composition by one household.
     """
-    params = reference.parameters()
     n = int(people / 2.2) + 64
     kind = rng.choice(len(TYPES), size=n, p=_SHARES / _SHARES.sum())
     has_partner = np.isin(
@@ -74,9 +73,9 @@ def draw_households(rng: np.random.Generator, people: int) -> Households:
     has_partner |= other_dep & (rng.random(n) < 0.7)
     children = np.zeros(n, dtype=np.int64)
     couple_dep = np.isin(kind, [T["couple_dependent_children"], T["other_with_dependent_children"]])
-    children[couple_dep] = _child_counts(rng, "children_couple", int(couple_dep.sum()))
+    children[couple_dep] = _child_counts(rng, params, "children_couple", int(couple_dep.sum()))
     lone_dep = kind == T["lone_parent_dependent_children"]
-    children[lone_dep] = _child_counts(rng, "children_lone", int(lone_dep.sum()))
+    children[lone_dep] = _child_counts(rng, params, "children_lone", int(lone_dep.sum()))
     grown = np.isin(kind, WITH_GROWN_UP_CHILDREN)
     extra_grown = np.minimum(rng.poisson(params["nondependent_children_mean_extra"], n), 3)
     children[grown] = 1 + extra_grown[grown]

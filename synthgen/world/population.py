@@ -21,6 +21,7 @@ from synthgen.kernel import identifiers
 from synthgen.kernel.arrays import categorical, first_of_runs, rank_within
 from synthgen.kernel.dates import age_on
 from synthgen.kernel.rng import shard_stream
+from synthgen.reference import Parameters
 from synthgen.scenario.plan import Plan
 from synthgen.world.households import Households, T, draw_households
 
@@ -91,7 +92,7 @@ def _moves(
     told still hold (the data-quality model's stale addresses); households that moved in before the period left
     another household's current address behind."""
     rng = shard_stream(plan.seed, shard, "moves")
-    params = reference.parameters()
+    params = plan.params
     n = len(postcode)
     movers = np.flatnonzero(in_area & (rng.random(n) < params["in_period_move_share"] * plan.days / 365.25))
     shard_postcodes = np.flatnonzero(plan.shard_of_postcode == shard)
@@ -226,12 +227,12 @@ def mixed_ethnicity_table() -> NDArray[np.int64]:
 
 def build_population(plan: Plan, shard: int) -> Population:
     """The residents of one shard, plus former residents whose GP registrations remain (list inflation)."""
-    params = reference.parameters()
+    params = plan.params
     rng = shard_stream(plan.seed, shard, "population")
     residents = plan.shard_people[shard]
     formers = round(residents * params["former_resident_share"])
-    hh_res = draw_households(rng, residents)
-    hh_old = draw_households(rng, formers)
+    hh_res = draw_households(rng, plan.params, residents)
+    hh_old = draw_households(rng, plan.params, formers)
     hh = Households(
         *(
             np.concatenate([getattr(hh_res, f), getattr(hh_old, f)])
@@ -406,12 +407,12 @@ def build_population(plan: Plan, shard: int) -> Population:
     ethnicity[kid] = mixed[kid_mother, kid_father]
 
     # --- names: forenames by tradition, sex and birth decade; surnames follow the family ---
-    forenames, given, middle_1, middle_2 = draw_forenames(rng, ethnicity, female, dob)
+    forenames, given, middle_1, middle_2 = draw_forenames(rng, plan.params, ethnicity, female, dob)
     surnames_vocab, surname_codes, surname_weights = _surname_vocab()
     birth = _surnames_like(rng, ethnicity, surname_codes, surname_weights)
     surname_1 = birth.copy()
     surname_2 = np.full(n, -1)
-    married = hh.has_partner & (rng.random(n_hh) < _married_share(age[head_row]))
+    married = hh.has_partner & (rng.random(n_hh) < _married_share(plan.params, age[head_row]))
     wife = np.where(female[head_row], head_row, partner_row)
     husband = np.where(female[head_row], partner_row, head_row)
     opposite = married & ~same_sex
@@ -629,8 +630,7 @@ def _place_youngest(
     return result[households]
 
 
-def _married_share(age: NDArray[np.float64]) -> NDArray[np.float64]:
-    params = reference.parameters()
+def _married_share(params: Parameters, age: NDArray[np.float64]) -> NDArray[np.float64]:
     bands = [(30, "married_share_under_30"), (45, "married_share_30_44"), (65, "married_share_45_64")]
     share = np.full(len(age), params["married_share_65_plus"])
     for upper, name in reversed(bands):
@@ -645,6 +645,7 @@ def _name_groups(rng: np.random.Generator, ethnicity: NDArray[np.int64]) -> NDAr
 
 def draw_forenames(
     rng: np.random.Generator,
+    params: Parameters,
     ethnicity: NDArray[np.int64],
     female: NDArray[np.bool_],
     dob: NDArray[np.datetime64],
@@ -664,7 +665,6 @@ def draw_forenames(
         codes = np.array([index[name] for name in pool.names])
         for draw in draws:
             draw[where] = codes[rng.choice(len(codes), size=len(where), p=pool.weights)]
-    params = reference.parameters()
     u = rng.random(len(key))
     middle_1 = np.where(u < params["middle_name_share"], draws[1], -1)
     middle_2 = np.where(u < params["two_middle_names_share"], draws[2], -1)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen import reference
 from synthgen.kernel.arrays import top
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -66,7 +65,7 @@ def _top_share(scores: NDArray[np.float64], eligible: NDArray[np.bool_], share: 
 
 def simulate(plan: Plan, pop: Population) -> Simulation:
     """Risk factors of households and needs of children for one shard."""
-    params = reference.parameters()
+    params = plan.params
     rng = shard_stream(plan.seed, pop.shard, "simulate")
     p = pop.people
     n_hh = len(pop.household_id)

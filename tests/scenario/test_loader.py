@@ -217,5 +217,5 @@ def test_rates_are_validated_by_name(write_scenario: Callable[..., Path]) -> Non
     )
     assert problems(write_scenario(text)) == [
         "s.yaml:7: rates: unknown rate 'referals_per_10k_children'; did you mean 'referrals_per_10k_children'? "
-        "(the names are in synthgen/reference/data/parameters.csv)"
+        "(the names are in synthgen/reference/data/parameters/)"
     ]
