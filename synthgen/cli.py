@@ -242,7 +242,7 @@ def evaluate_linkage(
         if json_path:
             _write_text_atomically(json_path, json.dumps(result, indent=2, allow_nan=False) + "\n")
         if report_path:
-            from synthgen.evaluation.report import linkage_report
+            from synthgen.evaluation.linkage_report import linkage_report
 
             _write_text_atomically(report_path, linkage_report(result))
     except SynthgenError as error:

@@ -1,6 +1,6 @@
-"""One self-contained HTML page per sharing evaluation, built with the linkage report's helpers (evaluation.report)
-so both read and print alike: no scripts, nothing loaded from elsewhere, every chart inline SVG, every value
-taken from the result escaped.
+"""One self-contained HTML page per sharing evaluation, built with the HTML kit (`synthgen.outputs.html`) like the
+linkage report, so both read and print alike: no scripts, nothing loaded from elsewhere, every chart inline SVG,
+every value taken from the result escaped.
 
 Sections go from "how good" to "why": detection, time to flag, recall by concern, the planted storylines (and,
 with or without them, example children) as timelines of signals by agency with the flag, then over-sharing.
@@ -12,13 +12,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from synthgen.evaluation.report import (
-    _INK,
-    _LINE_STYLES,
+from synthgen.outputs.html import (
     BarSeries,
     Section,
-    _n,
-    _svg_open,
     esc,
     figure,
     fmt_count,
@@ -28,6 +24,7 @@ from synthgen.evaluation.report import (
     row,
     svg_bar_chart,
 )
+from synthgen.outputs.html.svg import INK, LINE_STYLES, n, svg_open
 from synthgen.sharing_policy import AGENCIES
 
 DELAY_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
@@ -44,14 +41,14 @@ _MARKERS = {"police": "circle", "health": "square", "school": "diamond", "social
 def _shape(shape: str, x: float, y: float, colour: str) -> str:
     """A signal's marker: agencies differ by shape as well as colour (greyscale printing)."""
     if shape == "square":
-        return f'<rect x="{_n(x - 4)}" y="{_n(y - 4)}" width="8" height="8" fill="{colour}"/>'
+        return f'<rect x="{n(x - 4)}" y="{n(y - 4)}" width="8" height="8" fill="{colour}"/>'
     if shape == "diamond":
-        points = f"M{_n(x)} {_n(y - 5)} L{_n(x + 5)} {_n(y)} L{_n(x)} {_n(y + 5)} L{_n(x - 5)} {_n(y)} Z"
+        points = f"M{n(x)} {n(y - 5)} L{n(x + 5)} {n(y)} L{n(x)} {n(y + 5)} L{n(x - 5)} {n(y)} Z"
         return f'<path d="{points}" fill="{colour}"/>'
     if shape == "triangle":
-        points = f"M{_n(x)} {_n(y - 5)} L{_n(x + 5)} {_n(y + 4)} L{_n(x - 5)} {_n(y + 4)} Z"
+        points = f"M{n(x)} {n(y - 5)} L{n(x + 5)} {n(y + 4)} L{n(x - 5)} {n(y + 4)} Z"
         return f'<path d="{points}" fill="{colour}"/>'
-    return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{colour}"/>'
+    return f'<circle cx="{n(x)}" cy="{n(y)}" r="4.5" fill="{colour}"/>'
 
 
 def _day(value: Any) -> dt.date | None:
@@ -79,20 +76,20 @@ def timeline_svg(
         offset = min(max((day - period[0]).days, 0), span)
         return left + offset / span * (width - left - right)
 
-    out = [_svg_open(width, height, title)]
+    out = [svg_open(width, height, title)]
     for i, agency in enumerate(AGENCIES):
         y = top + lane * (i + 0.5)
-        out.append(f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(width - right)}" y2="{_n(y)}" stroke="#ddd"/>')
-        out.append(f'<text x="{_n(left - 8)}" y="{_n(y + 4)}" text-anchor="end" fill="{_INK}">{esc(agency)}</text>')
+        out.append(f'<line x1="{n(left)}" y1="{n(y)}" x2="{n(width - right)}" y2="{n(y)}" stroke="#ddd"/>')
+        out.append(f'<text x="{n(left - 8)}" y="{n(y + 4)}" text-anchor="end" fill="{INK}">{esc(agency)}</text>')
     bottom = top + lane * len(AGENCIES)
-    out.append(f'<line x1="{_n(left)}" y1="{_n(bottom)}" x2="{_n(width - right)}" y2="{_n(bottom)}" stroke="#555"/>')
+    out.append(f'<line x1="{n(left)}" y1="{n(bottom)}" x2="{n(width - right)}" y2="{n(bottom)}" stroke="#555"/>')
     for month in range(0, 13, 3):
         year, index = divmod(period[0].month - 1 + month, 12)
         tick = dt.date(period[0].year + year, index + 1, 1)
         if not period[0] <= tick <= period[1]:
             continue
         out.append(
-            f'<text x="{_n(sx(tick))}" y="{_n(bottom + 16)}" text-anchor="middle" fill="{_INK}">'
+            f'<text x="{n(sx(tick))}" y="{n(bottom + 16)}" text-anchor="middle" fill="{INK}">'
             f"{esc(tick.strftime('%b %Y'))}</text>"
         )
     for day, label, dash in marks:
@@ -100,13 +97,13 @@ def timeline_svg(
             continue
         x = sx(day)
         out.append(
-            f'<line x1="{_n(x)}" y1="{_n(top)}" x2="{_n(x)}" y2="{_n(bottom)}" stroke="{_INK}" stroke-width="1.5"'
+            f'<line x1="{n(x)}" y1="{n(top)}" x2="{n(x)}" y2="{n(bottom)}" stroke="{INK}" stroke-width="1.5"'
             f"{f' stroke-dasharray={chr(34)}{dash}{chr(34)}' if dash else ''}><title>{esc(label)} {day}</title></line>"
         )
     dated = [(day, label) for day, label, _ in marks if day is not None]
     for i, (day, label) in enumerate(dated):
         out.append(
-            f'<text x="{_n(sx(day) + 3)}" y="{_n(bottom + 32 + 12 * (i % 2))}" fill="{_INK}" font-size="11">'
+            f'<text x="{n(sx(day) + 3)}" y="{n(bottom + 32 + 12 * (i % 2))}" fill="{INK}" font-size="11">'
             f"{esc(label)}</text>"
         )
     for signal in signals:
@@ -114,7 +111,7 @@ def timeline_svg(
         if day is None or agency not in AGENCIES:
             continue
         i = AGENCIES.index(agency)
-        colour = _LINE_STYLES[i % len(_LINE_STYLES)][0]
+        colour = LINE_STYLES[i % len(LINE_STYLES)][0]
         y = top + lane * (i + 0.5)
         out.append(
             f"<g>{_shape(_MARKERS[agency], sx(day), y, colour)}<title>{esc(signal.get('kind'))} "
@@ -315,7 +312,7 @@ def _oversharing(result: Mapping[str, Any]) -> str:
     shared = result.get("oversharing")
     if not shared:
         return '<p class="empty">No disclosures were given (pass --disclosures to check them).</p>'
-    n = shared.get("disclosures")
+    disclosures = shared.get("disclosures")
     table = html_table(
         ["finding", "disclosures", "share"],
         [
@@ -341,8 +338,8 @@ def _oversharing(result: Mapping[str, Any]) -> str:
             ),
             ("For a case that was never flagged", shared.get("for_no_flagged_case"), None),
         ],
-        caption=f"{fmt_count(n)} disclosures; {fmt_count(shared.get('people_not_at_risk_disclosed'))} people not "
-        "at risk had records shared",
+        caption=f"{fmt_count(disclosures)} disclosures; "
+        f"{fmt_count(shared.get('people_not_at_risk_disclosed'))} people not at risk had records shared",
     )
     fields = html_table(
         ["agency", "recipient", "field", "disclosures"],

@@ -26,8 +26,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen.evaluation.report import CellValue, Section, esc, html_table, page
 from synthgen.outputs import folders
+from synthgen.outputs.html import CellValue, Section, esc, html_table, page
 from synthgen.outputs.tabular import write_csv, write_xlsx
 from synthgen.outputs.training import contents
 from synthgen.run_folder import Run, open_run

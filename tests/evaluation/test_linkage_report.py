@@ -10,32 +10,13 @@ import copy
 import functools
 import json
 import re
-from html.parser import HTMLParser
 from typing import Any
 
 import numpy as np
-import pytest
 
+from synthgen.evaluation.linkage_report import FEW_PAIRS, linkage_report
 from synthgen.evaluation.metrics import threshold_curve
-from synthgen.evaluation.report import (
-    FEW_PAIRS,
-    BarSeries,
-    Cell,
-    LineSeries,
-    PointMarker,
-    Section,
-    html_table,
-    linkage_report,
-    nice_ticks,
-    page,
-    svg_bar_chart,
-    svg_line_chart,
-    wilson_interval,
-)
-
-HOSTILE = "<script>alert(1)</script>"
-ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+from tests.outputs.html_checks import ESCAPED, HOSTILE, assert_offline, parse, svg_labels, text_of
 
 
 def _record(record_id: str, source: str, cluster_id: int, **fields: Any) -> dict[str, Any]:
@@ -162,57 +143,6 @@ def fixture() -> dict[str, Any]:
             ],
         },
     }
-
-
-class _Balance(HTMLParser):
-    """Every non-void element closed, in order; SVG's self-closing elements count as closed."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.problems: list[str] = []
-        self.opened: dict[str, int] = {}
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.opened[tag] = self.opened.get(tag, 0) + 1
-        if tag not in VOID:
-            self.stack.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.opened[tag] = self.opened.get(tag, 0) + 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.problems.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
-            return
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def parse(document: str) -> _Balance:
-    parser = _Balance()
-    parser.feed(document)
-    parser.close()
-    assert parser.problems == []
-    assert parser.stack == []
-    return parser
-
-
-def text_of(document: str) -> str:
-    return " ".join(" ".join(parse(document).text).split())
-
-
-def svg_labels(document: str) -> list[str]:
-    return re.findall(r'<svg [^>]*aria-label="([^"]*)"', document)
-
-
-def assert_offline(document: str) -> None:
-    lowered = document.lower()
-    for forbidden in ("http://", "https://", "src=", "<script", "@import", "url("):
-        assert forbidden not in lowered, forbidden
 
 
 def test_a_single_self_contained_document() -> None:
@@ -379,72 +309,5 @@ def test_example_cells_that_differ_are_highlighted() -> None:
     assert "bold, underlined and shaded" in examples
 
 
-def test_html_table_formats_and_escapes() -> None:
-    table = html_table(
-        ["a<b", "n", "x"],
-        [
-            [HOSTILE, 1234567, 0.123456],
-            [Cell("<em>ok</em>", markup=True), None, Cell("t", classes="diff", title='"q"')],
-        ],
-        caption="c&d",
-    )
-    parse(table)
-    assert "a&lt;b" in table and ESCAPED in table and "c&amp;d" in table
-    assert '<td class="num">1,234,567</td>' in table and '<td class="num">0.1235</td>' in table
-    assert "<em>ok</em>" in table and '<td class="null">—</td>' in table
-    assert 'title="&quot;q&quot;"' in table
-    assert html_table(["a"], [], empty="Nothing <here>.") == '<p class="empty">Nothing &lt;here&gt;.</p>'
-
-
-def test_charts_are_balanced_and_cope_with_gaps() -> None:
-    line = svg_line_chart(
-        [LineSeries(HOSTILE, [0.0, 0.5, None, 1.0], [0.1, float("nan"), 0.5, 2.0])],
-        title=HOSTILE,
-        x_label="x",
-        y_label="y",
-        markers=[PointMarker(0.5, 0.5, "m", "square")],
-        vlines=[(0.25, "v")],
-    )
-    parse(line)
-    assert HOSTILE not in line and ESCAPED in line
-    bars = svg_bar_chart(
-        ["a", "b"],
-        [BarSeries("one", [3, None]), BarSeries("two", [0, 10_000])],
-        title="t",
-        value_label="v",
-        log_scale=True,
-    )
-    parse(bars)
-    assert ">10,000<" in bars
-    empty = svg_bar_chart([], [], title="t", value_label="v", horizontal=True)
-    parse(empty)
-    assert "No data." in empty
-    assert svg_line_chart([], title="t", x_label="x", y_label="y").startswith("<svg")
-
-
-def test_page_sections_get_unique_anchors() -> None:
-    document = page(HOSTILE, [Section("A b", "<p>1</p>"), Section("A b", "<p>2</p>")], intro="<p>i</p>")
-    parse(document)
-    assert 'id="a-b"' in document and 'id="a-b-2"' in document
-    assert 'href="#a-b-2"' in document
-    assert HOSTILE not in document
-
-
-@pytest.mark.parametrize(
-    ("low", "high", "expected"),
-    [
-        (0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
-        (0.5, 1.0, [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
-        (0, 10, [0, 2, 4, 6, 8, 10]),
-    ],
-)
-def test_nice_ticks(low: float, high: float, expected: list[float]) -> None:
-    assert nice_ticks(low, high) == pytest.approx(expected)
-
-
-def test_wilson_interval() -> None:
-    low, high = wilson_interval(9, 15) or (0.0, 0.0)
-    assert low == pytest.approx(0.3575, abs=1e-3) and high == pytest.approx(0.8018, abs=1e-3)
-    assert wilson_interval(0, 0) is None
-    assert wilson_interval(0, 3) == (0.0, pytest.approx(0.5615, abs=1e-3))
+def test_few_pairs_is_a_small_sample() -> None:
     assert FEW_PAIRS > 15
