@@ -20,6 +20,7 @@ from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters, metrics
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
+from synthgen.linkage.components import connected_components
 from synthgen.run_folder import Run, open_run
 
 DEFAULT_THRESHOLD = 0.5
@@ -44,7 +45,7 @@ def _predicted_labels(
         labels[absent] = labels.max(initial=-1) + 1 + np.arange(int(absent.sum()))
         return labels, int(absent.sum())
     linked = predictions.score >= threshold
-    labels = metrics.connected_components(n, predictions.left[linked], predictions.right[linked])
+    labels = connected_components(n, predictions.left[linked], predictions.right[linked])
     mentioned = np.zeros(n, bool)
     mentioned[predictions.left] = True
     mentioned[predictions.right] = True

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen.evaluation.metrics import component_roots
 from synthgen.kernel.arrays import first_of_runs
+from synthgen.linkage.components import component_roots
 
 OUTPUT_SCHEMA = pa.schema([("record_id", pa.string()), ("cluster_id", pa.int64())])
 

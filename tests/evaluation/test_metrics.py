@@ -25,10 +25,10 @@ from sklearn.metrics.cluster import pair_confusion_matrix
 from synthgen.evaluation.metrics import (
     ClusterMetrics,
     cluster_metrics,
-    connected_components,
     pair_counts,
     threshold_curve,
 )
+from synthgen.linkage.components import connected_components
 
 FLOAT_FIELDS = [
     "pairwise_precision",

@@ -20,15 +20,11 @@ import pytest
 import synthgen
 from synthgen.evaluation.metrics import cluster_metrics
 from synthgen.linkage import exact, fellegi_sunter, link
-from synthgen.linkage.fellegi_sunter import (
-    COMPARISONS,
-    block_pairs,
-    fit,
-    jaro_winkler,
-    match_weights,
-    patterns,
-    soundex,
-)
+from synthgen.linkage.blocking import block_pairs
+from synthgen.linkage.coded_view import NAME_WIDTH
+from synthgen.linkage.comparisons import COMPARISONS
+from synthgen.linkage.estimation import STRATIFY_ON, fit, match_weights, patterns
+from synthgen.linkage.name_similarity import byte_matrix, jaro_winkler, soundex
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,8 +93,8 @@ def reference_jaro_winkler(s1: str, s2: str) -> float:
 
 def jw(pairs: list[tuple[str, str]]) -> np.ndarray[Any, np.dtype[np.float64]]:
     left, right = (pa.array([p[i] for p in pairs], pa.string()) for i in (0, 1))
-    a, a_length = fellegi_sunter._byte_matrix(left, fellegi_sunter.NAME_WIDTH)
-    b, b_length = fellegi_sunter._byte_matrix(right, fellegi_sunter.NAME_WIDTH)
+    a, a_length = byte_matrix(left, NAME_WIDTH)
+    b, b_length = byte_matrix(right, NAME_WIDTH)
     return jaro_winkler(a, a_length, b, b_length)
 
 
@@ -118,7 +114,7 @@ def test_jaro_winkler_agrees_with_the_definition_on_names_and_their_misspellings
 
 def test_soundex_codes() -> None:
     names = ["ROBERT", "RUPERT", "RUBIN", "ASHCRAFT", "TYMCZAK", "PFISTER", "HONEYMAN", "LEE", "A"]
-    matrix, length = fellegi_sunter._byte_matrix(pa.array(names), 10)
+    matrix, length = byte_matrix(pa.array(names), 10)
     expected = ["R163", "R163", "R150", "A261", "T522", "P236", "H555", "L000", "A000"]
     assert soundex(matrix, length).tolist() == [ord(c[0]) * 1000 + int(c[1:]) for c in expected]
 
@@ -175,7 +171,7 @@ def test_missing_levels_are_neutral() -> None:
     counts = np.array([len(c.levels) for c in COMPARISONS])
     levels = rng.integers(0, counts[None, :], (5000, counts.size)).astype(np.int8)
     levels[:2000] = 0  # some agreement, so there is a match class to find
-    for stratify_on in ((), fellegi_sunter.STRATIFY_ON):
+    for stratify_on in ((), STRATIFY_ON):
         model = fit(*patterns(levels)[:2], stratify_on=stratify_on)
         prior = np.log2(model.match_share / (1 - model.match_share))
         assert match_weights(model, np.full((1, counts.size), -1, np.int8))[0] == pytest.approx(prior)
@@ -189,9 +185,9 @@ def test_model_table_holds_probabilities(background: pa.Table) -> None:
     for row in rows:
         key = (row["stratum"], row["comparison"])
         m_sums[key] = m_sums.get(key, 0.0) + row["m"]
-        if row["comparison"] not in fellegi_sunter.STRATIFY_ON:
+        if row["comparison"] not in STRATIFY_ON:
             u_sums[key] = u_sums.get(key, 0.0) + row["u"]
-    assert all(v == pytest.approx(1.0) for (_, c), v in m_sums.items() if c not in fellegi_sunter.STRATIFY_ON)
+    assert all(v == pytest.approx(1.0) for (_, c), v in m_sums.items() if c not in STRATIFY_ON)
     assert all(v == pytest.approx(1.0) for v in u_sums.values())
     assert set(table.column_names) == {"stratum", "stratum_share", "comparison", "level", "m", "u", "weight"}
 
