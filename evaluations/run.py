@@ -39,7 +39,7 @@ def run_config(config_path: Path) -> dict[str, Any]:
                 # written to a file, as a system under test would hand it over
                 predictions = Path(scratch) / f"{profile}-{method}.parquet"
                 pq.write_table(link(view, method), predictions)
-                scored = evaluate_linkage(run, predictions)
+                scored = evaluate_linkage(run, predictions).as_dict()
                 band = config["bands"][profile][method]
                 headline = {
                     "pairwise_precision": scored["pairwise"]["precision"],

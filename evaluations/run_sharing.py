@@ -50,7 +50,7 @@ def screened_scores(run: Path, method: str, window: int, scratch: Path) -> dict[
     flags, disclosures = scratch / f"{run.name}-{method}-flags.parquet", scratch / f"{run.name}-{method}-d.parquet"
     pq.write_table(result.flags, flags)
     pq.write_table(result.disclosures, disclosures)
-    return headline(evaluate_sharing(run, flags, disclosures))
+    return headline(evaluate_sharing(run, flags, disclosures).as_dict())
 
 
 def run_config(config_path: Path) -> dict[str, Any]:

@@ -1,23 +1,29 @@
 """synthgen: synthetic multi-agency safeguarding data for England, with the truth known.
 
-The public API mirrors the command line: ``load_scenario`` reads and validates a scenario file, ``generate``
-writes a run, ``describe`` sets its figures beside England's, ``link`` runs a reference linker and
-``evaluate_linkage`` scores a linker's output; ``screen`` runs the reference screening method and
-``evaluate_sharing`` scores a screening system's flags and disclosures. Everything else may move between releases.
+The public API mirrors the command line, one function per command: ``load_scenario`` reads and validates a
+scenario file, ``generate`` writes a run, ``describe`` (and ``pair_differences``) set its figures beside
+England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage`` scores a linker's output;
+``screen`` runs the reference screening method and ``evaluate_sharing`` scores a screening system's flags and
+disclosures; ``export_ssda903``, ``export_cin_census`` and ``export_training`` write the DfE returns and a training
+pack. Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the command line
+writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may
+move between releases.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from pathlib import Path
-
-from synthgen.calibration import Figure
-from synthgen.calibration import describe as _describe
+from synthgen.arguments import ArgumentError
+from synthgen.calibration import Figure, describe, pair_differences
 from synthgen.errors import Issue, ScenarioError, SynthgenError
 from synthgen.evaluation.linkage import evaluate_linkage
+from synthgen.evaluation.linkage_scores import LinkageScores
 from synthgen.evaluation.sharing import evaluate_sharing
-from synthgen.linkage import link
+from synthgen.evaluation.sharing_scores import SharingScores
+from synthgen.linkage import METHODS, link
+from synthgen.outputs.returns.exports import CinCensus, export_cin_census, export_ssda903
+from synthgen.outputs.training.pack import TrainingPack, export_training
 from synthgen.pipeline import generate
 from synthgen.run_folder import Run, open_run
 from synthgen.scenario.loader import load_scenario
@@ -25,29 +31,33 @@ from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
 from synthgen.screening import Screened, screen
 
-
-def describe(run: str | Path) -> list[Figure]:
-    """Every figure of a run beside its reference (as `synthgen describe RUN`)."""
-    return _describe(open_run(run))
-
-
 __all__ = [
+    "METHODS",
+    "ArgumentError",
+    "CinCensus",
     "Figure",
     "Issue",
+    "LinkageScores",
     "Plan",
     "Run",
     "Scenario",
     "ScenarioError",
     "Screened",
+    "SharingScores",
     "SynthgenError",
+    "TrainingPack",
     "__version__",
     "describe",
     "evaluate_linkage",
     "evaluate_sharing",
+    "export_cin_census",
+    "export_ssda903",
+    "export_training",
     "generate",
     "link",
     "load_scenario",
     "make_plan",
     "open_run",
+    "pair_differences",
     "screen",
 ]

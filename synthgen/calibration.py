@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen.linkage import view as linkage_view
-from synthgen.run_folder import Run
+from synthgen.run_folder import Run, open_run
 
 
 @dataclass(frozen=True)
@@ -331,9 +332,11 @@ TARGETS = {
 """Figures whose generated value a scenario's `rates` set directly: describe compares them with that target."""
 
 
-def describe(run: Run) -> list[Figure]:
+def describe(run: str | Path | Run) -> list[Figure]:
     """Every figure the run can measure, beside its England reference, then the data-quality rates beside the
-    scenario's. A figure over something the run has none of (children in a run of a few people) is left out."""
+    scenario's (as `synthgen describe RUN`). A figure over something the run has none of (children in a run of a
+    few people) is left out."""
+    run = open_run(run)
     references = _references()
     overrides: dict[str, float] = run.manifest["scenario"].get("rates", {}) or {}
     result = []
@@ -389,9 +392,11 @@ def quality_figures(run: Run) -> list[Figure]:
 COMPARED = ("given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "upn")
 
 
-def pair_differences(run: Run) -> list[dict[str, object]]:
+def pair_differences(run: str | Path | Run) -> list[dict[str, object]]:
     """For true pairs (two records of one person), by pair of sources: how often each field differs, and how
-    many an exact key on name and date of birth, or on NHS number alone, would find."""
+    many an exact key on name and date of birth, or on NHS number alone, would find (the second table of
+    `synthgen describe RUN`)."""
+    run = open_run(run)
     if not run.has("linkage/records"):
         return []
     records = run.read("truth/records", ["record_id", "person_id"])

@@ -1,6 +1,6 @@
 """Opening a run folder that synthgen wrote: its manifest and its tables.
 
-Commands that read a run (describe, and later evaluate) go through here, so that a folder that is not a
+Everything that reads a run (describe, link, screen, evaluate, export) goes through here, so that a folder that is not a
 complete synthgen run is refused with one clear line rather than a traceback from deep inside pyarrow.
 """
 
@@ -41,7 +41,10 @@ class Run:
         return self.read(table) if self.has(table) else schema.empty_table()
 
 
-def open_run(path: str | Path) -> Run:
+def open_run(path: str | Path | Run) -> Run:
+    """The run in folder `path`, checked to be complete (a `Run` already open is returned as it is)."""
+    if isinstance(path, Run):
+        return path
     path = Path(path)
     manifest_path = path / "manifest.json"
     if not path.is_dir():

@@ -26,9 +26,10 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import sharing_policy, signals
-from synthgen.agencies.social_care import EVENT_TABLES
+from synthgen.arguments import PLACE, ArgumentError
 from synthgen.errors import SynthgenError
-from synthgen.linkage import link
+from synthgen.linkage import DEFAULT_METHOD, link
+from synthgen.outputs.files import TABLE_SUFFIXES, require_suffix, write_table
 from synthgen.run_folder import Run, open_run
 
 DEFAULT_WINDOW = 90
@@ -72,14 +73,15 @@ def _found(run: Run, agency: str, table: str, period: tuple[dt.date, dt.date]) -
         return None
     records = run.read(path)
     register = run.read(f"agencies/{agency}/{PERSON_TABLES[agency]}")
-    id_column = "record_id"
+    # an event's own id is its table's first column (record_id; a police role's incident_id; a social care
+    # referral's referral_id), the id truth/events and truth/signals use
+    id_column = records.column_names[0]
     if agency == "police":
         incidents = run.read("agencies/police/incidents", ["incident_id", "incident_type", "occurred_at"])
         records = records.append_column(
             "incident_type", _lookup(records["incident_id"], incidents, "incident_id", "incident_type")
         ).append_column("occurred_at", _lookup(records["incident_id"], incidents, "incident_id", "occurred_at"))
         person_record = _lookup(records["police_person_id"], register, "record_id", "record_id")
-        id_column = "incident_id"
     elif agency == "health":
         by_nhs = register.filter(pc.is_valid(register["nhs_number"]))
         person_record = _lookup(records["nhs_number"], by_nhs, "nhs_number", "record_id")
@@ -90,7 +92,6 @@ def _found(run: Run, agency: str, table: str, period: tuple[dt.date, dt.date]) -
         person_record = _lookup(records["upn"], register, "upn", "record_id")
     else:
         person_record = _lookup(records["la_child_id"], register, "la_child_id", "record_id")
-        id_column = dict(EVENT_TABLES)[table]
     if "date_of_birth" in records.column_names:
         dob = signals.days(records["date_of_birth"].combine_chunks())
     else:
@@ -139,17 +140,31 @@ def _first_flags(
 
 
 def screen(
-    run_path: str | Path,
+    run: str | Path | Run,
     *,
     window: int = DEFAULT_WINDOW,
-    method: str = "fellegi-sunter",
+    method: str = DEFAULT_METHOD,
     policy: list[dict[str, Any]] | None = None,
+    out: str | Path | None = None,
+    disclosures: str | Path | None = None,
 ) -> Screened:
     """Flag children with concerning records from two agencies within `window` days, and disclose what the
-    policy (the run's own, from its scenario, unless given) allows for each flag."""
+    policy (the run's own, from its scenario, unless given) allows for each flag. With `out` and `disclosures`,
+    also write the flags and the disclosures, each as Parquet or CSV by the file's suffix."""
     if window < 0:
-        raise SynthgenError("--window must be 0 days or more")
-    run = open_run(run_path)
+        raise ArgumentError("window", f"{PLACE} must be 0 days or more")
+    targets = [Path(path) for path in (out, disclosures) if path is not None]
+    for path in targets:
+        require_suffix(path, TABLE_SUFFIXES, "screening results are written as .parquet or .csv")
+    screened = _screen(open_run(run), window, method, policy)
+    if out is not None:
+        write_table(Path(out), screened.flags)
+    if disclosures is not None:
+        write_table(Path(disclosures), screened.disclosures)
+    return screened
+
+
+def _screen(run: Run, window: int, method: str, policy: list[dict[str, Any]] | None) -> Screened:
     if not run.has("linkage/records"):
         raise SynthgenError(f"{run.path}: this run has no linkage/records to link")
     period = (
@@ -159,28 +174,7 @@ def screen(
     view = run.read("linkage/records", ["record_id", "source", "source_record_id"])
     clusters = link(run.read("linkage/records"), method)
     view = view.append_column("cluster", _lookup(view["record_id"], clusters, "record_id", "cluster_id"))
-    parts = [_found(run, name.split("/")[0], name.split("/")[1], period) for name in signals.RULES]
-    found = [f for f in parts if f is not None]
-    agencies = list(sharing_policy.AGENCIES)
-    rows = []
-    for f in found:
-        placed = f.person_record.is_valid().to_numpy(zero_copy_only=False)
-        key = pc.binary_join_element_wise(
-            pa.array(np.full(len(f.kind), f.agency, dtype=object), pa.string()), f.person_record, "|"
-        )
-        rows.append(
-            pa.table(
-                {
-                    "key": key,
-                    "agency": pa.array(np.full(len(f.kind), agencies.index(f.agency)), pa.int64()),
-                    "table": pa.array(np.full(len(f.kind), f.table, dtype=object), pa.string()),
-                    "record_id": f.record_id.cast(pa.string()),
-                    "kind": pa.array(f.kind, pa.string()),
-                    "day": pa.array(f.day.astype(np.int64)),
-                }
-            ).filter(pa.array(placed))
-        )
-    concerning = pa.concat_tables(rows) if rows else None
+    concerning = _concerning(run, period)
     if concerning is None or concerning.num_rows == 0:
         return Screened(_empty_flags(), _empty_disclosures())
     view_key = pc.binary_join_element_wise(view["source"], view["source_record_id"], "|")
@@ -205,9 +199,35 @@ def screen(
     rules = policy if policy is not None else run.manifest["scenario"].get("sharing", {}).get("rules")
     if rules is None:
         rules = [rule.model_dump() for rule in sharing_policy.default_rules()]
-    disclosures = _disclosures(run, view, concerning, cluster, flagged, flag_record, flag_day, rules)
+    shared = _disclosures(run, view, concerning, cluster, flagged, flag_record, flag_day, rules)
     order = pc.sort_indices(flags, sort_keys=[("flagged_at", "ascending"), ("record_id", "ascending")])
-    return Screened(flags.take(order), disclosures)
+    return Screened(flags.take(order), shared)
+
+
+def _concerning(run: Run, period: tuple[dt.date, dt.date]) -> pa.Table | None:
+    """Every concerning record about a child that can be placed with a person-level record of its agency: key
+    (agency|person record), agency (its place in the policy's list), table, record_id, kind, day."""
+    parts = [_found(run, name.split("/")[0], name.split("/")[1], period) for name in signals.RULES]
+    agencies = list(sharing_policy.AGENCIES)
+    rows = []
+    for f in (part for part in parts if part is not None):
+        placed = f.person_record.is_valid().to_numpy(zero_copy_only=False)
+        key = pc.binary_join_element_wise(
+            pa.array(np.full(len(f.kind), f.agency, dtype=object), pa.string()), f.person_record, "|"
+        )
+        rows.append(
+            pa.table(
+                {
+                    "key": key,
+                    "agency": pa.array(np.full(len(f.kind), agencies.index(f.agency)), pa.int64()),
+                    "table": pa.array(np.full(len(f.kind), f.table, dtype=object), pa.string()),
+                    "record_id": f.record_id.cast(pa.string()),
+                    "kind": pa.array(f.kind, pa.string()),
+                    "day": pa.array(f.day.astype(np.int64)),
+                }
+            ).filter(pa.array(placed))
+        )
+    return pa.concat_tables(rows) if rows else None
 
 
 def _disclosures(
@@ -223,71 +243,11 @@ def _disclosures(
     """For each flag: the child's person-level records and its concerning records up to the flag, each to every
     agency the policy names for safeguarding, with the fields it allows that the record's table holds."""
     allowed = sharing_policy.allowed(rules)
-    columns = {
-        f"{agency}/{table}": set(run.read(f"agencies/{agency}/{table}").column_names)
-        for agency, table in [*PERSON_TABLES.items(), *(name.split("/") for name in signals.RULES)]
-        if run.has(f"agencies/{agency}/{table}")
-    }
-    # the child's person-level records (every view record in a flagged cluster), then its concerning records
-    # up to the flag; `flagged` is sorted (one row per cluster), so a cluster's flag is found by searchsorted
-    view_flag = _flag_of(view["cluster"].to_numpy(), flagged)
-    person_rows = np.flatnonzero(view_flag >= 0)
-    sources = view["source"].combine_chunks().take(pa.array(person_rows, pa.int64()))
-    event_flag = _flag_of(cluster, flagged)
-    event_days = concerning["day"].to_numpy()
-    shared = np.flatnonzero((event_flag >= 0) & (event_days <= flag_day[np.maximum(event_flag, 0)].astype(np.int64)))
-    agency_names = pa.array(list(sharing_policy.AGENCIES), pa.string())
-    items = pa.table(
-        {
-            "record_id": pa.concat_arrays(
-                [
-                    view["source_record_id"].combine_chunks().take(pa.array(person_rows, pa.int64())),
-                    concerning["record_id"].combine_chunks().take(pa.array(shared, pa.int64())),
-                ]
-            ),
-            "agency": pa.concat_arrays(
-                [sources, agency_names.take(concerning["agency"].combine_chunks().take(pa.array(shared, pa.int64())))]
-            ),
-            "table": pa.concat_arrays(
-                [
-                    _person_tables(sources),
-                    concerning["table"].combine_chunks().take(pa.array(shared, pa.int64())),
-                ]
-            ),
-            "flag": pa.array(np.r_[view_flag[person_rows], event_flag[shared]].astype(np.int64)),
-        }
-    )
-    # every (item, recipient) the policy names, in the order item by item, recipient by recipient; a record is
-    # disclosed once per recipient and flag (its first item wins), and not at all when its table holds none of
-    # the allowed fields
-    position = np.arange(items.num_rows, dtype=np.int64)
-    agency_text = items["agency"].to_numpy(zero_copy_only=False)
-    candidates = []
-    for r, recipient in enumerate(sharing_policy.AGENCIES):
-        for agency in sharing_policy.AGENCIES:
-            if (agency, recipient, PURPOSE) not in allowed:
-                continue
-            rows = position[agency_text == agency]
-            candidates.append(
-                items.take(pa.array(rows))
-                .append_column("recipient", pa.array(np.full(len(rows), recipient, dtype=object), pa.string()))
-                .append_column("order", pa.array(rows * len(sharing_policy.AGENCIES) + r))
-            )
-    if not candidates:
+    items = _shared_items(view, concerning, cluster, flagged, flag_day)
+    pairs = _to_recipients(items, allowed)
+    if pairs is None:
         return _empty_disclosures()
-    pairs = pa.concat_tables(candidates)
-    first = pairs.group_by(["record_id", "recipient", "flag"], use_threads=False).aggregate([("order", "min")])
-    pairs = pairs.filter(pc.is_in(pairs["order"], value_set=first["order_min"].combine_chunks()))
-    held_text = {
-        (agency, table, recipient): ";".join(sorted(fields & columns.get(f"{agency}/{table}", set())))
-        for (agency, recipient, purpose), fields in allowed.items()
-        if purpose == PURPOSE
-        for table in {*PERSON_TABLES.values(), *(name.split("/")[1] for name in signals.RULES)}
-    }
-    combo = pc.binary_join_element_wise(pairs["agency"], pairs["table"], pairs["recipient"], "|")
-    keys = sorted(held_text)
-    index = pc.index_in(combo, value_set=pa.array(["|".join(k) for k in keys], pa.string()))
-    held = pa.array([held_text[k] for k in keys], pa.string()).take(index)
+    held = _fields_held(run, allowed, pairs)
     pairs = pairs.append_column("fields", held).filter(pc.greater(pc.utf8_length(held), 0))
     flag_of_pair = pairs["flag"].to_numpy()
     table = pa.table(
@@ -310,6 +270,88 @@ def _disclosures(
         ],
     )
     return table.take(order)
+
+
+def _shared_items(
+    view: pa.Table,
+    concerning: pa.Table,
+    cluster: NDArray[np.int64],
+    flagged: NDArray[np.int64],
+    flag_day: NDArray[np.datetime64],
+) -> pa.Table:
+    """What each flag discloses (record_id, agency, table, flag): the child's person-level records (every view
+    record in a flagged cluster), then its concerning records up to the flag. `flagged` is sorted (one row per
+    cluster), so a cluster's flag is found by searchsorted."""
+    view_flag = _flag_of(view["cluster"].to_numpy(), flagged)
+    person_rows = np.flatnonzero(view_flag >= 0)
+    sources = view["source"].combine_chunks().take(pa.array(person_rows, pa.int64()))
+    event_flag = _flag_of(cluster, flagged)
+    event_days = concerning["day"].to_numpy()
+    shared = np.flatnonzero((event_flag >= 0) & (event_days <= flag_day[np.maximum(event_flag, 0)].astype(np.int64)))
+    shared_rows = pa.array(shared, pa.int64())
+    agency_names = pa.array(list(sharing_policy.AGENCIES), pa.string())
+    return pa.table(
+        {
+            "record_id": pa.concat_arrays(
+                [
+                    view["source_record_id"].combine_chunks().take(pa.array(person_rows, pa.int64())),
+                    concerning["record_id"].combine_chunks().take(shared_rows),
+                ]
+            ),
+            "agency": pa.concat_arrays(
+                [sources, agency_names.take(concerning["agency"].combine_chunks().take(shared_rows))]
+            ),
+            "table": pa.concat_arrays(
+                [_person_tables(sources), concerning["table"].combine_chunks().take(shared_rows)]
+            ),
+            "flag": pa.array(np.r_[view_flag[person_rows], event_flag[shared]].astype(np.int64)),
+        }
+    )
+
+
+def _to_recipients(items: pa.Table, allowed: sharing_policy.Allowed) -> pa.Table | None:
+    """Every (item, recipient) the policy names for safeguarding, in the order item by item, recipient by
+    recipient; a record is disclosed once per recipient and flag (its first item wins). None when the policy
+    names no recipient at all."""
+    position = np.arange(items.num_rows, dtype=np.int64)
+    agency_text = items["agency"].to_numpy(zero_copy_only=False)
+    candidates = []
+    for r, recipient in enumerate(sharing_policy.AGENCIES):
+        for agency in sharing_policy.AGENCIES:
+            if (agency, recipient, PURPOSE) not in allowed:
+                continue
+            rows = position[agency_text == agency]
+            candidates.append(
+                items.take(pa.array(rows))
+                .append_column("recipient", pa.array(np.full(len(rows), recipient, dtype=object), pa.string()))
+                .append_column("order", pa.array(rows * len(sharing_policy.AGENCIES) + r))
+            )
+    if not candidates:
+        return None
+    pairs = pa.concat_tables(candidates)
+    first = pairs.group_by(["record_id", "recipient", "flag"], use_threads=False).aggregate([("order", "min")])
+    return pairs.filter(pc.is_in(pairs["order"], value_set=first["order_min"].combine_chunks()))
+
+
+def _fields_held(run: Run, allowed: sharing_policy.Allowed, pairs: pa.Table) -> pa.Array:
+    """For each (record, recipient): the fields the policy lets the record's agency give the recipient that the
+    record's table holds, joined with ';' (empty when it holds none, and then nothing is disclosed)."""
+    tables = [*PERSON_TABLES.items(), *((name.split("/")[0], name.split("/")[1]) for name in signals.RULES)]
+    columns = {
+        f"{agency}/{table}": set(run.read(f"agencies/{agency}/{table}").column_names)
+        for agency, table in tables
+        if run.has(f"agencies/{agency}/{table}")
+    }
+    held_text = {
+        (agency, table, recipient): ";".join(sorted(fields & columns.get(f"{agency}/{table}", set())))
+        for (agency, recipient, purpose), fields in allowed.items()
+        if purpose == PURPOSE
+        for table in {*PERSON_TABLES.values(), *(name.split("/")[1] for name in signals.RULES)}
+    }
+    combo = pc.binary_join_element_wise(pairs["agency"], pairs["table"], pairs["recipient"], "|")
+    keys = sorted(held_text)
+    index = pc.index_in(combo, value_set=pa.array(["|".join(k) for k in keys], pa.string()))
+    return pa.array([held_text[k] for k in keys], pa.string()).take(index)
 
 
 def _flag_of(cluster: NDArray[np.int64], flagged: NDArray[np.int64]) -> NDArray[np.int64]:

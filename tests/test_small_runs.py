@@ -27,4 +27,4 @@ def test_a_run_of_a_few_people_generates_describes_links_and_scores(people: int,
     assert figures and all(math.isfinite(f.generated) for f in figures)
     pq.write_table(synthgen.link(run.read("linkage/records"), "fellegi-sunter"), tmp_path / "clusters.parquet")
     scores = synthgen.evaluate_linkage(out, tmp_path / "clusters.parquet")
-    assert 0.0 <= scores["pairwise"]["f1"] <= 1.0
+    assert 0.0 <= scores.pairwise.f1 <= 1.0

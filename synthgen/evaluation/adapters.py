@@ -46,6 +46,17 @@ class ScoredPairs:
     self_pairs: int
 
 
+def load_table(source: str | Path | pa.Table, what: str) -> tuple[str, pa.Table]:
+    """A user's table, and the name its errors go by: the file's path, or `what` it holds for a table given in
+    memory (e.g. "flags: missing column flagged_at ...")."""
+    if isinstance(source, pa.Table):
+        if source.num_rows == 0:
+            raise SynthgenError(f"{what}: no {what} (the table has no rows)")
+        return what, source
+    path = Path(source)
+    return str(path), read_table(path, what)
+
+
 def read_table(path: Path, what: str = "predictions") -> pa.Table:
     """A user's Parquet or CSV file (`what` it holds names it in errors: predictions, flags, disclosures)."""
     if not path.exists():
@@ -67,62 +78,62 @@ def read_table(path: Path, what: str = "predictions") -> pa.Table:
     return table
 
 
-def record_id_column(path: Path, table: pa.Table, column: str) -> pa.Array:
+def record_id_column(name: str, table: pa.Table, column: str) -> pa.Array:
     """A column of record ids as text (integers are read as their digits); empty values are an error."""
     values = table.column(column).combine_chunks()
     if pa.types.is_null(values.type):  # a CSV column with nothing in it
-        raise SynthgenError(f"{path}: column {column} has {len(values):,} empty values")
+        raise SynthgenError(f"{name}: column {column} has {len(values):,} empty values")
     if pa.types.is_integer(values.type) or pa.types.is_dictionary(values.type):
         values = values.cast(pa.string())
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        raise SynthgenError(f"{path}: column {column} must hold record ids (text or integers), found {values.type}")
+        raise SynthgenError(f"{name}: column {column} must hold record ids (text or integers), found {values.type}")
     if values.null_count:
-        raise SynthgenError(f"{path}: column {column} has {values.null_count:,} empty values")
+        raise SynthgenError(f"{name}: column {column} has {values.null_count:,} empty values")
     return values.cast(pa.string())
 
 
-def _rows(path: Path, ids: pa.Array, column: str, run_ids: pa.Array) -> NDArray[np.int64]:
+def _rows(name: str, ids: pa.Array, column: str, run_ids: pa.Array) -> NDArray[np.int64]:
     index = pc.index_in(ids, value_set=run_ids)
     if index.null_count:
         unknown = ids.filter(pc.is_null(index))
         distinct = pc.unique(unknown)
         raise SynthgenError(
-            f"{path}: {len(distinct):,} {column} values are not records of this run's linkage view "
+            f"{name}: {len(distinct):,} {column} values are not records of this run's linkage view "
             f"(e.g. {distinct[0].as_py()!r})"
         )
     result: NDArray[np.int64] = index.to_numpy(zero_copy_only=False).astype(np.int64)
     return result
 
 
-def read_predictions(path: str | Path, run_ids: pa.Array) -> Clusters | ScoredPairs:
-    """Read clusters or scored pairs, checked against the run's record ids (`run_ids`, unique)."""
-    path = Path(path)
-    table = read_table(path)
+def read_predictions(source: str | Path | pa.Table, run_ids: pa.Array) -> Clusters | ScoredPairs:
+    """Read clusters or scored pairs (a file, or a table in memory), checked against the run's record ids
+    (`run_ids`, unique)."""
+    name, table = load_table(source, "predictions")
     names = set(table.column_names)
     for id_column, cluster_column in CLUSTER_COLUMNS:
         if {id_column, cluster_column} <= names:
-            return _clusters(path, table, id_column, cluster_column, run_ids)
+            return _clusters(name, table, id_column, cluster_column, run_ids)
     for left_column, right_column in PAIR_COLUMNS:
         if {left_column, right_column} <= names:
             score_column = next((c for c in SCORE_COLUMNS if c in names), None)
             if score_column is None:
-                raise SynthgenError(f"{path}: scored pairs need a match_probability or score column; {_found(table)}")
-            return _pairs(path, table, left_column, right_column, score_column, run_ids)
-    raise SynthgenError(f"{path}: {EXPECTED}; {_found(table)}")
+                raise SynthgenError(f"{name}: scored pairs need a match_probability or score column; {_found(table)}")
+            return _pairs(name, table, left_column, right_column, score_column, run_ids)
+    raise SynthgenError(f"{name}: {EXPECTED}; {_found(table)}")
 
 
 def _found(table: pa.Table) -> str:
     return "found: " + ", ".join(table.column_names)
 
 
-def _clusters(path: Path, table: pa.Table, id_column: str, cluster_column: str, run_ids: pa.Array) -> Clusters:
-    ids = record_id_column(path, table, id_column)
+def _clusters(name: str, table: pa.Table, id_column: str, cluster_column: str, run_ids: pa.Array) -> Clusters:
+    ids = record_id_column(name, table, id_column)
     counts = pc.value_counts(ids)
     repeated = counts.filter(pc.greater(counts.field("counts"), 1))
     if len(repeated):
         first = repeated[0].as_py()
         raise SynthgenError(
-            f"{path}: {id_column} {first['values']!r} appears {first['counts']} times; each record may be in one "
+            f"{name}: {id_column} {first['values']!r} appears {first['counts']} times; each record may be in one "
             f"cluster only ({len(repeated):,} ids repeat)"
         )
     clusters = table.column(cluster_column).combine_chunks()
@@ -132,28 +143,28 @@ def _clusters(path: Path, table: pa.Table, id_column: str, cluster_column: str, 
         or pa.types.is_large_string(clusters.type)
     ):
         raise SynthgenError(
-            f"{path}: column {cluster_column} must hold cluster labels (text or integers), found {clusters.type}"
+            f"{name}: column {cluster_column} must hold cluster labels (text or integers), found {clusters.type}"
         )
     if clusters.null_count:
-        raise SynthgenError(f"{path}: column {cluster_column} has {clusters.null_count:,} empty values")
-    rows = _rows(path, ids, id_column, run_ids)
+        raise SynthgenError(f"{name}: column {cluster_column} has {clusters.null_count:,} empty values")
+    rows = _rows(name, ids, id_column, run_ids)
     codes = pc.dictionary_encode(clusters).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     return Clusters(rows=rows, cluster=codes)
 
 
 def _pairs(
-    path: Path, table: pa.Table, left_column: str, right_column: str, score_column: str, run_ids: pa.Array
+    name: str, table: pa.Table, left_column: str, right_column: str, score_column: str, run_ids: pa.Array
 ) -> ScoredPairs:
     scores = table.column(score_column).combine_chunks()
     if not (pa.types.is_floating(scores.type) or pa.types.is_integer(scores.type)):
-        raise SynthgenError(f"{path}: column {score_column} must be numeric, found {scores.type}")
+        raise SynthgenError(f"{name}: column {score_column} must be numeric, found {scores.type}")
     if scores.null_count:
-        raise SynthgenError(f"{path}: column {score_column} has {scores.null_count:,} empty values")
+        raise SynthgenError(f"{name}: column {score_column} has {scores.null_count:,} empty values")
     score = scores.cast(pa.float64()).to_numpy(zero_copy_only=False)
     if not np.isfinite(score).all():
-        raise SynthgenError(f"{path}: column {score_column} holds values that are not finite numbers")
-    left = _rows(path, record_id_column(path, table, left_column), left_column, run_ids)
-    right = _rows(path, record_id_column(path, table, right_column), right_column, run_ids)
+        raise SynthgenError(f"{name}: column {score_column} holds values that are not finite numbers")
+    left = _rows(name, record_id_column(name, table, left_column), left_column, run_ids)
+    right = _rows(name, record_id_column(name, table, right_column), right_column, run_ids)
     self_pair = left == right
     lo, hi, score = np.minimum(left, right)[~self_pair], np.maximum(left, right)[~self_pair], score[~self_pair]
     # the same pair listed twice (either way round) counts once, at its best score

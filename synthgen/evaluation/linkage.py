@@ -8,6 +8,7 @@ side.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,20 @@ from numpy.typing import NDArray
 
 from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters, metrics
+from synthgen.evaluation.linkage_report import linkage_report
+from synthgen.evaluation.linkage_scores import (
+    Counts,
+    Curve,
+    ErrorKindRecall,
+    HardNegativeMerges,
+    LinkageScores,
+    PrecisionRecall,
+    SourcePairRecall,
+)
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
+from synthgen.outputs.files import write_text
 from synthgen.run_folder import Run, open_run
 
 DEFAULT_THRESHOLD = 0.5
@@ -53,52 +65,88 @@ def _predicted_labels(
 
 
 def evaluate_linkage(
-    run_path: str | Path, predictions_path: str | Path, threshold: float | None = None
-) -> dict[str, Any]:
-    """Score predictions (clusters or scored pairs) against a run's truth; a JSON-ready dict with stable keys."""
-    run = open_run(run_path)
+    run: str | Path | Run,
+    predictions: str | Path | pa.Table,
+    threshold: float | None = None,
+    *,
+    json_path: str | Path | None = None,
+    report_path: str | Path | None = None,
+) -> LinkageScores:
+    """Score predictions (clusters or scored pairs; a file or a table) against a run's truth; with `json_path` and
+    `report_path`, also write the scores as JSON and as one self-contained HTML page."""
+    result = score_linkage(run, predictions, threshold)
+    if json_path is not None or report_path is not None:
+        written = result.as_dict()
+        if json_path is not None:
+            write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
+        if report_path is not None:
+            write_text(Path(report_path), linkage_report(written))
+    return result
+
+
+def score_linkage(
+    run: str | Path | Run, predictions: str | Path | pa.Table, threshold: float | None = None
+) -> LinkageScores:
+    """As `evaluate_linkage`, without writing anything."""
+    opened = open_run(run)
     for name in ("linkage/records", "truth/records"):
-        if not run.has(name):
-            raise SynthgenError(f"{run.path}: this run has no {name} (generated before linkage views existed?)")
-    records = run.read("truth/records", ["record_id", "source", "person_id", "errors"])
-    ids = records["record_id"].combine_chunks()
-    predictions = adapters.read_predictions(predictions_path, ids)
+        if not opened.has(name):
+            raise SynthgenError(f"{opened.path}: this run has no {name} (generated before linkage views existed?)")
+    records = opened.read("truth/records", ["record_id", "source", "person_id", "errors"])
+    read = adapters.read_predictions(predictions, records["record_id"].combine_chunks())
     cut = DEFAULT_THRESHOLD if threshold is None else threshold
-    labels, absent = _predicted_labels(records.num_rows, predictions, cut)
+    labels, absent = _predicted_labels(records.num_rows, read, cut)
     person = records["person_id"].to_numpy()
     table = metrics.contingency(person, labels)
     scored = metrics.scores(table)
-    result: dict[str, Any] = {
-        "run": str(run_path),
-        "predictions": str(predictions_path),
-        "format": "clusters" if isinstance(predictions, adapters.Clusters) else "pairs",
-        "threshold": None if isinstance(predictions, adapters.Clusters) else cut,
-        "records": records.num_rows,
-        "records_in_predictions": records.num_rows - absent,
-        "absent_singletons": absent,
-        **scored.as_dict(),
-        "cluster_sizes": {"true": _histogram(table.true_sizes), "predicted": _histogram(table.pred_sizes)},
-    }
     pairs = linkage_view.pair_rows(person)
     found = labels[pairs[0]] == labels[pairs[1]]
-    result["recall_by_error_kind"] = _recall_by_error_kind(records, pairs, found)
-    result["recall_by_source_pair"] = _recall_by_source_pair(records, pairs, found)
-    result["false_merges_by_hard_negative"] = _hard_negative_merges(run, table)
-    result["curve"] = None
-    if isinstance(predictions, adapters.ScoredPairs):
-        is_match = person[predictions.left] == person[predictions.right]
-        curve = metrics.threshold_curve(predictions.score, is_match, scored.true_pairs)
-        result["curve"] = {
-            "thresholds": curve.thresholds.tolist(),
-            "precision": curve.precision.tolist(),
-            "recall": curve.recall.tolist(),
-            "f1": curve.f1.tolist(),
-            "best_threshold": curve.best_threshold if np.isfinite(curve.best_threshold) else None,
-            "best_f1": curve.best_f1,
-        }
-        result["self_pairs_ignored"] = predictions.self_pairs
-    result["examples"] = _examples(run, records, person, labels, table)
-    return result
+    return LinkageScores(
+        run=str(opened.path) if isinstance(run, Run) else str(run),
+        predictions=None if isinstance(predictions, pa.Table) else str(predictions),
+        format="clusters" if isinstance(read, adapters.Clusters) else "pairs",
+        threshold=None if isinstance(read, adapters.Clusters) else cut,
+        records=records.num_rows,
+        records_in_predictions=records.num_rows - absent,
+        absent_singletons=absent,
+        pairwise=PrecisionRecall(scored.pairwise_precision, scored.pairwise_recall, scored.pairwise_f1),
+        bcubed=PrecisionRecall(scored.bcubed_precision, scored.bcubed_recall, scored.bcubed_f1),
+        cluster=PrecisionRecall(scored.cluster_precision, scored.cluster_recall, scored.cluster_f1),
+        homogeneity=scored.homogeneity,
+        completeness=scored.completeness,
+        v_measure=scored.v_measure,
+        adjusted_rand_index=scored.adjusted_rand_index,
+        counts=Counts(
+            records=scored.records,
+            true_clusters=scored.true_clusters,
+            predicted_clusters=scored.predicted_clusters,
+            true_pairs=scored.true_pairs,
+            predicted_pairs=scored.predicted_pairs,
+            true_positive_pairs=scored.true_positive_pairs,
+        ),
+        splits={str(k): v for k, v in sorted(scored.splits.items())},
+        merges={str(k): v for k, v in sorted(scored.merges.items())},
+        cluster_sizes={"true": _histogram(table.true_sizes), "predicted": _histogram(table.pred_sizes)},
+        recall_by_error_kind=[ErrorKindRecall(**row) for row in _recall_by_error_kind(records, pairs, found)],
+        recall_by_source_pair=[SourcePairRecall(**row) for row in _recall_by_source_pair(records, pairs, found)],
+        false_merges_by_hard_negative=[HardNegativeMerges(**row) for row in _hard_negative_merges(opened, table)],
+        curve=_curve(read, person, scored.true_pairs) if isinstance(read, adapters.ScoredPairs) else None,
+        self_pairs_ignored=read.self_pairs if isinstance(read, adapters.ScoredPairs) else None,
+        examples=_examples(opened, records, person, labels, table),
+    )
+
+
+def _curve(predictions: adapters.ScoredPairs, person: NDArray[np.int64], true_pairs: int) -> Curve:
+    is_match = person[predictions.left] == person[predictions.right]
+    curve = metrics.threshold_curve(predictions.score, is_match, true_pairs)
+    return Curve(
+        thresholds=curve.thresholds.tolist(),
+        precision=curve.precision.tolist(),
+        recall=curve.recall.tolist(),
+        f1=curve.f1.tolist(),
+        best_threshold=curve.best_threshold if np.isfinite(curve.best_threshold) else None,
+        best_f1=curve.best_f1,
+    )
 
 
 def _recall(true_pairs: int, found: int) -> float:

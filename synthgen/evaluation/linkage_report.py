@@ -33,6 +33,9 @@ from synthgen.outputs.html import (
     wilson_interval,
 )
 
+IN_MEMORY = "a table given in memory"
+"""What the page calls predictions that were handed over as a table rather than a file."""
+
 FEW_PAIRS = 30
 """Recall from fewer true pairs than this is marked as uncertain: at 30 pairs a 95% interval is still about
 +/-0.18 wide around a recall of 0.5, too wide to rank one error kind or source pair above another."""
@@ -107,7 +110,7 @@ def _by_recall(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def _summary(result: Mapping[str, Any]) -> str:
-    predictions = esc(result.get("predictions", "predictions"))
+    predictions = esc(result.get("predictions", "predictions") or IN_MEMORY)
     fmt = result.get("format")
     threshold = finite(result.get("threshold"))
     if fmt == "pairs":
@@ -135,7 +138,7 @@ def _summary(result: Mapping[str, Any]) -> str:
 def _meta(result: Mapping[str, Any]) -> str:
     items: list[tuple[str, str]] = [
         ("Run", esc(result.get("run", "—"))),
-        ("Predictions", esc(result.get("predictions", "—"))),
+        ("Predictions", esc(result.get("predictions", "—") or IN_MEMORY)),
         ("Format", esc(result.get("format", "—"))),
     ]
     if result.get("format") == "pairs" or result.get("threshold") is not None:

@@ -137,7 +137,8 @@ def _summary(result: Mapping[str, Any]) -> str:
         f"found (precision {fmt_metric(found.get('precision'))}, recall {fmt_metric(found.get('recall'))}); "
         f"median {esc('-' if median is None else f'{median:g}')} days from a case becoming visible to its flag.</p>"
         f'<dl class="meta"><dt>Run</dt><dd>{esc(result.get("run"))}</dd><dt>Flags</dt>'
-        f"<dd>{esc(result.get('flags'))}</dd><dt>Disclosures</dt><dd>{esc(result.get('disclosures') or '—')}</dd>"
+        f"<dd>{esc(result.get('flags') or 'a table given in memory')}</dd>"
+        f"<dt>Disclosures</dt><dd>{esc(result.get('disclosures') or '—')}</dd>"
         f"</dl>"
     )
 

@@ -8,6 +8,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+from synthgen.arguments import PLACE, ArgumentError
 from synthgen.errors import SynthgenError
 
 
@@ -15,7 +16,9 @@ def prepare(out: Path, overwrite: bool, marker: str, what: str) -> Path:
     """The temporary folder to write `out` into, after checking `out` may be replaced: only with `overwrite`, and
     never a folder that lacks `marker` (the file that says it is `what`, e.g. a synthgen run) and holds anything."""
     if out.exists() and not overwrite:
-        raise SynthgenError(f"{out} already exists; pass --overwrite to replace it")
+        raise ArgumentError(
+            "overwrite", f"{out} already exists; pass {PLACE} to replace it", as_written="overwrite=True"
+        )
     if out.exists() and not (out / marker).exists() and any(out.iterdir()):
         raise SynthgenError(f"{out} is a folder that is not {what}; refusing to replace it")
     out.parent.mkdir(parents=True, exist_ok=True)

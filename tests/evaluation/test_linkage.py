@@ -28,7 +28,7 @@ def headline(result: dict) -> list[float]:  # type: ignore[type-arg]
 def test_the_truth_itself_scores_one_everywhere(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
     path = tmp_path / "perfect.parquet"
     pq.write_table(pa.table({"record_id": truth["record_id"], "cluster_id": truth["person_id"]}), path)
-    result = evaluate_linkage(demo_run, path)
+    result = evaluate_linkage(demo_run, path).as_dict()
     assert headline(result) == [1.0] * 13
     assert result["absent_singletons"] == 0
     assert all(row["recall"] == 1.0 for row in result["recall_by_error_kind"])
@@ -41,13 +41,13 @@ def test_splink_cluster_output_is_read_as_it_comes(demo_run: Path, truth: pa.Tab
     import pyarrow.csv as pacsv
 
     pacsv.write_csv(pa.table({"cluster_id": truth["person_id"], "unique_id": truth["record_id"]}), path)
-    assert headline(evaluate_linkage(demo_run, path)) == [1.0] * 13
+    assert headline(evaluate_linkage(demo_run, path).as_dict()) == [1.0] * 13
 
 
 def test_an_empty_guess_leaves_every_record_a_singleton(demo_run: Path, truth: pa.Table, tmp_path: Path) -> None:
     path = tmp_path / "one.parquet"
     pq.write_table(pa.table({"record_id": truth["record_id"][:1], "cluster_id": [7]}), path)
-    result = evaluate_linkage(demo_run, path)
+    result = evaluate_linkage(demo_run, path).as_dict()
     assert result["absent_singletons"] == truth.num_rows - 1
     assert result["pairwise"]["recall"] == 0.0
     assert result["pairwise"]["precision"] == 1.0  # nothing claimed, nothing wrong
@@ -59,7 +59,7 @@ def test_recall_by_error_kind_names_what_was_missed(demo_run: Path, truth: pa.Ta
     cluster = np.where(stale, -1 - np.arange(truth.num_rows), truth["person_id"].to_numpy())
     path = tmp_path / "p.parquet"
     pq.write_table(pa.table({"record_id": truth["record_id"], "cluster_id": cluster}), path)
-    result = evaluate_linkage(demo_run, path)
+    result = evaluate_linkage(demo_run, path).as_dict()
     by_kind = {(r["kind"], r["field"]): r for r in result["recall_by_error_kind"]}
     assert by_kind[("stale_address", "address")]["recall"] == 0.0
     assert by_kind[("stale_address", "address")]["true_pairs"] > 0
@@ -78,7 +78,7 @@ def test_merging_twins_shows_in_the_hard_negatives(demo_run: Path, truth: pa.Tab
     cluster = [hash(twin_key[p]) if p in twin_key else p for p in truth["person_id"].to_pylist()]
     path = tmp_path / "p.parquet"
     pq.write_table(pa.table({"record_id": truth["record_id"], "cluster_id": cluster}), path)
-    result = evaluate_linkage(demo_run, path)
+    result = evaluate_linkage(demo_run, path).as_dict()
     by_kind = {r["kind"]: r for r in result["false_merges_by_hard_negative"]}
     assert by_kind["twins"]["merged"] == by_kind["twins"]["pairs"] > 0
     assert result["pairwise"]["recall"] == 1.0 and result["pairwise"]["precision"] < 1.0
@@ -99,12 +99,12 @@ def test_scored_pairs_give_a_curve_and_the_best_threshold(demo_run: Path, truth:
     )
     path = tmp_path / "pairs.parquet"
     pq.write_table(table, path)
-    result = evaluate_linkage(demo_run, path, threshold=0.9)
+    result = evaluate_linkage(demo_run, path, threshold=0.9).as_dict()
     assert result["format"] == "pairs"
     assert result["pairwise"]["precision"] == 1.0 and result["pairwise"]["recall"] == 1.0
     assert result["curve"]["best_threshold"] > 0.6
     assert result["curve"]["best_f1"] == 1.0
-    low = evaluate_linkage(demo_run, path, threshold=0.5)
+    low = evaluate_linkage(demo_run, path, threshold=0.5).as_dict()
     assert low["pairwise"]["precision"] < 1.0
 
 

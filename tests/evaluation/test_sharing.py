@@ -22,12 +22,13 @@ from synthgen import sharing_policy
 from synthgen.cli import cli
 from synthgen.evaluation import sharing as evaluation
 from synthgen.evaluation.sharing_report import sharing_report
+from synthgen.evaluation.sharing_truth import Truth, is_child, read_truth
 from synthgen.run_folder import open_run
 
 
 @pytest.fixture(scope="module")
-def truth(demo_run: Path) -> evaluation.Truth:
-    return evaluation.read_truth(open_run(demo_run))
+def truth(demo_run: Path) -> Truth:
+    return read_truth(open_run(demo_run))
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def person_record(demo_run: Path) -> dict[int, str]:
     return out
 
 
-def _perfect(truth: evaluation.Truth, children: list[int], person_record: dict[int, str]) -> pa.Table:
+def _perfect(truth: Truth, children: list[int], person_record: dict[int, str]) -> pa.Table:
     """Each child flagged on the day its case became visible (or its need's onset, or the period's start, when it
     never became visible)."""
     days = [truth.visible.get(p) or truth.at_risk.get(p) or truth.period[0] for p in children]
@@ -49,11 +50,11 @@ def _perfect(truth: evaluation.Truth, children: list[int], person_record: dict[i
 
 
 def test_perfect_flags_score_recall_one_and_no_time_to_flag(
-    demo_run: Path, truth: evaluation.Truth, person_record: dict[int, str], tmp_path: Path
+    demo_run: Path, truth: Truth, person_record: dict[int, str], tmp_path: Path
 ) -> None:
     flags = tmp_path / "flags.csv"
     pacsv.write_csv(_perfect(truth, sorted(truth.at_risk), person_record), flags)
-    result = evaluation.evaluate_sharing(demo_run, flags)
+    result = evaluation.evaluate_sharing(demo_run, flags).as_dict()
     found = result["detection"]
     assert found["children_at_risk"] == len(truth.at_risk) > 50
     assert (found["precision"], found["recall"], found["f1"], found["recall_visible"]) == (1.0, 1.0, 1.0, 1.0)
@@ -67,7 +68,7 @@ def test_perfect_flags_score_recall_one_and_no_time_to_flag(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_flagging_only_children_at_risk_is_always_precise(
-    data: st.DataObject, demo_run: Path, truth: evaluation.Truth, person_record: dict[int, str], tmp_path: Path
+    data: st.DataObject, demo_run: Path, truth: Truth, person_record: dict[int, str], tmp_path: Path
 ) -> None:
     children = data.draw(st.lists(st.sampled_from(sorted(truth.at_risk)), min_size=1, unique=True))
     late = data.draw(st.integers(0, 60))
@@ -77,7 +78,7 @@ def test_flagging_only_children_at_risk_is_always_precise(
     )
     flags = tmp_path / "subset.parquet"
     pq.write_table(table, flags)
-    result = evaluation.score(truth, demo_run, flags)
+    result = evaluation.score(truth, demo_run, flags).as_dict()
     assert result["detection"]["precision"] == 1.0
     assert result["detection"]["recall"] == pytest.approx(len(children) / len(truth.at_risk))
     visible = [p for p in children if p in truth.visible]
@@ -108,12 +109,12 @@ def _everything(demo_run: Path) -> tuple[pa.Table, pa.Table]:
 
 
 def test_flagging_and_sharing_everything_scores_low_precision_and_high_oversharing(
-    demo_run: Path, truth: evaluation.Truth, tmp_path: Path
+    demo_run: Path, truth: Truth, tmp_path: Path
 ) -> None:
     flags, disclosures = _everything(demo_run)
     pq.write_table(flags, tmp_path / "flags.parquet")
     pq.write_table(disclosures, tmp_path / "disclosures.parquet")
-    result = evaluation.score(truth, demo_run, tmp_path / "flags.parquet", tmp_path / "disclosures.parquet")
+    result = evaluation.score(truth, demo_run, tmp_path / "flags.parquet", tmp_path / "disclosures.parquet").as_dict()
     assert result["detection"]["recall"] == 1.0
     assert result["detection"]["precision"] < 0.02
     shared = result["oversharing"]
@@ -128,19 +129,19 @@ def test_flagging_and_sharing_everything_scores_low_precision_and_high_overshari
     assert ("police", "school", "dash_risk") in fields  # nor police a school the DASH risk
 
 
-def test_a_police_incident_flags_the_children_in_it(demo_run: Path, truth: evaluation.Truth, tmp_path: Path) -> None:
+def test_a_police_incident_flags_the_children_in_it(demo_run: Path, truth: Truth, tmp_path: Path) -> None:
     events = pq.read_table(demo_run / "truth/events.parquet").filter(pc.field("table") == "incident_persons")
     counts = events.group_by("record_id").aggregate([("person_id", "count")])
     incident = counts.filter(pc.field("person_id_count") >= 3)["record_id"][0].as_py()
     people = events.filter(pc.field("record_id") == incident)["person_id"].to_pylist()
     day = truth.period[1]
-    children = [p for p in people if evaluation._is_child(truth, [p], [day])[0]]
+    children = [p for p in people if is_child(truth, [p], [day])[0]]
     pacsv.write_csv(pa.table({"record_id": [incident], "flagged_at": pa.array([day], pa.date32())}), tmp_path / "f.csv")
-    result = evaluation.score(truth, demo_run, tmp_path / "f.csv")
+    result = evaluation.score(truth, demo_run, tmp_path / "f.csv").as_dict()
     assert result["detection"]["flagged_people"] == (len(children) or len(people))
 
 
-def test_every_id_space_maps_to_its_person(demo_run: Path, truth: evaluation.Truth, tmp_path: Path) -> None:
+def test_every_id_space_maps_to_its_person(demo_run: Path, truth: Truth, tmp_path: Path) -> None:
     """A child flagged by a linkage id, a register id, an A&E attendance and a social care referral is one child."""
     signals = truth.signals
     child = signals.filter(pc.field("agency") == "social_care")["person_id"][0].as_py()
@@ -151,14 +152,16 @@ def test_every_id_space_maps_to_its_person(demo_run: Path, truth: evaluation.Tru
     pacsv.write_csv(
         pa.table({"record_id": ids, "flagged_at": pa.array([day] * len(ids), pa.date32())}), tmp_path / "f.csv"
     )
-    assert evaluation.score(truth, demo_run, tmp_path / "f.csv")["detection"]["flagged_people"] == 1
+    assert evaluation.score(truth, demo_run, tmp_path / "f.csv").detection.flagged_people == 1
 
 
-def test_the_report_is_self_contained_html(demo_run: Path, truth: evaluation.Truth, tmp_path: Path) -> None:
+def test_the_report_is_self_contained_html(demo_run: Path, truth: Truth, tmp_path: Path) -> None:
     flags, disclosures = _everything(demo_run)
     pq.write_table(flags.slice(0, 500), tmp_path / "flags.parquet")
     pq.write_table(disclosures.slice(0, 500), tmp_path / "d.parquet")
-    html = sharing_report(evaluation.score(truth, demo_run, tmp_path / "flags.parquet", tmp_path / "d.parquet"))
+    html = sharing_report(
+        evaluation.score(truth, demo_run, tmp_path / "flags.parquet", tmp_path / "d.parquet").as_dict()
+    )
     assert html.startswith("<!DOCTYPE html>")
     for heading in ("Detection", "Time to flag", "Recall by concern", "Storylines", "Example children", "Over-sharing"):
         assert f"<h2>{heading}</h2>" in html
@@ -244,7 +247,7 @@ def test_bad_disclosure_files_are_one_line(demo_run: Path, tmp_path: Path) -> No
 
 
 def test_the_cli_writes_json_and_a_report(
-    demo_run: Path, truth: evaluation.Truth, person_record: dict[int, str], tmp_path: Path
+    demo_run: Path, truth: Truth, person_record: dict[int, str], tmp_path: Path
 ) -> None:
     flags = tmp_path / "flags.csv"
     pacsv.write_csv(_perfect(truth, sorted(truth.at_risk), person_record), flags)

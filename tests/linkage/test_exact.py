@@ -130,7 +130,7 @@ def test_duplicate_or_missing_record_ids_are_rejected() -> None:
 def test_dispatch_and_unknown_method() -> None:
     records = view(person("A", "Amy", "Shaw", BORN), person("B", "Amy", "Shaw", BORN))
     assert link(records, "exact").equals(exact.link(records))
-    assert METHODS == ("exact", "fellegi-sunter")
+    assert tuple(METHODS) == ("exact", "fellegi-sunter") and METHODS["exact"] is exact.link
     with pytest.raises(ValueError, match="unknown linkage method"):
         link(records, "splink")
 

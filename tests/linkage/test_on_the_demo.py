@@ -26,7 +26,7 @@ def _scored(run: Path, method: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         predictions = Path(scratch) / "p.parquet"
         pq.write_table(link(pq.read_table(run / "linkage/records.parquet"), method), predictions)
-        return evaluate_linkage(run, predictions)
+        return evaluate_linkage(run, predictions).as_dict()
 
 
 @pytest.mark.parametrize("method", CONFIG["methods"])

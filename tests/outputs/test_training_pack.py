@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 import synthgen
 from synthgen.cli import cli
-from synthgen.outputs.training.pack import write_training_pack
+from synthgen.outputs.training.pack import export_training
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def pack(run: Path) -> Path:
     out = run.parent / "pack"
-    write_training_pack(run, out)
+    export_training(run, out)
     return out
 
 
@@ -89,7 +89,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 def test_the_same_run_gives_the_same_pack(run: Path, pack: Path, tmp_path: Path) -> None:
-    write_training_pack(run, tmp_path / "again")
+    export_training(run, tmp_path / "again")
     assert _digest(tmp_path / "again") == _digest(pack)
 
 

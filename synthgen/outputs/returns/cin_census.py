@@ -30,8 +30,9 @@ child's episode is open is part of that episode, an assessment begun while anoth
 into it, and overlapping CIN plans are one plan. A child protection plan belongs to the child's latest episode
 referred on or before the day the plan began.
 
-Everything is built over whole columns (pyarrow and numpy); the XML text is joined from per-row fragments, so
-100,000 people export in well under a second, and the same records give the same bytes.
+Everything is built over whole columns (pyarrow and numpy), so 100,000 people export in well under a second, and
+the same records give the same bytes. The XML is written by `cin_census_xml`, planted errors come from
+`cin_census_breaches`, and `synthgen.outputs.returns.exports` reads a run and writes the file.
 """
 
 from __future__ import annotations
@@ -46,8 +47,6 @@ from numpy.typing import NDArray
 
 from synthgen.errors import SynthgenError
 from synthgen.kernel import identifiers
-from synthgen.kernel.rng import shard_stream
-from synthgen.run_folder import Run
 
 RECORD_TABLES = ("children", "referrals", "assessments", "cin_plans", "section47", "icpcs", "cp_plans")
 """The social-care tables the census is built from (agencies/social_care/<name>)."""
@@ -120,17 +119,38 @@ class Census:
 def census(records: SocialCareRecords, year: CollectionYear) -> Census:
     """Select and shape the year's records into the census modules (see the module docstring for what is
     corrected)."""
-    first = pa.scalar(year.start, pa.date32())
-    ref = pa.scalar(year.reference_date, pa.date32())
-
-    def known(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-        """A date as known on the reference date: null if it is still to come."""
-        return pc.if_else(pc.greater(column, ref), pa.scalar(None, pa.date32()), column)
-
     episodes, episode_of = _episodes(records.referrals, year)
-    # ---- assessments: authorised in the year, or still open and begun in it ----
+    order = [("episode", "ascending")]
+    return Census(
+        _children(records.children, episodes, year),
+        episodes,
+        _assessments(records, episodes, episode_of, year).sort_by([*order, ("AssessmentActualStartDate", "ascending")]),
+        _cin_plans(records, episodes, episode_of, year).sort_by([*order, ("CINPlanStartDate", "ascending")]),
+        _section47(records, episodes, episode_of, year).sort_by([*order, ("S47ActualStartDate", "ascending")]),
+        _cp_plans(records, episodes, year).sort_by([*order, ("CPPstartDate", "ascending")]),
+    )
+
+
+def _known(column: pa.ChunkedArray | pa.Array, year: CollectionYear) -> pa.Array:
+    """A date as known on the reference date: null if it is still to come."""
+    return pc.if_else(
+        pc.greater(column, pa.scalar(year.reference_date, pa.date32())), pa.scalar(None, pa.date32()), column
+    )
+
+
+def _open_in_year(start: pa.ChunkedArray, end: pa.Array, year: CollectionYear) -> pa.Array:
+    """Begun by the reference date and not ended before the year (an open end is null)."""
+    first, ref = pa.scalar(year.start, pa.date32()), pa.scalar(year.reference_date, pa.date32())
+    return pc.and_(pc.less_equal(start, ref), pc.or_kleene(pc.is_null(end), pc.greater_equal(end, first)))
+
+
+def _assessments(
+    records: SocialCareRecords, episodes: pa.Table, episode_of: pa.Table, year: CollectionYear
+) -> pa.Table:
+    """Assessments authorised in the year, or still open and begun in it, one at a time in each episode."""
+    first, ref = pa.scalar(year.start, pa.date32()), pa.scalar(year.reference_date, pa.date32())
     a = _in_episodes(records.assessments, episode_of, episodes)
-    authorised = known(a["authorised_date"])
+    authorised = _known(a["authorised_date"], year)
     keep = pc.and_(
         pc.less_equal(a["start_date"], ref),
         pc.if_else(
@@ -146,31 +166,32 @@ def census(records: SocialCareRecords, year: CollectionYear) -> Census:
             "AssessmentFactors": pc.if_else(pc.is_null(authorised), pa.scalar(None, a["factors"].type), a["factors"]),
         }
     ).filter(keep)
-    assessments = _one_assessment_at_a_time(assessments)
+    return _one_assessment_at_a_time(assessments)
 
-    # ---- CIN plans open in the year ----
+
+def _cin_plans(records: SocialCareRecords, episodes: pa.Table, episode_of: pa.Table, year: CollectionYear) -> pa.Table:
+    """CIN plans open in the year, overlapping ones as one."""
     c = _in_episodes(records.cin_plans, episode_of, episodes)
-    c_end = known(c["end_date"])
-    keep = pc.and_(pc.less_equal(c["start_date"], ref), pc.or_kleene(pc.is_null(c_end), pc.greater_equal(c_end, first)))
-    cin_plans = _one_plan_at_a_time(
-        pa.table({"episode": c["referral_id"], "CINPlanStartDate": c["start_date"], "CINPlanEndDate": c_end}).filter(
-            keep
-        )
-    )
+    end = _known(c["end_date"], year)
+    plans = pa.table({"episode": c["referral_id"], "CINPlanStartDate": c["start_date"], "CINPlanEndDate": end})
+    return _one_plan_at_a_time(plans.filter(_open_in_year(c["start_date"], end, year)))
 
-    # ---- section 47 enquiries: those whose conference was held in the year, or still to be held (or not
-    # needed) and begun in it ----
+
+def _section47(records: SocialCareRecords, episodes: pa.Table, episode_of: pa.Table, year: CollectionYear) -> pa.Table:
+    """Section 47 enquiries whose conference was held in the year, or is still to be held (or not needed) and
+    which began in it; the conference's target date 15 working days on."""
+    first, ref = pa.scalar(year.start, pa.date32()), pa.scalar(year.reference_date, pa.date32())
     s = _in_episodes(records.section47, episode_of, episodes)
     conference = records.icpcs.select(["section47_id", "conference_date"])
     at = pc.index_in(s["section47_id"], conference["section47_id"])
-    icpc = known(pc.take(conference["conference_date"], at))
+    icpc = _known(pc.take(conference["conference_date"], at), year)
     keep = pc.and_(
         pc.less_equal(s["start_date"], ref),
         pc.if_else(pc.is_null(icpc), pc.greater_equal(s["start_date"], first), pc.greater_equal(icpc, first)),
     )
     starts = _days(s["start_date"]).astype("datetime64[D]")
     target = np.busday_offset(starts, ICPC_TARGET_WORKING_DAYS, roll="forward")
-    section47 = pa.table(
+    return pa.table(
         {
             "episode": s["referral_id"],
             "S47ActualStartDate": s["start_date"],
@@ -180,15 +201,17 @@ def census(records: SocialCareRecords, year: CollectionYear) -> Census:
         }
     ).filter(keep)
 
-    # ---- child protection plans open in the year, each in the child's episode begun on or before it ----
+
+def _cp_plans(records: SocialCareRecords, episodes: pa.Table, year: CollectionYear) -> pa.Table:
+    """Child protection plans open in the year, each in the child's episode begun on or before it."""
     p = records.cp_plans
-    p_end = known(p["end_date"])
-    keep = pc.and_(pc.less_equal(p["start_date"], ref), pc.or_kleene(pc.is_null(p_end), pc.greater_equal(p_end, first)))
-    p = p.set_column(p.schema.get_field_index("end_date"), "end_date", p_end).filter(keep)
+    end = _known(p["end_date"], year)
+    keep = _open_in_year(p["start_date"], end, year)
+    p = p.set_column(p.schema.get_field_index("end_date"), "end_date", end).filter(keep)
     episode = _episode_of(episodes, p["la_child_id"], p["start_date"])
     reviews = p["review_dates"] if "review_dates" in p.schema.names else pa.nulls(p.num_rows, pa.list_(pa.date32()))
     previous = p["previous_plans"] if "previous_plans" in p.schema.names else pa.array(np.zeros(p.num_rows, np.int64))
-    cp_plans = pa.table(
+    return pa.table(
         {
             "episode": episode,
             "CPPstartDate": p["start_date"],
@@ -199,17 +222,6 @@ def census(records: SocialCareRecords, year: CollectionYear) -> Census:
             "CPPreviewDate": _reviews_in_year(reviews, p["start_date"], p["end_date"], year),
         }
     ).filter(pc.is_valid(episode))
-
-    children = _children(records.children, episodes, year)
-    order = [("episode", "ascending")]
-    return Census(
-        children,
-        episodes,
-        assessments.sort_by([("episode", "ascending"), ("AssessmentActualStartDate", "ascending")]),
-        cin_plans.sort_by([*order, ("CINPlanStartDate", "ascending")]),
-        section47.sort_by([*order, ("S47ActualStartDate", "ascending")]),
-        cp_plans.sort_by([*order, ("CPPstartDate", "ascending")]),
-    )
 
 
 NEVER = 10**7
@@ -228,7 +240,7 @@ def _episodes(referrals: pa.Table, year: CollectionYear) -> tuple[pa.Table, pa.T
     r = r.sort_by([("la_child_id", "ascending"), ("referral_date", "ascending"), ("referral_id", "ascending")])
     closure = r["closure_date"]
     closure = pc.if_else(pc.greater(closure, ref), pa.scalar(None, pa.date32()), closure)
-    child = _positions(r["la_child_id"], pc.unique(r["la_child_id"]))
+    child = positions(r["la_child_id"], pc.unique(r["la_child_id"]))
     day = _days(r["referral_date"])
     close = _days(pc.fill_null(pc.cast(closure, pa.int32()), NEVER))
     span = 2 * NEVER
@@ -283,7 +295,7 @@ def _one_assessment_at_a_time(assessments: pa.Table) -> pa.Table:
     """An episode's assessments without one begun while an earlier one was still in progress (a re-referral
     during an assessment is taken into that assessment)."""
     assessments = assessments.sort_by([("episode", "ascending"), ("AssessmentActualStartDate", "ascending")])
-    episode = _positions(assessments["episode"], pc.unique(assessments["episode"]))
+    episode = positions(assessments["episode"], pc.unique(assessments["episode"]))
     start = _days(assessments["AssessmentActualStartDate"])
     end = _days(pc.fill_null(pc.cast(assessments["AssessmentAuthorisationDate"], pa.int32()), NEVER))
     span = 2 * NEVER
@@ -297,7 +309,7 @@ def _one_plan_at_a_time(plans: pa.Table) -> pa.Table:
     """CIN plans of one episode that overlap (a plan made on each referral of a re-referred child) as the one
     plan they are: from the first start to the last end (open if any is open)."""
     plans = plans.sort_by([("episode", "ascending"), ("CINPlanStartDate", "ascending")])
-    episode = _positions(plans["episode"], pc.unique(plans["episode"]))
+    episode = positions(plans["episode"], pc.unique(plans["episode"]))
     start = _days(plans["CINPlanStartDate"])
     end = _days(pc.fill_null(pc.cast(plans["CINPlanEndDate"], pa.int32()), NEVER))
     span = 2 * NEVER
@@ -325,7 +337,7 @@ def _episode_of(episodes: pa.Table, child: pa.ChunkedArray, day: pa.ChunkedArray
     """For each (child, day), the child's latest episode referred on or before that day that went on to further
     action (null if none). Episodes are sorted by child, then referral date."""
     codes = pc.unique(episodes["la_child_id"])
-    e_child = _positions(episodes["la_child_id"], codes)
+    e_child = positions(episodes["la_child_id"], codes)
     e_day = _days(episodes["CINreferralDate"])
     rows = np.flatnonzero(episodes["ReferralNFA"].to_numpy(zero_copy_only=False) == "0")
     q_child = np.asarray(pc.index_in(child, value_set=codes).fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
@@ -364,7 +376,7 @@ def _reviews_in_year(
 
 def _earliest_referral(episodes: pa.Table, children: pa.ChunkedArray) -> NDArray[np.datetime64]:
     """Each child's earliest referral date in the return."""
-    at = _positions(episodes["la_child_id"], children)
+    at = positions(episodes["la_child_id"], children)
     earliest = np.full(len(children), np.iinfo(np.int64).max, np.int64)
     np.minimum.at(earliest, at, _days(episodes["CINreferralDate"]))
     result: NDArray[np.datetime64] = earliest.astype("datetime64[D]")
@@ -439,281 +451,10 @@ def _children(children: pa.Table, episodes: pa.Table, year: CollectionYear) -> p
     )
 
 
-# ------------------------------------------------------------------------------------------------------------
-# writing: XML text joined from per-row fragments
-# ------------------------------------------------------------------------------------------------------------
-
-IDENTIFIERS = ("LAchildID", "UPN", "FormerUPN", "UPNunknown", "PersonBirthDate", "ExpectedPersonBirthDate", "Sex")
-EPISODE_HEAD = ("CINreferralDate", "ReferralSource", "PrimaryNeedCode", "CINclosureDate", "ReasonForClosure")
-SECTION47 = ("S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC", "ICPCnotRequired")
-CP_PLAN = ("CPPstartDate", "CPPendDate", "InitialCategoryOfAbuse", "LatestCategoryOfAbuse", "NumberOfPreviousCPP")
-
-
-def to_xml(result: Census, year: CollectionYear, la_number: int, release: str) -> bytes:
-    """The return's XML (UTF-8, two-space indents, modules in the DfE's order)."""
-    e = result.episodes
-    episode_parent = _positions(e["la_child_id"], result.children["la_child_id"])
-
-    def held(table: pa.Table) -> NDArray[np.int64]:
-        return _positions(table["episode"], e["episode"])
-
-    a = result.assessments
-    factors = _repeated(a["AssessmentFactors"], "AssessmentFactors", 6, "FactorsIdentifiedAtAssessment", 5)
-    assessment_xml = _wrap(
-        "Assessments",
-        4,
-        _concat(_elements(a, ("AssessmentActualStartDate", "AssessmentAuthorisationDate"), 5), factors),
-    )
-    plan_xml = _wrap("CINPlanDates", 4, _elements(result.cin_plans, ("CINPlanStartDate", "CINPlanEndDate"), 5))
-    s47_xml = _wrap("Section47", 4, _elements(result.section47, SECTION47, 5))
-    cp = result.cp_plans
-    reviews = _repeated(cp["CPPreviewDate"], "CPPreviewDate", 6, None, 5, each="Reviews")
-    cp_xml = _wrap("ChildProtectionPlans", 4, _concat(_elements(cp, CP_PLAN, 5), reviews))
-
-    n_episodes = e.num_rows
-    episode_xml = _wrap(
-        "CINdetails",
-        3,
-        _concat(
-            _elements(e, EPISODE_HEAD, 4),
-            _nest(held(a), assessment_xml, n_episodes),
-            _nest(held(result.cin_plans), plan_xml, n_episodes),
-            _nest(held(result.section47), s47_xml, n_episodes),
-            _elements(e, ("ReferralNFA",), 4),
-            _nest(held(cp), cp_xml, n_episodes),
-        ),
-    )
-    c = result.children.rename_columns(["LAchildID", *result.children.schema.names[1:]])
-    names: tuple[str, ...] = (*IDENTIFIERS, "PersonDeathDate")
-    if year.year < SEX_FROM:
-        # the same sex as the year's code (a value of neither, such as a planted error, is written as it is)
-        gender = pc.if_else(pc.equal(c["Sex"], "M"), "1", pc.if_else(pc.equal(c["Sex"], "F"), "2", c["Sex"]))
-        c = c.append_column("GenderCurrent", gender)
-        names = tuple("GenderCurrent" if name == "Sex" else name for name in names)
-    identifiers_xml = _wrap("ChildIdentifiers", 3, _elements(c, names, 4))
-    disabilities = _repeated(c["Disability"], "Disability", 5, "Disabilities", 4)
-    characteristics_xml = _wrap("ChildCharacteristics", 3, _concat(_elements(c, ("Ethnicity",), 4), disabilities))
-    child_xml = _wrap(
-        "Child", 2, _concat(identifiers_xml, characteristics_xml, _nest(episode_parent, episode_xml, c.num_rows))
-    )
-    made = dt.datetime.combine(year.reference_date + dt.timedelta(days=1), dt.time(9, 0))
-    header = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n  <Header>\n    <CollectionDetails>\n'
-        f"      <Collection>CIN</Collection>\n      <Year>{year.year}</Year>\n"
-        f"      <ReferenceDate>{year.reference_date.isoformat()}</ReferenceDate>\n    </CollectionDetails>\n"
-        f"    <Source>\n      <SourceLevel>L</SourceLevel>\n      <LEA>{la_number:03d}</LEA>\n"
-        f"      <SoftwareCode>synthgen</SoftwareCode>\n      <Release>{release}</Release>\n"
-        f"      <SerialNo>001</SerialNo>\n      <DateTime>{made.isoformat()}</DateTime>\n    </Source>\n"
-        "  </Header>\n  <Children>"
-    )
-    body = "".join(child_xml.to_pylist())
-    return (header + body + "\n  </Children>\n</Message>\n").encode("utf-8")
-
-
-def _positions(keys: pa.ChunkedArray, parents: pa.ChunkedArray | pa.Array) -> NDArray[np.int64]:
+def positions(keys: pa.ChunkedArray, parents: pa.ChunkedArray | pa.Array) -> NDArray[np.int64]:
+    """Each key's row among `parents` (every key has one): how a module's rows find the rows that hold them."""
     value_set = parents.combine_chunks() if isinstance(parents, pa.ChunkedArray) else parents
     found: NDArray[np.int64] = np.asarray(
         pc.index_in(keys, value_set=value_set).to_numpy(zero_copy_only=False), np.int64
     )
     return found
-
-
-def _text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """A column as the text of its elements (dates as YYYY-MM-DD). Values are codes, dates, ids and numbers, so
-    nothing needs escaping; any &, < or > is escaped all the same."""
-    text = pc.cast(column, pa.string())
-    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        text = pc.replace_substring(text, raw, escaped)
-    return text
-
-
-def _elements(table: pa.Table, names: tuple[str, ...], depth: int) -> pa.Array:
-    """Per row, each present field as `<Name>value</Name>` on its own line; absent (null) fields left out."""
-    pad = "\n" + "  " * depth
-    parts = [
-        pc.fill_null(pc.binary_join_element_wise(f"{pad}<{name}>", _text(table[name]), f"</{name}>", ""), "")
-        for name in names
-    ]
-    return _concat(*parts) if parts else pa.array([""] * table.num_rows)
-
-
-def _concat(*parts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    joined = pc.binary_join_element_wise(*parts, "")
-    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
-
-
-def _wrap(name: str, depth: int, inner: pa.Array) -> pa.Array:
-    pad = "\n" + "  " * depth
-    return pc.binary_join_element_wise(f"{pad}<{name}>", inner, f"{pad}</{name}>", "")
-
-
-def _repeated(
-    values: pa.ChunkedArray, item: str, depth: int, wrapper: str | None, wrapper_depth: int, each: str | None = None
-) -> pa.Array:
-    """A list column as repeated elements: inside one `wrapper` (left out when the list is empty or null), or
-    each item in its own `each` element (a review: `<Reviews><CPPreviewDate>...`)."""
-    lists = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    n = len(lists)
-    lists = lists.fill_null(pa.scalar([], lists.type)) if lists.null_count else lists
-    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
-    flat = pc.list_flatten(lists)
-    pad = "\n" + "  " * depth
-    items = pc.binary_join_element_wise(f"{pad}<{item}>", _text(flat), f"</{item}>", "")
-    if each is not None:
-        outer = "\n" + "  " * wrapper_depth
-        items = pc.binary_join_element_wise(f"{outer}<{each}>", items, f"{outer}</{each}>", "")
-    inner = _nest(parent, items, n)
-    if wrapper is None:
-        return inner
-    wrapped = _wrap(wrapper, wrapper_depth, inner)
-    return pc.if_else(pc.equal(inner, ""), "", wrapped)
-
-
-def _nest(parent: NDArray[np.int64], fragments: pa.Array, n_parents: int) -> pa.Array:
-    """Join each parent's fragments (in their order) into one string per parent; "" for a parent with none."""
-    order = np.argsort(parent, kind="stable")
-    offsets = np.zeros(n_parents + 1, np.int32)
-    np.cumsum(np.bincount(parent, minlength=n_parents), out=offsets[1:])
-    fragments = fragments.combine_chunks() if isinstance(fragments, pa.ChunkedArray) else fragments
-    lists = pa.ListArray.from_arrays(pa.array(offsets), fragments.take(pa.array(order)) if len(order) else fragments)
-    return pc.binary_join(lists, "")
-
-
-# ------------------------------------------------------------------------------------------------------------
-# planted errors: known breaches of the DfE's rules, with a key
-# ------------------------------------------------------------------------------------------------------------
-
-UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-"""Letters a UPN's check letter is drawn from (I, O and S are never used)."""
-
-
-@dataclass(frozen=True)
-class _Breach:
-    rule: str  # the validator's rule code
-    module: str  # Census attribute
-    field: str
-    eligible: str  # a row qualifies when this column is not null ("" for every row)
-
-
-BREACHES = (
-    _Breach("1510", "children", "UPN", "UPN"),
-    _Breach("4180", "children", "Sex", ""),
-    _Breach("4220", "children", "Ethnicity", ""),
-    _Breach("8866", "episodes", "ReferralSource", ""),
-    _Breach("8650", "episodes", "PrimaryNeedCode", ""),
-    _Breach("8640", "episodes", "ReasonForClosure", "ReasonForClosure"),
-    _Breach("8608", "assessments", "AssessmentAuthorisationDate", "AssessmentAuthorisationDate"),
-    _Breach("8630", "episodes", "CINclosureDate", "CINclosureDate"),
-    _Breach("4011", "cin_plans", "CINPlanEndDate", "CINPlanEndDate"),
-    _Breach("8875", "section47", "DateOfInitialCPC", "DateOfInitialCPC"),
-    _Breach("8925", "cp_plans", "CPPendDate", "CPPendDate"),
-    _Breach("8905", "cp_plans", "InitialCategoryOfAbuse", ""),
-    _Breach("8794", "children", "Disability", ""),
-    _Breach("8568", "episodes", "ReferralNFA", ""),
-    _Breach("8600", "episodes", "CINreferralDate", ""),
-)
-"""One breach per rule family (identifiers, characteristics, episode codes, dates out of order, assessment
-plans, enquiries, conferences), taken in turn. (Rule 8869, factor 21 with others, is left out: the validator
-reads an assessment's factors as one list and never finds it.)"""
-
-
-def _planted(breach: _Breach, value: object, row: dict[str, object], year: CollectionYear) -> object:
-    """The value that breaks `breach.rule` in place of `value`."""
-    day = dt.timedelta(days=1)
-    if breach.rule == "1510":
-        upn = str(value)
-        wrong = UPN_LETTERS[(UPN_LETTERS.index(upn[0]) + 1) % len(UPN_LETTERS)]
-        return wrong + upn[1:]
-    if breach.rule == "8608":
-        return row["AssessmentActualStartDate"] - day  # type: ignore[operator]
-    if breach.rule == "8630":
-        return row["CINreferralDate"] - day  # type: ignore[operator]
-    if breach.rule == "4011":
-        return row["CINPlanStartDate"] - day  # type: ignore[operator]
-    if breach.rule == "8925":
-        return row["CPPstartDate"] - day  # type: ignore[operator]
-    if breach.rule == "8875":
-        held: dt.date = value  # type: ignore[assignment]
-        return held + dt.timedelta(days=5 - held.weekday()) if held.weekday() < 5 else held
-    if breach.rule == "8794":
-        codes: list[str] = value  # type: ignore[assignment]
-        return [codes[0], codes[0]]
-    if breach.rule == "8600":
-        return year.reference_date + dt.timedelta(days=10)
-    invalid = {"4180": "X", "4220": "ZZZZ", "8866": "99", "8650": "NX", "8640": "RC0", "8905": "XXX", "8568": "2"}
-    return invalid[breach.rule]
-
-
-def plant_errors(result: Census, year: CollectionYear, n: int, rng: np.random.Generator) -> tuple[Census, pa.Table]:
-    """The census with n known breaches of the DfE's rules, each in a different child, taken in turn from
-    BREACHES; and their key (rule, la_child_id, module, field, value)."""
-    tables = {name: getattr(result, name) for name in ("children", "episodes", "assessments", "cin_plans")}
-    tables |= {"section47": result.section47, "cp_plans": result.cp_plans}
-    child_of_episode = dict(
-        zip(result.episodes["episode"].to_pylist(), result.episodes["la_child_id"].to_pylist(), strict=True)
-    )
-    used: set[str] = set()
-    key: list[dict[str, object]] = []
-    failed = 0
-    turn = 0
-    while len(key) < n and failed < len(BREACHES):
-        breach = BREACHES[turn % len(BREACHES)]
-        turn += 1
-        table = tables[breach.module]
-        children = (
-            table["la_child_id"].to_pylist()
-            if "la_child_id" in table.schema.names
-            else [child_of_episode.get(e) for e in table["episode"].to_pylist()]
-        )
-        usable = np.ones(table.num_rows, bool) if not breach.eligible else pc.is_valid(table[breach.eligible])
-        candidates = [i for i in np.flatnonzero(usable) if children[i] not in used]
-        if not candidates:
-            failed += 1
-            continue
-        failed = 0
-        row = int(candidates[int(rng.integers(len(candidates)))])
-        values = table[breach.field].to_pylist()
-        values[row] = _planted(breach, values[row], table.slice(row, 1).to_pylist()[0], year)
-        index = table.schema.get_field_index(breach.field)
-        tables[breach.module] = table.set_column(index, breach.field, pa.array(values, table.schema.field(index).type))
-        used.add(str(children[row]))
-        shown = values[row]
-        key.append(
-            {
-                "rule": breach.rule,
-                "la_child_id": children[row],
-                "module": breach.module,
-                "field": breach.field,
-                "value": " ".join(shown) if isinstance(shown, list) else str(shown),
-            }
-        )
-    if len(key) < n:
-        raise SynthgenError(f"--plant-errors: this return has room for {len(key)} planted errors, not {n}")
-    names = ["rule", "la_child_id", "module", "field", "value"]
-    key_table = pa.table({name: pa.array([k[name] for k in key], pa.string()) for name in names})
-    return Census(**tables), key_table
-
-
-@dataclass(frozen=True)
-class Export:
-    xml: bytes
-    key: pa.Table | None  # the planted errors, when asked for
-    year: CollectionYear
-    children: int
-
-
-def from_run(run: Run, plant: int = 0) -> Export:
-    """The CIN census of a run (its last whole collection year), with `plant` known breaches if asked."""
-    if not run.has("agencies/social_care/referrals"):
-        raise SynthgenError(f"{run.path}: this run has no children's social care records (agencies/social_care)")
-    records = SocialCareRecords(*[run.read(f"agencies/social_care/{name}") for name in RECORD_TABLES])
-    period = run.manifest["period"]
-    year = collection_year(dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"]))
-    result = census(records, year)
-    key = None
-    if plant:
-        rng = shard_stream(int(run.manifest["seed"]), 0, "cin-census-planted-errors")
-        result, key = plant_errors(result, year, plant, rng)
-    release = str(run.manifest.get("synthgen_version", "0"))
-    xml = to_xml(result, year, int(run.manifest["area"]["la_number"]), release)
-    return Export(xml, key, year, result.children.num_rows)

@@ -162,11 +162,71 @@ def _day(date: dt.date) -> int:
     return (date - dt.date(1970, 1, 1)).days
 
 
+@dataclass(frozen=True)
+class _Register:
+    """The children in one year's return, one row each (by LA child id): what every file's rows look up."""
+
+    ids: NDArray[np.str_]
+    dob: NDArray[np.object_]  # as the return writes it
+    born: NDArray[np.int64]  # as day numbers
+    sex: NDArray[np.object_]  # in the year's codes
+    female: NDArray[np.bool_]
+    upn: NDArray[np.object_]
+    ethnicity: NDArray[np.object_]
+    lookup: dict[str, int]
+
+    def at(self, table_ids: NDArray[np.object_]) -> NDArray[np.int64]:
+        """Each child id's row in the register."""
+        return np.asarray([self.lookup[i] for i in table_ids.tolist()], dtype=np.int64)
+
+
 def _year(
     tables: dict[str, pa.Table], year_start: dt.date, year_end: dt.date, care_leavers: bool, new_codes: bool
 ) -> Return:
     lo, hi = _day(year_start), _day(year_end)
-    # ---- episodes in the year, as they stood on its last day ----
+    episodes, start = _episodes(tables, lo, hi)
+    looked_after = np.unique(episodes["CHILD"].astype(str))
+    leavers = tables["care_leavers"] if care_leavers else tables["care_leavers"].slice(0, 0)
+    leaver_ids = _strings(leavers["la_child_id"])
+    register = _register(tables, np.union1d(looked_after, leaver_ids.astype(str)), new_codes)
+    # a child under 4 on the 31 August before the year (not yet of school age) UN1, otherwise UN5 (not known)
+    school_age = birthday(register.born, 4) <= _day(dt.date(year_start.year - 1, 8, 31))
+    unknown = np.where(school_age, "UN5", "UN1").astype(object)
+    header = {
+        "CHILD": register.ids.astype(object),
+        "SEX": register.sex,
+        "DOB": register.dob,
+        "ETHNIC": register.ethnicity,
+        "UPN": np.where(pd_isnull(register.upn), unknown, register.upn),
+        "MOTHER": kept(register.female & np.isin(register.ids, looked_after), "0"),
+        "MC_DOB": np.full(len(register.ids), None, dtype=object),
+    }
+    files: Frames = {
+        "Header": header,
+        "Episodes": episodes,
+        "UASC": _uasc(tables, register, hi),
+        "Reviews": _reviews(tables, register, lo, hi),
+        "Missing": _missing(tables, register, lo, hi),
+        "OC2": _outcomes(tables, register, lo, hi),
+        "OC3": {
+            "CHILD": leaver_ids,
+            "DOB": register.dob[register.at(leaver_ids)],
+            "IN_TOUCH": _strings(leavers["in_touch"]),
+            "ACTIV": _strings(leavers["activity"]),
+            "ACCOM": _strings(leavers["accommodation"]),
+        },
+        "AD1": _adoptions(tables, register, episodes),
+        "PlacedAdoption": _decisions(tables, register, looked_after, hi),
+        "PrevPerm": _permanence(tables, register, episodes, start, lo),
+    }
+    return Return(year_start, year_end, files)
+
+
+def _episodes(
+    tables: dict[str, pa.Table], lo: int, hi: int
+) -> tuple[dict[str, NDArray[np.object_]], NDArray[np.int64]]:
+    """Episodes in the year, as they stood on its last day (one ended later is open), by child then start; and
+    their start days."""
     ep = tables["cla_episodes"]
     start, end = _days(ep["start_date"]), _days(ep["end_date"])
     keep = np.flatnonzero((start <= hi) & (end >= lo))
@@ -193,88 +253,85 @@ def _year(
     # an unaccompanied asylum-seeking child has no home in England: no home postcode (and so no distance)
     asylum = np.isin(episodes["CHILD"].astype(str), _strings(tables["cla_uasc"]["la_child_id"]).astype(str))
     episodes["HOME_POST"] = kept(~asylum, episodes["HOME_POST"])
-    looked_after = np.unique(episodes["CHILD"].astype(str))
-    leavers = tables["care_leavers"] if care_leavers else tables["care_leavers"].slice(0, 0)
-    leaver_ids = _strings(leavers["la_child_id"])
-    in_return = np.union1d(looked_after, leaver_ids.astype(str))
+    return episodes, start
 
-    # ---- the children: the LA's record of each ----
+
+def _register(tables: dict[str, pa.Table], in_return: NDArray[np.str_], new_codes: bool) -> _Register:
+    """The LA's record of each child in the return. One row per child: a duplicate record of the same child id
+    (a data-quality error) is left out."""
     children = tables["children"]
     child_ids = _strings(children["la_child_id"]).astype(str)
-    # one row per child: a duplicate record of the same child id (a data-quality error) is left out
     rows = np.flatnonzero(np.isin(child_ids, in_return))
     rows = rows[np.argsort(child_ids[rows], kind="stable")]
     rows = rows[np.r_[True, child_ids[rows][1:] != child_ids[rows][:-1]][: len(rows)]]
     children = children.take(pa.array(rows))
     ids = child_ids[rows]
     female = _strings(children["sex"]) == "F"
-    dob = _date_strings(children["date_of_birth"])
-    born = _days(children["date_of_birth"])
-    sex = np.where(female, "F" if new_codes else "2", "M" if new_codes else "1").astype(object)
-    upn = _strings(children["upn"])
-    # a child under 4 on the 31 August before the year (not yet of school age) UN1, otherwise UN5 (not known)
-    school_age = birthday(born, 4) <= _day(dt.date(year_start.year - 1, 8, 31))
-    unknown = np.where(school_age, "UN5", "UN1").astype(object)
-    upn = np.where(pd_isnull(upn), unknown, upn)
-    mother = kept(female & np.isin(ids, looked_after), "0")
-    header = {
-        "CHILD": ids.astype(object),
-        "SEX": sex,
-        "DOB": dob,
-        "ETHNIC": _strings(children["ethnicity"]),
-        "UPN": upn,
-        "MOTHER": mother,
-        "MC_DOB": np.full(len(ids), None, dtype=object),
-    }
-    lookup = {k: i for i, k in enumerate(ids.tolist())}
+    return _Register(
+        ids=ids,
+        dob=_date_strings(children["date_of_birth"]),
+        born=_days(children["date_of_birth"]),
+        sex=np.where(female, "F" if new_codes else "2", "M" if new_codes else "1").astype(object),
+        female=female,
+        upn=_strings(children["upn"]),
+        ethnicity=_strings(children["ethnicity"]),
+        lookup={k: i for i, k in enumerate(ids.tolist())},
+    )
 
-    def at(table_ids: NDArray[np.object_]) -> NDArray[np.int64]:
-        return np.asarray([lookup[i] for i in table_ids.tolist()], dtype=np.int64)
 
-    # ---- reviews and missing spells in the year ----
+def _reviews(tables: dict[str, pa.Table], register: _Register, lo: int, hi: int) -> dict[str, NDArray[np.object_]]:
+    """Reviews held in the year. The participation code for a child under four (PN0) follows the date of birth as
+    recorded: where the record's date of birth is wrong the code is set from it, as the LA's system would."""
     rv = tables["cla_reviews"]
     rv = rv.filter(pc.and_(pc.greater_equal(_days(rv["review_date"]), lo), pc.less_equal(_days(rv["review_date"]), hi)))
     rv_child = _strings(rv["la_child_id"])
-    # the participation code for a child under four (PN0) follows the date of birth as recorded: where the
-    # record's date of birth is wrong the code is set from it, as the LA's system would
-    under_4 = _days(rv["review_date"]) < birthday(born[at(rv_child)], 4)
+    under_4 = _days(rv["review_date"]) < birthday(register.born[register.at(rv_child)], 4)
     code = _strings(rv["participation"])
     code = np.where(under_4, "PN0", np.where(code == "PN0", "PN1", code))
-    reviews = {
+    return {
         "CHILD": rv_child,
-        "DOB": dob[at(rv_child)],
+        "DOB": register.dob[register.at(rv_child)],
         "REVIEW": _date_strings(rv["review_date"]),
         "REVIEW_CODE": code,
     }
+
+
+def _missing(tables: dict[str, pa.Table], register: _Register, lo: int, hi: int) -> dict[str, NDArray[np.object_]]:
+    """Missing spells begun in the year."""
     ms = tables["cla_missing"]
     ms_start = _days(ms["start_date"])
     ms = ms.take(pa.array(np.flatnonzero((ms_start >= lo) & (ms_start <= hi))))
     ms_child = _strings(ms["la_child_id"])
-    missing = {
+    return {
         "CHILD": ms_child,
-        "DOB": dob[at(ms_child)],
+        "DOB": register.dob[register.at(ms_child)],
         "MISSING": _strings(ms["kind"]),
         "MIS_START": _date_strings(ms["start_date"]),
         "MIS_END": _date_strings(ms["end_date"]),
     }
 
-    # ---- UASC ----
+
+def _uasc(tables: dict[str, pa.Table], register: _Register, hi: int) -> dict[str, NDArray[np.object_]]:
+    """Unaccompanied asylum-seeking children in the return, with the day that status ceased if it has."""
     us = tables["cla_uasc"]
-    us = us.take(pa.array(np.flatnonzero(np.isin(_strings(us["la_child_id"]).astype(str), ids))))
+    us = us.take(pa.array(np.flatnonzero(np.isin(_strings(us["la_child_id"]).astype(str), register.ids))))
     us_child = _strings(us["la_child_id"])
     us_ceased = _days(us["uasc_ceased"])
-    uasc = {
+    return {
         "CHILD": us_child,
-        "SEX": sex[at(us_child)],
-        "DOB": dob[at(us_child)],
+        "SEX": register.sex[register.at(us_child)],
+        "DOB": register.dob[register.at(us_child)],
         "DUC": kept(us_ceased <= hi, _date_strings(us["uasc_ceased"])),
     }
 
-    # ---- OC2: looked after for 12 months on the year's last day ----
+
+def _outcomes(tables: dict[str, pa.Table], register: _Register, lo: int, hi: int) -> dict[str, NDArray[np.object_]]:
+    """OC2: children looked after for 12 months on the year's last day; each item asked only at the ages the
+    return asks it."""
     oc = tables["cla_outcomes"]
     oc = oc.take(pa.array(np.flatnonzero(_days(oc["year_end"]) == hi)))
     oc_child = _strings(oc["la_child_id"])
-    oc_born = born[at(oc_child)]
+    oc_born = register.born[register.at(oc_child)]
 
     def flag(name: str, wanted: NDArray[np.bool_] | None = None) -> NDArray[np.object_]:
         values = np.where(oc[name].to_numpy(zero_copy_only=False), "1", "0").astype(object)
@@ -284,9 +341,9 @@ def _year(
     sdq_due = (birthday(oc_born, 4) <= hi) & (birthday(oc_born, 17) > lo)
     misuse = oc["substance_misuse"].to_numpy(zero_copy_only=False)
     received = oc["intervention_received"].to_numpy(zero_copy_only=False)
-    outcomes = {
+    return {
         "CHILD": oc_child,
-        "DOB": dob[at(oc_child)],
+        "DOB": register.dob[register.at(oc_child)],
         "SDQ_SCORE": kept(sdq_due, _strings(oc["sdq_score"].cast(pa.string()))),
         "SDQ_REASON": np.full(len(oc_child), None, dtype=object),
         "CONVICTED": flag("convicted", birthday(oc_born, 10) < hi),
@@ -299,23 +356,18 @@ def _year(
         "INTERVENTION_OFFERED": flag("intervention_offered", misuse & ~received),
     }
 
-    # ---- OC3: care leavers ----
-    care = {
-        "CHILD": leaver_ids,
-        "DOB": dob[at(leaver_ids)],
-        "IN_TOUCH": _strings(leavers["in_touch"]),
-        "ACTIV": _strings(leavers["activity"]),
-        "ACCOM": _strings(leavers["accommodation"]),
-    }
 
-    # ---- adoption: adoptions in the year; decisions made by its end, for children in it ----
+def _adoptions(
+    tables: dict[str, pa.Table], register: _Register, episodes: dict[str, NDArray[np.object_]]
+) -> dict[str, NDArray[np.object_]]:
+    """AD1: the adoptions of children whose episode ended in adoption in the year."""
     adopted = episodes["CHILD"][np.isin(episodes["REC"], ["E11", "E12"])]
     ad = tables["cla_adoptions"]
     ad = ad.take(pa.array(np.flatnonzero(np.isin(_strings(ad["la_child_id"]), adopted))))
     ad_child = _strings(ad["la_child_id"])
-    adoption = {
+    return {
         "CHILD": ad_child,
-        "DOB": dob[at(ad_child)],
+        "DOB": register.dob[register.at(ad_child)],
         "DATE_INT": _date_strings(ad["date_should_be_placed"]),
         "DATE_MATCH": _date_strings(ad["date_matched"]),
         "FOSTER_CARE": np.where(ad["foster_carer"].to_numpy(zero_copy_only=False), "1", "0").astype(object),
@@ -323,44 +375,46 @@ def _year(
         "SEX_ADOPTR": _strings(ad["adopters_sex"]),
         "LS_ADOPTR": _strings(ad["adopters_legal_status"]),
     }
+
+
+def _decisions(
+    tables: dict[str, pa.Table], register: _Register, looked_after: NDArray[np.str_], hi: int
+) -> dict[str, NDArray[np.object_]]:
+    """PlacedAdoption: decisions that a child should be placed for adoption, made by the year's end, for the
+    children looked after in it."""
     dc = tables["cla_adoption_decisions"]
     dc_keep = (_days(dc["decision_date"]) <= hi) & np.isin(_strings(dc["la_child_id"]).astype(str), looked_after)
     dc = dc.take(pa.array(np.flatnonzero(dc_keep)))
     dc_child = _strings(dc["la_child_id"])
-    decisions = {
+    return {
         "CHILD": dc_child,
-        "DOB": dob[at(dc_child)],
+        "DOB": register.dob[register.at(dc_child)],
         "DATE_PLACED": _date_strings(dc["decision_date"]),
         "DATE_PLACED_CEASED": np.full(len(dc_child), None, dtype=object),
         "REASON_PLACED_CEASED": np.full(len(dc_child), None, dtype=object),
     }
 
-    # ---- previous permanence: asked of every child who started to be looked after in the year ----
+
+def _permanence(
+    tables: dict[str, pa.Table],
+    register: _Register,
+    episodes: dict[str, NDArray[np.object_]],
+    start: NDArray[np.int64],
+    lo: int,
+) -> dict[str, NDArray[np.object_]]:
+    """PrevPerm: asked of every child who started to be looked after in the year."""
     entered = np.unique(episodes["CHILD"][(episodes["RNE"] == "S") & (start >= lo)].astype(str))
     pp = tables["cla_previous_permanence"]
     pp_ids = _strings(pp["la_child_id"]).astype(str)
     pp = pp.take(pa.array(np.flatnonzero(np.isin(pp_ids, entered))))
     pp_child = _strings(pp["la_child_id"])
-    permanence = {
+    return {
         "CHILD": pp_child,
-        "DOB": dob[at(pp_child)],
+        "DOB": register.dob[register.at(pp_child)],
         "PREV_PERM": _strings(pp["previous_permanence"]),
         "LA_PERM": _strings(pp["permanence_la"]),
         "DATE_PERM": _date_strings(pp["permanence_date"]),
     }
-    files: Frames = {
-        "Header": header,
-        "Episodes": episodes,
-        "UASC": uasc,
-        "Reviews": reviews,
-        "Missing": missing,
-        "OC2": outcomes,
-        "OC3": care,
-        "AD1": adoption,
-        "PlacedAdoption": decisions,
-        "PrevPerm": permanence,
-    }
-    return Return(year_start, year_end, files)
 
 
 PLANTED = (

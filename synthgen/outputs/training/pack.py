@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +54,27 @@ def _policy_rules(run: Run) -> list[dict[str, Any]]:
     return rules
 
 
-def write_training_pack(run_path: str | Path, out: str | Path, *, overwrite: bool = False) -> dict[str, Any]:
-    """Write the pack for a run into folder `out`; return a summary (files, storylines, cases per bundle)."""
-    run = open_run(run_path)
+@dataclass(frozen=True)
+class TrainingPack:
+    """A pack as written: its folder, the files in it (relative, index first), how many planted storylines the
+    answer key sets out, and how many cases each agency's bundle holds."""
+
+    path: Path
+    files: list[str]
+    storylines: int
+    bundle_cases: dict[str, int]
+
+
+def export_training(run: str | Path | Run, out: str | Path, *, overwrite: bool = False) -> TrainingPack:
+    """Write the training pack of a run into folder `out` (an existing pack is replaced only with `overwrite`,
+    and a folder that is not a pack never)."""
+    opened = open_run(run)
     out = Path(out)
     temp = folders.prepare(out, overwrite, "index.html", "a training pack")
     try:
-        summary = _write(run, temp)
+        files, storylines, bundles = _write(opened, temp)
         folders.put_in_place(temp, out)
-        return summary
+        return TrainingPack(out, files, storylines, bundles)
     finally:
         if temp.exists():
             shutil.rmtree(temp, ignore_errors=True)
@@ -76,7 +89,8 @@ def _agency_tables(run: Run) -> dict[str, dict[str, pa.Table]]:
     return {agency: result[agency] for agency in AGENCIES if agency in result}
 
 
-def _write(run: Run, folder: Path) -> dict[str, Any]:
+def _write(run: Run, folder: Path) -> tuple[list[str], int, dict[str, int]]:
+    """Write the pack into `folder`: (its files, the storylines in the key, the cases in each bundle)."""
     folder.mkdir(parents=True)
     agencies = _agency_tables(run)
     storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
@@ -121,7 +135,7 @@ def _write(run: Run, folder: Path) -> dict[str, Any]:
     files += ["facilitator/answer_key.html", "facilitator/answer_key.csv", "facilitator/storylines.csv"]
     (folder / "index.html").write_text(_index(run, files, bundles, len(key)), encoding="utf-8")
     files.insert(0, "index.html")
-    return {"files": files, "storylines": len(key), "bundle_cases": bundles}
+    return files, len(key), bundles
 
 
 def _run_line(run: Run) -> str:

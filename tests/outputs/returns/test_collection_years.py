@@ -21,8 +21,8 @@ import pytest
 import synthgen
 from synthgen import reference
 from synthgen.agencies import social_care
-from synthgen.outputs.returns import cin_census, ssda903
-from synthgen.outputs.returns.files import write_ssda903
+from synthgen.outputs.returns import cin_census, cin_census_xml, ssda903
+from synthgen.outputs.returns.exports import CinCensus, build_cin_census, export_ssda903
 from synthgen.run_folder import Run, open_run
 from synthgen.world import births
 from synthgen.world.population import build_population
@@ -43,7 +43,7 @@ UASC_STATUS column the CSV reader never makes, 233 (from 2025-26) a DATE_EPISODE
 @dataclass(frozen=True)
 class Year:
     run: Run
-    cin: cin_census.Export
+    cin: CinCensus
     lac: Path  # the SSDA903 folder
     cin_failures: list[dict[str, Any]]
     lac_result: dict[str, Any]
@@ -78,7 +78,7 @@ def with_deaths(folder: Path) -> tuple[pa.Table, bytes, Path]:
     records = cin_census.SocialCareRecords(
         *[tables.children.table if name == "children" else getattr(tables, name) for name in cin_census.RECORD_TABLES]
     )
-    xml = cin_census.to_xml(cin_census.census(records, year), year, 372, "test")
+    xml = cin_census_xml.to_xml(cin_census.census(records, year), year, 372, "test")
     inputs = {name: tables.children.table if name == "children" else getattr(tables, name) for name in ssda903.INPUTS}
     lac = folder / "903-deaths"
     returns = ssda903.build(inputs, year.start, year.reference_date)
@@ -92,17 +92,17 @@ def with_deaths(folder: Path) -> tuple[pa.Table, bytes, Path]:
 @pytest.fixture(scope="module")
 def validated(tmp_path_factory: pytest.TempPathFactory, validator_python: Path) -> tuple[dict[int, Year], Deaths]:
     folder = tmp_path_factory.mktemp("years")
-    made: dict[int, tuple[Run, cin_census.Export, Path]] = {}
+    made: dict[int, tuple[Run, CinCensus, Path]] = {}
     jobs: list[dict[str, list[str]]] = []
     gss = reference.local_authorities()[372].gss_code
     for year in YEARS:
         overrides = {"period.start": f"{year - 1}-04-01", "period.end": f"{year}-03-31", "population.people": PEOPLE}
         synthgen.generate(synthgen.load_scenario(DEMO, overrides), folder / str(year), workers=1)
         run = open_run(folder / str(year))
-        exported = cin_census.from_run(run)
+        exported = build_cin_census(run)
         xml = folder / f"cin-{year}.xml"
         xml.write_bytes(exported.xml)
-        lac = write_ssda903(run.path, folder / f"903-{year}")
+        lac = export_ssda903(run.path, folder / f"903-{year}")
         made[year] = (run, exported, lac)
         jobs.append({"cin": [str(xml), exported.year.ruleset]})
         jobs.append({"903": [str(lac), ssda903.ruleset(dt.date(year, 3, 31)), str(year), gss]})

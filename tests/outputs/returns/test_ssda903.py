@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from synthgen import reference
 from synthgen.cli import cli
 from synthgen.outputs.returns import ssda903
-from synthgen.outputs.returns.files import write_ssda903
+from synthgen.outputs.returns.exports import export_ssda903
 from synthgen.run_folder import open_run
 
 RUNNER = Path(__file__).with_name("run_903_validator.py")
@@ -51,12 +51,12 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def demo_return(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_ssda903(demo_run, tmp_path_factory.mktemp("903") / "demo")
+    return export_ssda903(demo_run, tmp_path_factory.mktemp("903") / "demo")
 
 
 @pytest.fixture(scope="module")
 def large_return(large_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_ssda903(large_run, tmp_path_factory.mktemp("903") / "large")
+    return export_ssda903(large_run, tmp_path_factory.mktemp("903") / "large")
 
 
 def test_the_demo_passes_every_rule(validator_python: Path, demo_run: Path, demo_return: Path) -> None:
@@ -100,7 +100,7 @@ def test_every_looked_after_child_is_in_the_return_and_nobody_else(demo_run: Pat
 
 
 def test_the_export_repeats_byte_for_byte(demo_run: Path, demo_return: Path, tmp_path: Path) -> None:
-    again = write_ssda903(demo_run, tmp_path / "again")
+    again = export_ssda903(demo_run, tmp_path / "again")
     files = sorted(p.relative_to(demo_return) for p in demo_return.rglob("*.csv"))
     assert files == sorted(p.relative_to(again) for p in again.rglob("*.csv"))
     assert len(files) == 2 * len(ssda903.FILES)
