@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from synthgen.cli import cli
+from synthgen.linkage import DEFAULT_METHOD, METHODS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -171,3 +173,50 @@ def test_screen_refuses_a_bad_suffix_and_a_folder_that_is_not_a_run(demo_run: Pa
         f"Error: {tmp_path}: not a synthgen run (no manifest.json; was the run interrupted?)\n",
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def _help_lines(path: str) -> list[str]:
+    result = CliRunner().invoke(cli, [*path.split(), "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()
+
+
+def _parse(argv: list[str]) -> click.Command:
+    """The command an example names, after click has parsed its options and arguments (nothing is run)."""
+    command: click.Command = cli
+    args = list(argv)
+    while isinstance(command, click.Group):
+        name, *args = args
+        found = command.get_command(click.Context(command), name)
+        assert found is not None, f"no command {name!r}"
+        command = found
+    with command.make_context(command.name or "", args):
+        pass
+    return command
+
+
+@pytest.mark.parametrize(("name", "command"), [("", cli), *_commands(cli)])
+def test_every_help_example_is_one_line_that_parses(name: str, command: click.Command) -> None:
+    """Copied from --help at 80 columns, the example is a whole command: click does not rewrap it."""
+    examples = [line.strip() for line in _help_lines(name) if line.strip().startswith("Example: ")]
+    assert len(examples) == 1, examples
+    assert examples[0] in [line.strip() for line in (command.help or "").splitlines()], "rewrapped by click"
+    argv = shlex.split(examples[0].removeprefix("Example: "))
+    assert argv[0] == "synthgen"
+    parsed = _parse(argv[1:])
+    assert parsed is command or isinstance(command, click.Group)
+
+
+@pytest.mark.parametrize("name", ["link", "screen"])
+def test_method_choices_are_the_linkers_registry(name: str) -> None:
+    option = next(p for p in cli.commands[name].params if p.name == "method")
+    assert isinstance(option.type, click.Choice)
+    assert list(option.type.choices) == list(METHODS)
+    assert option.default == DEFAULT_METHOD
+
+
+def test_an_argument_error_names_the_option(demo_run: Path, tmp_path: Path) -> None:
+    """The library says `plant_errors`; the command line says which option that is."""
+    code, _, stderr = run("export", "ssda903", str(demo_run), "-o", str(tmp_path / "903"), "--plant-errors", "99999")
+    assert code == 2
+    assert stderr.startswith("Error: --plant-errors: 99999 is more than this return can hold (")

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -105,3 +106,21 @@ def test_first_flags_match_a_brute_force_search(rows: list[tuple[int, int, int]]
     assert (agency[signal] != agency[other]).all()
     assert (cluster[signal] == cluster[other]).all()
     assert ((day[signal] - day[other] >= 0) & (day[signal] - day[other] <= window)).all()
+
+
+def test_an_event_is_named_by_its_tables_first_column(demo_run: Path) -> None:
+    """Screening reads an event's id from its table's first column (it imports no generator module to learn the
+    id's name); that column holds the ids truth/signals uses for the table's signals."""
+    signals = pq.read_table(demo_run / "truth/signals.parquet", columns=["agency", "table", "record_id"])
+    for name in screening.signals.RULES:
+        agency, table = name.split("/")
+        records = pq.read_table(demo_run / "agencies" / f"{name}.parquet")
+        ids = set(records.column(0).cast("string").to_pylist())
+        named = signals.filter(pc.and_(pc.equal(signals["agency"], agency), pc.equal(signals["table"], table)))
+        assert named.num_rows and set(named["record_id"].to_pylist()) <= ids, name
+
+
+def test_the_screen_writes_what_it_returns(demo_run: Path, screened: screening.Screened, tmp_path: Path) -> None:
+    again = screening.screen(demo_run, out=tmp_path / "flags.parquet", disclosures=tmp_path / "shared.csv")
+    assert pq.read_table(tmp_path / "flags.parquet").equals(again.flags) and again.flags.equals(screened.flags)
+    assert pacsv.read_csv(tmp_path / "shared.csv").num_rows == screened.disclosures.num_rows

@@ -1,0 +1,62 @@
+"""README.md holds together: every section it points a reader to exists, and its Python example uses only the
+public API."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import synthgen
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def _prose() -> str:
+    """The README without its code blocks (a YAML comment may quote anything), with line breaks as spaces."""
+    return " ".join(re.sub(r"```.*?```", "", README, flags=re.DOTALL).split())
+
+
+def _headings() -> list[str]:
+    in_code = False
+    found = []
+    for line in README.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and (match := re.match(r"#{1,6} (.+)", line)):
+            found.append(match.group(1).strip())
+    return found
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def _section_references() -> list[str]:
+    """Every quoted section name the README sends the reader to: see "X", "X" below/above, section "X"."""
+    prose = _prose()
+    patterns = (r'\b[Ss]ee (?:also )?"([^"]+)"', r'"([^"]+)" (?:below|above)\b', r'\bsections? "([^"]+)"')
+    return [name for pattern in patterns for name in re.findall(pattern, prose)]
+
+
+def test_the_reference_finder_finds_the_references() -> None:
+    assert {"Evaluating a linkage system", "Training packs", "Standard returns", "Storylines"} <= set(
+        _section_references()
+    )
+
+
+def test_every_section_referred_to_exists() -> None:
+    headings = set(_headings())
+    assert [name for name in _section_references() if name not in headings] == []
+
+
+def test_every_link_to_an_anchor_resolves() -> None:
+    anchors = {_anchor(heading) for heading in _headings()}
+    links = re.findall(r"\]\(#([^)]+)\)", README)
+    assert [link for link in links if link not in anchors] == []
+
+
+def test_the_python_example_uses_only_the_public_api() -> None:
+    code = "\n".join(re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL))
+    used = set(re.findall(r"\bsynthgen\.(\w+)", code))
+    assert used and used <= set(synthgen.__all__)
