@@ -7,6 +7,7 @@ import ast
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -130,3 +131,13 @@ OTHERS = {"cli.py", "pipeline.py"}
 )
 def test_library_errors_never_name_a_command_line_option(module: str) -> None:
     assert [text for text in _error_texts(PACKAGE / module) if "--" in text] == []
+
+
+def test_a_bad_table_is_one_line_naming_what_it_holds(demo_run: Path) -> None:
+    with pytest.raises(synthgen.SynthgenError) as raised:
+        synthgen.evaluate_sharing(demo_run, pa.table({"record_id": ["x"]}))
+    assert str(raised.value) == (
+        "flags: missing column flagged_at (flags need record_id and flagged_at (concern optional)); found: record_id"
+    )
+    with pytest.raises(synthgen.SynthgenError, match=r"^predictions: no predictions \(the table has no rows\)$"):
+        synthgen.evaluate_linkage(demo_run, pa.table({"record_id": pa.array([], pa.string())}))

@@ -1,5 +1,8 @@
-"""Linkage evaluation: scoring a record-linkage system's clusters and scored pairs against the run's truth.
+"""Evaluation: scoring a system's output against a run's truth, and explaining its errors.
 
-`synthgen.evaluation.metrics` is the pure core (numpy arrays in, numbers out, no I/O), so the same numbers
-come out whether the caller reads a run from disk, a notebook holds the arrays, or a test builds them by hand.
+Linkage: `linkage` (clusters or scored pairs, read by `adapters`) scores with the pure core `metrics` (numpy
+arrays in, numbers out, no I/O) and returns `linkage_scores.LinkageScores`; `linkage_report` draws the page.
+Sharing: `sharing` scores flags and disclosures (read by `flags_and_disclosures`) against `sharing_truth` and
+returns `sharing_scores.SharingScores`; `sharing_report` draws the page. The same numbers come out whether the
+caller hands over files or tables, and a result's `as_dict()` is the JSON the command line writes.
 """

@@ -1,1 +1,3 @@
-"""Writers: everything that touches files. The core never imports from here."""
+"""Writers: everything that touches files (a run's Parquet, single result files and whole folders written
+atomically, readable CSV and workbooks, the DfE returns, the training pack), and the HTML kit their pages share.
+The generating core never imports from here."""
