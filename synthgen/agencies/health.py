@@ -40,8 +40,9 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
     home = pop.household_postcode
     practice_pc = plan.practices.postcode_index
     near = nearest(pcs.easting[home], pcs.northing[home], pcs.easting[practice_pc], pcs.northing[practice_pc], 3)
-    household_practice = choose_nearby(rng, near, (0.6, 0.3, 0.1))
-    own_choice = choose_nearby(rng, near, (0.6, 0.3, 0.1))
+    choice = tuple(params.series("gp_practice_choice_weight").values())  # the nearest most often
+    household_practice = choose_nearby(rng, near, choice)
+    own_choice = choose_nearby(rng, near, choice)
     same = rng.random(len(rows)) < params["household_same_practice_share"]
     practice = np.where(same, household_practice[hh], own_choice[hh])
 
@@ -49,7 +50,7 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
     dob = p.date_of_birth[rows]
     left = pop.household_moved_out[hh]
     last_seen = np.where(np.isnat(left), start, left)
-    years_before = rng.exponential(8.0, len(rows)) * 365.25
+    years_before = rng.exponential(params["gp_registration_years_mean"], len(rows)) * 365.25
     registered_on = np.maximum(dob + np.timedelta64(14, "D"), last_seen - years_before.astype("timedelta64[D]"))
     registered_on = np.minimum(registered_on, last_seen)
 

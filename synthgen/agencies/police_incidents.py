@@ -50,11 +50,11 @@ class _Profile:
 
     @classmethod
     def of(cls, params: Parameters, name: str) -> _Profile:
-        """The profile the parameters give `name`: police_<name>_age_weight.from_<age> (the bands, the youngest
+        """The profile the parameters give `name`: police_<name>_age_weight.age_<age> (the bands, the youngest
         age in the label), police_<name>_sex_weight.male and .female, and police_<name>_risk_weight."""
         ages = params.series(f"police_{name}_age_weight")
         sex = params.series(f"police_{name}_sex_weight")
-        bands = tuple((int(label.removeprefix("from_")), weight) for label, weight in ages.items())
+        bands = tuple((int(label.removeprefix("age_")), weight) for label, weight in ages.items())
         return cls(bands, sex["male"], sex["female"], params[f"police_{name}_risk_weight"])
 
     def weights(
