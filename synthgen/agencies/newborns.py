@@ -31,6 +31,7 @@ from synthgen.world.births import Births
 from synthgen.world.population import Population
 from synthgen.world.simulate import Simulation
 
+
 def _names(plan: Plan, pop: Population, born: Births, rows: np.ndarray) -> dict[str, pa.Array]:
     home = pop.household_postcode[born.household[rows]]
     return {

@@ -101,13 +101,13 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
             pcs.northing[school_pc[of_phase]],
             2,
         )
-        choice[phase] = of_phase[choose_nearby(rng, near, (0.75, 0.25))]
+        choice[phase] = of_phase[choose_nearby(rng, near, tuple(params.series("school_choice_weight").values()))]
     school = np.where(g <= 6, choice["primary"][hh], choice["secondary"][hh])
     entry_year = academic_year(plan) - g
     upn = _upns(rng, plan, pop.shard, entry_year, choice["primary"][hh])
 
     deprivation = pop.household_deprivation
-    weight = np.exp(3.0 * deprivation)
+    weight = np.exp(params["fsm_deprivation_weight"] * deprivation)
     fsm_household = rng.random(n_hh) < params["fsm_share"] * weight / mean_or_one(weight[hh])
     boy = ~p.female[rows]
     risk = np.where(boy, params["sen_boys_relative_risk"], 1.0) * (1.0 + deprivation[hh])
