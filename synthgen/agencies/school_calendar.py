@@ -51,6 +51,7 @@ def _last_monday(year: int, month: int) -> dt.date:
 
 
 def friday_on_or_before(day: dt.date) -> dt.date:
+    """The last school day of a week ending on or before `day` (terms end on a Friday; Year 11 leave on one)."""
     return day - dt.timedelta(days=(day.weekday() - 4) % 7)
 
 

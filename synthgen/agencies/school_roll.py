@@ -166,6 +166,7 @@ class Departures:
 
     @classmethod
     def none(cls, n: int, never: np.datetime64) -> Departures:
+        """Nobody has left: every pupil on roll to the end of the period."""
         return cls(np.full(n, never), np.full(n, never), np.zeros(n, bool), np.zeros(n, bool))
 
 

@@ -30,6 +30,8 @@ def _no_rows() -> pa.Table:
 
 @dataclass(frozen=True)
 class SocialCareTables:
+    """One shard's children's social care records: the children known (person-level) and their event tables."""
+
     children: AgencyTable  # one row per child known to children's social care (person-level)
     referrals: pa.Table
     assessments: pa.Table
