@@ -51,6 +51,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen.agencies import TABLE_CODES, AgencyTable, nearest
+from synthgen.agencies.producer import Context, Produced
 from synthgen.agencies.school import Pupils, academic_year, year_groups
 from synthgen.kernel import strings
 from synthgen.kernel.arrays import categorical
@@ -814,3 +815,13 @@ def _missing_education(
         }
     )
     return table, p.person_id[rows]
+
+
+def produce(ctx: Context) -> Produced:
+    """The school year of the pupils on the register, with the planted storylines' absence and suspensions."""
+    if ctx.pupils is None:
+        raise ValueError("the school register is made before the school year")
+    tables = school_events(ctx.plan, ctx.pop, ctx.sim, ctx.pupils).agency_tables()
+    if ctx.script:
+        tables = ctx.script.school_tables(tables, ctx.pupils)
+    return Produced(events=tuple(tables))

@@ -24,10 +24,11 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import reference
-from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, looked_after, name_columns
+from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, looked_after, name_columns, police
+from synthgen.agencies.producer import Context, PersonRecords, Produced
 from synthgen.kernel import identifiers
 from synthgen.kernel.arrays import categorical, last_of_runs, mean_or_one, weighted_sample
-from synthgen.kernel.record_ids import format_record_ids, record_ids, record_ids_from
+from synthgen.kernel.record_ids import format_record_ids, parse_record_ids, record_ids, record_ids_from
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
 from synthgen.world.births import Births
@@ -1152,3 +1153,23 @@ def _reviews_until(cp: pa.Table, death_of: pa.Array) -> pa.Table:
     np.cumsum(counts, out=offsets[1:])
     reviews = pa.ListArray.from_arrays(pa.array(offsets), flat.filter(pa.array(keep)))
     return cp.set_column(cp.schema.get_field_index("review_dates"), "review_dates", reviews)
+
+
+def produce(ctx: Context) -> Produced:
+    """The local authority's children and their pathway. Police notifications follow the police's first contact
+    with a child, so the police are made first; each event row is the child's through its la_child_id."""
+    plan, pop = ctx.plan, ctx.pop
+    care = social_care(plan, pop, ctx.sim, ctx.person_upn, ctx.born, police.first_met_days(ctx), ctx.died)
+    children = care.children
+    index = {"value_set": children.table.column("la_child_id").combine_chunks()}
+    events = []
+    for name, id_column in EVENT_TABLES:
+        table = getattr(care, name)
+        key = parse_record_ids(table.column(id_column).combine_chunks())
+        row = pc.index_in(table["la_child_id"], **index)
+        person = np.full(table.num_rows, -1, dtype=np.int64)
+        known = row.is_valid().to_numpy(zero_copy_only=False)
+        person[known] = children.person_id[row.to_numpy(zero_copy_only=False)[known].astype(np.int64)]
+        events.append(AgencyTable("social_care", name, table, key, person))
+    own = {"upn": ctx.person_upn, "nhs_number": pop.people.nhs_number}
+    return Produced(persons=(PersonRecords(children, own_identifiers=own),), events=tuple(events))
