@@ -78,6 +78,8 @@ class Columns:
 
 @dataclass
 class Log:
+    """Every change made to one table, as parallel arrays (row, kind, field), and the eligible rows per error."""
+
     rows: list[NDArray[np.int64]] = field(default_factory=list)
     kinds: list[NDArray[np.int64]] = field(default_factory=list)
     fields: list[NDArray[np.int64]] = field(default_factory=list)

@@ -18,6 +18,7 @@ from synthgen.reference import Parameters
 
 
 def _name_groups(rng: np.random.Generator, ethnicity: NDArray[np.int64]) -> NDArray[np.int64]:
+    """A naming tradition for each person, drawn with the chances of their ethnicity (a name is not fixed by it)."""
     result: NDArray[np.int64] = categorical(rng, reference.name_group_matrix()[ethnicity])
     return result
 
@@ -53,6 +54,7 @@ def draw_forenames(
 
 
 def _feminine(name: str) -> str:
+    """The female form of a surname whose ending agrees with sex (Kowalski -> Kowalska), else the name."""
     for form in reference.surname_forms():
         if form.rule == "female_suffix" and name.endswith(form.match):
             return name[: -len(form.match)] + form.replacement
@@ -70,6 +72,8 @@ class SurnamePools:
 
 
 def surname_pools() -> SurnamePools:
+    """The pools laid out over one vocabulary, which holds every form a surname can take (feminine forms and the
+    women-only surnames too), so that changing a form is changing an index."""
     pools = reference.surname_pools()
     base = {name for pool in pools.values() for name in pool.names}
     extra = {f.replacement for f in reference.surname_forms()} | {_feminine(name) for name in base}

@@ -74,6 +74,8 @@ class People:
 
 @dataclass
 class Population:
+    """One shard's people and households, as truth: what every later step (events, agencies, truth) reads."""
+
     shard: int
     people: People
     household_id: NDArray[np.int64]

@@ -76,6 +76,7 @@ class _Shard:
 def _survey(
     plan: Plan, pop: Population, sim: Simulation, died: NDArray[np.datetime64], upn: NDArray[np.object_]
 ) -> _Shard:
+    """What placing needs, worked out from the shard's people, deaths, simulation and school roll."""
     p = pop.people
     n_hh = len(pop.household_id)
     alive = np.isnat(died)

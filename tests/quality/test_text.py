@@ -105,3 +105,13 @@ def test_a_mapping_is_laid_out_as_slices_of_one_array() -> None:
     assert prepared.names.to_pylist() == ["Ann", "Bill"]
     assert prepared.flat.to_pylist() == ["Anne", "Annie", "Will"]
     assert (prepared.starts.tolist(), prepared.counts.tolist()) == ([0, 2], [2, 1])
+
+
+def test_typo_kinds_follow_the_runs_shares() -> None:
+    only_deletions = Parameters(
+        {"typo_share.substitution": 0.0, "typo_share.insertion": 0.0, "typo_share.transposition": 0.0}
+    )
+    words = ["Smith", "Jones", "Kowalski", "Begum"] * 20
+    new, changed = text.typos(np.random.default_rng(4), only_deletions, pa.array(words))
+    assert changed.all()
+    assert [len(w) - 1 for w in words] == [len(w) for w in new.to_pylist()]

@@ -22,12 +22,14 @@ StringValues: TypeAlias = "NDArray[Any] | Sequence[str | None] | pa.Array | pa.C
 
 
 def byte_set(chars: str) -> NDArray[np.bool_]:
+    """A lookup table over byte values: True for the bytes of `chars`."""
     table = np.zeros(256, dtype=np.bool_)
     table[np.frombuffer(chars.encode("ascii"), dtype=np.uint8)] = True
     return table
 
 
 def alphabet_bytes(chars: str) -> NDArray[np.uint8]:
+    """The bytes of an alphabet, in order: an index into it gives a character's byte."""
     return np.frombuffer(chars.encode("ascii"), dtype=np.uint8).copy()
 
 
@@ -146,6 +148,7 @@ def all_in(table: NDArray[np.bool_], columns: NDArray[np.uint8]) -> NDArray[np.b
 
 
 def matches(values: StringValues, pattern: str) -> NDArray[np.bool_]:
+    """True where a value matches the (anchored, RE2) pattern; missing values and non-strings are False."""
     column = as_arrow_strings(values)
     matched = pc.fill_null(pc.match_substring_regex(column, pattern), False)
     result: NDArray[np.bool_] = matched.to_numpy(zero_copy_only=False).astype(np.bool_, copy=False)
