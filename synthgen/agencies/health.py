@@ -17,10 +17,14 @@ from synthgen.agencies import (
     AgencyTable,
     address_columns,
     choose_nearby,
+    concatenated,
+    health_events,
     local_ids,
     name_columns,
     nearest,
+    newborns,
 )
+from synthgen.agencies.producer import Context, PersonRecords, Produced
 from synthgen.kernel.record_ids import format_record_ids, record_ids
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -83,3 +87,20 @@ def practices(plan: Plan) -> pa.Table:
             "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
         }
     )
+
+
+def produce(ctx: Context) -> Produced:
+    """The GP register (with the period's babies registered at birth) and the year's health events (with the
+    new-birth visits of those babies, and the planted storylines' attendances and missed visits)."""
+    plan, pop = ctx.plan, ctx.pop
+    register = gp_registrations(plan, pop)
+    register = concatenated(register, newborns.newborn_registrations(plan, pop, ctx.born, register.table.num_rows))
+    events = health_events.health_events(plan, pop, ctx.sim, ctx.born).agency_tables(pop)
+    for index, table in enumerate(events):
+        if table.name == "health_visits":
+            visits = newborns.new_birth_visits(plan, pop, ctx.born, ctx.sim, table.table.num_rows)
+            events[index] = concatenated(table, visits)
+    if ctx.script:
+        events = ctx.script.health_tables(events)
+    own = {"nhs_number": pop.people.nhs_number}
+    return Produced(persons=(PersonRecords(register, ctx.spare_nhs, own),), events=tuple(events))

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import reference
+from synthgen import reference, signals
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
 from synthgen.agencies.police_incidents import DASH_LEVELS as DASH_LEVELS
 from synthgen.agencies.police_incidents import INCIDENT_TYPES as INCIDENT_TYPES
@@ -48,12 +48,13 @@ from synthgen.agencies.police_incidents import (
     missing_children,
     needs,
 )
+from synthgen.agencies.producer import Context, Keyed, PersonRecords, Produced
 from synthgen.kernel import identifiers
 from synthgen.kernel.dates import age_on
-from synthgen.kernel.record_ids import format_record_ids, record_ids
+from synthgen.kernel.record_ids import format_record_ids, parse_record_ids, record_ids
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
-from synthgen.world.population import Population
+from synthgen.world.population import ID_STRIDE, Population
 from synthgen.world.simulate import Simulation
 
 HOUR_WEIGHTS = hour_weights(reference.Parameters())
@@ -232,3 +233,45 @@ def police_tables(
         incident_person_id=person,
         scripted_incident_ids=inc_ids.take(pa.array(scripted_at)),
     )
+
+
+def produce(ctx: Context) -> Produced:
+    """The force's incidents, who was in each, and its nominal records. A role is dated by its incident (the
+    shard drops roles dated after their person's death) and carries the incident's type and time for the
+    safeguarding-signal rules, which read a role by its incident."""
+    script = ctx.script
+    force = police_tables(ctx.plan, ctx.pop, ctx.sim, script.scripted_incidents() if script else ())
+    if script:
+        script.police_records(force.scripted_incident_ids)
+    incident_ids = force.incidents.column("incident_id").combine_chunks()
+    incident_key = parse_record_ids(incident_ids)
+    incident = pa.array(pc.index_in(force.incident_persons.column("incident_id"), value_set=incident_ids))
+    day = signals.days(force.incidents.column("occurred_at").combine_chunks().take(incident))
+    kind = force.incidents.column("incident_type").combine_chunks().take(incident)
+    roles = AgencyTable(
+        "police",
+        "incident_persons",
+        force.incident_persons,
+        incident_key[incident.to_numpy()],
+        ctx.pop.people.person_id[force.incident_person_id],
+        day=day,
+        context=pa.table({"incident_type": kind, "occurred_at": pa.array(day, pa.date32())}),
+    )
+    return Produced(
+        persons=(PersonRecords(force.persons),),
+        events=(roles,),
+        others=(Keyed("agencies/police/incidents", force.incidents, incident_key),),
+    )
+
+
+def first_met_days(ctx: Context) -> NDArray[np.int64] | None:
+    """The day of the period the police first met each person of the shard (-1: never), from the roles they
+    were alive for, for the notifications the police send children's services; None without police."""
+    roles = ctx.made.get("agencies/police/incident_persons")
+    if roles is None or roles.day is None:
+        return None
+    never = np.iinfo(np.int64).max
+    met = np.full(len(ctx.pop.people.person_id), never)
+    np.minimum.at(met, roles.person_id - ctx.pop.shard * ID_STRIDE, ctx.period_day(roles.day))
+    met[met == never] = -1
+    return met

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from synthgen import reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, choose_nearby, name_columns, nearest
+from synthgen.agencies.producer import Context, PersonRecords, Produced
 from synthgen.kernel import identifiers, strings
 from synthgen.kernel.arrays import mean_or_one, rank_within
 from synthgen.kernel.dates import age_on
@@ -164,3 +165,12 @@ def schools_table(plan: Plan) -> pa.Table:
             "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
         }
     )
+
+
+def register(ctx: Context) -> Produced:
+    """The pupil register, first of all producers: the storylines and the local authority need to know who is on
+    a school roll, and under which UPN."""
+    found, upn = pupils(ctx.plan, ctx.pop)
+    ctx.pupils = found
+    ctx.person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
+    return Produced(persons=(PersonRecords(found, own_identifiers={"upn": ctx.person_upn}),))

@@ -52,6 +52,7 @@ from numpy.typing import NDArray
 
 from synthgen.agencies import TABLE_CODES, AgencyTable
 from synthgen.agencies.missing_education import absence_before, leave_roll, missing_education_table
+from synthgen.agencies.producer import Context, Produced
 from synthgen.agencies.school import Pupils
 from synthgen.agencies.school_attendance import ATTENDANCE_COUNTS, attendance_codes, attendance_table
 from synthgen.agencies.school_calendar import half_terms, school_year_half_terms
@@ -77,6 +78,7 @@ __all__ = [
     "SUSPENSION_REASONS",
     "SchoolEvents",
     "half_terms",
+    "produce",
     "school_events",
     "school_year_half_terms",
 ]
@@ -146,3 +148,13 @@ def school_events(plan: Plan, pop: Population, sim: Simulation, pupils: Pupils) 
         "missing_education": cme_person,
     }
     return SchoolEvents(attendance, excluded, moves, missing_education, person_ids, keys)
+
+
+def produce(ctx: Context) -> Produced:
+    """The school year of the pupils on the register, with the planted storylines' absence and suspensions."""
+    if ctx.pupils is None:
+        raise ValueError("the school register is made before the school year")
+    tables = school_events(ctx.plan, ctx.pop, ctx.sim, ctx.pupils).agency_tables()
+    if ctx.script:
+        tables = ctx.script.school_tables(tables, ctx.pupils)
+    return Produced(events=tuple(tables))

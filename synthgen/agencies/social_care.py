@@ -24,26 +24,28 @@ from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen.agencies import TABLE_CODES, AgencyTable, looked_after
+from synthgen.agencies import TABLE_CODES, AgencyTable, looked_after, police
 from synthgen.agencies.care_pathway import children, this_year
 from synthgen.agencies.care_periods import pathway_periods, with_looked_after
 from synthgen.agencies.child_deaths import with_deaths
 from synthgen.agencies.child_protection import cp_plans_table, enquiry_tables, with_census_fields
 from synthgen.agencies.children_in_need import assessments_table, cin_plans_table, referrals, referrals_table
 from synthgen.agencies.open_cases import Cases, with_open_cases
+from synthgen.agencies.producer import Context, PersonRecords, Produced
 from synthgen.agencies.social_care_records import SocialCareTables, children_rows, with_disabilities
 from synthgen.agencies.unborn import unborn_cases, with_unborn
 from synthgen.kernel import identifiers
-from synthgen.kernel.record_ids import record_ids
+from synthgen.kernel.record_ids import parse_record_ids, record_ids
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
 from synthgen.world.births import Births
 from synthgen.world.population import ID_STRIDE, Population
 from synthgen.world.simulate import Simulation
 
-__all__ = ["EVENT_TABLES", "SocialCareTables", "social_care", "with_deaths"]
+__all__ = ["EVENT_TABLES", "SocialCareTables", "produce", "social_care", "with_deaths"]
 
 EVENT_TABLES = (
     ("referrals", "referral_id"),
@@ -124,3 +126,23 @@ def social_care(
         resident = row < len(died)
         death[resident] = died[row[resident]]
     return with_deaths(tables, death)
+
+
+def produce(ctx: Context) -> Produced:
+    """The local authority's children and their pathway. Police notifications follow the police's first contact
+    with a child, so the police are made first; each event row is the child's through its la_child_id."""
+    plan, pop = ctx.plan, ctx.pop
+    care = social_care(plan, pop, ctx.sim, ctx.person_upn, ctx.born, police.first_met_days(ctx), ctx.died)
+    children = care.children
+    index = {"value_set": children.table.column("la_child_id").combine_chunks()}
+    events = []
+    for name, id_column in EVENT_TABLES:
+        table = getattr(care, name)
+        key = parse_record_ids(table.column(id_column).combine_chunks())
+        row = pc.index_in(table["la_child_id"], **index)
+        person = np.full(table.num_rows, -1, dtype=np.int64)
+        known = row.is_valid().to_numpy(zero_copy_only=False)
+        person[known] = children.person_id[row.to_numpy(zero_copy_only=False)[known].astype(np.int64)]
+        events.append(AgencyTable("social_care", name, table, key, person))
+    own = {"upn": ctx.person_upn, "nhs_number": pop.people.nhs_number}
+    return Produced(persons=(PersonRecords(children, own_identifiers=own),), events=tuple(events))

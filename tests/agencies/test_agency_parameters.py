@@ -11,8 +11,8 @@ import pytest
 
 from synthgen import load_scenario, make_plan, reference
 from synthgen.agencies.police import police_tables
-from synthgen.pipeline import shard_tables
 from synthgen.reference import Parameters
+from synthgen.shard import shard_tables
 from synthgen.world.population import build_population
 from synthgen.world.simulate import simulate
 from tests.conftest import SCENARIO
