@@ -88,9 +88,10 @@ def _order(path: str) -> int:
 def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> Shard:
     """Run the shard's producers and derive what the shard writes."""
     ctx = _world(plan, shard)
-    persons: list[PersonRecords] = []
+    held: list[quality.Degraded] = []
     events: list[AgencyTable] = []
     keyed: list[Keyed] = []
+    produced_truth: dict[str, pa.Table] = {}
     enabled = plan.scenario.agencies
     for agency, produce in PRODUCERS:
         if agency is not None and not getattr(enabled, agency).enabled:
@@ -100,14 +101,20 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> Shard:
             table = _after_deaths(ctx, table)
             ctx.made[table.path] = table
             events.append(table)
-        persons += made.persons
+        # a person-level table as the agency holds it, errors and all, for what later producers copy from it (a
+        # police notification carries the police's spelling)
+        for person in made.persons:
+            degraded = _degrade(ctx, person)
+            ctx.held[person.records.path] = degraded.agency
+            held.append(degraded)
         keyed += made.others
+        produced_truth.update(made.truth)
     events.sort(key=lambda table: _order(table.path))
-    persons.sort(key=lambda person: tables.table(person.records.path).code or 0)  # the record-id space's order
+    held.sort(key=lambda degraded: tables.table(degraded.agency.path).code or 0)  # the record-id space's order
     keyed += [Keyed(table.path, table.table, table.key) for table in events]
-    records, summaries = _linkage_view(ctx, persons, keyed)
+    records, summaries = _linkage_view(ctx, held, keyed)
     sources = [_signal_source(table) for table in events]
-    return Shard(keyed, truth.shard_truth(ctx, records, summaries, events, sources, pairs))
+    return Shard(keyed, truth.shard_truth(ctx, records, summaries, events, sources, produced_truth, pairs))
 
 
 def _signal_source(table: AgencyTable) -> signals.Source:
@@ -120,36 +127,48 @@ def _signal_source(table: AgencyTable) -> signals.Source:
     return signals.Source(table.source, table.name, records, table.table.column(id_column), table.person_id)
 
 
-def _linkage_view(
-    ctx: Context, persons: list[PersonRecords], keyed: list[Keyed]
-) -> tuple[list[pa.Table], list[pa.Table]]:
-    """Each person-level table through the data-quality model (its file), into the linkage view; returns the
-    truth of every linkage record and the model's summaries."""
-    plan, pop = ctx.plan, ctx.pop
+def _columns(path: str) -> quality.Columns:
+    entry = tables.table(path)
+    if entry.person is None or entry.code is None:
+        raise ValueError(f"{path} is not declared person-level")
+    return quality.Columns(**dataclasses.asdict(entry.person))
+
+
+def _degrade(ctx: Context, person: PersonRecords) -> quality.Degraded:
+    """A person-level table through the data-quality model, with the error rates of the agency that holds it."""
+    plan = ctx.plan
+    agency = person.records
+    entry = tables.table(agency.path)
     scenario = plan.scenario
     rates = quality.rates_for(scenario.data_quality.profile, scenario.data_quality.rates)
+    return quality.degrade(
+        plan,
+        ctx.pop,
+        agency,
+        _columns(agency.path),
+        rates.get(entry.quality_rates or agency.source, {}),
+        entry.code or 0,
+        person.spare_identifiers,
+        person.own_identifiers,
+    )
+
+
+def _linkage_view(
+    ctx: Context, held: list[quality.Degraded], keyed: list[Keyed]
+) -> tuple[list[pa.Table], list[pa.Table]]:
+    """Each person-level table as the agency holds it (its file) into the linkage view; returns the truth of every
+    linkage record and the data-quality model's summaries."""
     views: list[pa.Table] = []
     keys: list[NDArray[np.uint64]] = []
     records: list[pa.Table] = []
     summaries: list[pa.Table] = []
-    for person in persons:
-        agency = person.records
-        entry = tables.table(agency.path)
-        if entry.person is None or entry.code is None:
-            raise ValueError(f"{agency.path} is not declared person-level")
-        columns = quality.Columns(**dataclasses.asdict(entry.person))
-        degraded = quality.degrade(
-            plan,
-            pop,
-            agency,
-            columns,
-            rates.get(agency.source, {}),
-            entry.code,
-            person.spare_identifiers,
-            person.own_identifiers,
+    for degraded in held:
+        agency = degraded.agency
+        code = tables.table(agency.path).code or 0
+        keyed.append(Keyed(agency.path, agency.table, agency.key))
+        view, key, truth_records = linkage_view.linkage_part(
+            degraded, _columns(agency.path), code, ctx.plan.record_key, ctx.pop.shard
         )
-        keyed.append(Keyed(degraded.agency.path, degraded.agency.table, degraded.agency.key))
-        view, key, truth_records = linkage_view.linkage_part(degraded, columns, entry.code, plan.record_key, pop.shard)
         views.append(view)
         keys.append(key)
         records.append(truth_records)

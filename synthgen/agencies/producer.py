@@ -41,6 +41,9 @@ class Context:
     script: Script | None = None  # the shard's planted storylines (None: it has none)
     made: dict[str, AgencyTable] = field(default_factory=dict)
     """Every event table made so far, by path, after deaths (agencies/police/incident_persons, ...)."""
+    held: dict[str, AgencyTable] = field(default_factory=dict)
+    """Every person-level table made so far, by path, as the agency holds it: after the data-quality model, with
+    its duplicates (each row's person_id is still the truth)."""
 
     @property
     def upn(self) -> pa.Array:
@@ -89,3 +92,4 @@ class Produced:
     persons: tuple[PersonRecords, ...] = ()
     events: tuple[AgencyTable, ...] = ()
     others: tuple[Keyed, ...] = ()
+    truth: dict[str, pa.Table] = field(default_factory=dict)  # the producer's own truth tables, by name

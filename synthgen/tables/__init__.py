@@ -61,6 +61,7 @@ class Table:
     id_column: str | None = None  # the column naming each record (random ids, unique across the run)
     event_date: str | None = None  # the date a record is filed under (None: no single date)
     person: PersonColumns | None = None  # person-level: through the data-quality model into the linkage view
+    quality_rates: str | None = None  # whose error rates it takes (quality_rates.csv), if not its agency's
     ends_at_death: bool = False  # records dated after their person's death are dropped where the run is made
     shareable: bool = False  # its columns are the agency's fields a sharing policy may name
     optional: bool = False  # written only when asked for (truth/pairs)

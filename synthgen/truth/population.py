@@ -1,8 +1,5 @@
-"""Truth tables: the population as it really is, and which person every agency record belongs to.
-
-Truth is written apart from the agency files. It is what an evaluation scores against, so it is complete
-(everyone, including former residents who are only on GP lists) and carries no data-quality errors.
-"""
+"""The population as it really is: people, households, addresses, moves, relationships, risks, and the pairs of
+different people a linker can take for one."""
 
 from __future__ import annotations
 
@@ -10,13 +7,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthgen import quality, reference, signals, tables
-from synthgen.agencies import AgencyTable
-from synthgen.agencies.producer import Context
+from synthgen import reference
 from synthgen.kernel import strings
 from synthgen.linkage import view as linkage_view
 from synthgen.scenario.plan import Plan
-from synthgen.world import storylines
 from synthgen.world.births import Births
 from synthgen.world.households import TYPES
 from synthgen.world.population import RELATIONSHIPS, ROLES, Population
@@ -263,59 +257,6 @@ def risks_table(pop: Population, sim: Simulation) -> pa.Table:
             "severity": pa.array(np.round(rank[row], 4)),
         }
     )
-
-
-def events_table(events: list[AgencyTable]) -> pa.Table:
-    """Whose every event record is (an A&E attendance, a role in a police incident): source, table, the
-    record's id in its table (the registry's id column), and the person."""
-    if not events:
-        return tables.table("truth/events").schema.empty_table()
-    return pa.concat_tables(
-        [
-            pa.table(
-                {
-                    "source": pa.array(np.full(e.table.num_rows, e.source, dtype=object), pa.string()),
-                    "table": pa.array(np.full(e.table.num_rows, e.name, dtype=object), pa.string()),
-                    "record_id": e.table.column(tables.table(e.path).id_column or "record_id").combine_chunks(),
-                    "person_id": pa.array(e.person_id),
-                }
-            )
-            for e in events
-        ]
-    )
-
-
-def shard_truth(
-    ctx: Context,
-    records: list[pa.Table],
-    summaries: list[pa.Table],
-    events: list[AgencyTable],
-    sources: list[signals.Source],
-    pairs: bool,
-) -> dict[str, pa.Table]:
-    """The shard's truth tables: the population as it is, whose every record is, what changed in it, the risks,
-    the planted storylines and the safeguarding signals."""
-    pop, script = ctx.pop, ctx.script
-    records_table = pa.concat_tables(records) if records else linkage_view.empty_records()
-    result = {
-        "people": pa.concat_tables([people_table(pop, ctx.upn, ctx.died), newborns_table(pop, ctx.born)]),
-        "households": households_table(pop),
-        "addresses": addresses_table(ctx.plan, pop),
-        "moves": moves_table(pop),
-        "relationships": pa.concat_tables([relationships_table(pop), newborn_relationships(pop, ctx.born)]),
-        "records": records_table,
-        "hard_negatives": hard_negatives_table(pop),
-        "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
-        "risk": risks_table(pop, ctx.sim),
-        "events": events_table(events),
-        "storylines": script.storylines_table() if script else storylines.empty_storylines(),
-        "storyline_events": script.events_table() if script else storylines.empty_events(),
-    }
-    period = (ctx.plan.period_start, ctx.plan.period_end)
-    result["signals"] = signals.signals(result["people"], sources, period, result["storyline_events"])
-    if pairs:
-        result["pairs"] = linkage_view.true_pairs(records_table)
-    return result
 
 
 NAMESAKE_GROUP_LIMIT = 20
