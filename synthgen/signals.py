@@ -243,15 +243,6 @@ def birth_dates(people: pa.Table, person_id: NDArray[np.int64]) -> Day:
     return result
 
 
-def la_child_people(children: pa.Table, children_person: NDArray[np.int64], la_child_id: pa.Array) -> NDArray[np.int64]:
-    """The person behind each social-care event row, through the child's la_child_id (-1 where unknown)."""
-    index = pc.index_in(la_child_id, value_set=children.column("la_child_id").combine_chunks())
-    known = index.is_valid().to_numpy(zero_copy_only=False)
-    result = np.full(len(la_child_id), -1, dtype=np.int64)
-    result[known] = children_person[index.to_numpy(zero_copy_only=False)[known].astype(np.int64)]
-    return result
-
-
 def _empty() -> pa.Table:
     return SIGNAL_SCHEMA.empty_table()
 

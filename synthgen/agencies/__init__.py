@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from synthgen import tables
 from synthgen.kernel import strings
 from synthgen.kernel.strings import base32, from_byte_matrix
 from synthgen.scenario.plan import Plan
@@ -24,42 +25,18 @@ class AgencyTable:
     table: pa.Table  # the agency's columns; record_id first
     key: NDArray[np.uint64]  # the record id as a number: rows are written in this (random) order
     person_id: NDArray[np.int64]
+    day: NDArray[np.datetime64] | None = field(default=None, kw_only=True)
+    """Each row's day, for a table whose date is held elsewhere (a role in an incident: the incident's day)."""
+    context: pa.Table | None = field(default=None, kw_only=True)
+    """Columns held elsewhere that say what a row means (a role's incident type and time), row for row: read by
+    the safeguarding-signal rules, never written to the table's file."""
 
     @property
     def path(self) -> str:
         return f"agencies/{self.source}/{self.name}"
 
 
-TABLE_CODES = {
-    "health/gp_registrations": 1,
-    "school/pupils": 2,
-    "police/persons": 3,
-    "police/incidents": 4,
-    "health/ae_attendances": 5,
-    "health/health_visits": 6,
-    "health/maternity_bookings": 7,
-    "health/camhs_referrals": 8,
-    "school/attendance": 9,
-    "school/exclusions": 10,
-    "school/moves": 11,
-    "school/missing_education": 12,
-    "social_care/children": 13,
-    "social_care/referrals": 14,
-    "social_care/assessments": 15,
-    "social_care/cin_plans": 16,
-    "social_care/section47": 17,
-    "social_care/icpcs": 18,
-    "social_care/cp_plans": 19,
-    "social_care/cla_episodes": 20,
-    "social_care/cla_reviews": 21,
-    "social_care/cla_missing": 22,
-    "social_care/cla_uasc": 23,
-    "social_care/cla_adoption_decisions": 24,
-    "social_care/cla_adoptions": 25,
-    "social_care/cla_previous_permanence": 26,
-    "social_care/cla_outcomes": 27,
-    "social_care/care_leavers": 28,
-}
+TABLE_CODES = tables.table_codes()
 """Each table's place in the record-id space (record_ids.coordinates): ids never repeat across tables."""
 LOCAL_ID_OFFSET = 100
 """An agency system's own ids (local patient ids) use table code + 100."""
@@ -117,8 +94,15 @@ def concatenated(first: AgencyTable, second: AgencyTable) -> AgencyTable:
 
 def filtered(agency: AgencyTable, keep: NDArray[np.bool_]) -> AgencyTable:
     """The rows of an agency table where `keep` is true, with their keys and people."""
+    mask = pa.array(keep)
     return AgencyTable(
-        agency.source, agency.name, agency.table.filter(pa.array(keep)), agency.key[keep], agency.person_id[keep]
+        agency.source,
+        agency.name,
+        agency.table.filter(mask),
+        agency.key[keep],
+        agency.person_id[keep],
+        day=None if agency.day is None else agency.day[keep],
+        context=None if agency.context is None else agency.context.filter(mask),
     )
 
 

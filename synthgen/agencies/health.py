@@ -17,10 +17,14 @@ from synthgen.agencies import (
     AgencyTable,
     address_columns,
     choose_nearby,
+    concatenated,
+    health_events,
     local_ids,
     name_columns,
     nearest,
+    newborns,
 )
+from synthgen.agencies.producer import Context, PersonRecords, Produced
 from synthgen.kernel.record_ids import format_record_ids, record_ids
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -40,8 +44,9 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
     home = pop.household_postcode
     practice_pc = plan.practices.postcode_index
     near = nearest(pcs.easting[home], pcs.northing[home], pcs.easting[practice_pc], pcs.northing[practice_pc], 3)
-    household_practice = choose_nearby(rng, near, (0.6, 0.3, 0.1))
-    own_choice = choose_nearby(rng, near, (0.6, 0.3, 0.1))
+    choice = tuple(params.series("gp_practice_choice_weight").values())  # the nearest most often
+    household_practice = choose_nearby(rng, near, choice)
+    own_choice = choose_nearby(rng, near, choice)
     same = rng.random(len(rows)) < params["household_same_practice_share"]
     practice = np.where(same, household_practice[hh], own_choice[hh])
 
@@ -49,7 +54,7 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
     dob = p.date_of_birth[rows]
     left = pop.household_moved_out[hh]
     last_seen = np.where(np.isnat(left), start, left)
-    years_before = rng.exponential(8.0, len(rows)) * 365.25
+    years_before = rng.exponential(params["gp_registration_years_mean"], len(rows)) * 365.25
     registered_on = np.maximum(dob + np.timedelta64(14, "D"), last_seen - years_before.astype("timedelta64[D]"))
     registered_on = np.minimum(registered_on, last_seen)
 
@@ -82,3 +87,20 @@ def practices(plan: Plan) -> pa.Table:
             "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
         }
     )
+
+
+def produce(ctx: Context) -> Produced:
+    """The GP register (with the period's babies registered at birth) and the year's health events (with the
+    new-birth visits of those babies, and the planted storylines' attendances and missed visits)."""
+    plan, pop = ctx.plan, ctx.pop
+    register = gp_registrations(plan, pop)
+    register = concatenated(register, newborns.newborn_registrations(plan, pop, ctx.born, register.table.num_rows))
+    events = health_events.health_events(plan, pop, ctx.sim, ctx.born).agency_tables(pop)
+    for index, table in enumerate(events):
+        if table.name == "health_visits":
+            visits = newborns.new_birth_visits(plan, pop, ctx.born, ctx.sim, table.table.num_rows)
+            events[index] = concatenated(table, visits)
+    if ctx.script:
+        events = ctx.script.health_tables(events)
+    own = {"nhs_number": pop.people.nhs_number}
+    return Produced(persons=(PersonRecords(register, ctx.spare_nhs, own),), events=tuple(events))

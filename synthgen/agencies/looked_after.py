@@ -19,31 +19,33 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from synthgen.agencies.care_pathway import care_days
 from synthgen.kernel.rng import shard_stream
+from synthgen.reference import Parameters
 from synthgen.scenario.plan import Plan
 
 YEAR = 365
 ADULT = 6574  # days to the 18th birthday, about
 PLACEMENTS = ("U1", "U3", "U4", "U5", "U6", "K2", "R1", "P1")
-PLACEMENT_SHARES = (0.08, 0.40, 0.12, 0.08, 0.05, 0.14, 0.03, 0.10)
-"""Placement types: foster care (U1-U6) about seven in ten, children's homes (K2) one in seven, placed with
-parents (P1) one in ten (DfE, children looked after in England 2024: 68% foster, 17% secure/homes/hostels, 6%
-with parents; design where the codes split finer)."""
+"""Placement types drawn at the start of a period and at each change of placement (cla_placement_share.<code>)."""
 NO_URN = frozenset({"P1", "R1"})
 """Placements without an Ofsted registration (no URN in the return)."""
 LEFT_CARE = ("E4A", "E13", "E41", "E45", "E46", "E8", "E5")
-LEFT_SHARES = (0.32, 0.10, 0.08, 0.10, 0.05, 0.30, 0.05)
 """Reasons a period of care ends before 18 (other than adoption): home to parents (E4A, E13), child
-arrangements (E41), special guardianship (E45, E46), other (E8), into independent living at 16+ (E5)."""
+arrangements (E41), special guardianship (E45, E46), other (E8), into independent living at 16+ (E5);
+their shares: cla_left_care_share.<code>."""
 AT_EIGHTEEN = ("E7", "E17", "E8")
 """Leaving care at 18: independent living (E7), staying put with the foster carers (E17), other (E8)."""
 CHANGE_REASONS = ("CARPL", "CHILD", "LAREQ", "PLACE", "CREQB", "OTHER")
 CATEGORIES = ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8")
-CATEGORY_SHARES = (0.66, 0.03, 0.03, 0.13, 0.02, 0.04, 0.01, 0.08)
-"""Category of need at entry (DfE 2024: abuse or neglect 66%, family dysfunction 13%, absent parenting 8%)."""
-ADOPTION_SHARE_UNDER_5 = 0.5
-"""Chance that a young child's period of care that ends before the child turns five ends in adoption (design:
-about a tenth of all children leaving care are adopted, nearly all of them under five)."""
+"""Categories of need at entry (cla_category_share.<code>)."""
+
+
+def _shares(params: Parameters, family: str, codes: tuple[str, ...]) -> NDArray[np.float64]:
+    """The shares of `codes` in a family of parameters, normalised (summed in code order)."""
+    values = [params[f"{family}.{code}"] for code in codes]
+    result: NDArray[np.float64] = np.array(values) / sum(values)
+    return result
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ def past_periods(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Periods of care that ended during the year before the period (the previous return's leavers): `count`
     people drawn by weight from `rows` (people under 20 at the start, not in care during the period), each
-    period ending on a day of that year, lasting as the pathway's periods do, and ending at 18 at the latest.
+    period ending on a day of that year, lasting as the pathway's periods do (care_days), and ending at 18 at the
+    latest.
 
     Returns (index into rows, start, end) in days from the first day of the period."""
     rng = shard_stream(plan.seed, shard, "looked-after-past-periods")
@@ -105,7 +108,7 @@ def past_periods(
     count = min(count, int((weight > 0).sum()))
     chosen = rng.choice(len(rows), size=count, replace=False, p=weight / weight.sum())
     end = -rng.integers(1, YEAR + 1, count)
-    length = np.clip(np.exp(rng.normal(np.log(420.0), 1.0, count)), 20, 6000).astype(np.int64)
+    length = care_days(rng, plan.params, count)
     adult = born[chosen] + ADULT
     end = np.minimum(end, adult)
     start = np.maximum(end - length, born[chosen] + 1)
@@ -113,33 +116,59 @@ def past_periods(
     return chosen[keep], start[keep], end[keep]
 
 
-def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDArray[np.bool_]) -> LookedAfterTables:
-    """The looked-after tables for the periods of care (record ids are filled in by the caller)."""
-    rng = shard_stream(plan.seed, shard, "looked-after-history")
-    # a period that ended at 18 ends on the birthday itself (the pathway's 6574 days can fall a day short)
-    eighteen = periods.born + ADULT + 1
-    aged_out = (periods.end >= periods.born + ADULT) & (eighteen < days)
-    periods = replace(periods, end=np.where(aged_out, np.maximum(periods.end, eighteen), periods.end))
+@dataclass(frozen=True)
+class _Adoptions:
+    """How each period ends, and for the adopted the steps the return checks in order (days from the start)."""
+
+    closed: NDArray[np.bool_]  # ended during the period (or before it)
+    at_18: NDArray[np.bool_]  # ended at 18
+    age_end: NDArray[np.int64]  # the child's age in days when it ended
+    adopted: NDArray[np.bool_]
+    decision_day: NDArray[np.int64]  # the decision that the child should be placed for adoption
+    order_day: NDArray[np.int64]  # the placement order (legal status E1)
+    placed_day: NDArray[np.int64]  # placed with the adopters (A6)
+
+
+def _adoptions_due(rng: np.random.Generator, plan: Plan, periods: Periods, days: int) -> _Adoptions:
+    """Which periods end in adoption: a young child's period that ends before the fifth birthday, after at least
+    eight months, now and then (cla_adoption_share_under_5); placed with the adopters some months before the
+    order, the placement order before that and the decision before that."""
     n = len(periods.start)
     start, end, born = periods.start, periods.end, periods.born
-    adult = born + ADULT
     closed = end < days
-    at_18 = closed & (end >= adult)
+    at_18 = closed & (end >= born + ADULT)
     age_end = end - born
     adopted = closed & ~at_18 & (age_end < 5 * YEAR) & (end - start >= 240)
-    adopted &= rng.random(n) < ADOPTION_SHARE_UNDER_5
-    # adoption: placed with the adopters some months before the order, the placement order before that
+    adopted &= rng.random(n) < plan.params["cla_adoption_share_under_5"]
     placed_day = end - rng.integers(60, 160, n)
     order_day = placed_day - rng.integers(20, 90, n)
     decision_day = order_day - rng.integers(0, 60, n)
-    fits = order_day - start >= 40
-    adopted &= fits
+    adopted &= order_day - start >= 40
     decision_day = np.maximum(decision_day, start + 20)
+    return _Adoptions(closed, at_18, age_end, adopted, decision_day, order_day, placed_day)
 
-    # ---- split each period into episodes: changes of placement or legal status ----
+
+@dataclass(frozen=True)
+class _Episodes:
+    """The periods cut into episodes, in period and start order."""
+
+    period: NDArray[np.int64]  # the period of each episode
+    start: NDArray[np.int64]
+    end: NDArray[np.int64]
+    kind: NDArray[np.int8]  # 0 the period's start, 1 a change, 2 the placement order, 3 placed with adopters
+    last: NDArray[np.bool_]  # the period's last episode
+
+
+def _episodes(rng: np.random.Generator, plan: Plan, periods: Periods, adoption: _Adoptions, days: int) -> _Episodes:
+    """A new episode at each change of placement or legal status (cla_changes_per_year, at most six in a period,
+    on distinct days), and for the adopted at the placement order and at placement with the adopters."""
+    n = len(periods.start)
+    start, end = periods.start, periods.end
+    adopted, order_day = adoption.adopted, adoption.order_day
     split_end = np.where(adopted, order_day, np.minimum(end, days))
     span = split_end - start
-    changes = np.minimum(rng.poisson(np.maximum(span, 0) / YEAR * 0.8), np.maximum(span // 30 - 1, 0))
+    rate = plan.params["cla_changes_per_year"]
+    changes = np.minimum(rng.poisson(np.maximum(span, 0) / YEAR * rate), np.maximum(span // 30 - 1, 0))
     changes = np.minimum(changes, 6)
     owner = np.repeat(np.arange(n), changes)
     change_day = start[owner] + 1 + (rng.random(len(owner)) * np.maximum(span[owner] - 2, 1)).astype(np.int64)
@@ -150,23 +179,32 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     owner, change_day = owner[distinct], change_day[distinct]
     adopters = np.flatnonzero(adopted)
     ep_period = np.r_[np.arange(n), owner, adopters, adopters]
-    ep_start = np.r_[start, change_day, order_day[adopters], placed_day[adopters]]
+    ep_start = np.r_[start, change_day, order_day[adopters], adoption.placed_day[adopters]]
     kind = np.r_[np.zeros(n, np.int8), np.ones(len(owner), np.int8), np.full(len(adopters), 2, np.int8)]
-    kind = np.r_[kind, np.full(len(adopters), 3, np.int8)]  # 0 start, 1 change, 2 placement order, 3 adopters
+    kind = np.r_[kind, np.full(len(adopters), 3, np.int8)]
     order = np.lexsort((ep_start, ep_period))
     ep_period, ep_start, kind = ep_period[order], ep_start[order], kind[order]
     m = len(ep_period)
     last = np.r_[ep_period[1:] != ep_period[:-1], True][:m]
     ep_end = np.where(last, end[ep_period], np.r_[ep_start[1:], 0])
+    return _Episodes(ep_period, ep_start, ep_end, kind, last)
 
-    # what changed at each change: placement (P), legal status (L) or both (B)
-    change = rng.choice(3, size=m, p=[0.72, 0.14, 0.14])  # 0 P, 1 L, 2 B
+
+def _legal_status(
+    rng: np.random.Generator, plan: Plan, episodes: _Episodes, adopted: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.object_], NDArray[np.object_]]:
+    """What changed at each change (placement P, legal status L or both B: cla_change_share), and the legal
+    status along the period: accommodated (V2) or an interim care order (C2) at entry (cla_accommodated_share),
+    a full care order (C1) after; a change of legal status moves one step on (V2 -> C2 -> C1), and none after
+    C1; a placement order (E1) before adoption. Returns the change (0 P, 1 L, 2 B), the status and the reason
+    for the new episode."""
+    params = plan.params
+    kind, ep_period = episodes.kind, episodes.period
+    m, n = len(kind), len(adopted)
+    shares = [params[f"cla_change_share.{what}"] for what in ("placement", "legal_status", "both")]
+    change = rng.choice(3, size=m, p=shares)  # 0 P, 1 L, 2 B
     change = np.where(kind == 2, 1, np.where(kind == 3, 0, change))
-    age = ep_start - born[ep_period]
-
-    # legal status along the period: accommodated (V2) or an interim care order (C2) at entry, a full care
-    # order (C1) after; a change of legal status moves one step on (V2 -> C2 -> C1), and none after C1
-    first_status = np.where(rng.random(n) < 0.45, 0, 1)  # 0 V2, 1 C2, 2 C1
+    first_status = np.where(rng.random(n) < params["cla_accommodated_share"], 0, 1)  # 0 V2, 1 C2, 2 C1
     first_status[adopted] = 1
     # a change asked of a child already on a full care order is a placement change instead
     requested = (kind == 1) & (change >= 1)
@@ -177,10 +215,44 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     status[kind >= 2] = "E1"
     rne = np.asarray(["P", "L", "B"], dtype=object)[change]
     rne[kind == 0] = "S"
+    return change, status, rne
 
+
+def _endings(
+    rng: np.random.Generator, plan: Plan, periods: Periods, adoption: _Adoptions, episodes: _Episodes
+) -> NDArray[np.object_]:
+    """Each episode's reason for ending: X1 within a period, the reason the period ended on its last (before 18
+    in cla_left_care_share; at 18 independent living, staying put or other; adoption E11), none while open."""
+    n = len(periods.start)
+    left = np.asarray(LEFT_CARE, dtype=object)[
+        rng.choice(len(LEFT_CARE), size=n, p=_shares(plan.params, "cla_left_care_share", LEFT_CARE))
+    ]
+    left[(left == "E5") & (adoption.age_end < 16 * YEAR)] = "E4A"
+    at_18 = adoption.at_18
+    left[at_18] = np.asarray(AT_EIGHTEEN, dtype=object)[rng.integers(0, len(AT_EIGHTEEN), int(at_18.sum()))]
+    left[adoption.adopted] = "E11"
+    last = episodes.last
+    ended = np.where(last, left[episodes.period], "X1").astype(object)
+    ended[last & ~adoption.closed[episodes.period]] = None
+    return ended
+
+
+def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDArray[np.bool_]) -> LookedAfterTables:
+    """The looked-after tables for the periods of care (record ids are filled in by the caller)."""
+    rng = shard_stream(plan.seed, shard, "looked-after-history")
+    # a period that ended at 18 ends on the birthday itself (the pathway's 6574 days can fall a day short)
+    eighteen = periods.born + ADULT + 1
+    aged_out = (periods.end >= periods.born + ADULT) & (eighteen < days)
+    periods = replace(periods, end=np.where(aged_out, np.maximum(periods.end, eighteen), periods.end))
+    adoption = _adoptions_due(rng, plan, periods, days)
+    episodes = _episodes(rng, plan, periods, adoption, days)
+    change, status, rne = _legal_status(rng, plan, episodes, adoption.adopted)
+    ep_period, ep_start, kind, last = episodes.period, episodes.start, episodes.kind, episodes.last
+    m = len(ep_period)
+    age = ep_start - periods.born[ep_period]
     # placements: a new one at the start and at each P or B change; the same one after an L change
     placement_change = (kind == 0) | (change != 1)
-    drawn = rng.choice(len(PLACEMENTS), size=m, p=np.array(PLACEMENT_SHARES) / sum(PLACEMENT_SHARES))
+    drawn = rng.choice(len(PLACEMENTS), size=m, p=_shares(plan.params, "cla_placement_share", PLACEMENTS))
     place = np.asarray(PLACEMENTS, dtype=object)[drawn]
     place[(place == "P1") & (status == "V2")] = "U3"  # with parents only under a care order
     place[(place == "K2") & (age < 10 * YEAR)] = "U3"
@@ -188,16 +260,7 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     # the placement before the adopters is foster care
     before = np.r_[kind[1:] == 2, False][:m]
     place[before] = "U3"
-    # how each period ended
-    left = np.asarray(LEFT_CARE, dtype=object)[
-        rng.choice(len(LEFT_CARE), size=n, p=np.array(LEFT_SHARES) / sum(LEFT_SHARES))
-    ]
-    left[(left == "E5") & (age_end < 16 * YEAR)] = "E4A"
-    left[at_18] = np.asarray(AT_EIGHTEEN, dtype=object)[rng.integers(0, len(AT_EIGHTEEN), int(at_18.sum()))]
-    left[adopted] = "E11"
-    ended = np.where(last, left[ep_period], "X1").astype(object)
-    ended[last & ~closed[ep_period]] = None
-
+    ended = _endings(rng, plan, periods, adoption, episodes)
     placement_id = np.cumsum(placement_change) - 1
     firsts = np.flatnonzero(placement_change)
     # staying put (E17) and special guardianship by former foster carers (E45) or others (E46) follow
@@ -205,7 +268,7 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     fostered = last & np.isin(ended, ["E17", "E45", "E46"])
     place[firsts[placement_id[fostered]]] = "U3"
     place = _carry(place, placement_change, placement_id)
-    provider = _carry(_providers(rng, place), placement_change, placement_id)
+    provider = _carry(_providers(rng, plan, place), placement_change, placement_id)
     urn = _carry(_urns(plan, rng, place), placement_change, placement_id)
     home = periods.home_postcode[ep_period]
     postcodes = len(plan.postcodes.postcode)
@@ -213,17 +276,17 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     placed_at = np.where(place == "P1", home, placed_at)
     placed_at = _carry(placed_at, placement_change, placement_id)
     category = np.asarray(CATEGORIES, dtype=object)[
-        rng.choice(len(CATEGORIES), size=n, p=np.array(CATEGORY_SHARES) / sum(CATEGORY_SHARES))
+        rng.choice(len(CATEGORIES), size=len(periods.start), p=_shares(plan.params, "cla_category_share", CATEGORIES))
     ][ep_period]
     reason_change = np.asarray(CHANGE_REASONS, dtype=object)[rng.integers(0, len(CHANGE_REASONS), m)]
     next_changes_place = np.r_[(rne[1:] != "L") & ~last[:-1], False][:m]
     reason_change[~next_changes_place] = None
 
-    episodes = pa.table(
+    table = pa.table(
         {
             "la_child_id": pa.array(periods.la_child_id[ep_period], pa.string()),
             "start_date": _dates(plan, ep_start),
-            "end_date": _dates(plan, ep_end, open_from=days),
+            "end_date": _dates(plan, episodes.end, open_from=days),
             "reason_for_new_episode": pa.array(rne, pa.string()),
             "legal_status": pa.array(status, pa.string()),
             "category_of_need": pa.array(category, pa.string()),
@@ -236,12 +299,13 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
             "urn": pa.array(urn, pa.string()),
         }
     )
+    adopters = np.flatnonzero(adoption.adopted)
     return LookedAfterTables(
-        episodes,
+        table,
         _reviews(plan, rng, periods, days),
-        _missing(plan, rng, periods, ep_period, ep_start, ep_end, days),
+        _missing(plan, rng, periods, ep_period, ep_start, episodes.end, days),
         _uasc(plan, rng, periods, days, uasc_male),
-        *_adoptions(plan, rng, periods, adopters, decision_day, placed_day),
+        *_adoptions(plan, rng, periods, adopters, adoption.decision_day, adoption.placed_day),
         _previous_permanence(plan, rng, periods),
         _outcomes(plan, rng, periods, days),
         _care_leavers(plan, rng, periods, days),
@@ -270,10 +334,12 @@ def _carry(values: NDArray[Carried], new: NDArray[np.bool_], group: NDArray[np.i
     return values[firsts[group]]
 
 
-def _providers(rng: np.random.Generator, place: NDArray[np.object_]) -> NDArray[np.object_]:
+def _providers(rng: np.random.Generator, plan: Plan, place: NDArray[np.object_]) -> NDArray[np.object_]:
     """Who provides each placement: the LA's own carers and homes (PR1), private (PR4) or voluntary (PR5)
-    providers; parents (PR0) for a placement with parents."""
-    provider = np.asarray(["PR1", "PR4", "PR5"], dtype=object)[rng.choice(3, size=len(place), p=[0.5, 0.4, 0.1])]
+    providers (cla_provider_share); parents (PR0) for a placement with parents."""
+    codes = ("PR1", "PR4", "PR5")
+    shares = [plan.params[f"cla_provider_share.{code}"] for code in codes]
+    provider = np.asarray(codes, dtype=object)[rng.choice(3, size=len(place), p=shares)]
     provider[place == "P1"] = "PR0"
     provider[place == "A6"] = "PR1"
     return provider
@@ -308,9 +374,9 @@ def _reviews(plan: Plan, rng: np.random.Generator, periods: Periods, days: int) 
     owner, day = owner[keep], day[keep]
     # a review within days of the 4th birthday is moved a week on, clear of leap days
     day = np.where(np.abs(day - periods.born[owner] - 4 * YEAR) < 5, day + 7, day)
-    code = np.asarray(["PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"], dtype=object)[
-        rng.choice(7, size=len(owner), p=[0.35, 0.2, 0.15, 0.1, 0.08, 0.07, 0.05])
-    ]
+    codes = ("PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7")
+    shares = [plan.params[f"cla_review_participation_share.{code}"] for code in codes]
+    code = np.asarray(codes, dtype=object)[rng.choice(7, size=len(owner), p=shares)]
     code[day - periods.born[owner] < 4 * YEAR] = "PN0"
     keep = day < np.minimum(periods.end[owner], days)
     owner, day, code = owner[keep], day[keep], code[keep]
@@ -338,11 +404,12 @@ def _missing(
     lo = np.maximum(ep_start + 1, year_lo)
     hi = np.minimum(np.minimum(ep_end, days) - 1, year_lo + YEAR - 1)
     hi = np.where(year_lo < 0, np.minimum(hi, -1), np.minimum(hi, days - 1))
-    chosen = periods.going_missing[ep_period] & (hi - lo >= 4) & (rng.random(len(ep_period)) < 0.6)
+    share = plan.params["cla_missing_share"]
+    chosen = periods.going_missing[ep_period] & (hi - lo >= 4) & (rng.random(len(ep_period)) < share)
     idx = np.flatnonzero(chosen)
     begin = lo[idx] + (rng.random(len(idx)) * (hi[idx] - lo[idx] - 3)).astype(np.int64)
     finish = begin + rng.integers(0, 3, len(idx))
-    kind = np.where(rng.random(len(idx)) < 0.7, "M", "A").astype(object)
+    kind = np.where(rng.random(len(idx)) < plan.params["cla_missing_not_away_share"], "M", "A").astype(object)
     return pa.table(
         {
             "la_child_id": pa.array(periods.la_child_id[ep_period[idx]], pa.string()),
@@ -358,7 +425,7 @@ def _uasc(plan: Plan, rng: np.random.Generator, periods: Periods, days: int, mal
     period (DfE 2024: 9% of children looked after, almost all boys over 14). Status ceases at 18."""
     age = periods.start - periods.born
     idx = np.flatnonzero((periods.start >= 0) & male & (age >= 14 * YEAR) & (age < 17 * YEAR))
-    idx = idx[rng.random(len(idx)) < 0.2]
+    idx = idx[rng.random(len(idx)) < plan.params["cla_uasc_share"]]
     ceased = periods.born[idx] + ADULT
     return pa.table(
         {
@@ -381,10 +448,12 @@ def _adoptions(
     k = len(adopters)
     decided = decision_day[adopters]
     matched = np.maximum(placed_day[adopters] - rng.integers(7, 40, k), decided)
-    couple = rng.random(k) < 0.85
-    same_sex = rng.random(k) < 0.12
-    sex = np.where(couple, np.where(same_sex, np.where(rng.random(k) < 0.5, "MM", "FF"), "MF"), "F1")
-    sex = np.where(~couple & (rng.random(k) < 0.1), "M1", sex).astype(object)
+    params = plan.params
+    couple = rng.random(k) < params["cla_adopters_couple_share"]
+    same_sex = rng.random(k) < params["cla_adopters_same_sex_share"]
+    two_men = rng.random(k) < params["cla_adopters_two_men_share"]
+    sex = np.where(couple, np.where(same_sex, np.where(two_men, "MM", "FF"), "MF"), "F1")
+    sex = np.where(~couple & (rng.random(k) < params["cla_single_adopter_man_share"]), "M1", sex).astype(object)
     status = np.where(couple, np.where(same_sex, "L12", "L11"), "L0").astype(object)
     ids = pa.array(periods.la_child_id[adopters], pa.string())
     decisions = pa.table({"la_child_id": ids, "decision_date": _dates(plan, decided)})
@@ -408,7 +477,9 @@ def _previous_permanence(plan: Plan, rng: np.random.Generator, periods: Periods)
     LA asks it of the periods that begin in the two years a return covers."""
     idx = np.flatnonzero(periods.start >= -YEAR)
     k = len(idx)
-    option = np.asarray(["Z1", "P1", "P2", "P3"], dtype=object)[rng.choice(4, size=k, p=[0.9, 0.03, 0.04, 0.03])]
+    codes = ("Z1", "P1", "P2", "P3")
+    shares = [plan.params[f"cla_previous_permanence_share.{code}"] for code in codes]
+    option = np.asarray(codes, dtype=object)[rng.choice(4, size=k, p=shares)]
     when = periods.start[idx] - rng.integers(200, 5 * YEAR, k)
     option[when < periods.born[idx] + 60] = "Z1"
     earlier = option != "Z1"
@@ -435,21 +506,25 @@ def _outcomes(plan: Plan, rng: np.random.Generator, periods: Periods, days: int)
         year_end.append(np.full(len(idx), end_day))
     idx, at = np.concatenate(rows), np.concatenate(year_end)
     k = len(idx)
-    misuse = rng.random(k) < 0.04
-    received = misuse & (rng.random(k) < 0.6)
+    params = plan.params
+    misuse = rng.random(k) < params["cla_outcome_substance_misuse_share"]
+    received = misuse & (rng.random(k) < params["cla_outcome_intervention_received_share"])
+    sdq = np.clip(rng.normal(params["cla_outcome_sdq_mean"], params["cla_outcome_sdq_sd"], k), 0, 40)
     return pa.table(
         {
             "la_child_id": pa.array(periods.la_child_id[idx], pa.string()),
             "year_end": _dates(plan, at),
-            "sdq_score": pa.array(np.clip(rng.normal(14, 6, k), 0, 40).astype(np.int8)),
-            "convicted": pa.array(rng.random(k) < 0.03),
-            "health_check": pa.array(rng.random(k) < 0.9),
-            "immunisations": pa.array(rng.random(k) < 0.85),
-            "teeth_check": pa.array(rng.random(k) < 0.75),
-            "health_assessment": pa.array(rng.random(k) < 0.9),
+            "sdq_score": pa.array(sdq.astype(np.int8)),
+            "convicted": pa.array(rng.random(k) < params["cla_outcome_convicted_share"]),
+            "health_check": pa.array(rng.random(k) < params["cla_outcome_health_check_share"]),
+            "immunisations": pa.array(rng.random(k) < params["cla_outcome_immunisations_share"]),
+            "teeth_check": pa.array(rng.random(k) < params["cla_outcome_teeth_check_share"]),
+            "health_assessment": pa.array(rng.random(k) < params["cla_outcome_health_assessment_share"]),
             "substance_misuse": pa.array(misuse),
             "intervention_received": pa.array(received),
-            "intervention_offered": pa.array(received | (misuse & (rng.random(k) < 0.5))),
+            "intervention_offered": pa.array(
+                received | (misuse & (rng.random(k) < params["cla_outcome_intervention_offered_share"]))
+            ),
         }
     )
 
@@ -471,13 +546,9 @@ def _care_leavers(plan: Plan, rng: np.random.Generator, periods: Periods, days: 
         & (age_end_year < 22 * YEAR - 5)
     )
     k = len(idx)
-    touch = np.asarray(["YES", "NO", "REFU"], dtype=object)[rng.choice(3, size=k, p=[0.9, 0.06, 0.04])]
-    activity = np.asarray(["F1", "P1", "F2", "P2", "G4", "G6"], dtype=object)[
-        rng.choice(6, size=k, p=[0.3, 0.05, 0.15, 0.05, 0.4, 0.05])
-    ]
-    accommodation = np.asarray(["B1", "C1", "D1", "E1", "S2", "T1", "U1"], dtype=object)[
-        rng.choice(7, size=k, p=[0.15, 0.1, 0.15, 0.1, 0.1, 0.1, 0.3])
-    ]
+    touch = _codes(rng, plan, "care_leaver_in_touch_share", ("YES", "NO", "REFU"), k)
+    activity = _codes(rng, plan, "care_leaver_activity_share", ("F1", "P1", "F2", "P2", "G4", "G6"), k)
+    accommodation = _codes(rng, plan, "care_leaver_accommodation_share", ("B1", "C1", "D1", "E1", "S2", "T1", "U1"), k)
     in_touch = touch == "YES"
     return pa.table(
         {
@@ -487,3 +558,10 @@ def _care_leavers(plan: Plan, rng: np.random.Generator, periods: Periods, days: 
             "accommodation": pa.array(np.where(in_touch, accommodation, "0"), pa.string()),
         }
     )
+
+
+def _codes(rng: np.random.Generator, plan: Plan, family: str, codes: tuple[str, ...], k: int) -> NDArray[np.object_]:
+    """k codes drawn in the shares the parameters give them (`family.<code>`)."""
+    shares = [plan.params[f"{family}.{code}"] for code in codes]
+    result: NDArray[np.object_] = np.asarray(codes, dtype=object)[rng.choice(len(codes), size=k, p=shares)]
+    return result

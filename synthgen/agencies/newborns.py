@@ -3,7 +3,8 @@
 A baby is registered with the family's practice a few weeks after birth (registrations after the period's end
 are not yet on the list) and the health visitor's new-birth visit is due within 14 days: 85.2% are on time in
 England (OHID 2024/25), late ones come within a month, a few are missed, and the late and missed ones fall on
-the households with most adversity.
+the households with most adversity. The shares are parameters (health_visit_on_time_share.new_birth,
+new_birth_visit_missed_share), as are the weights of the practice chosen (gp_practice_choice_weight).
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ from synthgen.world.births import Births
 from synthgen.world.population import Population
 from synthgen.world.simulate import Simulation
 
-NEW_BIRTH_ON_TIME, NEW_BIRTH_MISSED = 0.852, 0.02
-"""OHID Health visitor service delivery metrics 2024/25: 85.2% of new-birth visits within 14 days; missed: design."""
-
 
 def _names(plan: Plan, pop: Population, born: Births, rows: np.ndarray) -> dict[str, pa.Array]:
     home = pop.household_postcode[born.household[rows]]
@@ -54,7 +52,7 @@ def newborn_registrations(plan: Plan, pop: Population, born: Births, after: int)
     pcs = plan.postcodes
     practice_pc = plan.practices.postcode_index
     near = nearest(pcs.easting[home], pcs.northing[home], pcs.easting[practice_pc], pcs.northing[practice_pc], 3)
-    practice = choose_nearby(rng, near, (0.6, 0.3, 0.1))
+    practice = choose_nearby(rng, near, tuple(plan.params.series("gp_practice_choice_weight").values()))
     code = TABLE_CODES["health/gp_registrations"]
     key = record_ids_from(plan.record_key, code, pop.shard, after, len(rows))
     local = record_ids_from(plan.record_key, code + LOCAL_ID_OFFSET, pop.shard, after, len(rows))
@@ -86,8 +84,8 @@ def new_birth_visits(plan: Plan, pop: Population, born: Births, sim: Simulation,
     n = len(rows)
     # the households with most adversity are late or missed first (by rank, so the on-time share is England's)
     score = sim.household_adversity[born.household[rows]] + rng.normal(0.0, 1.0, n)
-    not_on_time = top(score, round((1 - NEW_BIRTH_ON_TIME) * n))
-    missed = top(score, round(NEW_BIRTH_MISSED * n))
+    not_on_time = top(score, round((1 - plan.params["health_visit_on_time_share.new_birth"]) * n))
+    missed = top(score, round(plan.params["new_birth_visit_missed_share"] * n))
     dob = born.date_of_birth[rows]
     visit = np.where(
         not_on_time,

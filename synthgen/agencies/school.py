@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from synthgen import reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, choose_nearby, name_columns, nearest
+from synthgen.agencies.producer import Context, PersonRecords, Produced
 from synthgen.kernel import identifiers, strings
 from synthgen.kernel.arrays import mean_or_one, rank_within
 from synthgen.kernel.dates import age_on
@@ -101,13 +102,13 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
             pcs.northing[school_pc[of_phase]],
             2,
         )
-        choice[phase] = of_phase[choose_nearby(rng, near, (0.75, 0.25))]
+        choice[phase] = of_phase[choose_nearby(rng, near, tuple(params.series("school_choice_weight").values()))]
     school = np.where(g <= 6, choice["primary"][hh], choice["secondary"][hh])
     entry_year = academic_year(plan) - g
     upn = _upns(rng, plan, pop.shard, entry_year, choice["primary"][hh])
 
     deprivation = pop.household_deprivation
-    weight = np.exp(3.0 * deprivation)
+    weight = np.exp(params["fsm_deprivation_weight"] * deprivation)
     fsm_household = rng.random(n_hh) < params["fsm_share"] * weight / mean_or_one(weight[hh])
     boy = ~p.female[rows]
     risk = np.where(boy, params["sen_boys_relative_risk"], 1.0) * (1.0 + deprivation[hh])
@@ -164,3 +165,12 @@ def schools_table(plan: Plan) -> pa.Table:
             "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
         }
     )
+
+
+def register(ctx: Context) -> Produced:
+    """The pupil register, first of all producers: the storylines and the local authority need to know who is on
+    a school roll, and under which UPN."""
+    found, upn = pupils(ctx.plan, ctx.pop)
+    ctx.pupils = found
+    ctx.person_upn = upn.to_numpy(zero_copy_only=False).astype(object)
+    return Produced(persons=(PersonRecords(found, own_identifiers={"upn": ctx.person_upn}),))

@@ -54,12 +54,17 @@ def _with_metadata(schema: pa.Schema, metadata: dict[str, str]) -> pa.Schema:
     return schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
 
 
-def _write_row_groups(tables: Iterable[pa.Table], out: Path, metadata: dict[str, str]) -> int:
-    """One Parquet file, one row group per non-empty table, with the first table's schema; returns the rows."""
+def _write_row_groups(
+    tables: Iterable[pa.Table], out: Path, metadata: dict[str, str], schema: pa.Schema | None = None
+) -> int:
+    """One Parquet file, one row group per non-empty table; returns the rows. With a schema (the registry's, whose
+    fields carry their descriptions) every table is cast to it, so the file holds exactly the declared columns."""
     rows = 0
     out.parent.mkdir(parents=True, exist_ok=True)
     writer: pq.ParquetWriter | None = None
     for table in tables:
+        if schema is not None:
+            table = table.cast(schema)
         if writer is None:
             writer = pq.ParquetWriter(str(out), _with_metadata(table.schema, metadata), compression=COMPRESSION)
         if table.num_rows:
@@ -74,15 +79,17 @@ def _sorted_by_key(table: pa.Table) -> pa.Table:
     return table.take(pa.compute.sort_indices(table, [(KEY, "ascending")])).drop_columns([KEY])
 
 
-def merge_shuffled(parts: list[Path], out: Path, buckets: int, metadata: dict[str, str]) -> int:
+def merge_shuffled(
+    parts: list[Path], out: Path, buckets: int, metadata: dict[str, str], schema: pa.Schema | None = None
+) -> int:
     """Merge keyed parts bucket by bucket, each bucket sorted by record id: a shuffle across all shards.
 
     Each part is opened once and read a bucket (one record batch) at a time."""
     with ExitStack() as stack:
         readers = [pa.ipc.open_file(stack.enter_context(pa.memory_map(str(part), "r"))) for part in parts]
-        schema = readers[0].schema
-        tables = (pa.Table.from_batches([r.get_batch(b) for r in readers], schema=schema) for b in range(buckets))
-        return _write_row_groups(map(_sorted_by_key, tables), out, metadata)
+        part_schema = readers[0].schema
+        tables = (pa.Table.from_batches([r.get_batch(b) for r in readers], schema=part_schema) for b in range(buckets))
+        return _write_row_groups(map(_sorted_by_key, tables), out, metadata, schema)
 
 
 def read_part(path: Path) -> pa.Table:
@@ -91,13 +98,15 @@ def read_part(path: Path) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
-def merge_in_order(parts: list[Path], out: Path, metadata: dict[str, str]) -> int:
+def merge_in_order(parts: list[Path], out: Path, metadata: dict[str, str], schema: pa.Schema | None = None) -> int:
     """Concatenate parts in shard order, one row group per shard."""
-    return _write_row_groups(map(read_part, parts), out, metadata)
+    return _write_row_groups(map(read_part, parts), out, metadata, schema)
 
 
-def write_table(table: pa.Table, out: Path, metadata: dict[str, str]) -> int:
+def write_table(table: pa.Table, out: Path, metadata: dict[str, str], schema: pa.Schema | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
+    if schema is not None:
+        table = table.cast(schema)
     pq.write_table(
         table.replace_schema_metadata(_with_metadata(table.schema, metadata).metadata),
         str(out),

@@ -18,11 +18,7 @@ from numpy.typing import NDArray
 from synthgen import reference
 from synthgen.kernel import strings
 from synthgen.quality.edits import buffers, byte_at, lengths, splice
-
-TYPO_SHARES = {"substitution": 0.68, "deletion": 0.18, "insertion": 0.115, "transposition": 0.025}
-"""Damerau 1964 (single-error shares 59/16/10/2 of 964 errors, renormalised), as quoted by Febrl."""
-NEIGHBOUR_SHARE = 0.7
-"""Febrl: a substituted key is on the same row (0.40) or column (0.30) as the intended one, otherwise random."""
+from synthgen.reference import Parameters
 
 surnames = strings.surnames
 
@@ -70,7 +66,7 @@ def pick(rng: np.random.Generator, values: pa.Array, prepared: Alternatives) -> 
     return prepared.flat.take(pa.array(choice))
 
 
-def rehyphenate(rng: np.random.Generator, values: pa.Array, kind: str) -> pa.Array:
+def rehyphenate(rng: np.random.Generator, params: Parameters, values: pa.Array, kind: str) -> pa.Array:
     """Double-barrelled surnames split by a space, run together, cut to one part, or reordered."""
     if kind == "hyphen_split":
         return pc.replace_substring(values, "-", " ", max_replacements=1)
@@ -81,7 +77,7 @@ def rehyphenate(rng: np.random.Generator, values: pa.Array, kind: str) -> pa.Arr
     first, second = pc.list_element(parts, 0), pc.list_element(parts, 1)
     if kind == "hyphen_reorder":
         return pc.binary_join_element_wise(second, first, "-")
-    keep_first = pa.array(rng.random(len(values)) < 0.5)
+    keep_first = pa.array(rng.random(len(values)) < params["hyphen_drop_keep_first_share"])
     return pc.if_else(keep_first, first, second)
 
 
@@ -128,15 +124,16 @@ def _neighbour_table() -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
     return table, counts
 
 
-def _substitutes(rng: np.random.Generator, original: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """A mistyped character for each original: usually a neighbouring key, keeping letter case."""
+def _substitutes(rng: np.random.Generator, params: Parameters, original: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """A mistyped character for each original: usually a neighbouring key (Febrl's keyboard model), keeping
+    letter case."""
     table, counts = _neighbour_table()
     lower = np.where((original >= 65) & (original <= 90), original + 32, original)
     count = counts[lower]
     near = table[lower, (rng.random(len(lower)) * np.maximum(count, 1)).astype(np.int64)]
     letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", np.uint8)
     random_letter = letters[rng.integers(0, 26, len(lower))]
-    result = np.where((count > 0) & (rng.random(len(lower)) < NEIGHBOUR_SHARE), near, random_letter)
+    result = np.where((count > 0) & (rng.random(len(lower)) < params["typo_neighbour_key_share"]), near, random_letter)
     result = np.where(result == lower, letters[(np.searchsorted(letters, lower) + 1) % 26], result)
     upper = (original >= 65) & (original <= 90)
     is_letter = (result >= 97) & (result <= 122)
@@ -144,15 +141,17 @@ def _substitutes(rng: np.random.Generator, original: NDArray[np.uint8]) -> NDArr
     return out
 
 
-def typos(rng: np.random.Generator, values: pa.Array) -> tuple[pa.Array, NDArray[np.bool_]]:
-    """One keyboard slip per value: substitution, deletion, insertion or transposition (Damerau's shares)."""
+def typos(rng: np.random.Generator, params: Parameters, values: pa.Array) -> tuple[pa.Array, NDArray[np.bool_]]:
+    """One keyboard slip per value: substitution, deletion, insertion or transposition (Damerau's shares,
+    `typo_share.*`)."""
     n = len(values)
     size = lengths(values)
-    kinds = np.array(list(TYPO_SHARES))
-    shares = np.array(list(TYPO_SHARES.values()))
+    typo_shares = params.series("typo_share")
+    kinds = np.array(list(typo_shares))
+    shares = np.array(list(typo_shares.values()))
     kind = kinds[rng.choice(len(kinds), size=n, p=shares / shares.sum())]
-    # the first letter is rarely wrong (Pollock and Zamora 1984: 7.8%): keep it for all but a few
-    start = np.where(rng.random(n) < 0.078, 0, 1)
+    # the first letter is rarely wrong (Pollock and Zamora 1984): keep it for all but a few
+    start = np.where(rng.random(n) < params["typo_first_letter_share"], 0, 1)
     position = start + (rng.random(n) * np.maximum(size - start, 1)).astype(np.int64)
     position = np.minimum(position, size - 1)
     transposable = kind == "transposition"
@@ -163,12 +162,12 @@ def typos(rng: np.random.Generator, values: pa.Array) -> tuple[pa.Array, NDArray
     insert_length = np.zeros(n, np.int64)
     remove = np.zeros(n, np.int64)
     sub = kind == "substitution"
-    insert[sub, 0] = _substitutes(rng, original[sub])
+    insert[sub, 0] = _substitutes(rng, params, original[sub])
     insert_length[sub], remove[sub] = 1, 1
     delete = kind == "deletion"
     remove[delete] = 1
     ins = kind == "insertion"
-    insert[ins, 0] = _substitutes(rng, original[ins])
+    insert[ins, 0] = _substitutes(rng, params, original[ins])
     insert[ins, 1] = original[ins]
     insert_length[ins], remove[ins] = 2, 1
     insert[transposable, 0] = following[transposable]

@@ -17,10 +17,9 @@ from numpy.typing import NDArray
 from synthgen.kernel.arrays import weighted_sample
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
-from synthgen.world.population import ID_STRIDE, ROLE, Population, draw_forenames, mixed_ethnicity_table
-
-MOTHER_AGE_SHARES = ((16, 19, 0.025), (20, 24, 0.12), (25, 29, 0.26), (30, 34, 0.33), (35, 39, 0.21), (40, 45, 0.055))
-"""Births by mother's age band, England and Wales (population.md 3: shape of ONS Births summary tables)."""
+from synthgen.world.ethnicity import mixed_ethnicity_table
+from synthgen.world.names import draw_forenames
+from synthgen.world.population import ID_STRIDE, ROLE, Population
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,9 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     count = round(params["birth_rate"] * residents * plan.days / 365.25)
     adult_roles = np.isin(p.role, [ROLE["parent"], ROLE["partner"], ROLE["single"], ROLE["child"], ROLE["sharer"]])
     weight = np.zeros(len(p.person_id))
-    for lo, hi, share in MOTHER_AGE_SHARES:
+    # births by mother's age band, each share labelled by its band (mother_age_share.16_19)
+    for label, share in params.series("mother_age_share").items():
+        lo, hi = (int(age) for age in label.split("_"))
         band = p.resident & p.female & adult_roles & (p.age >= lo) & (p.age <= hi)
         weight[band] = share / max(int(band.sum()), 1)
     mother = np.sort(weighted_sample(rng, weight, count))
@@ -66,7 +67,7 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     father = np.where((father >= 0) & ~p.female[np.maximum(father, 0)], father, -1)
     has_father = father >= 0
     dob = np.datetime64(plan.period_start, "D") + rng.integers(0, plan.days, count).astype("timedelta64[D]")
-    female = rng.random(count) >= 0.512
+    female = rng.random(count) >= params["male_birth_share"]
     ethnicity = p.ethnicity[mother].copy()
     mixed = mixed_ethnicity_table()
     ethnicity[has_father] = mixed[p.ethnicity[mother[has_father]], p.ethnicity[father[has_father]]]

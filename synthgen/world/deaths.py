@@ -13,7 +13,7 @@ from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
 from synthgen.world.population import Population
 
-BANDS: tuple[tuple[int, int, str], ...] = (
+BANDS: tuple[tuple[int, int, str], ...] = (  # ages (from, to) of each rate death_rate.<label>
     (0, 0, "under_1"),
     (1, 15, "1_15"),
     (16, 24, "16_24"),
@@ -32,7 +32,7 @@ def deaths(plan: Plan, pop: Population) -> NDArray[np.datetime64]:
     p = pop.people
     rate = np.zeros(len(p.person_id))
     for lo, hi, name in BANDS:
-        rate[(p.age >= lo) & (p.age <= hi)] = params[f"death_rate_{name}"]
+        rate[(p.age >= lo) & (p.age <= hi)] = params[f"death_rate.{name}"]
     chance = 1.0 - np.exp(-rate * plan.days / 365.25)
     died = p.resident & (rng.random(len(rate)) < chance)
     result = np.full(len(rate), np.datetime64("NaT"), dtype="datetime64[D]")

@@ -47,9 +47,12 @@ class Households:
 
 
 def _child_counts(rng: np.random.Generator, params: Parameters, prefix: str, n: int) -> NDArray[np.int64]:
-    counts = [k for k in range(1, 7) if f"{prefix}_{k}" in params]
-    weights = np.array([params[f"{prefix}_{k}"] for k in counts])
-    return np.array(counts)[rng.choice(len(counts), size=n, p=weights / weights.sum())]
+    """How many children each of n families has, from the shares `prefix.<count>`."""
+    shares = params.series(prefix)
+    counts = np.array([int(label) for label in shares])
+    weights = np.array(list(shares.values()))
+    result: NDArray[np.int64] = counts[rng.choice(len(counts), size=n, p=weights / weights.sum())]
+    return result
 
 
 def draw_households(rng: np.random.Generator, params: Parameters, people: int) -> Households:
@@ -70,19 +73,23 @@ def draw_households(rng: np.random.Generator, params: Parameters, people: int) -
         ],
     )
     other_dep = kind == T["other_with_dependent_children"]
-    has_partner |= other_dep & (rng.random(n) < 0.7)
+    has_partner |= other_dep & (rng.random(n) < params["other_family_partner_share"])
     children = np.zeros(n, dtype=np.int64)
     couple_dep = np.isin(kind, [T["couple_dependent_children"], T["other_with_dependent_children"]])
     children[couple_dep] = _child_counts(rng, params, "children_couple", int(couple_dep.sum()))
     lone_dep = kind == T["lone_parent_dependent_children"]
     children[lone_dep] = _child_counts(rng, params, "children_lone", int(lone_dep.sum()))
     grown = np.isin(kind, WITH_GROWN_UP_CHILDREN)
-    extra_grown = np.minimum(rng.poisson(params["nondependent_children_mean_extra"], n), 3)
+    extra_grown = np.minimum(
+        rng.poisson(params["nondependent_children_mean_extra"], n), int(params["nondependent_children_max_extra"])
+    )
     children[grown] = 1 + extra_grown[grown]
     extras = np.zeros(n, dtype=np.int64)
-    extras[other_dep] = 1 + (rng.random(int(other_dep.sum())) < 0.5)
+    extras[other_dep] = 1 + (rng.random(int(other_dep.sum())) < params["other_family_two_grandparents_share"])
     sharers = kind == T["other_no_dependent_children"]
-    extra_sharers = 1 + np.minimum(rng.poisson(params["other_household_adults_mean_extra"], n), 3)
+    extra_sharers = 1 + np.minimum(
+        rng.poisson(params["other_household_adults_mean_extra"], n), int(params["other_household_adults_max_extra"])
+    )
     extras[sharers] = extra_sharers[sharers]
     drawn = Households(kind, has_partner, children, extras)
     total = np.cumsum(drawn.size)

@@ -22,18 +22,18 @@ from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
 from synthgen.world.population import ROLE, Population
 
-NEEDS = {
-    # need: (share of children in the age range, youngest, oldest), design figures tuned against the CIN census
-    "neglect": (0.020, 0, 17),
-    "emotional_abuse": (0.014, 0, 17),
-    "physical_abuse": (0.006, 0, 17),
-    "sexual_abuse": (0.003, 0, 17),
-    "child_sexual_exploitation": (0.008, 11, 17),
-    "child_criminal_exploitation": (0.010, 10, 17),
-    "going_missing": (0.012, 10, 17),
-    "self_harm": (0.015, 11, 17),
-}
-"""Child-level needs during the year: (share of children in the ages, youngest, oldest); design, see SOURCES.md."""
+NEEDS = (
+    "neglect",
+    "emotional_abuse",
+    "physical_abuse",
+    "sexual_abuse",
+    "child_sexual_exploitation",
+    "child_criminal_exploitation",
+    "going_missing",
+    "self_harm",
+)
+"""Child-level needs during the year. Each has its share of the children in its ages (`need_share.<need>`) and
+those ages (`need_min_age.<need>`, `need_max_age.<need>`) in reference/data/parameters/risk.csv."""
 
 
 @dataclass
@@ -70,7 +70,7 @@ def simulate(plan: Plan, pop: Population) -> Simulation:
     p = pop.people
     n_hh = len(pop.household_id)
     deprivation = pop.household_deprivation
-    adversity = rng.normal(0.0, 1.0, n_hh) + 2.5 * (deprivation - deprivation.mean())
+    adversity = rng.normal(0.0, 1.0, n_hh) + params["adversity_deprivation_weight"] * (deprivation - deprivation.mean())
     # standardised over the shard (a one-household shard has no spread: its household is simply average)
     adversity = (adversity - adversity.mean()) / (adversity.std() or 1.0)
     shared = params["risk_factor_shared_weight"]
@@ -86,13 +86,22 @@ def simulate(plan: Plan, pop: Population) -> Simulation:
     domestic_abuse = factor("domestic_abuse_household_share", adults_under_65)
     mental_health = factor("parental_mental_health_household_share", children)
     substance = factor("substance_misuse_household_share", children)
-    household_risk = adversity + 0.8 * domestic_abuse + 0.6 * mental_health + 0.8 * substance
-    risk = household_risk[p.household] + rng.normal(0.0, 0.8, len(p.person_id))
+    weight = params.series("household_risk_weight")
+    household_risk = (
+        adversity
+        + weight["domestic_abuse"] * domestic_abuse
+        + weight["parental_mental_health"] * mental_health
+        + weight["substance_misuse"] * substance
+    )
+    risk = household_risk[p.household] + rng.normal(0.0, params["child_risk_own_sd"], len(p.person_id))
     child = p.resident & (p.age < 18) & (p.role == ROLE["child"])
     needs = {}
-    for name, (share, youngest, oldest) in NEEDS.items():
-        eligible = child & (p.age >= youngest) & (p.age <= oldest)
-        needs[name] = _top_share(risk + rng.normal(0.0, 0.7, len(risk)), eligible, share)
+    for name in NEEDS:
+        eligible = (
+            child & (p.age >= int(params[f"need_min_age.{name}"])) & (p.age <= int(params[f"need_max_age.{name}"]))
+        )
+        noise = rng.normal(0.0, params["need_score_noise_sd"], len(risk))
+        needs[name] = _top_share(risk + noise, eligible, params[f"need_share.{name}"])
     sim = Simulation(
         household_adversity=adversity,
         domestic_abuse=domestic_abuse,
@@ -105,6 +114,6 @@ def simulate(plan: Plan, pop: Population) -> Simulation:
     # a need began some time before or during the period: uniformly over the year before the start to the end
     sim.onset = np.full(len(risk), np.datetime64("NaT"), dtype="datetime64[D]")
     sim.onset[has_need] = np.datetime64(plan.period_start, "D") + rng.integers(
-        -365, plan.days, int(has_need.sum())
+        -int(params["need_onset_days_before_start"]), plan.days, int(has_need.sum())
     ).astype("timedelta64[D]")
     return sim

@@ -1,13 +1,10 @@
 """Planted storylines: safeguarding cases from templates, placed in a shard's households and told through the
 agencies' own records.
 
-The scenario names templates and counts (``storylines: [{template: cse, count: 2}]``). Instance k of the run's
-storylines goes to shard k mod shards (numbered per template: cse-1, cse-2, ...), so they spread over shards with
-no draw at the plan level. In its shard, a storyline takes a suitable household (the template's child, household
-shape and, where asked, an older associate from another household) with the shard's own "storylines" stream, and
-marks the simulation (the child's needs from the onset, the household's risk factors) so the background pathway
-(social care's referrals, the police's missing episodes, school absence) sees the child as at risk too. A noise
-storyline marks nothing: its child has no need, in a household with none.
+The scenario names templates and counts (``storylines: [{template: cse, count: 2}]``). Which shard holds each, the
+household and people it takes, and how it marks the simulation so the background pathway (social care's
+referrals, the police's missing episodes, school absence) sees the child as at risk too, is
+``storyline_placement``'s part; this module tells the placed storylines.
 
 Its events are then added to the agencies' tables by the agencies' own means: police incidents join the force's
 book (police.ScriptedIncident), so the people in them get nominal records that go through the data-quality model;
@@ -22,7 +19,6 @@ without storylines gives the same bytes as before they existed.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,10 +30,8 @@ from synthgen.agencies.health_events import _person as health_person_columns
 from synthgen.agencies.police import DASH_LEVELS, HOUR_WEIGHTS, ScriptedIncident
 from synthgen.agencies.school import Pupils
 from synthgen.agencies.school_events import half_terms
-from synthgen.errors import SynthgenError
 from synthgen.kernel.record_ids import format_record_ids, record_ids, record_ids_from
 from synthgen.kernel.rng import shard_stream
-from synthgen.scenario.loader import shipped_templates
 from synthgen.scenario.plan import Plan
 from synthgen.scenario.templates import (
     AUTHORISED_CODES,
@@ -46,11 +40,11 @@ from synthgen.scenario.templates import (
     ExclusionEvent,
     MissedVisitEvent,
     PoliceEvent,
-    Template,
 )
 from synthgen.world.births import Births
-from synthgen.world.population import ROLE, Population
+from synthgen.world.population import Population
 from synthgen.world.simulate import Simulation
+from synthgen.world.storyline_placement import Placed, instances, place_storylines
 
 AT_RISK_ROLES = ("subject", "sibling", "unborn")
 """The roles of the children a real storyline puts at risk."""
@@ -74,19 +68,6 @@ EVENT_COLUMNS = {
 }
 
 
-@dataclass
-class Placed:
-    """One storyline in a shard: its household, its people by role (person rows; the unborn as a row of the
-    shard's births) and each event's days."""
-
-    storyline_id: str
-    template: Template
-    onset: np.datetime64
-    household: int
-    people: dict[str, NDArray[np.int64]]
-    days: list[NDArray[np.datetime64]]  # per template event, the days in the period (attendance: its first day)
-
-
 _Found = tuple[Placed, AEEvent | MissedVisitEvent, int, np.datetime64]
 
 
@@ -106,23 +87,6 @@ class _Truth:
 
     def table(self) -> pa.Table:
         return pa.table({name: pa.array(self.rows[name], kind) for name, kind in EVENT_COLUMNS.items()})
-
-
-def instances(plan: Plan, shard: int) -> list[tuple[str, Template]]:
-    """The storylines this shard holds: (storyline id, template), instance k of the run in shard k mod shards."""
-    templates = shipped_templates()
-    result = []
-    k = 0
-    for request in plan.scenario.storylines:
-        for number in range(1, request.count + 1):
-            if k % plan.shards == shard:
-                result.append((f"{request.template}-{number}", templates[request.template]))
-            k += 1
-    return result
-
-
-def _day(value: dt.date) -> np.datetime64:
-    return np.datetime64(value, "D")
 
 
 @dataclass
@@ -429,121 +393,4 @@ def place(
     if not wanted:
         return None
     rng = shard_stream(plan.seed, pop.shard, "storylines")
-    p = pop.people
-    start, end = _day(plan.period_start), _day(plan.period_end)
-    n_hh = len(pop.household_id)
-    alive = np.isnat(died)
-    live_hh = pop.household_in_area & (np.bincount(p.household, weights=(~alive).astype(float), minlength=n_hh) == 0)
-    any_need = sim.any_need()
-    needy_hh = np.bincount(p.household, weights=any_need.astype(float), minlength=n_hh) > 0
-    risky_hh = sim.domestic_abuse | sim.parental_mental_health | sim.substance_misuse | needy_hh
-    # a couple: the child's mother at home with a man as her partner (head and partner of the household)
-    head, partner = pop.household_head, pop.household_partner
-    mother = pop.mother
-    mother_hh = np.where(mother >= 0, p.household[np.maximum(mother, 0)], -1)
-    mother_is_head = (mother >= 0) & (mother == head[np.maximum(mother_hh, 0)])
-    mother_is_partner = (mother >= 0) & (mother == partner[np.maximum(mother_hh, 0)])
-    other = np.where(
-        mother_is_head,
-        partner[np.maximum(mother_hh, 0)],
-        np.where(mother_is_partner, head[np.maximum(mother_hh, 0)], -1),
-    )
-    couple = (other >= 0) & ~p.female[np.maximum(other, 0)]
-    child = p.resident & (p.role == ROLE["child"]) & (p.age < 18) & alive
-    on_roll = np.array([value is not None for value in upn], bool) if plan.scenario.agencies.school.enabled else None
-    used = np.zeros(n_hh, bool)
-    placed = []
-    for storyline_id, template in wanted:
-        onset = start + np.timedelta64(
-            int(rng.integers(template.onset.earliest_day, template.onset.latest_day + 1)), "D"
-        )
-        onset = min(onset, end)
-        subject = template.subject
-        eligible = child & (p.age >= subject.min_age) & (p.age <= subject.max_age) & live_hh[p.household]
-        eligible &= ~used[p.household]
-        if subject.sex != "any":
-            eligible &= p.female == (subject.sex == "female")
-        if template.needs_school() and on_roll is not None:
-            eligible &= on_roll
-        if template.household.couple:
-            eligible &= couple
-        if template.household.no_risk:
-            eligible &= ~risky_hh[p.household]
-        if template.concern == "none":
-            eligible &= ~any_need
-        if template.household.birth_in_period:
-            after = born.date_of_birth > onset + np.timedelta64(7, "D")
-            with_birth = np.zeros(n_hh, bool)
-            with_birth[born.household[after]] = True
-            eligible &= with_birth[p.household]
-            if template.household.couple:  # the baby is the mother's
-                mothers = np.zeros(len(p.person_id), bool)
-                mothers[born.mother[after]] = True
-                eligible &= mothers[np.maximum(mother, 0)] & (mother >= 0)
-        candidates = np.flatnonzero(eligible)
-        if len(candidates) == 0:
-            raise SynthgenError(
-                f"storylines: no household in shard {pop.shard} ({plan.shard_people[pop.shard]:,} people) suits "
-                f"template {template.template!r} for {storyline_id} (a child aged {subject.min_age}-{subject.max_age}"
-                f"{'' if subject.sex == 'any' else ', ' + subject.sex}, not already in a storyline); lower its count "
-                "or raise population.people"
-            )
-        row = int(candidates[rng.integers(0, len(candidates))])
-        hh = int(p.household[row])
-        members = np.flatnonzero(p.household == hh)
-        people: dict[str, NDArray[np.int64]] = {"subject": np.array([row], np.int64)}
-        siblings = members[child[members] & (members != row)]
-        if len(siblings):
-            people["sibling"] = siblings
-        if template.household.couple:
-            people["parent"] = np.array([mother[row]], np.int64)
-            people["perpetrator"] = np.array([other[row]], np.int64)
-        else:
-            parents = [int(x) for x in (mother[row], pop.father[row]) if x >= 0]
-            if parents:
-                people["parent"] = np.array(parents, np.int64)
-        if template.household.birth_in_period:
-            babies = np.flatnonzero((born.household == hh) & (born.date_of_birth > onset + np.timedelta64(7, "D")))
-            people["unborn"] = babies[:1].astype(np.int64)
-        used[hh] = True
-        if template.associate is not None:
-            a = template.associate
-            adult = p.resident & alive & (p.age >= a.min_age) & (p.age <= a.max_age) & ~used[p.household]
-            if a.sex != "any":
-                adult &= p.female == (a.sex == "female")
-            adults = np.flatnonzero(adult)
-            if len(adults) == 0:
-                raise SynthgenError(
-                    f"storylines: no adult in shard {pop.shard} suits the associate of {storyline_id} "
-                    f"(aged {a.min_age}-{a.max_age}); raise population.people"
-                )
-            associate = int(adults[rng.integers(0, len(adults))])
-            people["associate"] = np.array([associate], np.int64)
-            used[p.household[associate]] = True
-        days = []
-        for event in template.events:
-            if isinstance(event, AttendanceEvent):
-                first = onset + np.timedelta64(event.from_day, "D")
-                days.append(np.array([first] if first <= end else [], "datetime64[D]"))
-                continue
-            offsets = np.array(event.days, np.int64) + rng.integers(-event.jitter, event.jitter + 1, len(event.days))
-            when = onset + np.maximum(offsets, 0).astype("timedelta64[D]")
-            days.append(np.sort(when[(when >= start) & (when <= end)]))
-        placed.append(Placed(storyline_id, template, onset, hh, people, days))
-        # the simulation sees the storyline: the child's needs (and its brothers' and sisters' when they are at
-        # risk too) from the onset, and the household's risk factors
-        at_risk = people["subject"]
-        if template.siblings_at_risk and "sibling" in people:
-            at_risk = np.r_[at_risk, people["sibling"]]
-        for need in template.needs:
-            sim.needs[need][at_risk] = True
-        if template.needs:
-            sim.onset[at_risk] = np.where(np.isnat(sim.onset[at_risk]), onset, np.minimum(sim.onset[at_risk], onset))
-        factors = {
-            "domestic_abuse": sim.domestic_abuse,
-            "parental_mental_health": sim.parental_mental_health,
-            "substance_misuse": sim.substance_misuse,
-        }
-        for factor in template.household_factors:
-            factors[factor][hh] = True
-    return Script(plan, pop, born, placed, rng)
+    return Script(plan, pop, born, place_storylines(plan, pop, sim, born, died, upn, wanted, rng), rng)

@@ -9,7 +9,6 @@ absence comes from draws, and its tolerances (0.5 points overall, 2.5 points per
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,13 +19,8 @@ from numpy.typing import NDArray
 
 from synthgen import load_scenario, make_plan
 from synthgen.agencies import AgencyTable, school
-from synthgen.agencies.school_events import (
-    ATTENDANCE_COUNTS,
-    SchoolEvents,
-    _school_year,
-    half_terms,
-    school_events,
-)
+from synthgen.agencies.school_calendar import half_terms
+from synthgen.agencies.school_events import ATTENDANCE_COUNTS, SchoolEvents, school_events
 from synthgen.scenario.plan import Plan
 from synthgen.world.population import ID_STRIDE, Population, build_population
 from synthgen.world.simulate import Simulation, simulate
@@ -195,15 +189,6 @@ def test_year_11_leave_in_june_and_year_6_move_up(world: World) -> None:
     year_6 = autumn.filter(pc.is_in(autumn["upn"], pa.array(upn[group == "6"])))
     assert year_6.num_rows > 0
     assert {kind[u] for u in year_6["school_urn"].to_pylist()} == {"secondary"}
-
-
-def test_school_calendar() -> None:
-    for year in (2023, 2024, 2025):
-        terms, days_off = _school_year(year)
-        days = sum(int(np.busday_count(a, b, holidays=days_off)) for a, b in terms)
-        assert 186 <= days <= 190  # 190 a year with INSET days, Easter and bank holidays shifting it
-        assert all(a < b for a, b in terms)
-        assert all(b <= c for (_, b), (c, _) in itertools.pairwise(terms))
 
 
 # --- exclusions ---

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from synthgen.kernel import identifiers
 from synthgen.quality import text
 from synthgen.quality.edits import splice
+from synthgen.reference import Parameters
 
+PARAMS = Parameters()
 WORD = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-' ", min_size=2, max_size=20)
 
 
@@ -50,7 +52,7 @@ def test_splice_matches_string_slicing(cases: list[tuple[str, int, int, str]]) -
 @settings(max_examples=50)
 @given(st.lists(WORD, min_size=1, max_size=50), st.integers(0, 2**32))
 def test_each_typo_is_one_keyboard_slip(words: list[str], seed: int) -> None:
-    new, changed = text.typos(np.random.default_rng(seed), pa.array(words))
+    new, changed = text.typos(np.random.default_rng(seed), PARAMS, pa.array(words))
     for old, value, did in zip(words, new.to_pylist(), changed, strict=True):
         assert damerau_one(old, value) == bool(did)
 
@@ -81,10 +83,10 @@ def test_transposed_nhs_numbers_fail_the_check_digit_when_changed(seed: int) -> 
 def test_hyphen_changes() -> None:
     rng = np.random.default_rng(1)
     names = pa.array(["Smith-Jones", "Khan-Ali"])
-    assert text.rehyphenate(rng, names, "hyphen_split").to_pylist() == ["Smith Jones", "Khan Ali"]
-    assert text.rehyphenate(rng, names, "hyphen_join").to_pylist() == ["Smithjones", "Khanali"]
-    assert text.rehyphenate(rng, names, "hyphen_reorder").to_pylist() == ["Jones-Smith", "Ali-Khan"]
-    dropped = text.rehyphenate(rng, names, "hyphen_drop").to_pylist()
+    assert text.rehyphenate(rng, PARAMS, names, "hyphen_split").to_pylist() == ["Smith Jones", "Khan Ali"]
+    assert text.rehyphenate(rng, PARAMS, names, "hyphen_join").to_pylist() == ["Smithjones", "Khanali"]
+    assert text.rehyphenate(rng, PARAMS, names, "hyphen_reorder").to_pylist() == ["Jones-Smith", "Ali-Khan"]
+    dropped = text.rehyphenate(rng, PARAMS, names, "hyphen_drop").to_pylist()
     assert dropped[0] in ("Smith", "Jones") and dropped[1] in ("Khan", "Ali")
 
 
@@ -103,3 +105,13 @@ def test_a_mapping_is_laid_out_as_slices_of_one_array() -> None:
     assert prepared.names.to_pylist() == ["Ann", "Bill"]
     assert prepared.flat.to_pylist() == ["Anne", "Annie", "Will"]
     assert (prepared.starts.tolist(), prepared.counts.tolist()) == ([0, 2], [2, 1])
+
+
+def test_typo_kinds_follow_the_runs_shares() -> None:
+    only_deletions = Parameters(
+        {"typo_share.substitution": 0.0, "typo_share.insertion": 0.0, "typo_share.transposition": 0.0}
+    )
+    words = ["Smith", "Jones", "Kowalski", "Begum"] * 20
+    new, changed = text.typos(np.random.default_rng(4), only_deletions, pa.array(words))
+    assert changed.all()
+    assert [len(w) - 1 for w in words] == [len(w) for w in new.to_pylist()]

@@ -6,12 +6,16 @@ them or less; they state how close the model is, not how lucky a seed was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from synthgen import load_scenario, make_plan, reference
 from synthgen.world.households import TYPES
 from synthgen.world.population import RELATIONSHIPS, ROLE, Population, build_population
+from tests.conftest import SCENARIO
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +158,13 @@ def test_ninos_for_adults_only(populations: list[Population]) -> None:
         p = pop.people
         has = np.array([value is not None for value in p.nino])
         assert np.array_equal(has, p.age >= 16)
+
+
+def test_the_plans_numbers_reach_the_population(write_scenario: Callable[..., Path]) -> None:
+    # numbers that were constants in code are the plan's: no boys born, no twins
+    rates = "rates:\n  male_birth_share: 0.0\n  twin_interval_share: 0.0\n"
+    plan = make_plan(load_scenario(write_scenario(SCENARIO.format(name="r", seed=7, people=3000) + rates)))
+    people = build_population(plan, 0).people
+    children = people.role == ROLE["child"]
+    assert people.female[children].all()
+    assert not people.twin.any()

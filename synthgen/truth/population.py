@@ -1,8 +1,5 @@
-"""Truth tables: the population as it really is, and which person every agency record belongs to.
-
-Truth is written apart from the agency files. It is what an evaluation scores against, so it is complete
-(everyone, including former residents who are only on GP lists) and carries no data-quality errors.
-"""
+"""The population as it really is: people, households, addresses, moves, relationships, risks, and the pairs of
+different people a linker can take for one."""
 
 from __future__ import annotations
 
@@ -11,8 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthgen import reference
-from synthgen.agencies import AgencyTable
 from synthgen.kernel import strings
+from synthgen.linkage import view as linkage_view
 from synthgen.scenario.plan import Plan
 from synthgen.world.births import Births
 from synthgen.world.households import TYPES
@@ -198,8 +195,8 @@ def relationships_table(pop: Population) -> pa.Table:
 def hard_negatives_table(pop: Population) -> pa.Table:
     """Pairs of different people that a linker can easily take for one: twins (same surname, birth date and
     address), a parent and child with the same name, and siblings. Built from the population, not the error model;
-    strangers with the same name in the same district are added over the whole run (pipeline.py), as districts span
-    shards.
+    strangers with the same name in the same district are added over the whole run (`namesakes`), as districts
+    span shards.
     """
     p = pop.people
     person, relative, kind = pop.relationships
@@ -262,22 +259,34 @@ def risks_table(pop: Population, sim: Simulation) -> pa.Table:
     )
 
 
-def events_table(events: list[AgencyTable]) -> pa.Table:
-    """Whose every event record is (an A&E attendance, a role in a police incident): source, table, the
-    record's id in its table, and the person."""
-    if not events:
-        names = ("source", "table", "record_id", "person_id")
-        return pa.table({n: pa.array([], pa.int64() if n == "person_id" else pa.string()) for n in names})
-    return pa.concat_tables(
-        [
-            pa.table(
-                {
-                    "source": pa.array(np.full(e.table.num_rows, e.source, dtype=object), pa.string()),
-                    "table": pa.array(np.full(e.table.num_rows, e.name, dtype=object), pa.string()),
-                    "record_id": e.table.column("record_id").combine_chunks(),
-                    "person_id": pa.array(e.person_id),
-                }
-            )
-            for e in events
-        ]
+NAMESAKE_GROUP_LIMIT = 20
+"""Strangers sharing a full name in one outward code are hard negatives; a name shared by more people than this
+in one district (a very common name) is left out rather than listed as every pair of them."""
+
+
+def namesakes(people: pa.Table, homes: pa.Table, districts: pa.Table) -> pa.Table:
+    """Strangers (different households) with the same full name in the same postcode district, over the whole run:
+    truth/hard_negatives' `same_name_same_area` pairs. Districts span shards, so this runs once on the merged
+    truth (people: person_id, household_id, given_name, family_name, resident; homes: household_id, address_id;
+    districts: address_id, outward_code)."""
+    people = people.filter(pc.field("resident"))
+    people = people.join(homes, "household_id", join_type="inner").join(districts, "address_id", join_type="inner")
+    people = people.sort_by("person_id")  # a join's row order is not fixed: sort, so the bytes are
+    key = pc.binary_join_element_wise(people["given_name"], people["family_name"], people["outward_code"], "|")
+    group = pc.dictionary_encode(key.combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    counts = np.bincount(group)
+    members = np.flatnonzero((counts[group] > 1) & (counts[group] <= NAMESAKE_GROUP_LIMIT))
+    # rows are in person_id order, so each pair's left person has the smaller id
+    left, right = linkage_view.pair_rows(group[members])
+    left, right = members[left], members[right]
+    person = people["person_id"].to_numpy()
+    household = people["household_id"].to_numpy()
+    strangers = household[left] != household[right]
+    found = pa.table(
+        {
+            "person_id_l": pa.array(person[left][strangers]),
+            "person_id_r": pa.array(person[right][strangers]),
+            "kind": pa.array(np.full(int(strangers.sum()), "same_name_same_area", dtype=object), pa.string()),
+        }
     )
+    return found.sort_by([("person_id_l", "ascending"), ("person_id_r", "ascending")])

@@ -1,0 +1,126 @@
+"""What the data-quality model can change, and the two mechanics every error shares: choosing the records that
+get it, and replacing their values while logging each change.
+
+Every change is logged as (row, kind, field), so an evaluation can say which errors a linker missed; the log
+also counts the records that were eligible for each error, so a report can set what was changed against what
+could have been.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+KINDS = (
+    "typo",
+    "ocr",
+    "phonetic",
+    "transliteration",
+    "nickname",
+    "name_swap",
+    "surname_change",
+    "hyphen_split",
+    "hyphen_join",
+    "hyphen_drop",
+    "hyphen_reorder",
+    "missing",
+    "day_month_swap",
+    "dob_typo",
+    "age_only",
+    "copied_from_household",
+    "wrong_value",
+    "transposition",
+    "relative_identifier",
+    "reissued_identifier",
+    "identifier_not_carried",
+    "stale_address",
+    "duplicate",
+)
+FIELDS = (
+    "given_name",
+    "middle_names",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "nhs_number",
+    "upn",
+    "postcode",
+    "address",
+    "record",
+)
+KIND = {k: i for i, k in enumerate(KINDS)}
+FIELD = {f: i for i, f in enumerate(FIELDS)}
+
+Rates = dict[tuple[str, str], float]
+"""One agency's error rates by (field, kind)."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where an agency table keeps each field, and how it codes sex."""
+
+    given_name: str = "given_name"
+    middle_names: str = "middle_names"
+    family_name: str = "family_name"
+    date_of_birth: str = "date_of_birth"
+    sex: str = "sex"
+    identifier: str | None = None  # the agency's main identifier (nhs_number or upn): a duplicate gets a new one
+    other_identifiers: tuple[str, ...] = ()  # further identifiers the agency holds, with their own errors
+    postcode: str = "postcode"
+    address: str = "address_line"
+    female: str = "F"
+    male: str = "M"
+    local_id: str | None = None  # the agency system's own id, issued afresh for a duplicate
+
+
+@dataclass
+class Log:
+    """Every change made to one table, as parallel arrays (row, kind, field), and the eligible rows per error."""
+
+    rows: list[NDArray[np.int64]] = field(default_factory=list)
+    kinds: list[NDArray[np.int64]] = field(default_factory=list)
+    fields: list[NDArray[np.int64]] = field(default_factory=list)
+    eligible: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, rows: NDArray[np.int64], kind: str, field_name: str) -> None:
+        self.rows.append(rows.astype(np.int64))
+        self.kinds.append(np.full(len(rows), KIND[kind]))
+        self.fields.append(np.full(len(rows), FIELD[field_name]))
+
+    def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        if not self.rows:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty
+        return np.concatenate(self.rows), np.concatenate(self.kinds), np.concatenate(self.fields)
+
+
+def chosen(
+    rng: np.random.Generator,
+    eligible: NDArray[np.bool_],
+    rates: Rates,
+    field_name: str,
+    kind: str,
+    log: Log,
+) -> NDArray[np.int64]:
+    """The eligible rows that get this error, each with the configured chance; counts the eligible rows.
+
+    No draw is made when the rate is zero, so a profile without an error leaves the stream as it was."""
+    rate = rates.get((field_name, kind), 0.0)
+    log.eligible[(field_name, kind)] = log.eligible.get((field_name, kind), 0) + int(eligible.sum())
+    if rate <= 0:
+        return np.zeros(0, np.int64)
+    result: NDArray[np.int64] = np.flatnonzero(eligible & (rng.random(len(eligible)) < rate))
+    return result
+
+
+def replace(column: pa.Array, rows: NDArray[np.int64], values: pa.Array) -> pa.Array:
+    """The column with rows[i] set to values[i] (one pass over the column)."""
+    if not len(rows):
+        return column
+    index = np.arange(len(column), dtype=np.int64)
+    index[rows] = len(column) + np.arange(len(rows))
+    combined = pa.concat_arrays([column, values.cast(column.type)])
+    return combined.take(pa.array(index))

@@ -1,0 +1,65 @@
+"""Truth tables: the population as it really is, and which person every agency record belongs to.
+
+Truth is written apart from the agency files. It is what an evaluation scores against, so it is complete
+(everyone, including former residents who are only on GP lists) and carries no data-quality errors.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from synthgen import quality, signals
+from synthgen.agencies import AgencyTable
+from synthgen.agencies.producer import Context
+from synthgen.linkage import view as linkage_view
+from synthgen.truth.population import (
+    addresses_table,
+    hard_negatives_table,
+    households_table,
+    moves_table,
+    namesakes,
+    newborn_relationships,
+    newborns_table,
+    people_table,
+    relationships_table,
+    risks_table,
+)
+from synthgen.truth.records import events_table
+from synthgen.world import storylines
+
+__all__ = ["namesakes", "shard_truth"]
+
+
+def shard_truth(
+    ctx: Context,
+    records: list[pa.Table],
+    summaries: list[pa.Table],
+    events: list[AgencyTable],
+    sources: list[signals.Source],
+    produced: dict[str, pa.Table],
+    pairs: bool,
+) -> dict[str, pa.Table]:
+    """The shard's truth tables: the population as it is, whose every record is, what changed in it, the risks,
+    the planted storylines and the safeguarding signals."""
+    pop, script = ctx.pop, ctx.script
+    records_table = pa.concat_tables(records) if records else linkage_view.empty_records()
+    result = {
+        "people": pa.concat_tables([people_table(pop, ctx.upn, ctx.died), newborns_table(pop, ctx.born)]),
+        "households": households_table(pop),
+        "addresses": addresses_table(ctx.plan, pop),
+        "moves": moves_table(pop),
+        "relationships": pa.concat_tables([relationships_table(pop), newborn_relationships(pop, ctx.born)]),
+        "records": records_table,
+        "hard_negatives": hard_negatives_table(pop),
+        "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
+        "risk": risks_table(pop, ctx.sim),
+        "events": events_table(events),
+        "storylines": script.storylines_table() if script else storylines.empty_storylines(),
+        "storyline_events": script.events_table() if script else storylines.empty_events(),
+    }
+    result.update(produced)
+    period = (ctx.plan.period_start, ctx.plan.period_end)
+    result["signals"] = signals.signals(result["people"], sources, period, result["storyline_events"])
+    if pairs:
+        result["pairs"] = linkage_view.true_pairs(records_table)
+    return result
