@@ -11,6 +11,8 @@ It is the yardstick a screening system is scored beside, and makes the loop work
    the window (90 days by default);
 4. disclose, for each flag, what the policy lets each agency share for safeguarding with each other agency:
    the child's person-level records and the concerning records up to the flag.
+What it knows of the files (each agency's register, each event table's id column) comes from the table registry
+(`synthgen.tables`), never from the modules that generate them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import sharing_policy, signals
+from synthgen import sharing_policy, signals, tables
 from synthgen.arguments import PLACE, ArgumentError
 from synthgen.errors import SynthgenError
 from synthgen.linkage import DEFAULT_METHOD, link
@@ -34,13 +36,8 @@ from synthgen.run_folder import Run, open_run
 
 DEFAULT_WINDOW = 90
 PURPOSE = "safeguarding"
-PERSON_TABLES = {
-    "police": "persons",
-    "health": "gp_registrations",
-    "school": "pupils",
-    "social_care": "children",
-}
-"""Each agency's person-level register: what its event records point at."""
+PERSON_TABLES = {t.agency: t.name for t in tables.person_level() if t.agency is not None}
+"""Each agency's person-level register (from the table registry): what its event records point at."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +70,9 @@ def _found(run: Run, agency: str, table: str, period: tuple[dt.date, dt.date]) -
         return None
     records = run.read(path)
     register = run.read(f"agencies/{agency}/{PERSON_TABLES[agency]}")
-    # an event's own id is its table's first column (record_id; a police role's incident_id; a social care
-    # referral's referral_id), the id truth/events and truth/signals use
-    id_column = records.column_names[0]
+    # an event's own id, as the registry declares it (record_id; a police role's incident_id; a social care
+    # referral's referral_id): the id truth/events and truth/signals use
+    id_column = tables.agency_table(agency, table).id_column or "record_id"
     if agency == "police":
         incidents = run.read("agencies/police/incidents", ["incident_id", "incident_type", "occurred_at"])
         records = records.append_column(

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen import screening, sharing_policy
+from synthgen import screening, sharing_policy, tables
 from synthgen.errors import SynthgenError
 from synthgen.evaluation.sharing import evaluate_sharing
 
@@ -108,14 +108,21 @@ def test_first_flags_match_a_brute_force_search(rows: list[tuple[int, int, int]]
     assert ((day[signal] - day[other] >= 0) & (day[signal] - day[other] <= window)).all()
 
 
-def test_an_event_is_named_by_its_tables_first_column(demo_run: Path) -> None:
-    """Screening reads an event's id from its table's first column (it imports no generator module to learn the
-    id's name); that column holds the ids truth/signals uses for the table's signals."""
+def test_an_event_is_named_by_the_registrys_id_column(demo_run: Path) -> None:
+    """Screening learns an event's id column and each agency's register from the table registry (it imports no
+    generator module); those ids are the ones truth/signals uses for the table's signals."""
+    assert screening.PERSON_TABLES == {
+        "police": "persons",
+        "health": "gp_registrations",
+        "school": "pupils",
+        "social_care": "children",
+    }
     signals = pq.read_table(demo_run / "truth/signals.parquet", columns=["agency", "table", "record_id"])
     for name in screening.signals.RULES:
         agency, table = name.split("/")
-        records = pq.read_table(demo_run / "agencies" / f"{name}.parquet")
-        ids = set(records.column(0).cast("string").to_pylist())
+        column = tables.agency_table(agency, table).id_column
+        assert column is not None, name
+        ids = set(pq.read_table(demo_run / "agencies" / f"{name}.parquet", columns=[column])[column].to_pylist())
         named = signals.filter(pc.and_(pc.equal(signals["agency"], agency), pc.equal(signals["table"], table)))
         assert named.num_rows and set(named["record_id"].to_pylist()) <= ids, name
 
