@@ -36,7 +36,7 @@ from synthgen.run_folder import Run, open_run
 
 DEFAULT_WINDOW = 90
 PURPOSE = "safeguarding"
-PERSON_TABLES = {t.agency: t.name for t in tables.person_level() if t.agency is not None}
+PERSON_TABLES = {agency: table.name for agency, table in tables.registers().items()}
 """Each agency's person-level register (from the table registry): what its event records point at."""
 
 

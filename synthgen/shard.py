@@ -19,8 +19,8 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from synthgen import quality, signals, tables, truth
-from synthgen.agencies import AgencyTable, filtered, health, police, school, school_events, social_care
-from synthgen.agencies.producer import Context, Keyed, PersonRecords, Produced
+from synthgen.agencies import AgencyTable, filtered, front_door, health, police, school, school_events, social_care
+from synthgen.agencies.producer import Changes, Context, Keyed, PersonRecords, Produced
 from synthgen.linkage import view as linkage_view
 from synthgen.scenario.plan import Plan
 from synthgen.world import births, deaths, storylines
@@ -44,6 +44,7 @@ PRODUCERS: tuple[tuple[str | None, Producer], ...] = (
     ("health", health.produce),
     ("school", school_events.produce),
     ("social_care", social_care.produce),
+    ("social_care", front_door.produce),
 )
 """Each producer, with the agency whose switch in the scenario turns it on (None: always), in the order they run."""
 
@@ -106,6 +107,11 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> Shard:
         for person in made.persons:
             degraded = _degrade(ctx, person)
             ctx.held[person.records.path] = degraded.agency
+            ctx.held_changes[person.records.path] = Changes(
+                degraded.log_rows,
+                np.asarray(quality.KINDS, dtype=object)[degraded.log_kinds],
+                np.asarray(quality.FIELDS, dtype=object)[degraded.log_fields],
+            )
             held.append(degraded)
         keyed += made.others
         produced_truth.update(made.truth)
@@ -113,18 +119,8 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> Shard:
     held.sort(key=lambda degraded: tables.table(degraded.agency.path).code or 0)  # the record-id space's order
     keyed += [Keyed(table.path, table.table, table.key) for table in events]
     records, summaries = _linkage_view(ctx, held, keyed)
-    sources = [_signal_source(table) for table in events]
+    sources = [signals.source_of(table) for table in events]
     return Shard(keyed, truth.shard_truth(ctx, records, summaries, events, sources, produced_truth, pairs))
-
-
-def _signal_source(table: AgencyTable) -> signals.Source:
-    """An event table as the signal rules read it: its columns (and any held elsewhere), by its records' ids."""
-    records = table.table
-    if table.context is not None:
-        for name in table.context.column_names:
-            records = records.append_column(name, table.context.column(name))
-    id_column = tables.table(table.path).id_column or "record_id"
-    return signals.Source(table.source, table.name, records, table.table.column(id_column), table.person_id)
 
 
 def _columns(path: str) -> quality.Columns:
@@ -150,6 +146,7 @@ def _degrade(ctx: Context, person: PersonRecords) -> quality.Degraded:
         entry.code or 0,
         person.spare_identifiers,
         person.own_identifiers,
+        person.given,
     )
 
 

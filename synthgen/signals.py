@@ -17,7 +17,8 @@ The rules, per agency table (a record is a signal about a child under 18 on the 
 - school `exclusions`: a suspension or permanent exclusion (`exclusion`); `missing_education`: a child missing
   education (`missing_education`); `attendance`: a half-term with 10% or more of sessions missed
   (`persistent_absence`, the DfE's threshold, known on the half-term's last day or the period's end);
-- social care `referrals`: every referral (`referral`: the referral is social care knowing).
+- social care `referrals`: every referral (`referral`: the referral is social care knowing); `contacts`: every contact
+  (`contact`: the front door knowing, on the day it came in).
 """
 
 from __future__ import annotations
@@ -25,14 +26,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen import tables
 from synthgen.agencies.school_events import school_year_half_terms
 from synthgen.kernel.dates import age_on
+
+if TYPE_CHECKING:
+    from synthgen.agencies import AgencyTable
 
 CHILD_AGE = 18
 PERSISTENT_ABSENCE = 0.10
@@ -73,6 +79,17 @@ class Source:
     records: pa.Table  # the agency's columns (police roles carry their incident's incident_type and occurred_at)
     record_id: pa.Array
     person_id: NDArray[np.int64]
+
+
+def source_of(table: AgencyTable) -> Source:
+    """An event table as the rules read it: its columns (and any held elsewhere, such as a police role's incident
+    type and time), by its records' ids."""
+    records = table.table
+    if table.context is not None:
+        for name in table.context.column_names:
+            records = records.append_column(name, table.context.column(name))
+    id_column = tables.table(table.path).id_column or "record_id"
+    return Source(table.source, table.name, records, table.table.column(id_column), table.person_id)
 
 
 def days(column: pa.Array | pa.ChunkedArray) -> Day:
@@ -183,6 +200,11 @@ def _attendance(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> C
     return _pick([(absent, "persistent_absence")], when)
 
 
+def _contacts(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> Concerns:
+    when = days(table.column("received_at"))
+    return _pick([(np.ones(len(when), bool), "contact")], when)
+
+
 def _referrals(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> Concerns:
     when = days(table.column("referral_date"))
     return _pick([(np.ones(len(when), bool), "referral")], when)
@@ -198,6 +220,7 @@ RULES: dict[str, Rule] = {
     "school/missing_education": _missing_education,
     "school/attendance": _attendance,
     "social_care/referrals": _referrals,
+    "social_care/contacts": _contacts,
 }
 """The tables that hold signals, and the rule for each."""
 
@@ -205,7 +228,7 @@ KINDS = {
     "police": ("domestic_abuse_incident", "missing_episode", "crime_victim", "crime_suspect"),
     "health": ("ae_safeguarding_concern", "ae_self_harm", "infant_injury", "camhs_referral", "missed_health_visit"),
     "school": ("exclusion", "missing_education", "persistent_absence"),
-    "social_care": ("referral",),
+    "social_care": ("referral", "contact"),
 }
 
 

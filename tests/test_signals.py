@@ -15,8 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen import signals
-from synthgen.agencies.social_care import EVENT_TABLES
+from synthgen import signals, tables
 from synthgen.kernel.dates import age_on
 
 PERIOD = (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
@@ -73,12 +72,10 @@ def test_signals_are_dated_in_the_period_and_one_per_record_and_child(demo_run: 
 
 
 def test_every_signal_is_a_record_of_its_agency_about_its_person(demo_run: Path, found: pa.Table) -> None:
-    id_columns = {f"social_care/{name}": column for name, column in EVENT_TABLES}
-    id_columns["police/incident_persons"] = "incident_id"
     events = pq.read_table(demo_run / "truth/events.parquet")
     for agency, table in {(r["agency"], r["table"]) for r in found.select(["agency", "table"]).to_pylist()}:
         mine = found.filter((pc.field("agency") == agency) & (pc.field("table") == table))
-        column = id_columns.get(f"{agency}/{table}", "record_id")
+        column = tables.agency_table(agency, table).id_column or "record_id"
         held = pq.read_table(demo_run / f"agencies/{agency}/{table}.parquet", columns=[column])[column]
         assert pc.all(pc.is_in(mine["record_id"], value_set=held)).as_py(), (agency, table)
         truth = events.filter((pc.field("source") == agency) & (pc.field("table") == table))

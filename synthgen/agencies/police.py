@@ -237,8 +237,8 @@ def police_tables(
 
 def produce(ctx: Context) -> Produced:
     """The force's incidents, who was in each, and its nominal records. A role is dated by its incident (the
-    shard drops roles dated after their person's death) and carries the incident's type and time for the
-    safeguarding-signal rules, which read a role by its incident."""
+    shard drops roles dated after their person's death) and carries the incident's type, time and DASH risk, which
+    the safeguarding-signal rules and the front door read a role by."""
     script = ctx.script
     force = police_tables(ctx.plan, ctx.pop, ctx.sim, script.scripted_incidents() if script else ())
     if script:
@@ -246,8 +246,10 @@ def produce(ctx: Context) -> Produced:
     incident_ids = force.incidents.column("incident_id").combine_chunks()
     incident_key = parse_record_ids(incident_ids)
     incident = pa.array(pc.index_in(force.incident_persons.column("incident_id"), value_set=incident_ids))
-    day = signals.days(force.incidents.column("occurred_at").combine_chunks().take(incident))
+    occurred = force.incidents.column("occurred_at").combine_chunks().take(incident)
+    day = signals.days(occurred)
     kind = force.incidents.column("incident_type").combine_chunks().take(incident)
+    dash = force.incidents.column("dash_risk").combine_chunks().take(incident)
     roles = AgencyTable(
         "police",
         "incident_persons",
@@ -255,7 +257,7 @@ def produce(ctx: Context) -> Produced:
         incident_key[incident.to_numpy()],
         ctx.pop.people.person_id[force.incident_person_id],
         day=day,
-        context=pa.table({"incident_type": kind, "occurred_at": pa.array(day, pa.date32())}),
+        context=pa.table({"incident_type": kind, "occurred_at": occurred, "dash_risk": dash}),
     )
     return Produced(
         persons=(PersonRecords(force.persons),),

@@ -44,6 +44,8 @@ class Context:
     held: dict[str, AgencyTable] = field(default_factory=dict)
     """Every person-level table made so far, by path, as the agency holds it: after the data-quality model, with
     its duplicates (each row's person_id is still the truth)."""
+    held_changes: dict[str, Changes] = field(default_factory=dict)
+    """What the data-quality model changed in each of those tables (a copy of a record copies its errors)."""
 
     @property
     def upn(self) -> pa.Array:
@@ -77,12 +79,27 @@ class Keyed:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What differs from the truth in some rows of a person-level table, as (row, kind, field) in the data-quality
+    model's terms (synthgen/quality/changes.py): logged with the model's own changes, so truth lists them all."""
+
+    rows: NDArray[np.int64]
+    kinds: NDArray[np.object_]
+    fields: NDArray[np.object_]
+
+    @staticmethod
+    def none() -> Changes:
+        return Changes(np.zeros(0, np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=object))
+
+
+@dataclass(frozen=True)
 class PersonRecords:
     """A person-level table (one row per person the agency holds) with what the data-quality model needs."""
 
     records: AgencyTable
     spare_identifiers: NDArray[np.object_] | None = None  # fresh identifiers for duplicates registered afresh
     own_identifiers: dict[str, NDArray[np.object_]] | None = None  # each person's true identifiers, by column
+    given: Changes | None = None  # what the table already differs from the truth in, as it was made
 
 
 @dataclass(frozen=True)

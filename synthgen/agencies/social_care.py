@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen.agencies import TABLE_CODES, AgencyTable, looked_after, police
+from synthgen.agencies import TABLE_CODES, AgencyTable, front_door, looked_after, police
 from synthgen.agencies.care_pathway import children, this_year
 from synthgen.agencies.care_periods import pathway_periods, with_looked_after
 from synthgen.agencies.child_deaths import with_deaths
@@ -133,6 +133,10 @@ def produce(ctx: Context) -> Produced:
     with a child, so the police are made first; each event row is the child's through its la_child_id."""
     plan, pop = ctx.plan, ctx.pop
     care = social_care(plan, pop, ctx.sim, ctx.person_upn, ctx.born, police.first_met_days(ctx), ctx.died)
+    # every referral came from a contact: the front door (made next) uses the ids recorded here
+    n = care.referrals.num_rows
+    behind = front_door.referral_contact_ids(ctx, n) if plan.scenario.front_door.enabled else pa.nulls(n, pa.string())
+    care = replace(care, referrals=care.referrals.append_column("contact_id", behind))
     children = care.children
     index = {"value_set": children.table.column("la_child_id").combine_chunks()}
     events = []

@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 
 from synthgen import reference
 from synthgen.agencies import AgencyTable
+from synthgen.agencies.producer import Changes
+from synthgen.kernel.arrays import ranges
 from synthgen.quality.address_errors import address_errors
 from synthgen.quality.changes import FIELDS, KINDS, Columns, Log, Rates
 from synthgen.quality.demographic_errors import date_of_birth_errors, sex_errors
@@ -31,6 +33,7 @@ __all__ = [
     "ALLOWED",
     "FIELDS",
     "KINDS",
+    "Changes",
     "Columns",
     "Degraded",
     "degrade",
@@ -68,11 +71,13 @@ class Degraded:
     log_fields: NDArray[np.int64]
     eligible: dict[tuple[str, str], int]
     rates: dict[tuple[str, str], float]
+    given: int = 0  # the log's first entries: differences the table was made with, not the model's errors
 
     def summary(self) -> pa.Table:
-        """One row per (field, kind) the model considered: its rate, eligible records and records changed."""
+        """One row per (field, kind) the model considered: its rate, eligible records and records it changed."""
         keys = sorted(set(self.eligible) | set(self.rates))
-        changed = {(FIELDS[f], KINDS[k]): c for (f, k), c in _pair_counts(self.log_fields, self.log_kinds).items()}
+        made = _pair_counts(self.log_fields[self.given :], self.log_kinds[self.given :])
+        changed = {(FIELDS[f], KINDS[k]): c for (f, k), c in made.items()}
         return pa.table(
             {
                 "source": pa.array([self.agency.source] * len(keys), pa.string()),
@@ -108,18 +113,25 @@ def degrade(
     table_code: int,
     extra_identifiers: NDArray[np.object_] | None = None,
     person_identifiers: dict[str, NDArray[np.object_]] | None = None,
+    given: Changes | None = None,
 ) -> Degraded:
     """Apply one agency's error model to one shard's table.
 
     `person_identifiers` holds each person's true identifiers by column (NHS number, UPN; None when they have
     none), for errors that take a relative's; `extra_identifiers` are unused valid identifiers for
-    duplicates registered afresh. The errors come in a fixed order, each from the table's own stream:
+    duplicates registered afresh; `given` lists what differs from the truth in the table as it was made (a contact
+    that knew no family name, a notification copying the police's spelling), logged first. The errors come in a
+    fixed order, each from the table's own stream:
     duplicates first (a second registration then takes its own errors), then names, date of birth, sex,
     identifiers and addresses.
     """
     rng = np.random.default_rng(np.random.SeedSequence(plan.seed, spawn_key=(table_code, pop.shard + 1, 77)))
     log = Log()
+    if given is not None:
+        _log_given(log, given)
     registered = register_again(rng, plan, pop.shard, agency, columns, rates, table_code, extra_identifiers, log)
+    if given is not None:
+        _log_given(log, _given_of_duplicates(given, registered.duplicate_of))
     values = registered.columns
     person = registered.person_id - pop.shard * ID_STRIDE
     # babies born during the period are not rows of the population at the start: errors that draw on a
@@ -139,4 +151,20 @@ def degrade(
     result = pa.table({name: values[name] for name in agency.table.column_names})
     rows, kinds, fields = log.arrays()
     degraded = AgencyTable(agency.source, agency.name, result, registered.key, registered.person_id)
-    return Degraded(degraded, registered.duplicate_of, rows, kinds, fields, log.eligible, rates)
+    return Degraded(degraded, registered.duplicate_of, rows, kinds, fields, log.eligible, rates, log.given)
+
+
+def _log_given(log: Log, given: Changes) -> None:
+    for kind, field_name in sorted(set(zip(given.kinds.tolist(), given.fields.tolist(), strict=True))):
+        log.add(given.rows[(given.kinds == kind) & (given.fields == field_name)], kind, field_name, given=True)
+
+
+def _given_of_duplicates(given: Changes, duplicate_of: NDArray[np.int64]) -> Changes:
+    """A duplicate is a copy of its original as it was made: it differs from the truth where the original did."""
+    copies = np.flatnonzero(duplicate_of >= 0)
+    originals = duplicate_of[copies]
+    order = np.argsort(given.rows, kind="stable")
+    low = np.searchsorted(given.rows[order], originals, side="left")
+    high = np.searchsorted(given.rows[order], originals, side="right")
+    entry = order[ranges(low, high - low)]
+    return Changes(np.repeat(copies, high - low), given.kinds[entry], given.fields[entry])

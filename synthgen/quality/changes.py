@@ -38,6 +38,8 @@ KINDS = (
     "identifier_not_carried",
     "stale_address",
     "duplicate",
+    "partial",
+    "unborn",
 )
 FIELDS = (
     "given_name",
@@ -84,11 +86,27 @@ class Log:
     kinds: list[NDArray[np.int64]] = field(default_factory=list)
     fields: list[NDArray[np.int64]] = field(default_factory=list)
     eligible: dict[tuple[str, str], int] = field(default_factory=dict)
+    given: int = 0  # how many of the entries at the front are differences the table was made with
+    given_parts: int = 0  # how many of the arrays they fill
 
-    def add(self, rows: NDArray[np.int64], kind: str, field_name: str) -> None:
-        self.rows.append(rows.astype(np.int64))
-        self.kinds.append(np.full(len(rows), KIND[kind]))
-        self.fields.append(np.full(len(rows), FIELD[field_name]))
+    def add(self, rows: NDArray[np.int64], kind: str, field_name: str, given: bool = False) -> None:
+        """Log a change; a given one (what the table was made with, not the model's error) goes before the rest."""
+        at = self.given_parts if given else len(self.rows)
+        self.rows.insert(at, rows.astype(np.int64))
+        self.kinds.insert(at, np.full(len(rows), KIND[kind]))
+        self.fields.insert(at, np.full(len(rows), FIELD[field_name]))
+        if given:
+            self.given_parts += 1
+            self.given += len(rows)
+
+    def made(self, field_name: str, kind: str, n: int) -> NDArray[np.bool_]:
+        """The rows of n already logged with this error (a copied record's own spelling variant is not varied
+        again: that could only turn it back)."""
+        result = np.zeros(n, bool)
+        for rows, kinds, fields in zip(self.rows, self.kinds, self.fields, strict=True):
+            if len(rows) and kinds[0] == KIND[kind] and fields[0] == FIELD[field_name]:
+                result[rows[rows < n]] = True
+        return result
 
     def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         if not self.rows:
@@ -109,6 +127,7 @@ def chosen(
 
     No draw is made when the rate is zero, so a profile without an error leaves the stream as it was."""
     rate = rates.get((field_name, kind), 0.0)
+    eligible = eligible & ~log.made(field_name, kind, len(eligible))  # an error is not made twice in one value
     log.eligible[(field_name, kind)] = log.eligible.get((field_name, kind), 0) + int(eligible.sum())
     if rate <= 0:
         return np.zeros(0, np.int64)

@@ -135,6 +135,17 @@ class Agencies(Strict):
     social_care: Agency = Agency()
 
 
+class FrontDoor(Strict):
+    """The MASH front door and the flows around it; each part needs the agencies it joins (contacts: children's
+    social care; Operation Encompass and MARAC: the police; CP-IS: children's social care), and is left out
+    where they are switched off."""
+
+    enabled: bool = Field(default=True, description="contacts, partner checks, decisions and early help")
+    operation_encompass: bool = Field(default=True, description="police notifications of domestic abuse to schools")
+    marac: bool = Field(default=True, description="multi-agency risk assessment conferences")
+    cp_is: bool = Field(default=True, description="child protection information sharing with the NHS")
+
+
 class Identifiers(Strict):
     nhs_numbers: Literal["test", "unallocated"] = Field(
         default="test",
@@ -239,6 +250,7 @@ class Scenario(Strict):
     period: Period
     data_quality: DataQuality = DataQuality()
     agencies: Agencies = Agencies()
+    front_door: FrontDoor = FrontDoor()
     identifiers: Identifiers = Identifiers()
     outputs: Outputs = Outputs()
     sharing: Sharing = Field(default_factory=Sharing)

@@ -60,8 +60,10 @@ class Table:
     code: int | None = None  # its place in the record-id space: ids never repeat across tables
     id_column: str | None = None  # the column naming each record (random ids, unique across the run)
     event_date: str | None = None  # the date a record is filed under (None: no single date)
+    known_from: str | None = None  # the date the agency first held a record, where not its event date
     person: PersonColumns | None = None  # person-level: through the data-quality model into the linkage view
     quality_rates: str | None = None  # whose error rates it takes (quality_rates.csv), if not its agency's
+    register: bool = False  # the agency's register of people: the person-level table its events point at
     ends_at_death: bool = False  # records dated after their person's death are dropped where the run is made
     shareable: bool = False  # its columns are the agency's fields a sharing policy may name
     optional: bool = False  # written only when asked for (truth/pairs)
@@ -97,9 +99,15 @@ class Table:
 @cache
 def all_tables() -> tuple[Table, ...]:
     """Every table, agencies first (by agency, then as declared), then the linkage view, then truth."""
-    from synthgen.tables import agency_tables, truth_tables
+    from synthgen.tables import agency_tables, front_door_tables, truth_tables
 
-    return (*agency_tables.TABLES, *truth_tables.TABLES)
+    agencies = (
+        *agency_tables.TABLES,
+        *front_door_tables.POLICE,
+        *front_door_tables.HEALTH,
+        *front_door_tables.SOCIAL_CARE,
+    )
+    return (*agencies, *truth_tables.TABLES, *front_door_tables.TRUTH)
 
 
 @cache
@@ -142,6 +150,12 @@ def agency_fields() -> dict[str, frozenset[str]]:
         if t.agency and t.shareable:
             result[t.agency].update(name for name in t.column_names if name != "record_id")
     return {agency: frozenset(names) for agency, names in result.items()}
+
+
+def registers() -> dict[str, Table]:
+    """Each agency's register of people (the police's nominals, the GP register, the pupil register, the LA's
+    children): what an event record of the agency points at."""
+    return {t.agency: t for t in all_tables() if t.register and t.agency is not None}
 
 
 def person_level() -> tuple[Table, ...]:

@@ -48,6 +48,7 @@ POLICE = (
         code=3,
         id_column="record_id",
         person=PersonColumns(female="Female", male="Male"),
+        register=True,
         shareable=True,
     ),
     Table(
@@ -107,6 +108,7 @@ HEALTH = (
         id_column="record_id",
         event_date="registration_date",
         person=PersonColumns(identifier="nhs_number", female="2", male="1", local_id="local_patient_id"),
+        register=True,
         shareable=True,
     ),
     Table(
@@ -229,6 +231,7 @@ SCHOOL = (
         code=2,
         id_column="record_id",
         person=PersonColumns(identifier="upn"),
+        register=True,
         shareable=True,
     ),
     Table(

@@ -30,6 +30,7 @@ SOCIAL_CARE = (
         code=13,
         id_column="record_id",
         person=PersonColumns(identifier="upn", other_identifiers=("nhs_number",)),
+        register=True,
         shareable=True,
     ),
     Table(
@@ -43,6 +44,12 @@ SOCIAL_CARE = (
             Column("primary_need_code", S, "CIN census primary need, N1 abuse or neglect .. N8 absent parenting"),
             Column("closure_date", D, "when the episode closed; null while open at the period's end"),
             Column("closure_reason", S, "CIN census closure reason RC1-RC9; null while open"),
+            Column(
+                "contact_id",
+                S,
+                "the contact the referral came from (agencies/social_care/contacts); null "
+                "when the scenario has no front door",
+            ),
         ),
         agency="social_care",
         code=14,

@@ -236,8 +236,9 @@ def test_different_people_stay_apart_even_in_one_home(background: pa.Table) -> N
 
 
 def test_both_linkers_score_within_their_bands_on_a_small_run(run: Path, background: pa.Table) -> None:
-    """Measured at 3,000 people (demo scenario and seed): exact pairwise F1 0.890 (0.89-0.91 over eight other
-    seeds), Fellegi-Sunter 0.996 (0.989-0.997); the bands leave room for changes to the generator."""
+    """Measured at 3,000 people (demo scenario and seed, storylines aside): exact pairwise F1 0.757 (0.75-0.80 over
+    three other seeds), Fellegi-Sunter 0.961 (0.954-0.971); the front door's contacts (names as a referrer gives
+    them) brought both down from 0.89 and 0.996. The bands leave room for changes to the generator."""
     truth = pq.read_table(run / "truth" / "records.parquet", columns=["record_id", "person_id"])
     truth = truth.take(pc.sort_indices(truth, [("record_id", "ascending")]))
     scores = {}
@@ -245,8 +246,8 @@ def test_both_linkers_score_within_their_bands_on_a_small_run(run: Path, backgro
         result = link(background, method)
         assert result["record_id"].equals(truth["record_id"])
         scores[method] = cluster_metrics(truth["person_id"].to_numpy(), result["cluster_id"].to_numpy())
-    assert 0.84 <= scores["exact"].pairwise_f1 <= 0.95
-    assert 0.96 <= scores["fellegi-sunter"].pairwise_f1 <= 1.0
+    assert 0.70 <= scores["exact"].pairwise_f1 <= 0.86
+    assert 0.93 <= scores["fellegi-sunter"].pairwise_f1 <= 1.0
     assert scores["fellegi-sunter"].pairwise_f1 > scores["exact"].pairwise_f1 + 0.05
     assert scores["fellegi-sunter"].pairwise_recall > scores["exact"].pairwise_recall + 0.1
     assert scores["fellegi-sunter"].pairwise_precision > 0.97

@@ -48,7 +48,7 @@ def test_every_problem_is_reported_at_once_with_its_line(write_scenario: Callabl
         "(at most 64; it names the run folder)",
         "s.yaml:3: seed: must be greater than or equal to 0",
         "s.yaml:4: populaton: unknown key; did you mean 'population'? (allowed: agencies, area, data_quality, "
-        "description, identifiers, name, outputs, period, population, rates, scenario_version, seed, "
+        "description, front_door, identifiers, name, outputs, period, population, rates, scenario_version, seed, "
         "sharing, storylines)",
         "s.yaml:7: area.la_number: 999 is not a DfE local-authority number (3 digits, e.g. 372 for Rotherham)",
         "s.yaml:12: period.end: 2024-03-01 is not after start 2024-04-01",

@@ -18,53 +18,34 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synthgen import tables
+
 SUBJECT = {"police": "record_id", "health": "nhs_number", "school": "upn", "social_care": "la_child_id"}
 """How each agency knows a person: its own key, as a trainee in that role would look a child up."""
 
 SUBJECT_TABLE = {"police": "persons", "health": "gp_registrations", "school": "pupils", "social_care": "children"}
 """Each agency's person-level table: the case sheet's heading (name, date of birth, address) comes from it."""
 
-DATE_COLUMNS = {
-    "incidents": "occurred_at",
-    "ae_attendances": "arrived_at",
-    "health_visits": "due_date",
-    "camhs_referrals": "referral_date",
-    "maternity_bookings": "booking_date",
-    "gp_registrations": "registration_date",
-    "attendance": None,
-    "exclusions": "start_date",
-    "missing_education": "reported_date",
-    "moves": "move_date",
-    "referrals": "referral_date",
-    "assessments": "start_date",
-    "cin_plans": "start_date",
-    "section47": "start_date",
-    "icpcs": "conference_date",
-    "cp_plans": "start_date",
-    "cla_episodes": "start_date",
-}
-"""The date each kind of record is filed under in a case sheet (attendance is by half-term)."""
-
-ID_COLUMNS = {
-    "incidents": "incident_id",
-    "incident_persons": "incident_id",
-    "referrals": "referral_id",
-    "assessments": "assessment_id",
-    "cin_plans": "cin_plan_id",
-    "section47": "section47_id",
-    "icpcs": "icpc_id",
-    "cp_plans": "cp_plan_id",
-    "cla_episodes": "episode_id",
-}
-"""A table's identifying column where it is not `record_id` (police incident roles go by the incident's id)."""
-
 BUNDLE_BACKGROUND_CASES = 40
 """Ordinary cases (a background signal, no storyline) put in each agency's bundle beside the planted ones: enough
 for the planted cases to hide among, few enough to print."""
 
 
+def _agency_table(name: str) -> tables.Table | None:
+    """The registry's agency table of this name (agency tables' names are unique across agencies)."""
+    return next((t for t in tables.all_tables() if t.agency and t.name == name), None)
+
+
 def id_column(table: str) -> str:
-    return ID_COLUMNS.get(table, "record_id")
+    """A table's identifying column (police incident roles go by the incident's id)."""
+    entry = _agency_table(table)
+    return (entry.id_column if entry else None) or "record_id"
+
+
+def date_column(table: str) -> str | None:
+    """The date each kind of record is filed under in a case sheet (attendance is by half-term: none)."""
+    entry = _agency_table(table)
+    return entry.event_date if entry else None
 
 
 @dataclass(frozen=True)
@@ -340,7 +321,7 @@ def case_records(agency: str, subject: str, tables: Mapping[str, pa.Table]) -> l
             continue
         if not rows.num_rows:
             continue
-        date = DATE_COLUMNS.get(name)
+        date = date_column(name)
         if date is not None and date in rows.column_names:
             rows = rows.sort_by(date)
         elif name == "attendance":

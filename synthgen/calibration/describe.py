@@ -1,0 +1,165 @@
+"""Realism, measured: every figure with an England reference, computed from a run and set beside it.
+
+Each figure's reference, unit, tolerance and source live in reference/data/figures.csv; the figure modules
+compute the generated values and this one sets them beside their references. A figure passes when it lies
+within its tolerance (absolute, in its unit) of
+the reference; tolerances are set for runs of demo size (about 20,000 people) and up.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from synthgen.calibration.front_door_figures import front_door_figures
+from synthgen.calibration.measure import Measured, People, read_people
+from synthgen.calibration.world_figures import (
+    health_event_figures,
+    health_figures,
+    people_figures,
+    police_figures,
+    school_event_figures,
+    school_figures,
+    social_care_figures,
+)
+from synthgen.run_folder import Run, open_run
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    generated: float
+    reference: float
+    source: str
+    tolerance: float
+    unit: str
+
+    @property
+    def passed(self) -> bool:
+        return abs(self.generated - self.reference) <= self.tolerance
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "generated": round(self.generated, 4),
+            "reference": self.reference,
+            "source": self.source,
+            "tolerance": self.tolerance,
+            "pass": self.passed,
+        }
+
+
+@cache
+def _references() -> dict[str, dict[str, str]]:
+    text = resources.files("synthgen.reference").joinpath("data", "figures.csv").read_text(encoding="utf-8")
+    return {row["name"]: row for row in csv.DictReader(text.splitlines())}
+
+
+FIGURES: tuple[Callable[[Run, People], Measured], ...] = (
+    people_figures,
+    health_figures,
+    school_figures,
+    social_care_figures,
+    police_figures,
+    health_event_figures,
+    school_event_figures,
+    front_door_figures,
+)
+
+
+def _tolerance(reference: float, written: str, basis: float | None) -> float:
+    """The stated tolerance ('10%' relative, or absolute in the figure's unit), widened to three standard errors
+    where the run holds too few events or trials to measure the figure that closely."""
+    if written.endswith("%"):
+        tolerance = reference * float(written[:-1]) / 100
+        if basis:
+            tolerance = max(tolerance, 3 * reference / math.sqrt(basis))
+        return tolerance
+    tolerance = float(written)
+    if basis:
+        share = min(max(reference / 100, 0.0), 1.0)
+        tolerance = max(tolerance, 300 * math.sqrt(share * (1 - share) / basis))
+    return tolerance
+
+
+TARGETS = {
+    "social_care.referrals_per_10k_children": ("referrals_per_10k_children", 1.0),
+    "social_care.referral_nfa": ("referral_nfa_share", 100.0),
+    "social_care.section47_per_10k_children": ("section47_per_10k_children", 1.0),
+    "social_care.icpc_per_10k_children": ("icpc_per_10k_children", 1.0),
+    "social_care.cp_starts_per_10k_children": ("cp_starts_per_10k_children", 1.0),
+    "social_care.cp_at_31_march_per_10k_children": ("cp_at_31_march_per_10k_children", 1.0),
+    "social_care.cin_at_31_march_per_10k_children": ("cin_at_31_march_per_10k_children", 1.0),
+    "social_care.cla_at_31_march_per_10k_children": ("cla_at_31_march_per_10k_children", 1.0),
+    "school.fsm_eligible": ("fsm_share", 100.0),
+    "school.ehc_plan": ("ehc_plan_share", 100.0),
+    "school.sen_support": ("sen_support_share", 100.0),
+    "people.births_per_1000": ("birth_rate", 1000.0),
+    "front_door.contacts_per_10k_children": ("contacts_per_10k_children", 1.0),
+    "front_door.decided_within_one_working_day": ("decision_within_one_working_day_share", 100.0),
+    "marac.cases_per_10k_adult_women": ("marac_cases_per_10k_adult_women", 1.0),
+    "marac.repeat_share": ("marac_repeat_share", 100.0),
+}
+"""Figures whose generated value a scenario's `rates` set directly: describe compares them with that target."""
+
+
+def describe(run: str | Path | Run) -> list[Figure]:
+    """Every figure the run can measure, beside its England reference, then the data-quality rates beside the
+    scenario's (as `synthgen describe RUN`). A figure over something the run has none of (children in a run of a
+    few people) is left out."""
+    run = open_run(run)
+    references = _references()
+    overrides: dict[str, float] = run.manifest["scenario"].get("rates", {}) or {}
+    result = []
+    people = read_people(run)
+    for compute in FIGURES:
+        for name, measured in compute(run, people).items():
+            value, basis = measured if isinstance(measured, tuple) else (measured, None)
+            if math.isnan(value):  # nothing to measure it over in this run (a handful of people)
+                continue
+            ref = references[name]
+            reference, source = float(ref["reference"]), ref["source"]
+            parameter, scale = TARGETS.get(name, ("", 1.0))
+            if parameter in overrides:  # an area unlike England: compare with the scenario's own target
+                reference, source = overrides[parameter] * scale, f"scenario rates: {parameter}"
+            tolerance = round(_tolerance(reference, ref["tolerance"], basis), 3)
+            result.append(Figure(name, float(value), reference, source, tolerance, ref["unit"]))
+    return result + quality_figures(run)
+
+
+def quality_figures(run: Run) -> list[Figure]:
+    """Each error kind's share of the records eligible for it, beside the configured rate.
+
+    The tolerance is four binomial standard errors plus 0.2 points. (OCR changes only values holding a
+    confusable sequence, so its share can fall a little under the rate.)
+    """
+    if not run.has("truth/quality"):
+        return []
+    profile = run.manifest["scenario"]["data_quality"]["profile"]
+    summary = (
+        run.read("truth/quality")
+        .group_by(["source", "field", "kind", "rate"])
+        .aggregate([("eligible", "sum"), ("changed", "sum")])
+    )
+    figures = []
+    for row in sorted(summary.to_pylist(), key=lambda r: (r["source"], r["field"], r["kind"])):
+        rate, eligible, changed = row["rate"], row["eligible_sum"], row["changed_sum"]
+        if rate <= 0 or eligible == 0:
+            continue
+        tolerance = 100 * (4 * math.sqrt(rate * (1 - rate) / eligible) + 0.002)
+        figures.append(
+            Figure(
+                f"quality.{row['source']}.{row['field']}.{row['kind']}",
+                100 * changed / eligible,
+                100 * rate,
+                f"scenario data_quality (profile {profile}); % of {eligible:,} eligible records",
+                round(tolerance, 3),
+                "% of eligible records",
+            )
+        )
+    return figures
