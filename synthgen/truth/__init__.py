@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from synthgen import quality, signals
+from synthgen import quality, signals, tables
 from synthgen.agencies import AgencyTable
 from synthgen.agencies.producer import Context
 from synthgen.linkage import view as linkage_view
@@ -58,6 +58,10 @@ def shard_truth(
         "storyline_events": script.events_table() if script else storylines.empty_events(),
     }
     result.update(produced)
+    # a truth table a producer makes is written empty, with its schema, where the scenario switched it off
+    for table in tables.all_tables():
+        if table.path.startswith("truth/") and not table.optional and table.name not in result:
+            result[table.name] = table.schema.empty_table()
     period = (ctx.plan.period_start, ctx.plan.period_end)
     result["signals"] = signals.signals(result["people"], sources, period, result["storyline_events"])
     if pairs:
