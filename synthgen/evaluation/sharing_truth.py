@@ -20,7 +20,6 @@ from synthgen import sharing_policy
 from synthgen import signals as signal_rules
 from synthgen.errors import SynthgenError
 from synthgen.run_folder import Run
-from synthgen.world import storylines as planted
 from synthgen.world.simulate import NEEDS
 
 Days = NDArray[np.datetime64]
@@ -153,7 +152,7 @@ def read_truth(run: Run) -> Truth:
     people = run.read("truth/people", ["person_id", "date_of_birth"])
     person_id = people["person_id"].to_numpy()
     by_person = np.argsort(person_id, kind="stable")
-    storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
+    storylines = run.read_or_empty("truth/storylines")
     at_risk, concerns = _at_risk(run, storylines)
     found = run.read("truth/signals")
     visible = signal_rules.visibility(found).sort_by("person_id")

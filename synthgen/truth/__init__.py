@@ -25,7 +25,6 @@ from synthgen.truth.population import (
     risks_table,
 )
 from synthgen.truth.records import events_table
-from synthgen.world import storylines
 
 __all__ = ["namesakes", "shard_truth"]
 
@@ -54,16 +53,15 @@ def shard_truth(
         "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
         "risk": risks_table(pop, ctx.sim),
         "events": events_table(events),
-        "storylines": script.storylines_table() if script else storylines.empty_storylines(),
-        "storyline_events": script.events_table() if script else storylines.empty_events(),
+        **({"storylines": script.storylines_table(), "storyline_events": script.events_table()} if script else {}),
     }
     result.update(produced)
-    # a truth table a producer makes is written empty, with its schema, where the scenario switched it off
+    period = (ctx.plan.period_start, ctx.plan.period_end)
+    result["signals"] = signals.signals(result["people"], sources, period, result.get("storyline_events"))
+    # a truth table a shard has none of (no storylines; the front door switched off) is written empty
     for table in tables.all_tables():
         if table.path.startswith("truth/") and not table.optional and table.name not in result:
             result[table.name] = table.schema.empty_table()
-    period = (ctx.plan.period_start, ctx.plan.period_end)
-    result["signals"] = signals.signals(result["people"], sources, period, result["storyline_events"])
     if pairs:
         result["pairs"] = linkage_view.true_pairs(records_table)
     return result

@@ -32,7 +32,6 @@ from synthgen.outputs.html import CellValue, Section, esc, html_table, page
 from synthgen.outputs.tabular import write_csv, write_xlsx
 from synthgen.outputs.training import contents
 from synthgen.run_folder import Run, open_run
-from synthgen.world import storylines as planted
 
 AGENCIES = ("police", "health", "school", "social_care")
 AGENCY_NAMES = {
@@ -93,8 +92,8 @@ def _write(run: Run, folder: Path) -> tuple[list[str], int, dict[str, int]]:
     """Write the pack into `folder`: (its files, the storylines in the key, the cases in each bundle)."""
     folder.mkdir(parents=True)
     agencies = _agency_tables(run)
-    storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
-    events = run.read_or_empty("truth/storyline_events", planted.empty_events().schema)
+    storylines = run.read_or_empty("truth/storylines")
+    events = run.read_or_empty("truth/storyline_events")
     signals = run.read("truth/signals") if run.has("truth/signals") else None
     records = run.read("truth/records", columns=["source", "table", "source_record_id", "person_id"])
     police_persons = records.filter(
