@@ -10,7 +10,6 @@ of their table codes, event tables as declared).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -127,7 +126,7 @@ def _columns(path: str) -> quality.Columns:
     entry = tables.table(path)
     if entry.person is None or entry.code is None:
         raise ValueError(f"{path} is not declared person-level")
-    return quality.Columns(**dataclasses.asdict(entry.person))
+    return entry.person
 
 
 def _degrade(ctx: Context, person: PersonRecords) -> quality.Degraded:
