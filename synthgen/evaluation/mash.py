@@ -147,22 +147,27 @@ def _sharing(truth: MashTruth, responses: Responses, found: Found, name: str) ->
     first = truth.records.group_by("record_id", use_threads=False).aggregate([("agency", "first")])
     agency = first["agency_first"].combine_chunks().take(pc.index_in(record, value_set=first["record_id"]))
     about = found.about_family(responses.share_contact, record)
-    outside_rows, without_purpose = 0, 0
+    rule = pc.binary_join_element_wise(agency, responses.share_recipient, responses.share_purpose, "|")
+    rules = pa.array(["|".join(key) for key in truth.allowed])
+    has_purpose = pc.is_in(rule, value_set=rules).to_numpy(zero_copy_only=False)
+    # every (rule, field) the policy allows, against every field of every share: the policy is a handful of rules
+    allowed = pa.array([f"{'|'.join(key)}|{field}" for key, fields in truth.allowed.items() for field in fields])
+    parent = pc.list_parent_indices(responses.share_fields).to_numpy()
+    field = pc.list_flatten(responses.share_fields)
+    pair = pc.binary_join_element_wise(rule.take(pa.array(parent, pa.int64())), field, "|")
+    extra = ~pc.is_in(pair, value_set=allowed).to_numpy(zero_copy_only=False) & has_purpose[parent]
+    outside = np.bincount(parent[extra], minlength=n) > 0
     examples: list[dict[str, Any]] = []
-    recipients = responses.share_recipient.to_pylist()
-    purposes = responses.share_purpose.to_pylist()
-    agencies = agency.to_pylist()
-    fields = responses.share_fields.to_pylist()
-    for i in range(n):  # each share's fields against its rule: the policy is a handful of rules
-        allowed = truth.allowed.get((agencies[i], recipients[i], purposes[i]))
-        if allowed is None:
-            without_purpose += 1
-            continue
-        extra = sorted(set(fields[i]) - allowed)
-        if extra:
-            outside_rows += 1
-            if len(examples) < 10:
-                examples.append({"agency": agencies[i], "recipient": recipients[i], "fields": extra})
+    for i in np.flatnonzero(outside)[:10].tolist():
+        mine = extra & (parent == i)
+        examples.append(
+            {
+                "agency": agency[i].as_py(),
+                "recipient": responses.share_recipient[i].as_py(),
+                "fields": sorted(set(field.filter(pa.array(mine)).to_pylist())),
+            }
+        )
+    outside_rows, without_purpose = int(outside.sum()), int((~has_purpose).sum())
     return Sharing(n, outside_rows, without_purpose, int((~about).sum()), examples)
 
 
