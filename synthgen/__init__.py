@@ -4,10 +4,11 @@ The public API mirrors the command line, one function per command: ``load_scenar
 scenario file, ``generate`` writes a run, ``describe`` (and ``pair_differences``) set its figures beside
 England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage`` scores a linker's output;
 ``screen`` runs the reference screening method and ``evaluate_sharing`` scores a screening system's flags and
-disclosures; ``export_ssda903`` and ``export_cin_census`` write the DfE returns, ``export_annex_a`` Ofsted's
-Annex A lists, and ``export_training`` a training pack. Evaluations take files or tables and return typed results
-whose ``as_dict()`` is the JSON the command line writes. A user error is a ``SynthgenError`` (``ArgumentError`` when
-one argument is wrong). Everything else may move between releases.
+disclosures; ``evaluate_mash`` scores a MASH system's partner checks, decisions and shares contact by
+contact; ``export_ssda903`` and ``export_cin_census`` write the DfE returns, ``export_annex_a`` Ofsted's Annex A
+lists, and ``export_training`` a training pack. Evaluations take files or tables and return typed results whose
+``as_dict()`` is the JSON the command line writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one
+argument is wrong). Everything else may move between releases.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from synthgen.calibration import Figure, describe, pair_differences
 from synthgen.errors import Issue, ScenarioError, SynthgenError
 from synthgen.evaluation.linkage import evaluate_linkage
 from synthgen.evaluation.linkage_scores import LinkageScores
+from synthgen.evaluation.mash import evaluate_mash
+from synthgen.evaluation.mash_scores import MashScores
 from synthgen.evaluation.sharing import evaluate_sharing
 from synthgen.evaluation.sharing_scores import SharingScores
 from synthgen.linkage import METHODS, link
@@ -41,6 +44,7 @@ __all__ = [
     "Figure",
     "Issue",
     "LinkageScores",
+    "MashScores",
     "Plan",
     "Run",
     "Scenario",
@@ -52,6 +56,7 @@ __all__ = [
     "__version__",
     "describe",
     "evaluate_linkage",
+    "evaluate_mash",
     "evaluate_sharing",
     "export_annex_a",
     "export_cin_census",

@@ -360,6 +360,41 @@ def evaluate_sharing(
         )
 
 
+@evaluate.command("mash")
+@_run_argument
+@click.argument("responses", type=click.Path(path_type=Path))
+@_score_files
+def evaluate_mash(run: Path, responses: Path, json_path: Path | None, report_path: Path | None) -> None:
+    """Score a MASH system contact by contact: what it found in the partners' records, how it rated and decided,
+    how soon, and what it shared. RESPONSES (Parquet or CSV) has a row per contact and record found: contact_id,
+    decided_at, decision, rag, record_id, shared_with, shared_fields, purpose.
+
+    \b
+    Example: synthgen evaluate mash output/demo responses.parquet --report mash.html
+    """
+    with _user_errors():
+        result = synthgen.evaluate_mash(run, responses, json_path=json_path, report_path=report_path)
+    checks, decisions, timely = result.partner_checks, result.decisions, result.timeliness
+    click.echo(f"{result.answered:,} of {result.contacts:,} contacts answered")
+    click.echo(
+        f"partner checks: recall {checks.recall:.4f}  precision {checks.precision:.4f}  "
+        f"from the future {checks.from_the_future:,}"
+    )
+    click.echo(
+        f"decisions: agreement {decisions.agreement:.4f}  weighted kappa {decisions.weighted_kappa:.4f}  "
+        f"{decisions.under:,} lower than the truth supports, {decisions.over:,} higher"
+    )
+    click.echo(f"rating: weighted kappa {result.rag.weighted_kappa:.4f}")
+    click.echo(f"decided within one working day: {timely.within_one_working_day:.4f}")
+    shared = result.sharing
+    if shared.shares:
+        click.echo(
+            f"{shared.shares:,} shares: {shared.fields_outside_policy:,} with fields outside the policy, "
+            f"{shared.recipients_without_purpose:,} to recipients without a purpose, "
+            f"{shared.about_people_outside_the_family:,} about people outside the family"
+        )
+
+
 @cli.command()
 @_run_argument
 @_out("Flags file (.parquet or .csv).")

@@ -22,6 +22,7 @@ from synthgen.agencies import AgencyTable, filtered, front_door, health, police,
 from synthgen.agencies.producer import Changes, Context, Keyed, PersonRecords, Produced
 from synthgen.linkage import view as linkage_view
 from synthgen.scenario.plan import Plan
+from synthgen.truth.records import with_known_on
 from synthgen.world import births, deaths, storylines
 from synthgen.world.population import build_population
 from synthgen.world.simulate import simulate
@@ -165,6 +166,7 @@ def _linkage_view(
         view, key, truth_records = linkage_view.linkage_part(
             degraded, _columns(agency.path), code, ctx.plan.record_key, ctx.pop.shard
         )
+        truth_records = with_known_on(ctx, truth_records, agency)
         views.append(view)
         keys.append(key)
         records.append(truth_records)

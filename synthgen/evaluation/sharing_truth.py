@@ -134,16 +134,6 @@ def _at_risk(run: Run, storylines: pa.Table) -> tuple[pa.Table, pa.Table]:
     return at_risk, pa.concat_tables([known.cast(stated.schema), stated])
 
 
-def _policy(run: Run) -> sharing_policy.Allowed:
-    """The sharing policy the run was generated with (the default for a run made before it was part of the
-    scenario)."""
-    scenario = run.manifest.get("scenario", {})
-    rules = (scenario.get("sharing") or {}).get("rules")
-    if rules is None:
-        rules = [rule.model_dump() for rule in sharing_policy.default_rules()]
-    return sharing_policy.allowed(rules)
-
-
 def read_truth(run: Run) -> Truth:
     """Everything a sharing evaluation of this run scores against."""
     for name in TRUTH_TABLES:
@@ -173,5 +163,5 @@ def read_truth(run: Run) -> Truth:
         relative_a=np.r_[a, b].astype(np.int64),
         relative_b=np.r_[b, a].astype(np.int64),
         period=(dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"])),
-        policy=_policy(run),
+        policy=sharing_policy.of_scenario(run.manifest.get("scenario", {})),
     )

@@ -41,7 +41,7 @@ def shard_truth(
     """The shard's truth tables: the population as it is, whose every record is, what changed in it, the risks,
     the planted storylines and the safeguarding signals."""
     pop, script = ctx.pop, ctx.script
-    records_table = pa.concat_tables(records) if records else linkage_view.empty_records()
+    records_table = pa.concat_tables(records) if records else tables.table("truth/records").schema.empty_table()
     result = {
         "people": pa.concat_tables([people_table(pop, ctx.upn, ctx.died), newborns_table(pop, ctx.born)]),
         "households": households_table(pop),
@@ -52,7 +52,7 @@ def shard_truth(
         "hard_negatives": hard_negatives_table(pop),
         "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
         "risk": risks_table(pop, ctx.sim),
-        "events": events_table(events),
+        "events": events_table(ctx, events),
         **({"storylines": script.storylines_table(), "storyline_events": script.events_table()} if script else {}),
     }
     result.update(produced)

@@ -25,6 +25,7 @@ from synthgen.agencies.front_door.contacts import Contacts
 from synthgen.agencies.front_door.people import Everyone
 from synthgen.agencies.producer import Context
 from synthgen.kernel.arrays import categorical
+from synthgen.kernel.dates import one_working_day_deadline
 
 DECISIONS = ("nfa", "information_advice", "early_help", "referral", "strategy_discussion")
 CHECKED = ("police", "health", "school")
@@ -54,8 +55,8 @@ class Checks:
 def _next_working_day_end(start: np.datetime64, received: NDArray[np.int64]) -> NDArray[np.int64]:
     """Seconds (since the start) of 17:00 on the first working day after the day of receipt."""
     day = start + (received // DAY).astype("timedelta64[D]")
-    following = np.busday_offset(day, 1, roll="forward")
-    result: NDArray[np.int64] = (following - start).astype(np.int64) * DAY + 17 * 3600
+    deadline = one_working_day_deadline(day) - start.astype("datetime64[s]")
+    result: NDArray[np.int64] = deadline.astype(np.int64)
     return result
 
 

@@ -187,6 +187,10 @@ def test_list_counts_are_the_runs_own(demo: Run, months: int) -> None:
     episodes = demo.read("agencies/social_care/cla_episodes")
     rows = result.rows()
     assert rows[1] == _in(sc["contacts"], "received_at", first).num_rows
+    # one row per child a contact names: a run's contact names one (or one unborn child)
+    subjects = demo.read("agencies/social_care/contact_subjects")
+    children = subjects.filter(pc.is_in(subjects["role"], pa.array(["child", "unborn"])))["contact_id"]
+    assert sorted(children.to_pylist()) == sorted(sc["contacts"]["contact_id"].to_pylist())
     assessed = set(_in(sc["early_help"], "assessment_date", first)["record_id"].to_pylist())
     still = set(_open_or_ended_since(sc["early_help"], INSPECTION + dt.timedelta(days=1))["record_id"].to_pylist())
     assert rows[2] == len(assessed | still)
