@@ -484,6 +484,33 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None)
         click.echo(f"Wrote {result.key_path}: {result.key.num_rows} planted errors")
 
 
+@export.command("annex-a")
+@_run_argument
+@_out("The workbook to write (.xlsx).")
+@click.option(
+    "--months",
+    type=click.Choice(["6", "12"]),
+    default="6",
+    show_default=True,
+    help="The window of lists 1 to 8 before the inspection (lists 10 and 11 always cover 12).",
+)
+@_plant_errors("Known breaches of the format to plant.", show_default=True)
+@click.option("--key", type=click.Path(path_type=Path), help="The planted errors' key (default: FILE.key.csv).")
+def export_annex_a(run: Path, out: Path, months: str, plant_errors: int, key: Path | None) -> None:
+    """Write Ofsted's Annex A lists 1 to 11 (ILACS) as on the last day of the run's period, in one workbook; with
+    --plant-errors N, N known breaches of the format and a key (rule, list, column, row, child, value).
+
+    \b
+    Example: synthgen export annex-a output/demo -o output/demo-annex-a.xlsx --months 6
+    """
+    with _user_errors():
+        result = synthgen.export_annex_a(run, out, months=int(months), plant_errors=plant_errors, key=key)
+    rows = ", ".join(f"{number} {count:,}" for number, count in result.rows().items())
+    click.echo(f"Wrote {out}: Annex A as on {result.window.inspection}, rows by list: {rows}")
+    if result.key is not None:
+        click.echo(f"Wrote {result.key_path}: {result.key.num_rows} planted errors")
+
+
 @export.command("training")
 @_run_argument
 @_out("Folder to write the pack into.")
