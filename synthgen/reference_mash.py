@@ -39,7 +39,7 @@ from synthgen import sharing_policy, tables
 from synthgen.arguments import PLACE, ArgumentError
 from synthgen.linkage import DEFAULT_METHOD, METHODS
 from synthgen.outputs.files import TABLE_SUFFIXES, require_suffix, write_table
-from synthgen.reference_checks import AGENCIES, Checks, partner_checks
+from synthgen.reference_checks import AGENCIES, Checks, Holdings, partner_checks
 from synthgen.run_folder import Run, open_run
 
 SERIOUS = (
@@ -66,6 +66,11 @@ DECISIONS = ("nfa", "information_advice", "early_help", "referral", "strategy_di
 RAGS = ("green", "amber", "red")
 SOCIAL_CARE = AGENCIES.index("social_care")
 POLICE = AGENCIES.index("police")
+RECIPIENT = "social_care"
+PURPOSE_OF = {"referral": "safeguarding", "strategy_discussion": "safeguarding", "early_help": "early_help"}
+"""What a decision shares found records with social care for; other decisions share nothing."""
+CARRIED = {"agencies/police/incident_persons": "agencies/police/incidents"}
+"""A police role is named by its incident's id: it is shared with its incident's fields too."""
 
 
 def mash(run: str | Path | Run, method: str = DEFAULT_METHOD, out: str | Path | None = None) -> pa.Table:
@@ -152,13 +157,6 @@ def decided_at(received: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
     return result
 
 
-CARRIED = {"agencies/police/incident_persons": "agencies/police/incidents"}
-"""A police role is named by its incident's id: it is shared with its incident's fields."""
-RECIPIENT = "social_care"
-SHARED = {DECISIONS.index("referral"): "safeguarding", DECISIONS.index("strategy_discussion"): "safeguarding"}
-SHARED[DECISIONS.index("early_help")] = "early_help"
-
-
 def _fields(allowed: sharing_policy.Allowed) -> dict[tuple[int, str, str], str]:
     """(agency, table, purpose) -> the fields the policy lets the agency give social care for the purpose that
     the table (with the table it carries) holds, joined with ';' (absent where there are none)."""
@@ -183,18 +181,54 @@ def _responses(
     decided: NDArray[np.datetime64],
     allowed: sharing_policy.Allowed,
 ) -> pa.Table:
-    contacts, held, found = checks.contacts, checks.holdings, checks.found
-    n = contacts.table.num_rows
-    record = held.record_id.take(pa.array(found.holding, pa.int64()))
-    # one row per (contact, record): the roles of one police incident are one record
+    """A row per contact and record found (a contact with nothing found, one row with no record), in contact and
+    record order, each with its contact's decision, rating and time and what the record was shared with."""
+    contact, holding, record = _one_per_record(checks)
+    purpose = np.array([PURPOSE_OF.get(d) for d in DECISIONS], dtype=object)[decision[contact]]
+    fields = _shared_fields(checks.holdings, holding, purpose, allowed)
+    shared = fields.is_valid()
+    nothing = np.flatnonzero(np.bincount(contact, minlength=checks.contacts.table.num_rows) == 0)
+    rows = np.r_[contact, nothing]
+    empty = pa.nulls(len(nothing), pa.string())
+    responses = pa.table(
+        {
+            "contact_id": checks.contacts.table["contact_id"].combine_chunks().take(pa.array(rows, pa.int64())),
+            "decided_at": pa.array(decided[rows], pa.timestamp("s")),
+            "decision": pa.array(np.asarray(DECISIONS, dtype=object)[decision[rows]], pa.string()),
+            "rag": pa.array(np.asarray(RAGS, dtype=object)[rag[rows]], pa.string()),
+            "record_id": pa.concat_arrays([record, empty]),
+            "shared_with": pa.concat_arrays([pc.if_else(shared, RECIPIENT, pa.scalar(None, pa.string())), empty]),
+            "shared_fields": pa.concat_arrays([fields, empty]),
+            "purpose": pa.concat_arrays(
+                [pc.if_else(shared, pa.array(purpose, pa.string()), pa.scalar(None, pa.string())), empty]
+            ),
+        }
+    )
+    order = pc.sort_indices(responses, sort_keys=[("contact_id", "ascending"), ("record_id", "ascending")])
+    return responses.take(order)
+
+
+def _one_per_record(checks: Checks) -> tuple[NDArray[np.int64], NDArray[np.int64], pa.Array]:
+    """Each (contact, record id) found once (the roles of one police incident are one record): the contact's
+    row, the first holding with that id, the id."""
+    found = checks.found
+    record = checks.holdings.record_id.take(pa.array(found.holding, pa.int64()))
+    keys = pa.table({"contact": found.contact, "record": record, "holding": found.holding})
     order = pc.sort_indices(
-        pa.table({"c": found.contact, "r": record}), sort_keys=[("c", "ascending"), ("r", "ascending")]
+        keys, sort_keys=[("contact", "ascending"), ("record", "ascending"), ("holding", "ascending")]
     ).to_numpy()
-    contact, holding, record = found.contact[order], found.holding[order], record.take(pa.array(order))
+    contact, holding = found.contact[order], found.holding[order]
+    record = record.take(pa.array(order))
     text = record.to_numpy(zero_copy_only=False)
     first = np.r_[True, (contact[1:] != contact[:-1]) | (text[1:] != text[:-1])] if len(order) else np.zeros(0, bool)
-    contact, holding, record = contact[first], holding[first], record.filter(pa.array(first))
-    purpose = np.array([SHARED.get(d) for d in range(len(DECISIONS))], dtype=object)[decision[contact]]
+    return contact[first], holding[first], record.filter(pa.array(first)).cast(pa.string())
+
+
+def _shared_fields(
+    held: Holdings, holding: NDArray[np.int64], purpose: NDArray[np.object_], allowed: sharing_policy.Allowed
+) -> pa.Array:
+    """For each record found, the fields shared with social care for the purpose (';'-joined), or null where
+    nothing is: no purpose, social care's own record, or no field the policy allows in the record's table."""
     fields_of = _fields(allowed)
     keys = list(fields_of)
     wanted = pc.binary_join_element_wise(
@@ -204,29 +238,4 @@ def _responses(
         "|",
     )
     at = pc.index_in(wanted, value_set=pa.array([f"{a}|{t}|{p}" for a, t, p in keys], pa.string()))
-    fields = pa.array([fields_of[k] for k in keys], pa.string()).take(at)
-    shared = fields.is_valid()
-    nothing = np.flatnonzero(np.bincount(contact, minlength=n) == 0)
-    rows = np.r_[contact, nothing]
-    responses = pa.table(
-        {
-            "contact_id": contacts.table["contact_id"].combine_chunks().take(pa.array(rows, pa.int64())),
-            "decided_at": pa.array(decided[rows], pa.timestamp("s")),
-            "decision": pa.array(np.asarray(DECISIONS, dtype=object)[decision[rows]], pa.string()),
-            "rag": pa.array(np.asarray(RAGS, dtype=object)[rag[rows]], pa.string()),
-            "record_id": pa.concat_arrays([record.cast(pa.string()), pa.nulls(len(nothing), pa.string())]),
-            "shared_with": pa.concat_arrays(
-                [pc.if_else(shared, RECIPIENT, pa.scalar(None, pa.string())), pa.nulls(len(nothing), pa.string())]
-            ),
-            "shared_fields": pa.concat_arrays([fields, pa.nulls(len(nothing), pa.string())]),
-            "purpose": pa.concat_arrays(
-                [
-                    pc.if_else(shared, pa.array(purpose, pa.string()), pa.scalar(None, pa.string())),
-                    pa.nulls(len(nothing), pa.string()),
-                ]
-            ),
-        }
-    )
-    return responses.take(
-        pc.sort_indices(responses, sort_keys=[("contact_id", "ascending"), ("record_id", "ascending")])
-    )
+    return pa.array([fields_of[k] for k in keys], pa.string()).take(at)
