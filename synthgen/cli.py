@@ -23,6 +23,7 @@ from synthgen.arguments import ArgumentError
 from synthgen.calibration import COMPARED, Figure
 from synthgen.errors import SynthgenError
 from synthgen.linkage import DEFAULT_METHOD, METHODS
+from synthgen.reference_mash import DECISIONS
 from synthgen.tables import dictionary
 
 EXIT_USER_ERROR = 2
@@ -419,6 +420,30 @@ def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: 
     click.echo(f"Wrote {out}: {screened.flags.num_rows:,} children flagged ({method}, {window}-day window)")
     if disclosures is not None:
         click.echo(f"Wrote {disclosures}: {screened.disclosures.num_rows:,} disclosures")
+
+
+@cli.command()
+@_run_argument
+@_out("Responses file (.parquet or .csv).")
+@_method
+def mash(run: Path, out: Path, method: str) -> None:
+    """Answer every contact at the front door from the agency files alone, as a reference MASH: the partners'
+    records found for the child and household (linked by a reference linker), a rating and decision by a stated
+    rule, decided within one working day, and the shares the run's sharing policy allows. Writes the responses
+    `synthgen evaluate mash` scores; never reads the truth.
+
+    \b
+    Example: synthgen mash output/demo -o responses.parquet --method fellegi-sunter
+    """
+    with _user_errors():
+        responses = synthgen.mash(run, method, out=out)
+    decided = responses.group_by("contact_id", use_threads=False).aggregate([("decision", "first")])
+    counts = {row["values"]: row["counts"] for row in pc.value_counts(decided["decision_first"]).to_pylist()}
+    kinds = ", ".join(f"{name} {counts[name]:,}" for name in DECISIONS if name in counts)
+    found = responses.num_rows - responses["record_id"].null_count
+    click.echo(
+        f"Wrote {out}: {decided.num_rows:,} contacts answered, {found:,} records found ({method}); decisions: {kinds}"
+    )
 
 
 @cli.command()
