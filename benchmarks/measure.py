@@ -18,19 +18,30 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def rss_tree(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    total, stack = 0, [pid]
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            continue
+        found.append(current)
         stack += _children(current)
-    return total
+    return found
+
+
+def process_rss(pid: int) -> int:
+    """Resident memory of one process in bytes (0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def rss_tree(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    return sum(process_rss(current) for current in process_tree(pid))
 
 
 def measure(command: list[str]) -> tuple[float, int]:
