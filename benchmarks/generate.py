@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import process_rss, process_tree
+from measure import process_cpu, process_rss, process_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "birmingham.yaml"
@@ -89,7 +89,7 @@ def _floor(run: str, scratch: str) -> None:
         source = Path(run) / entry["path"]
         table = ds.dataset(source, format="parquet").to_table() if source.is_dir() else pq.read_table(source)
         pq.write_table(table, Path(scratch) / f"{number}.parquet", compression="zstd")
-    print(f"FLOOR {time.perf_counter() - start}", flush=True)
+    print(f"FLOOR {time.perf_counter() - start} {time.process_time()}", flush=True)
 
 
 def measure_run(command: list[str]) -> dict[str, Any]:
@@ -108,9 +108,18 @@ def measure_run(command: list[str]) -> dict[str, Any]:
     reader.start()
     parent: dict[str, int] = {}
     worker: dict[str, int] = {}
+    cpu: dict[str, float] = {}
+    used: dict[int, float] = {}  # each process's CPU seconds when last seen (a process gone keeps its last figure)
+    before, phase = 0.0, "start"
     while process.poll() is None:
-        phase = marks[-1][0] if marks else "start"
+        now = marks[-1][0] if marks else "start"
         pids = process_tree(process.pid)
+        for pid in pids:
+            used[pid] = max(used.get(pid, 0.0), process_cpu(pid))
+        total = sum(used.values())
+        if now != phase:
+            before, phase = total, now
+        cpu[phase] = total - before
         sizes = {pid: process_rss(pid) for pid in pids}
         parent[phase] = max(parent.get(phase, 0), sizes.get(process.pid, 0))
         others = [size for pid, size in sizes.items() if pid != process.pid]
@@ -123,15 +132,18 @@ def measure_run(command: list[str]) -> dict[str, Any]:
     seconds["total"] = marks[-1][1] - marks[0][1]
     parent["total"] = max(parent.values())
     worker["total"] = max(worker.values())
-    return {"seconds": seconds, "parent": parent, "worker": worker}
+    cpu["total"] = sum(cpu.get(phase, 0.0) for phase in PHASES)
+    return {"seconds": seconds, "parent": parent, "worker": worker, "cpu": cpu}
 
 
-def floor_seconds(out: Path) -> float:
+def floor_seconds(out: Path) -> tuple[float, float]:
+    """The floor's wall and CPU seconds."""
     with tempfile.TemporaryDirectory() as scratch:
         result = subprocess.run(
             [sys.executable, __file__, "--floor", str(out), scratch], check=True, capture_output=True, text=True
         )
-    return float(result.stdout.split()[-1])
+    wall, cpu = result.stdout.split()[-2:]
+    return float(wall), float(cpu)
 
 
 def _median(runs: list[dict[str, Any]], kind: str, phase: str) -> float:
@@ -175,7 +187,7 @@ def main() -> None:
     print(f"scenario {args.scenario}, {args.workers} workers, options {args.options}; load {os.getloadavg()}")
     if args.faker:
         print(f"baseline: per-row Faker (en_GB), {faker_baseline():,.0f} person rows/s")
-    header = f"{'people':>11} {'phase':>9} {'seconds':>8} {'parent MiB':>11} {'worker MiB':>11}"
+    header = f"{'people':>11} {'phase':>9} {'seconds':>8} {'CPU s':>8} {'parent MiB':>11} {'worker MiB':>11}"
     print(header)
     print("-" * len(header))
     scratch = Path(tempfile.mkdtemp(dir=args.out))
@@ -184,19 +196,21 @@ def main() -> None:
             out = scratch / f"run-{people}"
             command = [sys.executable, __file__, "--child", str(args.scenario), str(people), str(args.workers)]
             runs = [measure_run([*command, str(out), "--options", args.options]) for _ in range(args.runs)]
-            floor = floor_seconds(out)
+            floor, floor_cpu = floor_seconds(out)
             for phase in (*PHASES, "total"):
                 print(
                     f"{people:>11,} {phase:>9} {_median(runs, 'seconds', phase):>8.2f} "
+                    f"{_median(runs, 'cpu', phase):>8.2f} "
                     f"{_median(runs, 'parent', phase) / 2**20:>11.0f} {_median(runs, 'worker', phase) / 2**20:>11.0f}"
                 )
-            total = _median(runs, "seconds", "total")
+            total, total_cpu = _median(runs, "seconds", "total"), _median(runs, "cpu", "total")
             manifest = json.loads((out / "manifest.json").read_text())
             rows = sum(int(t["rows"]) for t in manifest["tables"])
             stored = sum(int(t["bytes"]) for t in manifest["tables"])
             each = ", ".join(f"{run['seconds']['total']:.1f}" for run in runs)
             print(
-                f"{people:>11,}     floor {floor:>8.2f}   run/floor {total / floor:.2f}; {rows:,} rows, "
+                f"{people:>11,}     floor {floor:>8.2f} {floor_cpu:>8.2f}   run/floor {total / floor:.2f} "
+                f"(CPU {total_cpu / floor_cpu:.2f}); {rows:,} rows, "
                 f"{stored / 2**20:,.0f} MiB; runs {each} s"
             )
             shutil.rmtree(out, ignore_errors=True)

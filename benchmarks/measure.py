@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -37,6 +40,16 @@ def process_rss(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system, all threads) of one process; 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = sum(int(value) for value in fields[11:13])  # utime, stime (not cutime: a reaped worker is counted already)
+    return ticks / CLOCK_TICKS
 
 
 def rss_tree(pid: int) -> int:

@@ -29,11 +29,20 @@ class Run:
     def has(self, table: str) -> bool:
         return table in self.tables
 
+    def files(self, table: str) -> list[Path]:
+        """The Parquet files a table is stored in, in row order: its one file, or a partitioned table's parts."""
+        for entry in self.manifest["tables"]:
+            if str(entry["path"]).removesuffix(".parquet") == table:
+                return [self.path / str(part["path"]) for part in entry.get("parts", [entry])]
+        raise SynthgenError(f"{self.path}: this run has no table {table!r}")
+
     def read(self, table: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
-        """A table of the run by its name without suffix, e.g. 'truth/people' (optionally only matching rows)."""
-        if not self.has(table):
-            raise SynthgenError(f"{self.path}: this run has no table {table!r}")
-        return pq.read_table(self.path / f"{table}.parquet", columns=columns, filters=filters)
+        """A table of the run by its name without suffix, e.g. 'truth/people' (optionally only matching rows),
+        whether it is one file or a folder of parts."""
+        files = self.files(table)
+        if len(files) == 1:
+            return pq.read_table(files[0], columns=columns, filters=filters)
+        return pa.concat_tables([pq.read_table(file, columns=columns, filters=filters) for file in files])
 
     def read_or_empty(self, table: str, schema: pa.Schema) -> pa.Table:
         """A table the run may lack (one written before the table existed, e.g. truth/storylines): absent is
@@ -54,7 +63,8 @@ def open_run(path: str | Path | Run) -> Run:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         tables = manifest["tables"]
-        missing = [t["path"] for t in tables if not (path / t["path"]).exists()]
+        listed = [part["path"] for table in tables for part in table.get("parts", [table])]
+        missing = [file for file in listed if not (path / file).exists()]
     except (ValueError, KeyError, TypeError):
         raise SynthgenError(f"{manifest_path}: not a synthgen manifest") from None
     if missing:
