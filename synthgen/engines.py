@@ -26,6 +26,10 @@ up to its `allowed-failures`)."""
 class Engine(Protocol):
     workers: int
 
+    def share(self, value: Any) -> Any:
+        """`value` as an argument for many tasks (on a cluster, sent to each worker once)."""
+        ...
+
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
         """Run every task; yield (its index, its result) as each finishes."""
         ...
@@ -37,6 +41,9 @@ class InProcess:
     """Each task in turn, in this process."""
 
     workers = 1
+
+    def share(self, value: Any) -> Any:
+        return value
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
         for index, (function, args) in enumerate(tasks):
@@ -52,6 +59,9 @@ class LocalPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def share(self, value: Any) -> Any:
+        return value
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
         futures: dict[Future[Any], int] = {
@@ -84,6 +94,9 @@ class OnDask:
         engine = cls(client)
         engine.owned = True
         return engine
+
+    def share(self, value: Any) -> Any:
+        return self.client.scatter(value, broadcast=True, hash=False)
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
         distributed = dask_distributed()

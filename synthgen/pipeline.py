@@ -146,7 +146,8 @@ def _round(engine: Engine, tasks: Sequence[Task], stage: str, report: Progress) 
 
 def _shards(run: _Run, engine: Engine) -> list[ShardWritten]:
     plan = run.plan
-    tasks = [(run_tasks.run_shard, (plan, shard, run.store, run.pairs)) for shard in range(plan.shards)]
+    shared = engine.share(plan)
+    tasks = [(run_tasks.run_shard, (shared, shard, run.store, run.pairs)) for shard in range(plan.shards)]
     return _round(engine, tasks, "shards", run.report)
 
 
