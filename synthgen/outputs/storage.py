@@ -76,10 +76,11 @@ class Store:
             self.fs.delete_dir(self.path(relative))
 
     def open_input(self, relative: str) -> Any:
-        """A random-access file: memory-mapped on a local disk (IPC parts read without copying), else the
-        filesystem's own reader."""
+        """A random-access file. Not memory-mapped: a merge reads a bucket of every shard's part at a time, and
+        mapped pages it has read would stay in the process (its resident memory growing with the table) until the
+        file is closed."""
         if self.local:
-            return pa.memory_map(self.path(relative), "r")
+            return pa.OSFile(self.path(relative), "rb")
         return self.fs.open_input_file(self.path(relative))
 
     def write_atomically(self, relative: str, write: Any) -> None:
