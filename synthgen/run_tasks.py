@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import tables
@@ -83,8 +84,9 @@ def _district_keys(plan: Plan, candidates: pa.Table) -> NDArray[np.uint64]:
     modulo the buckets), so one district's candidates from every shard meet in one bucket."""
     buckets = namesake_buckets(plan)
     districts = np.unique(plan.postcodes.outward)
-    place = np.searchsorted(districts, candidates["outward_code"].to_numpy(zero_copy_only=False).astype(str))
-    bucket = (place % buckets).astype(np.float64)
+    named = pc.dictionary_encode(candidates["outward_code"].combine_chunks())
+    place = np.searchsorted(districts, np.asarray(named.dictionary.to_pylist(), dtype=districts.dtype))
+    bucket = (place % buckets)[named.indices.to_numpy(zero_copy_only=False)].astype(np.float64)
     keys: NDArray[np.uint64] = ((2 * bucket + 1) / (2 * buckets) * float(1 << 60)).astype(np.uint64)
     return keys
 

@@ -43,25 +43,26 @@ def write_part(
 ) -> NDArray[np.int64]:
     """An IPC part: one batch per bucket when keyed (rows sorted by key), else one batch; returns each batch's
     rows."""
-    if keys is not None:
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        table = table.take(pa.array(order)).append_column(KEY, pa.array(keys))
-        bounds = bucket_bounds(keys, buckets)
-        batches = [table.slice(bounds[b], bounds[b + 1] - bounds[b]) for b in range(buckets)]
-    else:
-        batches = [table]
+    if keys is None:
+        # a part read whole: its batches as they are, uncombined
+        store.write_atomically(relative, lambda sink: _write_batches(sink, table.schema, table.to_batches()))
+        return np.array([table.num_rows], dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    table = table.take(pa.array(order)).append_column(KEY, pa.array(keys))
+    bounds = bucket_bounds(keys, buckets)
+    # exactly one record batch per bucket, even an empty one, so batch b is always bucket b
+    sorted_batch = table.combine_chunks().to_batches(max_chunksize=max(table.num_rows, 1))
+    whole = sorted_batch[0] if sorted_batch else pa.RecordBatch.from_pylist([], schema=table.schema)
+    batches = [whole.slice(bounds[b], bounds[b + 1] - bounds[b]) for b in range(buckets)]
+    store.write_atomically(relative, lambda sink: _write_batches(sink, table.schema, batches))
+    return np.diff(bounds).astype(np.int64)
 
-    def write(sink: Any) -> None:
-        with pa.ipc.new_file(sink, table.schema) as writer:
-            for batch in batches:
-                # exactly one record batch per bucket, even an empty one, so batch b is always bucket b
-                combined = batch.combine_chunks()
-                chunks = combined.to_batches(max_chunksize=max(combined.num_rows, 1))
-                writer.write_batch(chunks[0] if chunks else pa.RecordBatch.from_pylist([], schema=table.schema))
 
-    store.write_atomically(relative, write)
-    return np.array([batch.num_rows for batch in batches], dtype=np.int64)
+def _write_batches(sink: Any, schema: pa.Schema, batches: list[pa.RecordBatch]) -> None:
+    with pa.ipc.new_file(sink, schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
 
 
 def _with_metadata(schema: pa.Schema, metadata: dict[str, str]) -> pa.Schema:

@@ -278,9 +278,13 @@ def namesake_candidates(people: pa.Table, homes: pa.Table, districts: pa.Table) 
     """The residents who may have a namesake, with their district (NAMESAKE_COLUMNS). Households never cross
     shards, so each shard finds its own; districts do, so the pairs are found over every shard's candidates in a
     district at once (`namesakes_among`)."""
-    people = people.filter(pc.field("resident"))
-    people = people.join(homes, "household_id", join_type="inner").join(districts, "address_id", join_type="inner")
-    return people.select(NAMESAKE_COLUMNS)
+    people = people.filter(pc.field("resident")).select(NAMESAKE_COLUMNS[:-1])
+    # the joins people -> household -> address, as lookups: each household and address id is listed once
+    home = pc.index_in(people["household_id"], value_set=homes["household_id"], skip_nulls=True)
+    address = pc.index_in(homes["address_id"].take(home), value_set=districts["address_id"], skip_nulls=True)
+    known = pc.is_valid(address)
+    outward = districts["outward_code"].take(address.filter(known))
+    return people.filter(known).append_column("outward_code", outward)
 
 
 def namesakes_among(candidates: pa.Table) -> pa.Table:
