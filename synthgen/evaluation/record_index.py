@@ -36,15 +36,17 @@ def codes(ids: pa.Array) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
     sized = np.diff(offsets) == WIDTH
     if ids.null_count:
         sized &= np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    rows = np.flatnonzero(sized)
-    if not len(rows):
-        return result, valid
-    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)
-    starts = offsets[rows]
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8) if sized.any() else np.zeros(0, np.uint8)
+    if sized.all():  # every id 12 characters: the data buffer is an (n, 12) matrix as it stands
+        rows = np.arange(n)
+        matrix = data[offsets[0] : offsets[0] + n * WIDTH].reshape(n, WIDTH)
+    else:
+        rows = np.flatnonzero(sized)
+        matrix = data[offsets[rows][:, None] + np.arange(WIDTH)[None, :]]
     number = np.zeros(len(rows), np.uint64)
     bad = np.zeros(len(rows), bool)
     for position in range(WIDTH):
-        digit = _DECODE[data[starts + position]]
+        digit = _DECODE[matrix[:, position]]
         bad |= digit >= 32
         number = (number << np.uint64(5)) | digit.astype(np.uint64)
     result[rows[~bad]] = number[~bad]
@@ -57,29 +59,23 @@ class RecordIndex:
     """A run's record ids, ready to find a system's ids among them (as row numbers in the run's order)."""
 
     ids: pa.Array
-    sorted_codes: NDArray[np.uint64] | None
-    order: NDArray[np.int64] | None
+    numbers: pa.Array | None
+    """The ids' 60-bit numbers, in the run's order (None when an id of the run is not of that form)."""
 
     @classmethod
     def of(cls, ids: pa.Array | pa.ChunkedArray) -> RecordIndex:
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
         numbers, valid = codes(ids)
-        if not valid.all():
-            return cls(ids, None, None)
-        order = np.argsort(numbers, kind="stable").astype(np.int64)
-        return cls(ids, numbers[order], order)
+        return cls(ids, pa.array(numbers) if valid.all() else None)
 
     def rows(self, ids: pa.Array) -> NDArray[np.int64]:
         """The run's row of each id, -1 where the run has no such record."""
-        if self.sorted_codes is None or self.order is None:
+        if self.numbers is None:
             found = pc.index_in(ids, value_set=self.ids)
-            result: NDArray[np.int64] = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-            return result
-        numbers, valid = codes(ids)
-        at = np.searchsorted(self.sorted_codes, numbers)
-        at = np.minimum(at, max(len(self.sorted_codes) - 1, 0))
-        hit = valid & (len(self.sorted_codes) > 0)
-        if len(self.sorted_codes):
-            hit &= self.sorted_codes[at] == numbers
-        return np.where(hit, self.order[at] if len(self.order) else -1, -1).astype(np.int64)
+        else:
+            numbers, valid = codes(ids)
+            found = pc.index_in(pa.array(numbers), value_set=self.numbers)
+            found = pc.if_else(pa.array(valid), found, pa.scalar(None, found.type))
+        result: NDArray[np.int64] = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return result
