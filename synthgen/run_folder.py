@@ -6,12 +6,14 @@ complete synthgen run is refused with one clear line rather than a traceback fro
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from synthgen.errors import SynthgenError
@@ -44,10 +46,36 @@ class Run:
             return pq.read_table(files[0], columns=columns, filters=filters)
         return pa.concat_tables([pq.read_table(file, columns=columns, filters=filters) for file in files])
 
+    def read_matching(self, table: str, column: str, values: pa.Array, columns: list[str]) -> pa.Table:
+        """The rows whose `column` holds one of `values` (a few), reading only the row groups whose statistics say
+        they may hold one: a table in record-id order (every agency table, the linkage view) keeps each row group
+        to a range of ids, so a handful of records costs a handful of row groups, not the whole table."""
+        wanted = sorted(set(values.to_pylist()))
+        found = []
+        for file in self.files(table):
+            parquet_file = pq.ParquetFile(file)
+            groups = [
+                g for g in range(parquet_file.metadata.num_row_groups) if _may_hold(parquet_file, g, column, wanted)
+            ]
+            if groups:
+                read = parquet_file.read_row_groups(groups, columns=columns)
+                found.append(read.filter(pc.is_in(read[column], value_set=values)))
+        return pa.concat_tables(found) if found else self.read(table, columns).slice(0, 0)
+
     def read_or_empty(self, table: str, schema: pa.Schema) -> pa.Table:
         """A table the run may lack (one written before the table existed, e.g. truth/storylines): absent is
         empty, with the schema given."""
         return self.read(table) if self.has(table) else schema.empty_table()
+
+
+def _may_hold(parquet_file: pq.ParquetFile, group: int, column: str, wanted: list[Any]) -> bool:
+    """Whether a row group's min and max of `column` leave room for one of the sorted `wanted` values."""
+    chunk = parquet_file.metadata.row_group(group).column(parquet_file.schema_arrow.get_field_index(column))
+    statistics = chunk.statistics
+    if statistics is None or not statistics.has_min_max:
+        return True
+    at = bisect.bisect_left(wanted, statistics.min)
+    return at < len(wanted) and wanted[at] <= statistics.max
 
 
 def open_run(path: str | Path | Run) -> Run:

@@ -303,9 +303,7 @@ def _examples(
     wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))
     wanted_ids = records["record_id"].take(pa.array(wanted))
     # only the example records are read from the view (a whole view of ten million is a gigabyte)
-    view = run.read(
-        "linkage/records", ["record_id", "source", *EXAMPLE_FIELDS], filters=pc.is_in(pc.field("record_id"), wanted_ids)
-    )
+    view = run.read_matching("linkage/records", "record_id", wanted_ids, ["record_id", "source", *EXAMPLE_FIELDS])
     index = pc.index_in(wanted_ids, value_set=view["record_id"])
     shown = view.take(index).to_pylist()
     errors = records["errors"].take(pa.array(wanted)).to_pylist()
