@@ -22,13 +22,14 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 from numpy.typing import NDArray
 
-from synthgen import __version__, run_tasks, tables
+from synthgen import __version__, namesake_pass, run_tasks, tables
 from synthgen.agencies import health, school
 from synthgen.engines import Engine, Task, engine_for
 from synthgen.errors import SynthgenError
+from synthgen.namesake_pass import HARD_NEGATIVES, PARTS
 from synthgen.outputs import folders, parquet
 from synthgen.outputs.storage import Store, is_url
-from synthgen.run_tasks import HARD_NEGATIVES, PARTS, ShardWritten, metadata, partition_file
+from synthgen.run_tasks import ShardWritten, metadata, partition_file
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
 
@@ -171,23 +172,42 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
             args = (store, table, plan.shards, span) if shuffled else (store, table, span)
             tasks.append((merge, (*args, out, metadata(plan, table))))
             owners.append(table)
-    buckets = run_tasks.namesake_buckets(plan)
-    finding = [(run_tasks.find_namesakes, (store, plan.shards, bucket)) for bucket in range(buckets)]
+    buckets = namesake_pass.district_buckets(plan)
+    finding = [(namesake_pass.find_namesakes, (store, plan.shards, bucket)) for bucket in range(buckets)]
     # the largest merges first, so the workers are not left waiting on one big merge at the end
     order = sorted(range(len(tasks)), key=lambda i: -_task_rows(tasks[i], rows))
     results = _round(engine, [*(tasks[i] for i in order), *finding], "merge", run.report)
     per_table: dict[str, list[parquet.Written]] = {}
     for at, i in enumerate(order):
         per_table.setdefault(owners[i], []).append(results[at])
-    groups = parquet.groups(rows[HARD_NEGATIVES], PART_ROWS) if run.partitioned else None
-    meta = metadata(plan, HARD_NEGATIVES)
-    negatives = (run_tasks.write_hard_negatives, (store, plan.shards, buckets, groups, meta))
-    per_table[HARD_NEGATIVES] = _round(engine, [negatives], "passes", run.report)[0]
+    namesakes = np.sum(results[len(tasks) :], axis=0)
+    per_table[HARD_NEGATIVES] = _round(
+        engine, _hard_negatives(run, rows[HARD_NEGATIVES], namesakes), "passes", run.report
+    )
     for table, file in _reference_tables(plan):
         relative = f"{table}.parquet" if not run.partitioned else partition_file(table, 0)
         schema = tables.table(table).schema
         per_table[table] = [parquet.write_table(store, file, relative, metadata(plan, table), schema)]
     return [parquet.table_entry(table, files) for table, files in per_table.items()]
+
+
+def _hard_negatives(run: _Run, own: NDArray[np.int64], namesakes: NDArray[np.int64]) -> list[Task]:
+    """The tasks writing truth/hard_negatives: one streaming the whole file, or one per part file (the shards' own
+    pairs in groups of shards, then the namesakes in groups of their left persons' shards)."""
+    plan, store = run.plan, run.store
+    meta = metadata(plan, HARD_NEGATIVES)
+    buckets = namesake_pass.district_buckets(plan)
+    if not run.partitioned:
+        return [(namesake_pass.write_hard_negatives, (store, plan.shards, buckets, meta))]
+    tasks: list[Task] = []
+    for span in parquet.groups(own, PART_ROWS):
+        tasks.append(
+            (run_tasks.merge_truth, (store, HARD_NEGATIVES, span, partition_file(HARD_NEGATIVES, len(tasks)), meta))
+        )
+    for span in parquet.groups(namesakes, PART_ROWS):
+        out = partition_file(HARD_NEGATIVES, len(tasks))
+        tasks.append((namesake_pass.write_namesakes_part, (store, buckets, span, out, meta)))
+    return tasks
 
 
 def _rows(written: list[ShardWritten]) -> dict[str, NDArray[np.int64]]:
