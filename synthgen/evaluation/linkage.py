@@ -29,6 +29,7 @@ from synthgen.evaluation.linkage_scores import (
     PrecisionRecall,
     SourcePairRecall,
 )
+from synthgen.evaluation.record_index import find_sorted
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
@@ -252,8 +253,8 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
         return []
     negatives = run.read("truth/hard_negatives")
     people = table.true_labels
-    left = _places(people, negatives["person_id_l"].to_numpy())
-    right = _places(people, negatives["person_id_r"].to_numpy())
+    left = find_sorted(people, negatives["person_id_l"].to_numpy())
+    right = find_sorted(people, negatives["person_id_r"].to_numpy())
     both = (left >= 0) & (right >= 0)
     kind = pc.dictionary_encode(negatives["kind"].combine_chunks())
     kinds = kind.indices.to_numpy(zero_copy_only=False)[both]
@@ -265,9 +266,7 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
     counts = per_person[left]
     pair = np.repeat(np.arange(len(left)), counts)
     cell = ranges(first_cell[left], counts)
-    probe = right[pair] * width + table.cell_pred[cell]
-    at = np.minimum(np.searchsorted(cell_key, probe), max(len(cell_key) - 1, 0))
-    hit = cell_key[at] == probe if len(cell_key) else np.zeros(0, bool)
+    hit = find_sorted(cell_key, right[pair] * width + table.cell_pred[cell]) >= 0
     merged = np.zeros(len(left), bool)
     merged[pair[hit]] = True
     names = kind.dictionary.to_pylist()
@@ -277,15 +276,6 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
         pairs, count = int(chosen.sum()), int(merged[chosen].sum())
         result.append({"kind": names[code], "pairs": pairs, "merged": count, "share": count / max(pairs, 1)})
     return result
-
-
-def _places(sorted_values: NDArray[Any], values: NDArray[Any]) -> NDArray[np.int64]:
-    """Each value's place in a sorted array of distinct values, -1 where it is absent."""
-    at = np.searchsorted(sorted_values, values)
-    inside = at < len(sorted_values)
-    found = np.zeros(len(values), bool)
-    found[inside] = sorted_values[at[inside]] == values[inside]
-    return np.where(found, at, -1).astype(np.int64)
 
 
 def _examples(
