@@ -145,8 +145,21 @@ def _clusters(name: str, table: pa.Table, id_column: str, cluster_column: str, r
     if clusters.null_count:
         raise SynthgenError(f"{name}: column {cluster_column} has {clusters.null_count:,} empty values")
     rows = _rows(name, ids, id_column, run_ids) if (found < 0).any() else found
-    codes = pc.dictionary_encode(clusters).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return Clusters(rows=rows, cluster=codes)
+    return Clusters(rows=rows, cluster=first_seen_codes(clusters))
+
+
+def first_seen_codes(labels: pa.Array) -> NDArray[np.int64]:
+    """Dense codes for labels, numbered in order of first appearance (as dictionary encoding numbers them).
+    Integer labels are coded by sorting (hashing ten million large integers is several times slower)."""
+    if not pa.types.is_integer(labels.type):
+        coded: NDArray[np.int64] = pc.dictionary_encode(labels).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        return coded
+    values = labels.to_numpy()
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    result: NDArray[np.int64] = rank[inverse.reshape(-1)]
+    return result
 
 
 def _no_repeats(name: str, ids: pa.Array, id_column: str) -> None:

@@ -164,20 +164,26 @@ def _recall_by_error_kind(
     code, names = _error_codes(pc.list_flatten(errors))
     carried = _error_bits(records.num_rows, lengths, code, len(names))
     left, right = pairs
+    # a pair's errors are its two records' bits or-ed; pairs are counted per distinct combination of errors (few)
+    # rather than once per error kind
+    combined = [word[left] | word[right] for word in carried]
+    touched = np.logical_or.reduce([word != 0 for word in combined])
+    if len(combined) == 1:  # up to 64 kinds of error (all there are): one word, a plain sort
+        kinds, inverse, totals = np.unique(combined[0][touched], return_inverse=True, return_counts=True)
+        kinds = kinds[:, None]
+    else:
+        stacked = np.stack([word[touched] for word in combined], axis=1)
+        kinds, inverse, totals = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
+    hits = np.bincount(inverse.reshape(-1), weights=found[touched], minlength=len(kinds)).astype(np.int64)
     result = []
-    touched = np.zeros(len(left), bool)
     for c, name in enumerate(names):
         word, bit = divmod(c, 64)
-        # a pair counts once for an error however many of its records carry it
-        either = ((carried[word][left] | carried[word][right]) >> np.uint64(bit)) & np.uint64(1) == 1
-        touched |= either
-        total, hits = int(either.sum()), int(found[either].sum())
+        has = (kinds[:, word] >> np.uint64(bit)) & np.uint64(1) == 1
+        total, hit = int(totals[has].sum()), int(hits[has].sum())
         if not total:
             continue
         kind, field = name.split("|")
-        result.append(
-            {"kind": kind, "field": field, "true_pairs": total, "found": hits, "recall": _recall(total, hits)}
-        )
+        result.append({"kind": kind, "field": field, "true_pairs": total, "found": hit, "recall": _recall(total, hit)})
     clean = ~touched
     result.append(
         {
