@@ -38,13 +38,16 @@ class Run:
                 return [self.path / str(part["path"]) for part in entry.get("parts", [entry])]
         raise SynthgenError(f"{self.path}: this run has no table {table!r}")
 
-    def read(self, table: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+    def read(
+        self, table: str, columns: list[str] | None = None, filters: Any = None, dictionary: list[str] | None = None
+    ) -> pa.Table:
         """A table of the run by its name without suffix, e.g. 'truth/people' (optionally only matching rows),
-        whether it is one file or a folder of parts."""
+        whether it is one file or a folder of parts. Columns named in `dictionary` (nested ones by their path,
+        e.g. 'errors.list.element.kind') are read dictionary-encoded: a column of a few distinct strings in
+        ten million rows costs a tenth of the time and memory."""
         files = self.files(table)
-        if len(files) == 1:
-            return pq.read_table(files[0], columns=columns, filters=filters)
-        return pa.concat_tables([pq.read_table(file, columns=columns, filters=filters) for file in files])
+        read = [pq.read_table(f, columns=columns, filters=filters, read_dictionary=dictionary) for f in files]
+        return read[0] if len(read) == 1 else pa.concat_tables(read)
 
     def read_matching(self, table: str, column: str, values: pa.Array, columns: list[str]) -> pa.Table:
         """The rows whose `column` holds one of `values` (a few), reading only the row groups whose statistics say

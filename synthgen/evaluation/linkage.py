@@ -93,7 +93,11 @@ def score_linkage(
     for name in ("linkage/records", "truth/records"):
         if not opened.has(name):
             raise SynthgenError(f"{opened.path}: this run has no {name} (generated before linkage views existed?)")
-    records = opened.read("truth/records", ["record_id", "source", "person_id", "errors"])
+    records = opened.read(
+        "truth/records",
+        ["record_id", "source", "person_id", "errors"],
+        dictionary=["source", "errors.list.element.kind", "errors.list.element.field"],
+    )
     read = adapters.read_predictions(predictions, records["record_id"].combine_chunks())
     cut = DEFAULT_THRESHOLD if threshold is None else threshold
     labels, absent = _predicted_labels(records.num_rows, read, cut)
@@ -257,7 +261,7 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
     cells, sorted by person then cluster, are searched as one sorted array of keys)."""
     if not run.has("truth/hard_negatives"):
         return []
-    negatives = run.read("truth/hard_negatives")
+    negatives = run.read("truth/hard_negatives", dictionary=["kind"])
     people = table.true_labels
     left = find_sorted(people, negatives["person_id_l"].to_numpy())
     right = find_sorted(people, negatives["person_id_r"].to_numpy())
