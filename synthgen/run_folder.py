@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from synthgen import tables
 from synthgen.errors import SynthgenError
 
 
@@ -65,10 +66,10 @@ class Run:
                 found.append(read.filter(pc.is_in(read[column], value_set=values)))
         return pa.concat_tables(found) if found else self.read(table, columns).slice(0, 0)
 
-    def read_or_empty(self, table: str, schema: pa.Schema) -> pa.Table:
+    def read_or_empty(self, table: str) -> pa.Table:
         """A table the run may lack (one written before the table existed, e.g. truth/storylines): absent is
-        empty, with the schema given."""
-        return self.read(table) if self.has(table) else schema.empty_table()
+        empty, with the schema the registry declares."""
+        return self.read(table) if self.has(table) else tables.table(table).schema.empty_table()
 
 
 def _may_hold(parquet_file: pq.ParquetFile, group: int, column: str, wanted: list[Any]) -> bool:
@@ -81,8 +82,10 @@ def _may_hold(parquet_file: pq.ParquetFile, group: int, column: str, wanted: lis
     return at < len(wanted) and wanted[at] <= statistics.max
 
 
-def open_run(path: str | Path | Run) -> Run:
-    """The run in folder `path`, checked to be complete (a `Run` already open is returned as it is)."""
+def open_run(path: str | Path | Run, *, truth: bool = True) -> Run:
+    """The run in folder `path`, checked to be complete (a `Run` already open is returned as it is). With
+    `truth=False` the truth's files need not be there: a reader of the agency files alone (the reference MASH)
+    works on a run handed over without its `truth/`."""
     if isinstance(path, Run):
         return path
     path = Path(path)
@@ -95,7 +98,8 @@ def open_run(path: str | Path | Run) -> Run:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         tables = manifest["tables"]
         listed = [part["path"] for table in tables for part in table.get("parts", [table])]
-        missing = [file for file in listed if not (path / file).exists()]
+        needed = [file for file in listed if truth or not str(file).startswith("truth/")]
+        missing = [file for file in needed if not (path / file).exists()]
     except (ValueError, KeyError, TypeError):
         raise SynthgenError(f"{manifest_path}: not a synthgen manifest") from None
     if missing:
