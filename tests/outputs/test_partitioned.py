@@ -4,10 +4,12 @@ of the single-file run, which every synthgen command reads as it reads the singl
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -82,6 +84,44 @@ def test_commands_score_a_partitioned_run_as_its_single_file_twin(runs: tuple[Pa
         synthgen.evaluate_linkage(single, clusters).as_dict() | {"run": ""}
     )
     assert synthgen.describe(parts) == synthgen.describe(single)
+
+
+def _invoke(*arguments: object) -> None:
+    result = CliRunner().invoke(cli, [str(argument) for argument in arguments])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_reference_mash_answers_a_partitioned_run_as_its_twin_even_without_its_truth(
+    runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    single, parts = runs
+    handed_over = tmp_path / "handed-over"
+    shutil.copytree(parts, handed_over, ignore=lambda folder, names: ["truth"] if folder == str(parts) else [])
+    for run, out in ((single, "single"), (parts, "parts"), (handed_over, "handed-over")):
+        _invoke("mash", run, "-o", tmp_path / f"{out}.parquet")
+    expected = pq.read_table(tmp_path / "single.parquet")
+    assert expected.num_rows > 0
+    assert pq.read_table(tmp_path / "parts.parquet").equals(expected)
+    assert pq.read_table(tmp_path / "handed-over.parquet").equals(expected)
+
+
+def test_evaluate_mash_scores_a_partitioned_run_as_its_twin(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    single, parts = runs
+    responses = tmp_path / "responses.parquet"
+    pq.write_table(synthgen.mash(single), responses)
+    for run, out in ((single, "single"), (parts, "parts")):
+        _invoke("evaluate", "mash", run, responses, "--json", tmp_path / f"{out}.json")
+    scores = [json.loads((tmp_path / f"{out}.json").read_text()) | {"run": ""} for out in ("single", "parts")]
+    assert scores[0]["contacts"] > 0
+    assert scores[1] == scores[0]
+
+
+def test_annex_a_of_a_partitioned_run_is_its_twins_workbook(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    single, parts = runs
+    for run, out in ((single, "single"), (parts, "parts")):
+        _invoke("export", "annex-a", run, "-o", tmp_path / f"{out}.xlsx", "--plant-errors", 3)
+    assert (tmp_path / "parts.xlsx").read_bytes() == (tmp_path / "single.xlsx").read_bytes()
+    assert (tmp_path / "parts.key.csv").read_bytes() == (tmp_path / "single.key.csv").read_bytes()
 
 
 def test_large_runs_are_partitioned_unless_asked_not_to(
