@@ -7,6 +7,7 @@ records with 5% mislinked, in this process.
 
     python benchmarks/evaluate.py                 # uses (or makes) a 1M-person Birmingham run
     python benchmarks/evaluate.py --run output/t1m --runs 3
+    python benchmarks/evaluate.py --people 2000000   # about 10 million records (a partitioned run)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import measure, median_measure, synthgen
+from measure import measure, median_measure_cpu, synthgen
 
 from synthgen.run_folder import Run, open_run
 
@@ -83,6 +84,7 @@ def main() -> None:
     parser.add_argument(
         "--run", type=Path, default=None, help="a run made with --pairs (default: make a 1M-person one)"
     )
+    parser.add_argument("--people", type=int, default=1_000_000, help="the size of the run made (without --run)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--core-records", type=int, default=10_000_000)
     args = parser.parse_args()
@@ -91,17 +93,20 @@ def main() -> None:
         path = args.run
         if path is None:
             path = scratch / "run"
-            print("making a 1,000,000-person run (birmingham.yaml, 2 workers, --pairs) ...")
+            print(f"making a {args.people:,}-person run (birmingham.yaml, 2 workers, --pairs) ...")
             scenario = str(ROOT / "scenarios/birmingham.yaml")
-            measure(synthgen("generate", scenario, "-o", str(path), "--quiet", "--workers", "2", "--pairs"))
+            people = ["--people", str(args.people)]
+            measure(synthgen("generate", scenario, "-o", str(path), "--quiet", "--workers", "2", "--pairs", *people))
         run = open_run(path)
-        records = next(int(t["rows"]) for t in run.manifest["tables"] if t["path"] == "truth/records.parquet")
+        records = next(
+            int(t["rows"]) for t in run.manifest["tables"] if str(t["path"]).removesuffix(".parquet") == "truth/records"
+        )
         print(f"run {path}: {records:,} records")
-        print(f"{'predictions':<24} {'seconds':>8} {'records/s':>12} {'peak MiB':>9}")
+        print(f"{'predictions':<24} {'seconds':>8} {'CPU s':>8} {'records/s':>12} {'peak MiB':>9}")
         for name, file in predictions(run, scratch).items():
             command = synthgen("evaluate", "linkage", str(path), str(file), "--json", str(scratch / "s.json"))
-            seconds, peak = median_measure(command, args.runs)
-            print(f"{name:<24} {seconds:>8.2f} {records / seconds:>12,.0f} {peak / 2**20:>9.0f}")
+            seconds, cpu, peak = median_measure_cpu(command, args.runs)
+            print(f"{name:<24} {seconds:>8.2f} {cpu:>8.2f} {records / seconds:>12,.0f} {peak / 2**20:>9.0f}")
     core_seconds, core_peak = core_at(args.core_records)
     print(
         f"metrics core alone, {args.core_records:,} records (5% mislinked): {core_seconds:.2f} s, "

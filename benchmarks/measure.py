@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -18,23 +22,52 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def rss_tree(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    total, stack = 0, [pid]
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            continue
+        found.append(current)
         stack += _children(current)
-    return total
+    return found
+
+
+def process_rss(pid: int) -> int:
+    """Resident memory of one process in bytes (0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system, all threads) of one process; 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = sum(int(value) for value in fields[11:13])  # utime, stime (not cutime: a reaped worker is counted already)
+    return ticks / CLOCK_TICKS
+
+
+def rss_tree(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    return sum(process_rss(current) for current in process_tree(pid))
 
 
 def measure(command: list[str]) -> tuple[float, int]:
     """Wall seconds and peak resident memory (process tree, sampled every 20 ms) of one command."""
+    seconds, _, peak = measure_cpu(command)
+    return seconds, peak
+
+
+def measure_cpu(command: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user and system of the command and every child it waited for) and peak resident
+    memory (process tree, sampled every 20 ms) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     peak = 0
@@ -44,7 +77,9 @@ def measure(command: list[str]) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     if process.returncode:
         raise SystemExit(f"{command[3:5]} failed with exit code {process.returncode}")
-    return elapsed, peak
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return elapsed, cpu, peak
 
 
 def synthgen(*args: str) -> list[str]:
@@ -56,3 +91,13 @@ def median_measure(command: list[str], runs: int) -> tuple[float, int]:
     """Median wall seconds and median peak memory of `runs` runs of a command (this machine is noisy)."""
     results = [measure(command) for _ in range(runs)]
     return statistics.median(r[0] for r in results), int(statistics.median(r[1] for r in results))
+
+
+def median_measure_cpu(command: list[str], runs: int) -> tuple[float, float, int]:
+    """Median wall seconds, CPU seconds and peak memory of `runs` runs of a command."""
+    results = [measure_cpu(command) for _ in range(runs)]
+    return (
+        statistics.median(r[0] for r in results),
+        statistics.median(r[1] for r in results),
+        int(statistics.median(r[2] for r in results)),
+    )

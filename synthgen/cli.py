@@ -23,6 +23,7 @@ from synthgen.arguments import ArgumentError
 from synthgen.calibration import COMPARED, Figure
 from synthgen.errors import SynthgenError
 from synthgen.linkage import DEFAULT_METHOD, METHODS
+from synthgen.outputs.storage import is_url
 from synthgen.reference_mash import DECISIONS
 from synthgen.tables import dictionary
 
@@ -160,7 +161,9 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@_out("Run folder to write (default: output/<name>).", required=False)
+@click.option(
+    "-o", "--out", metavar="PATH", help="Run folder (or URL, e.g. s3://bucket/run) to write (default: output/<name>)."
+)
 @click.option("--seed", type=_Int(min=0, max=2**63 - 1), help="Override the scenario's seed.")
 @click.option("--people", type=_Int(min=1), help="Override the number of residents.")
 @click.option(
@@ -172,15 +175,23 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 )
 @_overwrite("Replace the run folder if it exists.")
 @click.option("--pairs", is_flag=True, help="Also write truth/pairs: every true pair in Splink's labels format.")
+@click.option(
+    "--partitioned/--single-files",
+    default=None,
+    help="Each table as a folder of Parquet parts, or as one file (default: parts above 2 million people).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Run on this Dask scheduler (e.g. tcp://host:8786).")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def generate(
     scenario: Path,
-    out: Path | None,
+    out: str | None,
     seed: int | None,
     people: int | None,
     workers: int,
     overwrite: bool,
     pairs: bool,
+    partitioned: bool | None,
+    scheduler: str | None,
     quiet: bool,
 ) -> None:
     """Generate a run from a scenario file.
@@ -195,10 +206,17 @@ def generate(
         overrides["population.people"] = people
     with _user_errors():
         loaded = synthgen.load_scenario(scenario, overrides)
-        target = out or Path("output") / loaded.name
+        target: str | Path = Path("output") / loaded.name if out is None else out if is_url(out) else Path(out)
         with _progress(not quiet) as report:
             manifest = synthgen.generate(
-                loaded, target, workers=workers, overwrite=overwrite, pairs=pairs, progress=report
+                loaded,
+                target,
+                workers=workers,
+                overwrite=overwrite,
+                pairs=pairs,
+                progress=report,
+                partitioned=partitioned,
+                scheduler=scheduler,
             )
     if not quiet:
         click.echo(f"Wrote {target}: {manifest['people']:,} residents")

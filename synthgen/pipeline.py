@@ -1,57 +1,62 @@
-"""Running a plan: shards (in this process or a pool of workers), then one merge into the run folder.
+"""Running a plan: its shards, then its merges and run-level passes, then the manifest; on any engine.
 
-The run is written to a hidden temporary folder beside the destination and renamed into place only when complete
-(manifest last), so an interrupted or failed run never leaves anything that looks like a finished one.
+The run's tasks (synthgen/run_tasks.py) go in rounds to an engine (synthgen/engines.py): this process, a local
+pool of workers, or a Dask cluster. The parent only plans the rounds and collects what each task wrote; it never
+reads a table, so its memory does not grow with the run. A run is written to a hidden temporary folder beside the
+destination and renamed into place only when complete (manifest last); a run written to a URL (s3://...) goes
+straight to its place, manifest last. Either way an interrupted or failed run never leaves anything that looks
+like a finished one.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.fs as pafs
+from numpy.typing import NDArray
 
-from synthgen import __version__, tables, truth
+from synthgen import __version__, namesake_pass, run_tasks, tables
 from synthgen.agencies import health, school
+from synthgen.engines import Engine, Task, engine_for
 from synthgen.errors import SynthgenError
+from synthgen.namesake_pass import HARD_NEGATIVES, PARTS
 from synthgen.outputs import folders, parquet
+from synthgen.outputs.storage import Store, is_url
+from synthgen.run_tasks import ShardWritten, metadata, partition_file
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
-from synthgen.shard import shard_tables
 
 Progress = Callable[[str, int, int], None]
+PHASES = ("shards", "merge", "passes", "manifest")
+"""The phases a run reports progress in, in order."""
 PLACES: dict[str, tuple[str, Callable[[Plan], pa.Table]]] = {
     "agencies/health/practices": ("health", health.practices),
     "agencies/school/schools": ("school", school.schools_table),
 }
 """Tables an agency holds about places, not people: written once for the run, not per shard."""
+PARTITION_PEOPLE = 2_000_000
+"""Runs above this many people write each table as a folder of part files (a dataset); the largest local authority
+(Birmingham, 1.2 million) stays one file per table."""
+PART_ROWS = 2_000_000
+"""About how many rows a part file of a partitioned table holds."""
 
 
-def _run_shard(plan: Plan, shard: int, parts: Path, pairs: bool = False) -> dict[str, int]:
-    made = shard_tables(plan, shard, pairs)
-    counts = {}
-    for item in made.keyed:
-        parquet.write_part(parts / "shuffled" / item.path / f"{shard:05d}.arrow", item.table, item.key, plan.shards)
-        counts[item.path] = item.table.num_rows
-    for name, table in made.truth.items():
-        parquet.write_part(parts / "truth" / name / f"{shard:05d}.arrow", table)
-        counts[f"truth/{name}"] = table.num_rows
-    return counts
+@dataclass(frozen=True)
+class _Run:
+    """What every round of a run shares."""
 
-
-def _metadata(plan: Plan, table: str) -> dict[str, str]:
-    return {
-        "synthgen.version": __version__,
-        "synthgen.scenario_sha256": plan.scenario_sha256,
-        "synthgen.seed": str(plan.seed),
-        "synthgen.synthetic": "true",
-        "synthgen.table": table,
-    }
+    plan: Plan
+    store: Store
+    pairs: bool
+    partitioned: bool
+    report: Progress
 
 
 def generate(
@@ -62,125 +67,185 @@ def generate(
     overwrite: bool = False,
     pairs: bool = False,
     progress: Progress | None = None,
+    partitioned: bool | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
 ) -> dict[str, Any]:
-    """Generate a run from a validated scenario into folder `out`; return its manifest.
+    """Generate a run from a validated scenario into `out` (a folder, or a URL such as s3://bucket/run that every
+    worker can reach); return its manifest.
 
-    The bytes written depend only on the scenario (and synthgen's version), never on `workers`.
+    `partitioned` writes each table as a folder of Parquet parts (default: above PARTITION_PEOPLE people). The
+    tasks run in this process, in `workers` local processes, or on a Dask cluster (`scheduler`, an address, or a
+    `client`). The data written depends only on the scenario (and synthgen's version), never on the engine or
+    the number of workers.
     """
-    out = Path(out)
     if workers < 1:
         raise SynthgenError(f"workers must be at least 1, not {workers}")
-    temp = folders.prepare(out, overwrite, "manifest.json", "a synthgen run")
     plan = make_plan(scenario)
+    split = plan.people > PARTITION_PEOPLE if partitioned is None else partitioned
     report = progress or (lambda stage, done, total: None)
-    pool: ProcessPoolExecutor | None = None
+    with _destination(out, overwrite) as store:
+        engine = engine_for(workers, plan.shards, scheduler, client)
+        try:
+            return _write(_Run(plan, store, pairs, split, report), engine)
+        finally:
+            engine.close()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def _destination(out: str | Path, overwrite: bool) -> Iterator[Store]:
+    """The store the run is written into, put in place when the run completes; nothing complete-looking if not."""
+    if is_url(out):
+        store = Store(str(out))
+        _check_url(store, overwrite)
+        store.remove()
+        yield store
+        return
+    target = Path(out)
+    temp = folders.prepare(target, overwrite, "manifest.json", "a synthgen run")
     try:
-        parts = temp / "_parts"
-        report("shards", 0, plan.shards)
-        if workers > 1 and plan.shards > 1:
-            pool = ProcessPoolExecutor(
-                max_workers=min(workers, plan.shards), mp_context=multiprocessing.get_context("spawn")
-            )
-            futures = [pool.submit(_run_shard, plan, shard, parts, pairs) for shard in range(plan.shards)]
-            for done, future in enumerate(as_completed(futures), start=1):
-                future.result()
-                report("shards", done, plan.shards)
-        else:
-            for shard in range(plan.shards):
-                _run_shard(plan, shard, parts, pairs)
-                report("shards", shard + 1, plan.shards)
-        written = _merge(plan, temp, parts, report, pairs, pool)
-        written.append(_hard_negatives(plan, temp, parts))
-        shutil.rmtree(parts)
-        manifest = parquet.write_manifest(temp, _header(plan, pairs), written)
-        folders.put_in_place(temp, out)
-        return manifest
+        yield Store(str(temp))
+        folders.put_in_place(temp, target)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
         if temp.exists():
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def _shards(plan: Plan) -> list[str]:
-    """Each shard's part file name."""
-    return [f"{shard:05d}.arrow" for shard in range(plan.shards)]
+def _check_url(store: Store, overwrite: bool) -> None:
+    """A run at a URL is replaced only with `overwrite`, and only when it is a run (or empty)."""
+    if not store.exists():
+        return
+    if not overwrite:
+        raise SynthgenError(f"{store.root} already exists; pass overwrite to replace it")
+    listed = store.fs.get_file_info(pafs.FileSelector(store.path(""), recursive=False))
+    if listed and not store.exists("manifest.json"):
+        raise SynthgenError(f"{store.root} is a folder that is not a synthgen run; refusing to replace it")
 
 
-def _merge_one(shuffled: bool, part_paths: list[Path], out: Path, buckets: int, metadata: dict[str, str]) -> int:
-    """One table's file from its shards' parts, in the registry's schema (each column with its description)."""
-    schema = tables.table(metadata["synthgen.table"]).schema
-    if shuffled:
-        return parquet.merge_shuffled(part_paths, out, buckets, metadata, schema)
-    return parquet.merge_in_order(part_paths, out, metadata, schema)
+def _write(run: _Run, engine: Engine) -> dict[str, Any]:
+    plan = run.plan
+    store = run.store
+    written = _shards(run, engine)
+    entries = _merge(run, engine, written)
+    run.report("manifest", 0, 1)
+    store.remove(PARTS)
+    manifest = parquet.write_manifest(store, _header(plan, run.pairs, run.partitioned), entries)
+    run.report("manifest", 1, 1)
+    return manifest
 
 
-def _merge(
-    plan: Plan, temp: Path, parts: Path, report: Progress, pairs: bool, pool: ProcessPoolExecutor | None = None
-) -> list[tuple[str, int]]:
-    """Merge every table's shard parts into its file; tables are independent, so a pool merges them in parallel."""
-    shards = _shards(plan)
-    keyed = sorted(p.parent.relative_to(parts / "shuffled") for p in (parts / "shuffled").rglob("00000.arrow"))
-    # truth/hard_negatives is written after the merge, with the namesakes found over the whole run
-    names = [
-        t.name
+def _round(engine: Engine, tasks: Sequence[Task], stage: str, report: Progress) -> list[Any]:
+    """Run a round of tasks; their results in task order."""
+    results: list[Any] = [None] * len(tasks)
+    report(stage, 0, len(tasks))
+    for done, (index, result) in enumerate(engine.run(tasks), start=1):
+        results[index] = result
+        report(stage, done, len(tasks))
+    return results
+
+
+def _shards(run: _Run, engine: Engine) -> list[ShardWritten]:
+    plan = run.plan
+    shared = engine.share(plan)
+    tasks = [(run_tasks.run_shard, (shared, shard, run.store, run.pairs)) for shard in range(plan.shards)]
+    return _round(engine, tasks, "shards", run.report)
+
+
+def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parquet.Written]:
+    """Every table's file(s), from every shard's parts, with the namesake pass beside them; then the hard
+    negatives, which need the namesakes. Returns each table as the manifest lists it."""
+    plan, store = run.plan, run.store
+    rows = _rows(written)
+    keyed = sorted(name for name in rows if not name.startswith("truth/") and name != "namesakes")
+    truth_names = [
+        t.path
         for t in tables.all_tables()
-        if t.path.startswith("truth/") and t.name != "hard_negatives" and (pairs or not t.optional)
+        if t.path.startswith("truth/") and t.path != HARD_NEGATIVES and (run.pairs or not t.optional)
     ]
-    jobs: list[tuple[str, tuple[bool, list[Path], Path, int, dict[str, str]]]] = []
-    for table_dir in keyed:
-        relative = f"{table_dir}.parquet"
-        paths = [parts / "shuffled" / table_dir / s for s in shards]
-        jobs.append((relative, (True, paths, temp / relative, plan.shards, _metadata(plan, str(table_dir)))))
-    for name in names:
-        relative = f"truth/{name}.parquet"
-        paths = [parts / "truth" / name / s for s in shards]
-        jobs.append((relative, (False, paths, temp / relative, plan.shards, _metadata(plan, f"truth/{name}"))))
-    written: list[tuple[str, int]] = []
-    if pool is None:
-        for done, (relative, args) in enumerate(jobs, start=1):
-            written.append((relative, _merge_one(*args)))
-            report("merge", done, len(jobs))
-    else:
-        # the largest tables first, so the pool is not left waiting on one big merge at the end
-        order = sorted(jobs, key=lambda job: -sum(p.stat().st_size for p in job[1][1]))
-        futures = {pool.submit(_merge_one, *args): relative for relative, args in order}
-        for done, future in enumerate(as_completed(futures), start=1):
-            written.append((futures[future], future.result()))
-            report("merge", done, len(jobs))
-    for relative, table in _reference_tables(plan):
-        schema = tables.table(relative).schema
-        written.append((relative, parquet.write_table(table, temp / relative, _metadata(plan, relative), schema)))
-    return written
-
-
-def _hard_negatives(plan: Plan, temp: Path, parts: Path) -> tuple[str, int]:
-    """Write truth/hard_negatives: each shard's pairs, then the namesakes found over the whole merged truth."""
-    truth_dir = temp / "truth"
-    people = pq.read_table(
-        truth_dir / "people.parquet", columns=["person_id", "household_id", "given_name", "family_name", "resident"]
+    tasks: list[Task] = []
+    owners: list[str] = []
+    for table in [*keyed, *truth_names]:
+        shuffled = table in keyed
+        merge = run_tasks.merge_keyed if shuffled else run_tasks.merge_truth
+        for out, span in _files(table, rows[table], run.partitioned):
+            args = (store, table, plan.shards, span) if shuffled else (store, table, span)
+            tasks.append((merge, (*args, out, metadata(plan, table))))
+            owners.append(table)
+    buckets = namesake_pass.district_buckets(plan)
+    finding = [(namesake_pass.find_namesakes, (store, plan.shards, bucket)) for bucket in range(buckets)]
+    # the largest merges first, so the workers are not left waiting on one big merge at the end
+    order = sorted(range(len(tasks)), key=lambda i: -_task_rows(tasks[i], rows))
+    results = _round(engine, [*(tasks[i] for i in order), *finding], "merge", run.report)
+    per_table: dict[str, list[parquet.Written]] = {}
+    for at, i in enumerate(order):
+        per_table.setdefault(owners[i], []).append(results[at])
+    namesakes = np.sum(results[len(tasks) :], axis=0)
+    per_table[HARD_NEGATIVES] = _round(
+        engine, _hard_negatives(run, rows[HARD_NEGATIVES], namesakes), "passes", run.report
     )
-    homes = pq.read_table(truth_dir / "households.parquet", columns=["household_id", "address_id"])
-    districts = pq.read_table(truth_dir / "addresses.parquet", columns=["address_id", "outward_code"])
-    found = truth.namesakes(people, homes, districts)
-    table = pa.concat_tables([parquet.read_part(parts / "truth" / "hard_negatives" / s) for s in _shards(plan)])
-    table = pa.concat_tables([table, found.cast(table.schema)])
-    relative = "truth/hard_negatives.parquet"
-    schema = tables.table(relative).schema
-    return relative, parquet.write_table(table, temp / relative, _metadata(plan, "truth/hard_negatives"), schema)
+    for table, file in _reference_tables(plan):
+        relative = f"{table}.parquet" if not run.partitioned else partition_file(table, 0)
+        schema = tables.table(table).schema
+        per_table[table] = [parquet.write_table(store, file, relative, metadata(plan, table), schema)]
+    return [parquet.table_entry(table, files) for table, files in per_table.items()]
+
+
+def _hard_negatives(run: _Run, own: NDArray[np.int64], namesakes: NDArray[np.int64]) -> list[Task]:
+    """The tasks writing truth/hard_negatives: one streaming the whole file, or one per part file (the shards' own
+    pairs in groups of shards, then the namesakes in groups of their left persons' shards)."""
+    plan, store = run.plan, run.store
+    meta = metadata(plan, HARD_NEGATIVES)
+    buckets = namesake_pass.district_buckets(plan)
+    if not run.partitioned:
+        return [(namesake_pass.write_hard_negatives, (store, plan.shards, buckets, meta))]
+    tasks: list[Task] = []
+    for span in parquet.groups(own, PART_ROWS):
+        tasks.append(
+            (run_tasks.merge_truth, (store, HARD_NEGATIVES, span, partition_file(HARD_NEGATIVES, len(tasks)), meta))
+        )
+    for span in parquet.groups(namesakes, PART_ROWS):
+        out = partition_file(HARD_NEGATIVES, len(tasks))
+        tasks.append((namesake_pass.write_namesakes_part, (store, buckets, span, out, meta)))
+    return tasks
+
+
+def _rows(written: list[ShardWritten]) -> dict[str, NDArray[np.int64]]:
+    """Each table's rows per bucket (keyed tables, summed over shards) or per shard (truth tables)."""
+    rows: dict[str, NDArray[np.int64]] = {}
+    for shard in sorted(written, key=lambda w: w.shard):
+        for table, counts in shard.rows.items():
+            if table.startswith("truth/"):
+                rows[table] = np.r_[rows.get(table, np.zeros(0, np.int64)), counts.sum()]
+            else:
+                rows[table] = rows.get(table, np.zeros(len(counts), np.int64)) + counts
+    return rows
+
+
+def _files(table: str, rows: NDArray[np.int64], partitioned: bool) -> list[tuple[str, tuple[int, int]]]:
+    """The files a table is written as, each with the buckets (or shards) it holds."""
+    if not partitioned:
+        return [(f"{table}.parquet", (0, len(rows)))]
+    spans = parquet.groups(rows, PART_ROWS)
+    return [(partition_file(table, at), span) for at, span in enumerate(spans)]
+
+
+def _task_rows(task: Task, rows: dict[str, NDArray[np.int64]]) -> int:
+    args = task[1]
+    table, span = str(args[1]), args[-3]
+    first, last = span
+    return int(rows[table][first:last].sum())
 
 
 def _reference_tables(plan: Plan) -> list[tuple[str, pa.Table]]:
     """The agencies' tables about places, for the agencies the scenario enables."""
     enabled = plan.scenario.agencies
-    return [
-        (f"{path}.parquet", build(plan)) for path, (agency, build) in PLACES.items() if getattr(enabled, agency).enabled
-    ]
+    return [(path, build(plan)) for path, (agency, build) in PLACES.items() if getattr(enabled, agency).enabled]
 
 
-def _header(plan: Plan, pairs: bool) -> dict[str, Any]:
+def _header(plan: Plan, pairs: bool, partitioned: bool) -> dict[str, Any]:
     scenario = plan.scenario
-    return {
+    header = {
         "synthgen_version": __version__,
         "synthetic": True,
         "scenario": scenario.model_dump(mode="json"),
@@ -192,3 +257,6 @@ def _header(plan: Plan, pairs: bool) -> dict[str, Any]:
         "shards": plan.shards,
         "pairs": pairs,
     }
+    if partitioned:
+        header["partitioned"] = True
+    return header

@@ -6,12 +6,14 @@ complete synthgen run is refused with one clear line rather than a traceback fro
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from synthgen import tables
@@ -30,16 +32,54 @@ class Run:
     def has(self, table: str) -> bool:
         return table in self.tables
 
-    def read(self, table: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
-        """A table of the run by its name without suffix, e.g. 'truth/people' (optionally only matching rows)."""
-        if not self.has(table):
-            raise SynthgenError(f"{self.path}: this run has no table {table!r}")
-        return pq.read_table(self.path / f"{table}.parquet", columns=columns, filters=filters)
+    def files(self, table: str) -> list[Path]:
+        """The Parquet files a table is stored in, in row order: its one file, or a partitioned table's parts."""
+        for entry in self.manifest["tables"]:
+            if str(entry["path"]).removesuffix(".parquet") == table:
+                return [self.path / str(part["path"]) for part in entry.get("parts", [entry])]
+        raise SynthgenError(f"{self.path}: this run has no table {table!r}")
+
+    def read(
+        self, table: str, columns: list[str] | None = None, filters: Any = None, dictionary: list[str] | None = None
+    ) -> pa.Table:
+        """A table of the run by its name without suffix, e.g. 'truth/people' (optionally only matching rows),
+        whether it is one file or a folder of parts. Columns named in `dictionary` (nested ones by their path,
+        e.g. 'errors.list.element.kind') are read dictionary-encoded: a column of a few distinct strings in
+        ten million rows costs a tenth of the time and memory."""
+        files = self.files(table)
+        read = [pq.read_table(f, columns=columns, filters=filters, read_dictionary=dictionary) for f in files]
+        return read[0] if len(read) == 1 else pa.concat_tables(read)
+
+    def read_matching(self, table: str, column: str, values: pa.Array, columns: list[str]) -> pa.Table:
+        """The rows whose `column` holds one of `values` (a few), reading only the row groups whose statistics say
+        they may hold one: a table in record-id order (every agency table, the linkage view) keeps each row group
+        to a range of ids, so a handful of records costs a handful of row groups, not the whole table."""
+        wanted = sorted(set(values.to_pylist()))
+        found = []
+        for file in self.files(table):
+            parquet_file = pq.ParquetFile(file)
+            groups = [
+                g for g in range(parquet_file.metadata.num_row_groups) if _may_hold(parquet_file, g, column, wanted)
+            ]
+            if groups:
+                read = parquet_file.read_row_groups(groups, columns=columns)
+                found.append(read.filter(pc.is_in(read[column], value_set=values)))
+        return pa.concat_tables(found) if found else self.read(table, columns).slice(0, 0)
 
     def read_or_empty(self, table: str) -> pa.Table:
         """A table the run may lack (one written before the table existed, e.g. truth/storylines): absent is
         empty, with the schema the registry declares."""
         return self.read(table) if self.has(table) else tables.table(table).schema.empty_table()
+
+
+def _may_hold(parquet_file: pq.ParquetFile, group: int, column: str, wanted: list[Any]) -> bool:
+    """Whether a row group's min and max of `column` leave room for one of the sorted `wanted` values."""
+    chunk = parquet_file.metadata.row_group(group).column(parquet_file.schema_arrow.get_field_index(column))
+    statistics = chunk.statistics
+    if statistics is None or not statistics.has_min_max:
+        return True
+    at = bisect.bisect_left(wanted, statistics.min)
+    return at < len(wanted) and wanted[at] <= statistics.max
 
 
 def open_run(path: str | Path | Run, *, truth: bool = True) -> Run:
@@ -57,8 +97,9 @@ def open_run(path: str | Path | Run, *, truth: bool = True) -> Run:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         tables = manifest["tables"]
-        needed = [t["path"] for t in tables if truth or not str(t["path"]).startswith("truth/")]
-        missing = [name for name in needed if not (path / name).exists()]
+        listed = [part["path"] for table in tables for part in table.get("parts", [table])]
+        needed = [file for file in listed if truth or not str(file).startswith("truth/")]
+        missing = [file for file in needed if not (path / file).exists()]
     except (ValueError, KeyError, TypeError):
         raise SynthgenError(f"{manifest_path}: not a synthgen manifest") from None
     if missing:

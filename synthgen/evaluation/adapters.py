@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from synthgen.errors import SynthgenError
+from synthgen.evaluation.record_index import RecordIndex
 
 CLUSTER_COLUMNS = (("record_id", "cluster_id"), ("unique_id", "cluster_id"))
 PAIR_COLUMNS = (("record_id_l", "record_id_r"), ("unique_id_l", "unique_id_r"))
@@ -92,22 +93,22 @@ def record_id_column(name: str, table: pa.Table, column: str) -> pa.Array:
     return values.cast(pa.string())
 
 
-def _rows(name: str, ids: pa.Array, column: str, run_ids: pa.Array) -> NDArray[np.int64]:
-    index = pc.index_in(ids, value_set=run_ids)
-    if index.null_count:
-        unknown = ids.filter(pc.is_null(index))
+def _rows(name: str, ids: pa.Array, column: str, run_ids: RecordIndex) -> NDArray[np.int64]:
+    rows = run_ids.rows(ids)
+    if (rows < 0).any():
+        unknown = ids.filter(pa.array(rows < 0))
         distinct = pc.unique(unknown)
         raise SynthgenError(
             f"{name}: {len(distinct):,} {column} values are not records of this run's linkage view "
             f"(e.g. {distinct[0].as_py()!r})"
         )
-    result: NDArray[np.int64] = index.to_numpy(zero_copy_only=False).astype(np.int64)
-    return result
+    return rows
 
 
-def read_predictions(source: str | Path | pa.Table, run_ids: pa.Array) -> Clusters | ScoredPairs:
+def read_predictions(source: str | Path | pa.Table, run_ids: pa.Array | RecordIndex) -> Clusters | ScoredPairs:
     """Read clusters or scored pairs (a file, or a table in memory), checked against the run's record ids
     (`run_ids`, unique)."""
+    run_ids = run_ids if isinstance(run_ids, RecordIndex) else RecordIndex.of(run_ids)
     name, table = load_table(source, "predictions")
     names = set(table.column_names)
     for id_column, cluster_column in CLUSTER_COLUMNS:
@@ -126,16 +127,12 @@ def _found(table: pa.Table) -> str:
     return "found: " + ", ".join(table.column_names)
 
 
-def _clusters(name: str, table: pa.Table, id_column: str, cluster_column: str, run_ids: pa.Array) -> Clusters:
+def _clusters(name: str, table: pa.Table, id_column: str, cluster_column: str, run_ids: RecordIndex) -> Clusters:
     ids = record_id_column(name, table, id_column)
-    counts = pc.value_counts(ids)
-    repeated = counts.filter(pc.greater(counts.field("counts"), 1))
-    if len(repeated):
-        first = repeated[0].as_py()
-        raise SynthgenError(
-            f"{name}: {id_column} {first['values']!r} appears {first['counts']} times; each record may be in one "
-            f"cluster only ({len(repeated):,} ids repeat)"
-        )
+    found = run_ids.rows(ids)
+    # ids that are all the run's and all distinct need no counting by text (ten million strings hashed)
+    if (found < 0).any() or (np.bincount(found, minlength=1) > 1).any():
+        _no_repeats(name, ids, id_column)
     clusters = table.column(cluster_column).combine_chunks()
     if not (
         pa.types.is_integer(clusters.type)
@@ -147,13 +144,37 @@ def _clusters(name: str, table: pa.Table, id_column: str, cluster_column: str, r
         )
     if clusters.null_count:
         raise SynthgenError(f"{name}: column {cluster_column} has {clusters.null_count:,} empty values")
-    rows = _rows(name, ids, id_column, run_ids)
-    codes = pc.dictionary_encode(clusters).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return Clusters(rows=rows, cluster=codes)
+    rows = _rows(name, ids, id_column, run_ids) if (found < 0).any() else found
+    return Clusters(rows=rows, cluster=first_seen_codes(clusters))
+
+
+def first_seen_codes(labels: pa.Array) -> NDArray[np.int64]:
+    """Dense codes for labels, numbered in order of first appearance (as dictionary encoding numbers them).
+    Integer labels are coded by sorting (hashing ten million large integers is several times slower)."""
+    if not pa.types.is_integer(labels.type):
+        coded: NDArray[np.int64] = pc.dictionary_encode(labels).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        return coded
+    values = labels.to_numpy()
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    result: NDArray[np.int64] = rank[inverse.reshape(-1)]
+    return result
+
+
+def _no_repeats(name: str, ids: pa.Array, id_column: str) -> None:
+    counts = pc.value_counts(ids)
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1))
+    if len(repeated):
+        first = repeated[0].as_py()
+        raise SynthgenError(
+            f"{name}: {id_column} {first['values']!r} appears {first['counts']} times; each record may be in one "
+            f"cluster only ({len(repeated):,} ids repeat)"
+        )
 
 
 def _pairs(
-    name: str, table: pa.Table, left_column: str, right_column: str, score_column: str, run_ids: pa.Array
+    name: str, table: pa.Table, left_column: str, right_column: str, score_column: str, run_ids: RecordIndex
 ) -> ScoredPairs:
     scores = table.column(score_column).combine_chunks()
     if not (pa.types.is_floating(scores.type) or pa.types.is_integer(scores.type)):

@@ -29,6 +29,7 @@ from synthgen.evaluation.linkage_scores import (
     PrecisionRecall,
     SourcePairRecall,
 )
+from synthgen.evaluation.record_index import find_sorted
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
@@ -92,7 +93,11 @@ def score_linkage(
     for name in ("linkage/records", "truth/records"):
         if not opened.has(name):
             raise SynthgenError(f"{opened.path}: this run has no {name} (generated before linkage views existed?)")
-    records = opened.read("truth/records", ["record_id", "source", "person_id", "errors"])
+    records = opened.read(
+        "truth/records",
+        ["record_id", "source", "person_id", "errors"],
+        dictionary=["source", "errors.list.element.kind", "errors.list.element.field"],
+    )
     read = adapters.read_predictions(predictions, records["record_id"].combine_chunks())
     cut = DEFAULT_THRESHOLD if threshold is None else threshold
     labels, absent = _predicted_labels(records.num_rows, read, cut)
@@ -160,40 +165,30 @@ def _recall_by_error_kind(
     where neither record carries any."""
     errors = records["errors"].combine_chunks()
     lengths = pc.list_value_length(errors).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    flat = pc.list_flatten(errors)
-    codes_text = pc.binary_join_element_wise(flat.field("kind"), flat.field("field"), "|")
-    codes = pc.dictionary_encode(codes_text)
-    code = codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    names = codes.dictionary.to_pylist()
-    owner = np.repeat(np.arange(records.num_rows), lengths)
+    code, names = _error_codes(pc.list_flatten(errors))
+    carried = _error_bits(records.num_rows, lengths, code, len(names))
     left, right = pairs
-    n_pairs = len(left)
-    # pairs touching each record, as (record, pair) rows sorted by record
-    touching_record = np.r_[left, right]
-    touching_pair = np.r_[np.arange(n_pairs), np.arange(n_pairs)]
-    order = np.argsort(touching_record, kind="stable")
-    touching_record, touching_pair = touching_record[order], touching_pair[order]
-    starts = np.searchsorted(touching_record, owner, side="left")
-    counts = np.searchsorted(touching_record, owner, side="right") - starts
-    entry_pair = touching_pair[ranges(starts, counts)]
-    entry_code = np.repeat(code, counts)
-    k = max(len(names), 1)
-    # one (pair, code) entry however many of the pair's records carry that error
-    combined = np.unique(entry_pair * k + entry_code)
-    pair_of, code_of = combined // k, combined % k
-    pairs_per_code = np.bincount(code_of, minlength=len(names))
-    found_per_code = np.bincount(code_of[found[pair_of]], minlength=len(names))
+    # a pair's errors are its two records' bits or-ed; pairs are counted per distinct combination of errors (few)
+    # rather than once per error kind
+    combined = [word[left] | word[right] for word in carried]
+    touched = np.logical_or.reduce([word != 0 for word in combined])
+    if len(combined) == 1:  # up to 64 kinds of error (all there are): one word, a plain sort
+        kinds, inverse, totals = np.unique(combined[0][touched], return_inverse=True, return_counts=True)
+        kinds = kinds[:, None]
+    else:
+        stacked = np.stack([word[touched] for word in combined], axis=1)
+        kinds, inverse, totals = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
+    hits = np.bincount(inverse.reshape(-1), weights=found[touched], minlength=len(kinds)).astype(np.int64)
     result = []
     for c, name in enumerate(names):
-        if not pairs_per_code[c]:
+        word, bit = divmod(c, 64)
+        has = (kinds[:, word] >> np.uint64(bit)) & np.uint64(1) == 1
+        total, hit = int(totals[has].sum()), int(hits[has].sum())
+        if not total:
             continue
         kind, field = name.split("|")
-        total, hits = int(pairs_per_code[c]), int(found_per_code[c])
-        result.append(
-            {"kind": kind, "field": field, "true_pairs": total, "found": hits, "recall": _recall(total, hits)}
-        )
-    clean = np.ones(n_pairs, bool)
-    clean[pair_of] = False
+        result.append({"kind": kind, "field": field, "true_pairs": total, "found": hit, "recall": _recall(total, hit)})
+    clean = ~touched
     result.append(
         {
             "kind": "none",
@@ -204,6 +199,38 @@ def _recall_by_error_kind(
         }
     )
     return sorted(result, key=lambda r: (r["recall"], -r["true_pairs"]))
+
+
+def _error_bits(
+    records: int, lengths: NDArray[np.int64], code: NDArray[np.int64], codes: int
+) -> list[NDArray[np.uint64]]:
+    """Which errors each record carries, as bits (error code c is bit c % 64 of word c // 64): a pair's errors
+    are then its two records' bits or-ed together, with no list of (pair, error) rows."""
+    owner = np.repeat(np.arange(records), lengths)
+    words = []
+    for word in range(max(1, -(-codes // 64))):
+        chosen = (code >= word * 64) & (code < (word + 1) * 64)
+        bits = np.zeros(records, np.uint64)
+        np.bitwise_or.at(bits, owner[chosen], np.uint64(1) << (code[chosen] - word * 64).astype(np.uint64))
+        words.append(bits)
+    return words
+
+
+def _error_codes(flat: pa.StructArray) -> tuple[NDArray[np.int64], list[str]]:
+    """Each logged error's (kind, field) as a code, and the codes' names ("kind|field") in order of first
+    appearance, as dictionary-encoding the joined text would give them, without joining ten million strings."""
+    kind = pc.dictionary_encode(flat.field("kind"))
+    field = pc.dictionary_encode(flat.field("field"))
+    width = max(len(field.dictionary), 1)
+    pair = kind.indices.to_numpy(zero_copy_only=False).astype(np.int64) * width + field.indices.to_numpy(
+        zero_copy_only=False
+    ).astype(np.int64)
+    seen, first = np.unique(pair, return_index=True)
+    order = seen[np.argsort(first, kind="stable")]
+    lookup = np.zeros(len(kind.dictionary) * width, np.int64)
+    lookup[order] = np.arange(len(order))
+    kinds, fields = kind.dictionary.to_pylist(), field.dictionary.to_pylist()
+    return lookup[pair], [f"{kinds[p // width]}|{fields[p % width]}" for p in order.tolist()]
 
 
 def _recall_by_source_pair(
@@ -229,32 +256,35 @@ def _recall_by_source_pair(
 
 def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str, Any]]:
     """For each kind of hard negative (twins, siblings, same-name relatives): how many pairs of people the
-    predictions put together in one cluster."""
+    predictions put together in one cluster. Only pairs of people who both have records can be merged; a pair is
+    merged when some cluster of the left person's is also one of the right person's (the contingency table's
+    cells, sorted by person then cluster, are searched as one sorted array of keys)."""
     if not run.has("truth/hard_negatives"):
         return []
-    negatives = run.read("truth/hard_negatives")
-    present = pa.array(table.true_labels)
-    # only pairs of people who both have records can be merged
-    negatives = negatives.filter(
-        pc.and_(
-            pc.is_in(negatives["person_id_l"], value_set=present), pc.is_in(negatives["person_id_r"], value_set=present)
-        )
-    )
-    # each (person, cluster) cell of the contingency table: where the person has records
-    placed = pa.table({"person": table.true_labels[table.cell_true], "cluster": table.pred_labels[table.cell_pred]})
-    left = negatives.append_column("pair", pa.array(np.arange(negatives.num_rows)))
-    joined = left.join(placed, "person_id_l", "person")
-    both = joined.join(placed, ["person_id_r", "cluster"], ["person", "cluster"], join_type="inner")
-    kinds = negatives["kind"].to_numpy(zero_copy_only=False).astype(str)
-    merged = np.zeros(negatives.num_rows, bool)
-    merged[both["pair"].to_numpy()] = True
+    negatives = run.read("truth/hard_negatives", dictionary=["kind"])
+    people = table.true_labels
+    left = find_sorted(people, negatives["person_id_l"].to_numpy())
+    right = find_sorted(people, negatives["person_id_r"].to_numpy())
+    both = (left >= 0) & (right >= 0)
+    kind = pc.dictionary_encode(negatives["kind"].combine_chunks())
+    kinds = kind.indices.to_numpy(zero_copy_only=False)[both]
+    left, right = left[both], right[both]
+    width = np.int64(max(len(table.pred_labels), 1))
+    cell_key = table.cell_true * width + table.cell_pred
+    per_person = np.bincount(table.cell_true, minlength=len(people))
+    first_cell = np.r_[0, np.cumsum(per_person)[:-1]]
+    counts = per_person[left]
+    pair = np.repeat(np.arange(len(left)), counts)
+    cell = ranges(first_cell[left], counts)
+    hit = find_sorted(cell_key, right[pair] * width + table.cell_pred[cell]) >= 0
+    merged = np.zeros(len(left), bool)
+    merged[pair[hit]] = True
+    names = kind.dictionary.to_pylist()
     result = []
-    for kind in sorted(set(kinds.tolist())):
-        chosen = kinds == kind
-        count = int(merged[chosen].sum())
-        result.append(
-            {"kind": kind, "pairs": int(chosen.sum()), "merged": count, "share": count / max(int(chosen.sum()), 1)}
-        )
+    for code in sorted(set(kinds.tolist()), key=lambda c: names[c]):
+        chosen = kinds == code
+        pairs, count = int(chosen.sum()), int(merged[chosen].sum())
+        result.append({"kind": names[code], "pairs": pairs, "merged": count, "share": count / max(pairs, 1)})
     return result
 
 
@@ -273,9 +303,7 @@ def _examples(
     wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))
     wanted_ids = records["record_id"].take(pa.array(wanted))
     # only the example records are read from the view (a whole view of ten million is a gigabyte)
-    view = run.read(
-        "linkage/records", ["record_id", "source", *EXAMPLE_FIELDS], filters=pc.is_in(pc.field("record_id"), wanted_ids)
-    )
+    view = run.read_matching("linkage/records", "record_id", wanted_ids, ["record_id", "source", *EXAMPLE_FIELDS])
     index = pc.index_in(wanted_ids, value_set=view["record_id"])
     shown = view.take(index).to_pylist()
     errors = records["errors"].take(pa.array(wanted)).to_pylist()

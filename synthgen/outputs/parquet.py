@@ -1,26 +1,33 @@
-"""Parquet output: shard parts on disk, merged into one file per table, plus the manifest.
+"""Parquet output: shard parts, merged into one file per table or into a folder of part files, plus the manifest.
 
 Shards write their tables as Arrow IPC parts. Agency tables are split into buckets by record id, so the merge
 can shuffle every table across all shards one bucket at a time: memory stays at about one shard's worth however
-large the run, and the result is the same bytes whichever worker wrote which part.
+large the run, and the result is the same bytes whichever worker wrote which part. A merge writes consecutive
+buckets (or shards, for truth) as one file's row groups; a partitioned run gives each group of them a file of its
+own, so the rows read in part order are the single file's rows. Each file's sha256 is taken as it is written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from synthgen.outputs.storage import HashingSink, Store
+
 KEY = "_key"
 COMPRESSION = "zstd"
+Written = dict[str, Any]
+"""A file the run wrote, as the manifest lists it: path, rows, columns, bytes, sha256."""
 
 
 def bucket_bounds(keys: NDArray[np.uint64], buckets: int) -> NDArray[np.int64]:
@@ -31,88 +38,143 @@ def bucket_bounds(keys: NDArray[np.uint64], buckets: int) -> NDArray[np.int64]:
     return result
 
 
-def write_part(path: Path, table: pa.Table, keys: NDArray[np.uint64] | None = None, buckets: int = 1) -> None:
-    """An IPC part: one batch per bucket when keyed (rows sorted by key), else one batch."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if keys is not None:
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        table = table.take(pa.array(order)).append_column(KEY, pa.array(keys))
-        bounds = bucket_bounds(keys, buckets)
-        batches = [table.slice(bounds[b], bounds[b + 1] - bounds[b]) for b in range(buckets)]
-    else:
-        batches = [table]
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+def write_part(
+    store: Store, relative: str, table: pa.Table, keys: NDArray[np.uint64] | None = None, buckets: int = 1
+) -> NDArray[np.int64]:
+    """An IPC part: one batch per bucket when keyed (rows sorted by key), else one batch; returns each batch's
+    rows."""
+    if keys is None:
+        # a part read whole: its batches as they are, uncombined
+        store.write_atomically(relative, lambda sink: _write_batches(store, sink, table.schema, table.to_batches()))
+        return np.array([table.num_rows], dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    table = table.take(pa.array(order)).append_column(KEY, pa.array(keys))
+    bounds = bucket_bounds(keys, buckets)
+    # exactly one record batch per bucket, even an empty one, so batch b is always bucket b
+    sorted_batch = table.combine_chunks().to_batches(max_chunksize=max(table.num_rows, 1))
+    whole = sorted_batch[0] if sorted_batch else pa.RecordBatch.from_pylist([], schema=table.schema)
+    batches = [whole.slice(bounds[b], bounds[b + 1] - bounds[b]) for b in range(buckets)]
+    store.write_atomically(relative, lambda sink: _write_batches(store, sink, table.schema, batches))
+    return np.diff(bounds).astype(np.int64)
+
+
+def _write_batches(store: Store, sink: Any, schema: pa.Schema, batches: list[pa.RecordBatch]) -> None:
+    """Parts on a local disk are written as they are (compressing would cost more than it saves); parts sent over
+    the network to an object store are compressed with lz4, about a third of the bytes for little CPU."""
+    options = pa.ipc.IpcWriteOptions(compression=None if store.local else "lz4")
+    with pa.ipc.new_file(sink, schema, options=options) as writer:
         for batch in batches:
-            # exactly one record batch per bucket, even an empty one, so batch b is always bucket b
-            combined = batch.combine_chunks()
-            chunks = combined.to_batches(max_chunksize=max(combined.num_rows, 1))
-            writer.write_batch(chunks[0] if chunks else pa.RecordBatch.from_pylist([], schema=table.schema))
+            writer.write_batch(batch)
 
 
 def _with_metadata(schema: pa.Schema, metadata: dict[str, str]) -> pa.Schema:
     return schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
 
 
-def _write_row_groups(
-    tables: Iterable[pa.Table], out: Path, metadata: dict[str, str], schema: pa.Schema | None = None
-) -> int:
-    """One Parquet file, one row group per non-empty table; returns the rows. With a schema (the registry's, whose
-    fields carry their descriptions) every table is cast to it, so the file holds exactly the declared columns."""
-    rows = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    writer: pq.ParquetWriter | None = None
-    for table in tables:
-        if schema is not None:
-            table = table.cast(schema)
-        if writer is None:
-            writer = pq.ParquetWriter(str(out), _with_metadata(table.schema, metadata), compression=COMPRESSION)
-        if table.num_rows:
-            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=table.num_rows)
-        rows += table.num_rows
-    if writer is not None:
-        writer.close()
-    return rows
+def write_row_groups(
+    store: Store, relative: str, tables: Iterable[pa.Table], metadata: dict[str, str], schema: pa.Schema
+) -> Written:
+    """One Parquet file, one row group per non-empty table, every table cast to the registry's schema (whose fields
+    carry their descriptions), so the file holds exactly the declared columns; returns it as the manifest lists
+    it."""
+    result: Written = {}
+
+    def write(sink: Any) -> None:
+        hashing = HashingSink(sink)
+        rows = 0
+        with pq.ParquetWriter(hashing, _with_metadata(schema, metadata), compression=COMPRESSION) as writer:
+            for table in tables:
+                table = table.cast(schema)
+                if table.num_rows:
+                    writer.write_table(
+                        table.replace_schema_metadata(writer.schema.metadata), row_group_size=table.num_rows
+                    )
+                rows += table.num_rows
+        result.update(
+            path=relative, rows=rows, columns=schema.names, bytes=hashing.size, sha256=hashing.digest.hexdigest()
+        )
+
+    store.write_atomically(relative, write)
+    return result
 
 
 def _sorted_by_key(table: pa.Table) -> pa.Table:
-    return table.take(pa.compute.sort_indices(table, [(KEY, "ascending")])).drop_columns([KEY])
+    return table.take(pc.sort_indices(table, [(KEY, "ascending")])).drop_columns([KEY])
+
+
+def _buckets(store: Store, parts: list[str], first: int, last: int) -> Iterator[pa.Table]:
+    """Buckets first..last-1 of every part, each sorted by record id: a shuffle across all shards. Each part is
+    opened once and read a bucket (one record batch) at a time."""
+    with ExitStack() as stack:
+        readers = [pa.ipc.open_file(stack.enter_context(store.open_input(part))) for part in parts]
+        part_schema = readers[0].schema
+        for bucket in range(first, last):
+            yield _sorted_by_key(pa.Table.from_batches([r.get_batch(bucket) for r in readers], schema=part_schema))
 
 
 def merge_shuffled(
-    parts: list[Path], out: Path, buckets: int, metadata: dict[str, str], schema: pa.Schema | None = None
-) -> int:
-    """Merge keyed parts bucket by bucket, each bucket sorted by record id: a shuffle across all shards.
+    store: Store,
+    parts: list[str],
+    out: str,
+    buckets: tuple[int, int],
+    metadata: dict[str, str],
+    schema: pa.Schema,
+) -> Written:
+    """The file of buckets [first, last) of keyed parts, one row group per bucket, each sorted by record id."""
+    return write_row_groups(store, out, _buckets(store, parts, *buckets), metadata, schema)
 
-    Each part is opened once and read a bucket (one record batch) at a time."""
-    with ExitStack() as stack:
-        readers = [pa.ipc.open_file(stack.enter_context(pa.memory_map(str(part), "r"))) for part in parts]
-        part_schema = readers[0].schema
-        tables = (pa.Table.from_batches([r.get_batch(b) for r in readers], schema=part_schema) for b in range(buckets))
-        return _write_row_groups(map(_sorted_by_key, tables), out, metadata, schema)
 
-
-def read_part(path: Path) -> pa.Table:
+def read_part(store: Store, relative: str) -> pa.Table:
     """A whole IPC part (all its batches)."""
-    with pa.memory_map(str(path), "r") as source:
+    with store.open_input(relative) as source:
         return pa.ipc.open_file(source).read_all()
 
 
-def merge_in_order(parts: list[Path], out: Path, metadata: dict[str, str], schema: pa.Schema | None = None) -> int:
+def read_bucket(store: Store, relative: str, bucket: int) -> pa.Table:
+    """One bucket (record batch) of a keyed IPC part."""
+    with store.open_input(relative) as source:
+        reader = pa.ipc.open_file(source)
+        return pa.Table.from_batches([reader.get_batch(bucket)], schema=reader.schema)
+
+
+def merge_in_order(store: Store, parts: list[str], out: str, metadata: dict[str, str], schema: pa.Schema) -> Written:
     """Concatenate parts in shard order, one row group per shard."""
-    return _write_row_groups(map(read_part, parts), out, metadata, schema)
+    return write_row_groups(store, out, (read_part(store, part) for part in parts), metadata, schema)
 
 
-def write_table(table: pa.Table, out: Path, metadata: dict[str, str], schema: pa.Schema | None = None) -> int:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if schema is not None:
-        table = table.cast(schema)
-    pq.write_table(
-        table.replace_schema_metadata(_with_metadata(table.schema, metadata).metadata),
-        str(out),
-        compression=COMPRESSION,
-    )
-    return int(table.num_rows)
+def write_table(store: Store, table: pa.Table, out: str, metadata: dict[str, str], schema: pa.Schema) -> Written:
+    """A table held whole (a small one) as a file of one row group, as pyarrow's write_table writes it."""
+    table = table.cast(schema)
+    result: Written = {}
+
+    def write(sink: Any) -> None:
+        hashing = HashingSink(sink)
+        pq.write_table(
+            table.replace_schema_metadata(_with_metadata(table.schema, metadata).metadata),
+            hashing,
+            compression=COMPRESSION,
+        )
+        result.update(
+            path=out, rows=table.num_rows, columns=schema.names, bytes=hashing.size, sha256=hashing.digest.hexdigest()
+        )
+
+    store.write_atomically(out, write)
+    return result
+
+
+def groups(rows: NDArray[np.int64], target: int) -> list[tuple[int, int]]:
+    """Consecutive runs [first, last) of buckets (or shards) holding about `target` rows each: the part files of a
+    partitioned table. They depend only on the rows, never on which worker wrote what."""
+    result, first, held = [], 0, 0
+    for at, count in enumerate(rows.tolist()):
+        held += count
+        if held >= target:
+            result.append((first, at + 1))
+            first, held = at + 1, 0
+    if first < len(rows) or not result:
+        result.append((first, len(rows)))
+    return result
 
 
 def sha256(path: Path) -> str:
@@ -123,21 +185,24 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_manifest(root: Path, header: dict[str, Any], tables: Iterable[tuple[str, int]]) -> dict[str, Any]:
+def table_entry(table: str, written: list[Written]) -> Written:
+    """A table as the manifest lists it: its one file as written, or a partitioned table's folder with every part
+    (in row order) and the totals."""
+    if len(written) == 1 and written[0]["path"] == f"{table}.parquet":
+        return written[0]
+    parts = sorted(written, key=lambda w: str(w["path"]))
+    return {
+        "path": table,
+        "rows": sum(int(w["rows"]) for w in parts),
+        "columns": parts[0]["columns"],
+        "bytes": sum(int(w["bytes"]) for w in parts),
+        "parts": [{k: w[k] for k in ("path", "rows", "bytes", "sha256")} for w in parts],
+    }
+
+
+def write_manifest(store: Store, header: dict[str, Any], tables: Iterable[Written]) -> dict[str, Any]:
     """manifest.json: what the run is and what it holds; written last, so a folder with one is complete."""
-    entries = []
-    for relative, rows in sorted(tables):
-        path = root / relative
-        schema = pq.read_schema(str(path))
-        entries.append(
-            {
-                "path": relative,
-                "rows": rows,
-                "columns": schema.names,
-                "bytes": path.stat().st_size,
-                "sha256": sha256(path),
-            }
-        )
-    manifest = {**header, "tables": entries}
-    (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    manifest = {**header, "tables": sorted(tables, key=lambda entry: str(entry["path"]))}
+    text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"
+    store.write_atomically("manifest.json", lambda sink: sink.write(text.encode("utf-8")))
     return manifest

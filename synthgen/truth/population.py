@@ -264,14 +264,34 @@ NAMESAKE_GROUP_LIMIT = 20
 in one district (a very common name) is left out rather than listed as every pair of them."""
 
 
+NAMESAKE_COLUMNS = ["person_id", "household_id", "given_name", "family_name", "outward_code"]
+
+
 def namesakes(people: pa.Table, homes: pa.Table, districts: pa.Table) -> pa.Table:
-    """Strangers (different households) with the same full name in the same postcode district, over the whole run:
-    truth/hard_negatives' `same_name_same_area` pairs. Districts span shards, so this runs once on the merged
-    truth (people: person_id, household_id, given_name, family_name, resident; homes: household_id, address_id;
-    districts: address_id, outward_code)."""
-    people = people.filter(pc.field("resident"))
-    people = people.join(homes, "household_id", join_type="inner").join(districts, "address_id", join_type="inner")
-    people = people.sort_by("person_id")  # a join's row order is not fixed: sort, so the bytes are
+    """Strangers (different households) with the same full name in the same postcode district: truth/hard_negatives'
+    `same_name_same_area` pairs (people: person_id, household_id, given_name, family_name, resident; homes:
+    household_id, address_id; districts: address_id, outward_code)."""
+    return namesakes_among(namesake_candidates(people, homes, districts))
+
+
+def namesake_candidates(people: pa.Table, homes: pa.Table, districts: pa.Table) -> pa.Table:
+    """The residents who may have a namesake, with their district (NAMESAKE_COLUMNS). Households never cross
+    shards, so each shard finds its own; districts do, so the pairs are found over every shard's candidates in a
+    district at once (`namesakes_among`)."""
+    people = people.filter(pc.field("resident")).select(NAMESAKE_COLUMNS[:-1])
+    # the joins people -> household -> address, as lookups: each household and address id is listed once
+    home = pc.index_in(people["household_id"], value_set=homes["household_id"], skip_nulls=True)
+    address = pc.index_in(homes["address_id"].take(home), value_set=districts["address_id"], skip_nulls=True)
+    known = pc.is_valid(address)
+    outward = districts["outward_code"].take(address.filter(known))
+    return people.filter(known).append_column("outward_code", outward)
+
+
+def namesakes_among(candidates: pa.Table) -> pa.Table:
+    """The namesake pairs among candidates holding every candidate of their districts (one district, a bucket of
+    them or the whole run), sorted by (person_id_l, person_id_r): the same pairs in the same order however the
+    districts are grouped."""
+    people = candidates.sort_by("person_id")  # a join's row order is not fixed: sort, so the bytes are
     key = pc.binary_join_element_wise(people["given_name"], people["family_name"], people["outward_code"], "|")
     group = pc.dictionary_encode(key.combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     counts = np.bincount(group)

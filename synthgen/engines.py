@@ -1,0 +1,142 @@
+"""Where a run's tasks execute: in this process, in a local pool of worker processes, or on a Dask cluster.
+
+A run is a few rounds of independent tasks (its shards; then its merges and run-level passes), each a plain
+function of picklable arguments that writes its files itself and returns a small summary. An engine runs one
+round and hands back the results as they finish; which engine ran a task never changes a byte it writes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from typing import Any, Protocol
+
+from synthgen.errors import SynthgenError
+
+Task = tuple[Callable[..., Any], tuple[Any, ...]]
+"""A function and its arguments."""
+
+DASK_RETRIES = 3
+"""How often Dask runs a task again after it raised (a worker lost mid-task is rescheduled by the scheduler itself,
+up to its `allowed-failures`)."""
+
+
+class Engine(Protocol):
+    workers: int
+
+    def share(self, value: Any) -> Any:
+        """`value` as an argument for many tasks (on a cluster, sent to each worker once)."""
+        ...
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+        """Run every task; yield (its index, its result) as each finishes."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """Each task in turn, in this process."""
+
+    workers = 1
+
+    def share(self, value: Any) -> Any:
+        return value
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+        for index, (function, args) in enumerate(tasks):
+            yield index, function(*args)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalPool:
+    """A pool of worker processes on this machine (spawned, so a worker starts clean on every platform)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def share(self, value: Any) -> Any:
+        return value
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+        futures: dict[Future[Any], int] = {
+            self.pool.submit(function, *args): index for index, (function, args) in enumerate(tasks)
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+class OnDask:
+    """A dask.distributed cluster, through a client (made from a scheduler's address, or handed in)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        self.token = uuid.uuid4().hex[:8]
+        self.futures: list[Any] = []
+        self.owned = False
+
+    @classmethod
+    def connect(cls, address: str) -> OnDask:
+        distributed = dask_distributed()
+        try:
+            client = distributed.Client(address, timeout="30s")
+        except (OSError, TimeoutError) as error:
+            raise SynthgenError(f"cannot reach a Dask scheduler at {address} ({error})") from None
+        engine = cls(client)
+        engine.owned = True
+        return engine
+
+    def share(self, value: Any) -> Any:
+        return self.client.scatter(value, broadcast=True, hash=False)
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+        distributed = dask_distributed()
+        round_key = uuid.uuid4().hex[:8]
+        futures = {
+            self.client.submit(
+                function, *args, key=f"synthgen-{function.__name__}-{self.token}-{round_key}-{index}",
+                pure=False, retries=DASK_RETRIES,
+            ): index
+            for index, (function, args) in enumerate(tasks)
+        }  # fmt: skip
+        self.futures = list(futures)
+        for future in distributed.as_completed(futures):
+            yield futures[future], future.result()
+        self.futures = []
+
+    def close(self) -> None:
+        if self.futures:
+            self.client.cancel(self.futures)
+            self.futures = []
+        if self.owned:
+            self.client.close()
+
+
+def dask_distributed() -> Any:
+    """The dask.distributed module, or one clear line saying how to install it."""
+    try:
+        import dask.distributed
+    except ImportError:
+        raise SynthgenError("running on a Dask cluster needs dask.distributed: pip install 'synthgen[dask]'") from None
+    return dask.distributed
+
+
+def engine_for(workers: int, tasks: int, scheduler: str | None = None, client: Any = None) -> Engine:
+    """The engine a run asks for: a Dask client or scheduler address first, then a local pool when it has more
+    than one worker and more than one task to give them, else this process."""
+    if client is not None:
+        return OnDask(client)
+    if scheduler is not None:
+        return OnDask.connect(scheduler)
+    if workers > 1 and tasks > 1:
+        return LocalPool(min(workers, tasks))
+    return InProcess()
