@@ -1,6 +1,7 @@
 """Ethnicity: households share one, couples sometimes differ, children of mixed parentage are Mixed.
 
-Adults are drawn at the 2021 census shares with the Mixed groups scaled down (Mixed people are young, so most of
+Adults are drawn at the area's 2021 census shares (the local authority's own, from the plan) with the Mixed
+groups scaled down (Mixed people are young, so most of
 the census's Mixed people are children, who get the category from their parents here).
 """
 
@@ -37,16 +38,19 @@ def mixed_ethnicity_table() -> NDArray[np.int64]:
     return table
 
 
-def draw_ethnicity(rng: np.random.Generator, params: Parameters, m: Members, parents: Parents) -> NDArray[np.int64]:
+def draw_ethnicity(
+    rng: np.random.Generator, params: Parameters, m: Members, parents: Parents, shares: NDArray[np.float64]
+) -> NDArray[np.int64]:
     """Each person's ethnicity (an index into reference.ethnicities().codes).
 
-    A child takes the Mixed category of its mother and father at home; a lone mother's child sometimes has an
-    absent father of another group, as does a step-family's child (whose father is not the man at home).
+    `shares` are the area's, by code. A child takes the Mixed category of its mother and father at home; a lone
+    mother's child sometimes has an absent father of another group, as does a step-family's child (whose father is
+    not the man at home).
     """
     hh, kid, kid_hh = m.households, m.kid, m.kid_hh
     eth = reference.ethnicities()
     groups = np.array(eth.groups)
-    adult_shares = eth.shares * np.where(groups == "Mixed", params["adult_mixed_share_factor"], 1.0)
+    adult_shares = shares * np.where(groups == "Mixed", params["adult_mixed_share_factor"], 1.0)
     adult_shares = adult_shares / adult_shares.sum()
     household_eth = rng.choice(len(eth.codes), size=m.n_hh, p=adult_shares)
     ethnicity = household_eth[m.owner]
