@@ -64,11 +64,12 @@ FOLLOWS = {"front_door.early_help_assessments_per_10k_children": "contacts_per_1
 
 DUPLICATES_MOVE = {
     "health.gp_list_inflation": ("health", "adds"),
+    "health.gp_list_size_mean": ("health", "lengthens"),
     "school.suspensions_per_100_pupils": ("school", "dilutes"),
     "school.permanent_exclusions_per_100_pupils": ("school", "dilutes"),
 }
-"""Figures an agency's duplicate registrations move: list inflation gains a point per point of duplicates; a rate
-per pupil record is diluted by the duplicate records."""
+"""Figures an agency's duplicate registrations move: list inflation gains a point per point of duplicates; lists
+lengthen with them; a rate per pupil record is diluted by the duplicate records."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ def _with_profile(
         ref = result[figure]
         if effect == "adds":
             value = ref.value + 100 * (rate - usual) * (1 + ref.value / 100)
+        elif effect == "lengthens":
+            value = ref.value * (1 + rate) / (1 + usual)
         else:
             value = ref.value * (1 + usual) / (1 + rate)
         source = f"{ref.source}; at {rate:.1%} duplicate {agency} records (profile {profile}), not {usual:.1%}"

@@ -173,8 +173,10 @@ def concatenated(parts: Iterable[Services]) -> Services:
 
 def practice_count(params: Parameters, people: int) -> int:
     """GP practices for the area: its registered patients (residents less the unregistered, plus former residents
-    still listed) over England's mean list size."""
-    registered = people * (1 - params["not_gp_registered_share"] + params["former_resident_share"])
+    still listed and the year's babies) over England's mean list size."""
+    registered = people * (
+        1 - params["not_gp_registered_share"] + params["former_resident_share"] + params["birth_rate"]
+    )
     return max(1, round(registered / params["gp_list_size_mean"]))
 
 

@@ -73,9 +73,12 @@ def _draw(
 ) -> NDArray[np.int64]:
     """`columns` independent draws for each key's pool: a (len(keys), columns) matrix of forename codes."""
     result = np.empty((len(keys), columns), np.int64)
-    for k in np.unique(keys):
-        where = np.flatnonzero(keys == k)
-        tradition, female, decade = int(k // DECADE_KEY // 2), bool((k // DECADE_KEY) % 2), int(k % DECADE_KEY)
+    if not len(keys):
+        return result
+    order = np.argsort(keys, kind="stable")
+    found, starts = np.unique(keys[order], return_index=True)
+    for k, where in zip(found.tolist(), np.split(order, starts[1:]), strict=True):
+        tradition, female, decade = k // DECADE_KEY // 2, bool((k // DECADE_KEY) % 2), k % DECADE_KEY
         codes, weights = tradition_pool(tradition, female, decade, whole_group)
         result[where] = codes[rng.choice(len(codes), size=(len(where), columns), p=weights)]
     return result
