@@ -14,6 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from synthgen import tables  # the table registry; `synthgen tables` prints its data dictionary
 from synthgen.arguments import ArgumentError
 from synthgen.calibration import Figure, describe, pair_differences
 from synthgen.errors import Issue, ScenarioError, SynthgenError
@@ -60,4 +61,5 @@ __all__ = [
     "open_run",
     "pair_differences",
     "screen",
+    "tables",
 ]

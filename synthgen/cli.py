@@ -23,6 +23,7 @@ from synthgen.arguments import ArgumentError
 from synthgen.calibration import COMPARED, Figure
 from synthgen.errors import SynthgenError
 from synthgen.linkage import DEFAULT_METHOD, METHODS
+from synthgen.tables import dictionary
 
 EXIT_USER_ERROR = 2
 
@@ -237,6 +238,23 @@ def describe(run: Path, as_json: bool) -> None:
     if differences:
         click.echo("")
         _print_pair_differences(differences)
+
+
+@cli.command("tables")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of tables, each with its columns.")
+@click.option("--markdown", is_flag=True, help="Print the dictionary as Markdown (what docs/tables.md holds).")
+def tables_(as_json: bool, markdown: bool) -> None:
+    """The data dictionary: every table a run writes, and every column's type and meaning.
+
+    \b
+    Example: synthgen tables --json
+    """
+    if as_json:
+        click.echo(json.dumps(dictionary.as_records(), indent=2))
+    elif markdown:
+        click.echo(dictionary.markdown(), nl=False)
+    else:
+        click.echo(dictionary.text(), nl=False)
 
 
 def _print_figures(figures: list[Figure]) -> None:

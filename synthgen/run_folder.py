@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthgen import tables
 from synthgen.errors import SynthgenError
 
 
@@ -35,10 +36,10 @@ class Run:
             raise SynthgenError(f"{self.path}: this run has no table {table!r}")
         return pq.read_table(self.path / f"{table}.parquet", columns=columns, filters=filters)
 
-    def read_or_empty(self, table: str, schema: pa.Schema) -> pa.Table:
+    def read_or_empty(self, table: str) -> pa.Table:
         """A table the run may lack (one written before the table existed, e.g. truth/storylines): absent is
-        empty, with the schema given."""
-        return self.read(table) if self.has(table) else schema.empty_table()
+        empty, with the schema the registry declares."""
+        return self.read(table) if self.has(table) else tables.table(table).schema.empty_table()
 
 
 def open_run(path: str | Path | Run) -> Run:

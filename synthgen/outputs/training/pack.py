@@ -30,9 +30,8 @@ import pyarrow.compute as pc
 from synthgen.outputs import folders
 from synthgen.outputs.html import CellValue, Section, esc, html_table, page
 from synthgen.outputs.tabular import write_csv, write_xlsx
-from synthgen.outputs.training import contents
+from synthgen.outputs.training import contents, front_door
 from synthgen.run_folder import Run, open_run
-from synthgen.world import storylines as planted
 
 AGENCIES = ("police", "health", "school", "social_care")
 AGENCY_NAMES = {
@@ -93,8 +92,8 @@ def _write(run: Run, folder: Path) -> tuple[list[str], int, dict[str, int]]:
     """Write the pack into `folder`: (its files, the storylines in the key, the cases in each bundle)."""
     folder.mkdir(parents=True)
     agencies = _agency_tables(run)
-    storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
-    events = run.read_or_empty("truth/storyline_events", planted.empty_events().schema)
+    storylines = run.read_or_empty("truth/storylines")
+    events = run.read_or_empty("truth/storyline_events")
     signals = run.read("truth/signals") if run.has("truth/signals") else None
     records = run.read("truth/records", columns=["source", "table", "source_record_id", "person_id"])
     police_persons = records.filter(
@@ -133,9 +132,54 @@ def _write(run: Run, folder: Path) -> tuple[list[str], int, dict[str, int]]:
     write_csv(storylines, folder / "facilitator" / "storylines.csv")
     (folder / "facilitator" / "answer_key.html").write_text(_answer_key_page(run, key), encoding="utf-8")
     files += ["facilitator/answer_key.html", "facilitator/answer_key.csv", "facilitator/storylines.csv"]
+    files += _front_door(run, folder, positions)
     (folder / "index.html").write_text(_index(run, files, bundles, len(key)), encoding="utf-8")
     files.insert(0, "index.html")
     return files, len(key), bundles
+
+
+def _front_door(
+    run: Run, folder: Path, positions: Mapping[tuple[str, str], tuple[str, Mapping[str, int]]]
+) -> list[str]:
+    """The front-door exercise: the contacts of a day for the trainees, what a good check would find for the
+    facilitator (nothing for a run without a front door)."""
+    drill = front_door.exercise(run, positions)
+    if drill is None:
+        return []
+    (folder / "front_door").mkdir()
+    write_csv(drill.contacts, folder / "front_door" / "contacts_of_the_day.csv")
+    write_csv(drill.subjects, folder / "front_door" / "contact_subjects.csv")
+    write_csv(drill.key, folder / "facilitator" / "front_door_key.csv")
+    sections = []
+    for contact in drill.contacts.to_pylist():
+        mine = drill.key.filter(pc.equal(drill.key["contact_id"], contact["contact_id"]))
+        first = mine.slice(0, 1).to_pylist()[0] if mine.num_rows else {}
+        found = mine.filter(pc.is_valid(mine["record_id"])).select(
+            ["agency", "table", "file", "row", "record_id", "relation", "known_on"]
+        )
+        meta = (
+            f"<p>From {esc(contact['source'])} at {esc(_value(contact['received_at']))}: {esc(contact['concern'])}. "
+            f"The hub decided <strong>{esc(contact['decision'])}</strong>; the truth supports "
+            f"<strong>{esc(first.get('supported_decision'))}</strong> (band {esc(first.get('band'))}"
+            + (f", storyline {esc(first['storyline_id'])}" if first.get("storyline_id") else "")
+            + f"). A good check would find {found.num_rows} records.</p>"
+        )
+        sections.append(Section(f"Contact {contact['contact_id']}", meta + _records_table(found, "Records held")))
+    intro = (
+        f"<p>{_run_line(run)} The contacts received on {esc(drill.day.isoformat())} "
+        "(<code>front_door/contacts_of_the_day.csv</code>, the people they name in "
+        "<code>front_door/contact_subjects.csv</code>): for each, what every agency held on the child and household "
+        "that day, where it sits in the pack, and the decision the truth supports.</p>"
+    )
+    (folder / "facilitator" / "front_door_key.html").write_text(
+        page("Front-door exercise: answer key", sections, intro=intro), encoding="utf-8"
+    )
+    return [
+        "front_door/contacts_of_the_day.csv",
+        "front_door/contact_subjects.csv",
+        "facilitator/front_door_key.html",
+        "facilitator/front_door_key.csv",
+    ]
 
 
 def _run_line(run: Run) -> str:
