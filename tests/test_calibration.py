@@ -20,6 +20,19 @@ def test_every_figure_of_the_demo_is_within_tolerance(demo_run: Path) -> None:
     assert failing == []
 
 
+def test_a_clean_run_passes_for_the_right_reasons(demo_run: Path, clean_run: Path) -> None:
+    """Describe under another profile: every figure of the clean demo within tolerance, those duplicate
+    registrations move (list inflation, list sizes, rates per pupil record) held to what no duplicates imply."""
+    clean = {f.name: f for f in calibration.describe(open_run(clean_run))}
+    realistic = {f.name: f for f in calibration.describe(open_run(demo_run))}
+    assert [name for name, f in clean.items() if not f.passed] == []
+    assert "profile clean" in clean["health.gp_list_inflation"].source
+    assert clean["health.gp_list_inflation"].reference < realistic["health.gp_list_inflation"].reference
+    assert (
+        clean["school.suspensions_per_100_pupils"].reference > realistic["school.suspensions_per_100_pupils"].reference
+    )
+
+
 def test_every_figure_of_a_large_run_is_within_tolerance(large_run: Path) -> None:
     """200,000 residents: the life-event figures are measured closely (10% for rates resting on a thousand
     events or more, wider only where fewer events make it so)."""

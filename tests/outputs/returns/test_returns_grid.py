@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 import synthgen
-from synthgen import reference
+from synthgen import calibration, reference
+from synthgen.calibration.local_figures import DUPLICATES_MOVE
 from synthgen.outputs.returns import ssda903
 from synthgen.outputs.returns.exports import build_cin_census, export_ssda903
 from synthgen.run_folder import open_run
@@ -61,6 +62,8 @@ class Validated:
     children: int
     cin: list[dict[str, Any]]
     lac: dict[str, Any]
+    moved: dict[str, calibration.Figure]
+    """The describe figures the profile's duplicate registrations move."""
 
 
 def _scenario(folder: Path, cell: Cell) -> Path:
@@ -80,6 +83,7 @@ def grid(tmp_path_factory: pytest.TempPathFactory, validator_python: Path) -> di
     folder = tmp_path_factory.mktemp("grid")
     jobs: list[dict[str, list[str]]] = []
     children: dict[Cell, int] = {}
+    moved: dict[Cell, dict[str, calibration.Figure]] = {}
     for cell in CELLS:
         run_folder = folder / cell.name
         synthgen.generate(synthgen.load_scenario(_scenario(folder, cell)), run_folder, workers=1)
@@ -88,6 +92,7 @@ def grid(tmp_path_factory: pytest.TempPathFactory, validator_python: Path) -> di
         (folder / f"{cell.name}.xml").write_bytes(cin.xml)
         lac = export_ssda903(run.path, folder / f"{cell.name}-903")
         children[cell] = cin.children
+        moved[cell] = {f.name: f for f in calibration.describe(run) if f.name in DUPLICATES_MOVE}
         gss = reference.local_authorities()[AUTHORITIES[cell.authority][0]].gss_code
         jobs.append({"cin": [str(folder / f"{cell.name}.xml"), cin.year.ruleset]})
         jobs.append({"903": [str(lac), ssda903.ruleset(dt.date(cell.year, 3, 31)), str(cell.year), gss]})
@@ -96,7 +101,9 @@ def grid(tmp_path_factory: pytest.TempPathFactory, validator_python: Path) -> di
         [str(validator_python), str(RUNNER), str(folder / "jobs.json")], capture_output=True, text=True, check=True
     )
     results = json.loads(done.stdout)
-    return {cell: Validated(children[cell], results[2 * i], results[2 * i + 1]) for i, cell in enumerate(CELLS)}
+    return {
+        cell: Validated(children[cell], results[2 * i], results[2 * i + 1], moved[cell]) for i, cell in enumerate(CELLS)
+    }
 
 
 def test_the_grid_covers_every_kind_of_authority_profile_and_year() -> None:
@@ -123,3 +130,21 @@ def test_every_cell_passes_both_returns_and_few_children_carry_a_query(grid: dic
         queried = sum(len({f["child"] for f in grid[c].cin if f["type"] == "QUERY"}) for c in cells)
         children = sum(grid[c].children for c in cells)
         assert queried / children < QUERY_SHARE, (profile, queried, children)
+
+
+def test_describe_holds_what_the_profile_moves_to_what_the_profile_implies(grid: dict[Cell, Validated]) -> None:
+    """A messy run passes for the right reasons: list inflation, list sizes and rates per pupil record are held to
+    what the profile's duplicate registrations imply, and come back out within tolerance under every profile."""
+    failures = []
+    for cell, got in grid.items():
+        assert set(got.moved) == set(DUPLICATES_MOVE), cell.name
+        for name, figure in got.moved.items():
+            # the published figures already hold the realistic profile's duplicates
+            assert (f"profile {cell.profile}" in figure.source) == (cell.profile != "realistic"), (cell.name, name)
+            if not figure.passed:
+                failures.append(
+                    f"{cell.name} {name}: {figure.generated:.2f} vs {figure.reference} ± {figure.tolerance}"
+                )
+    assert failures == []
+    inflation = {c.profile: got.moved["health.gp_list_inflation"].reference for c, got in grid.items()}
+    assert inflation["clean"] < inflation["realistic"] < inflation["messy"]
