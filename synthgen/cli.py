@@ -241,7 +241,8 @@ def validate(scenario: Path) -> None:
 @_run_argument
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead of a table.")
 def describe(run: Path, as_json: bool) -> None:
-    """Compare a run's figures with England's: name, generated, reference, source, tolerance, pass.
+    """Compare a run's figures with its authority's and England's: name, generated, reference, source, tolerance,
+    pass, england (England's figure where the reference is the authority's own).
 
     \b
     Example: synthgen describe output/demo --json
@@ -277,11 +278,15 @@ def tables_(as_json: bool, markdown: bool) -> None:
 
 def _print_figures(figures: list[Figure]) -> None:
     width = max(len(f.name) for f in figures)
-    click.echo(f"{'figure':<{width}}  {'generated':>10}  {'reference':>10}  {'tolerance':>9}  pass  source")
+    click.echo(
+        f"{'figure':<{width}}  {'generated':>10}  {'reference':>10}  {'england':>10}  {'tolerance':>9}  pass  source"
+    )
     for f in figures:
         mark = "yes" if f.passed else "NO"
+        england = "" if f.england is None else f"{f.england:.2f}"
         click.echo(
-            f"{f.name:<{width}}  {f.generated:>10.2f}  {f.reference:>10.2f}  {f.tolerance:>9.2f}  {mark:<4}  {f.source}"
+            f"{f.name:<{width}}  {f.generated:>10.2f}  {f.reference:>10.2f}  {england:>10}  {f.tolerance:>9.2f}  "
+            f"{mark:<4}  {f.source}"
         )
     passed = sum(f.passed for f in figures)
     click.echo(f"{passed} of {len(figures)} figures within tolerance")

@@ -147,6 +147,7 @@ def _degrade(ctx: Context, person: PersonRecords) -> quality.Degraded:
         person.spare_identifiers,
         person.own_identifiers,
         person.given,
+        quality.BirthDates(person.checked_birth_dates, person.children_only),
     )
 
 

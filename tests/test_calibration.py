@@ -20,6 +20,19 @@ def test_every_figure_of_the_demo_is_within_tolerance(demo_run: Path) -> None:
     assert failing == []
 
 
+def test_a_clean_run_passes_for_the_right_reasons(demo_run: Path, clean_run: Path) -> None:
+    """Describe under another profile: every figure of the clean demo within tolerance, those duplicate
+    registrations move (list inflation, list sizes, rates per pupil record) held to what no duplicates imply."""
+    clean = {f.name: f for f in calibration.describe(open_run(clean_run))}
+    realistic = {f.name: f for f in calibration.describe(open_run(demo_run))}
+    assert [name for name, f in clean.items() if not f.passed] == []
+    assert "profile clean" in clean["health.gp_list_inflation"].source
+    assert clean["health.gp_list_inflation"].reference < realistic["health.gp_list_inflation"].reference
+    assert (
+        clean["school.suspensions_per_100_pupils"].reference > realistic["school.suspensions_per_100_pupils"].reference
+    )
+
+
 def test_every_figure_of_a_large_run_is_within_tolerance(large_run: Path) -> None:
     """200,000 residents: the life-event figures are measured closely (10% for rates resting on a thousand
     events or more, wider only where fewer events make it so)."""
@@ -41,14 +54,15 @@ def test_json_has_exactly_the_documented_keys(demo_run: Path) -> None:
     result = CliRunner().invoke(cli, ["describe", str(demo_run), "--json"])
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
-    assert all(set(row) == {"name", "generated", "reference", "source", "tolerance", "pass"} for row in rows)
+    keys = {"name", "generated", "reference", "source", "tolerance", "pass", "england"}
+    assert all(set(row) == keys for row in rows)
     assert {row["name"] for row in rows} >= {"people.female", "health.gp_list_inflation", "school.fsm_eligible"}
 
 
 def test_table_output_ends_with_a_summary(demo_run: Path) -> None:
     result = CliRunner().invoke(cli, ["describe", str(demo_run)])
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["figure", "generated", "reference", "tolerance", "pass", "source"]
+    assert lines[0].split() == ["figure", "generated", "reference", "england", "tolerance", "pass", "source"]
     summary = next(i for i, line in enumerate(lines) if line.endswith("figures within tolerance"))
     assert lines[summary].startswith(f"{summary - 1} of {summary - 1} figures")
     pairs = [line.split()[0] for line in lines[summary + 4 :]]
@@ -91,7 +105,9 @@ def test_a_scenario_rate_replaces_englands_figure(tmp_path: Path) -> None:
     figures = {f.name: f for f in calibration.describe(open_run(tmp_path / "run"))}
     referrals = figures["social_care.referrals_per_10k_children"]
     assert (referrals.reference, referrals.source) == (700.0, "scenario rates: referrals_per_10k_children")
+    assert referrals.england == 519.0  # England's beside it
     assert referrals.passed and abs(referrals.generated - 700) < 0.05 * 700
     fsm = figures["school.fsm_eligible"]
     assert fsm.reference == 40.0 and fsm.passed
     assert figures["police.domestic_abuse_crimes_per_1000"].reference == 13.8  # not overridden: England's
+    assert figures["police.domestic_abuse_crimes_per_1000"].england is None  # no other figure to set beside it

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from synthgen import tables
 from synthgen.kernel import strings
+from synthgen.kernel.arrays import categorical
 from synthgen.kernel.strings import base32, from_byte_matrix
 from synthgen.scenario.plan import Plan
 from synthgen.world.births import Births
@@ -72,11 +73,15 @@ def nearest(
 
 
 def choose_nearby(
-    rng: np.random.Generator, candidates: NDArray[np.int64], weights: tuple[float, ...]
+    rng: np.random.Generator,
+    candidates: NDArray[np.int64],
+    weights: tuple[float, ...],
+    sizes: NDArray[np.float64],
 ) -> NDArray[np.int64]:
-    """Pick one of each row's nearby places, the nearest most often."""
+    """Pick one of each row's nearby places, the nearest most often and a larger place (`sizes`: each place's
+    relative size) in proportion more often, so that places fill as their sizes say."""
     w = np.array(weights[: candidates.shape[1]])
-    pick = rng.choice(candidates.shape[1], size=candidates.shape[0], p=w / w.sum())
+    pick = categorical(rng, w[None, :] * sizes[candidates])
     result: NDArray[np.int64] = candidates[np.arange(candidates.shape[0]), pick]
     return result
 

@@ -74,7 +74,7 @@ def with_deaths(tables: SocialCareTables, death: NDArray[np.datetime64]) -> Soci
 
 def _pathway_cut_short(tables: SocialCareTables, deaths: _Deaths) -> SocialCareTables:
     """Referrals, assessments, plans, enquiries and conferences up to each child's death, what was open closed
-    then (a referral's episode as RC2)."""
+    then (a referral's episode as RC2, an assessment in progress)."""
     closed = {"closure_reason": DIED["closure"]}
     referrals = deaths.ended(deaths.before(tables.referrals, "referral_date"), "closure_date", closed)
     kept = referrals["referral_id"].combine_chunks()
@@ -82,8 +82,9 @@ def _pathway_cut_short(tables: SocialCareTables, deaths: _Deaths) -> SocialCareT
     def of_kept(t: pa.Table) -> pa.Table:
         return t.filter(pc.is_in(t["referral_id"], value_set=kept))
 
-    assessments = of_kept(deaths.before(tables.assessments, "start_date"))
-    assessments = deaths.capped(assessments, "authorised_date")
+    # an assessment still in progress closes with the episode (the DfE rejects a closed episode whose assessment
+    # is not completed: 8867)
+    assessments = deaths.ended(of_kept(deaths.before(tables.assessments, "start_date")), "authorised_date")
     cin_plans = deaths.ended(of_kept(deaths.before(tables.cin_plans, "start_date")), "end_date")
     section47 = of_kept(deaths.before(tables.section47, "start_date"))
     icpcs = deaths.before(tables.icpcs, "conference_date")

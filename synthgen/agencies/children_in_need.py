@@ -19,6 +19,7 @@ from synthgen.agencies.care_pathway import sources
 from synthgen.agencies.open_cases import Cases
 from synthgen.agencies.social_care_records import ABUSE, dates, ids, list_column
 from synthgen.kernel.arrays import last_of_runs
+from synthgen.reference import Parameters
 from synthgen.scenario.plan import Plan
 from synthgen.world.population import Population
 from synthgen.world.simulate import Simulation
@@ -70,6 +71,35 @@ def _need_codes(
     return need_code
 
 
+def other_factors(
+    rng: np.random.Generator, params: Parameters, n: int, household_only: bool = False
+) -> NDArray[np.object_]:
+    """An assessment factor for each of n children in need with none of the modelled risks at home, at the shares
+    of assessment_other_factor_share (only those about the household or other, with `household_only`: for a child
+    not yet born)."""
+    others = params.series("assessment_other_factor_share")
+    codes = np.asarray(list(others), dtype=object)
+    shares = np.array(list(others.values()))
+    if household_only:
+        shares = shares * np.array([not code.endswith("A") for code in codes])
+    result: NDArray[np.object_] = codes[rng.choice(len(codes), size=n, p=shares / shares.sum())]
+    return result
+
+
+def _open_before(refs: Referrals) -> NDArray[np.bool_]:
+    """Per referral: another in-need referral of the child's, made before it, is still open on its day (a
+    re-referral during an open episode)."""
+    offset, span = 10**6, 10**8  # days fit well within
+    order = np.lexsort((refs.day, refs.child))
+    close = np.where(refs.in_need, refs.close + offset, 0)[order]
+    latest = np.maximum.accumulate(refs.child[order] * span + close)
+    before = np.r_[-1, latest[:-1]]
+    same_child = before // span == refs.child[order]
+    result = np.zeros(len(order), bool)
+    result[order] = same_child & (before % span - offset >= refs.day[order])
+    return result
+
+
 def referrals_table(
     rng: np.random.Generator,
     plan: Plan,
@@ -82,15 +112,17 @@ def referrals_table(
     """The referrals table.
 
     CIN census reasons for closure: RC8 / RC9 (closed after assessment, no further action / referred to early help)
-    for the children found not in need and for referrals with no further action; RC7 (services ceased, no longer in
-    need) for most episodes of children in need, RC5 (transferred to another authority) for some; RC6 (transferred
-    to adult services) at 18."""
+    for the children assessed and found not in need; RC7 (case closed for any other reason, including the child no
+    longer in need) for referrals with no further action, which were never assessed (the DfE queries RC8 or RC9
+    without an assessment: 8825Q), and for most episodes of children in need, RC5 (transferred to another
+    authority) for some; RC6 (transferred to adult services) at 18."""
     params = plan.params
     r_child, r_in_need = refs.child, refs.in_need
     rows = cases.child_rows[r_child]
     need_code = _need_codes(sim, pop, rows, np.isin(r_child, cases.cp_child))
     closure = np.full(len(r_child), "RC8", dtype=object)
     closure[~r_in_need & (rng.random(len(r_child)) < params["cin_closure_early_help_share"])] = "RC9"
+    closure[refs.nfa] = "RC7"
     transferred = rng.random(len(r_child)) < params["cin_closure_transferred_share"]
     closure[r_in_need] = np.where(transferred, "RC5", "RC7")[r_in_need]
     aged_out = refs.close >= cases.limit[r_child]
@@ -148,8 +180,15 @@ def assessments_table(
     any_factor = np.zeros(len(a_ref), bool)
     for rows_with, _ in entries:
         any_factor[rows_with] = True
-    entries.append((np.flatnonzero(~any_factor), "21"))
     a_local = a_ref - refs.n_hist
+    # a child found in need (or re-referred while in need: another episode of theirs is open) was found in need of
+    # something: where none of the modelled risks is at home, one of the other factors the DfE counts (the child's
+    # own mental health, disability, behaviour, caring ...); "21" (no factors identified) is for children found
+    # not in need, whose case then closes after assessment
+    needs_one = ~any_factor & (cases.in_need[a_local] | _open_before(refs)[a_ref])
+    other = other_factors(rng, plan.params, len(a_ref))
+    entries += [(np.flatnonzero(needs_one & (other == code)), code) for code in np.unique(other)]
+    entries.append((np.flatnonzero(~any_factor & ~needs_one), "21"))
     date = partial(dates, cases.start)
     in_need = np.where(cases.in_need[a_local], "in_need", "not_in_need").astype(object)
     return pa.table(

@@ -43,10 +43,13 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
     pcs = plan.postcodes
     home = pop.household_postcode
     practice_pc = plan.practices.postcode_index
-    near = nearest(pcs.easting[home], pcs.northing[home], pcs.easting[practice_pc], pcs.northing[practice_pc], 3)
     choice = tuple(params.series("gp_practice_choice_weight").values())  # the nearest most often
-    household_practice = choose_nearby(rng, near, choice)
-    own_choice = choose_nearby(rng, near, choice)
+    near = nearest(
+        pcs.easting[home], pcs.northing[home], pcs.easting[practice_pc], pcs.northing[practice_pc], len(choice)
+    )
+    # a larger practice draws more of its neighbours: list sizes spread as England's do
+    household_practice = choose_nearby(rng, near, choice, plan.practices.size)
+    own_choice = choose_nearby(rng, near, choice, plan.practices.size)
     same = rng.random(len(rows)) < params["household_same_practice_share"]
     practice = np.where(same, household_practice[hh], own_choice[hh])
 

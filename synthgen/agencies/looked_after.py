@@ -268,6 +268,11 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
     fostered = last & np.isin(ended, ["E17", "E45", "E46"])
     place[firsts[placement_id[fostered]]] = "U3"
     place = _carry(place, placement_change, placement_id)
+    # a child placed with parents who moves placement goes somewhere else: not home again (the DfE rejects a change
+    # of placement that leaves type, postcode and provider as they were: 436)
+    again_home = placement_change & (kind != 0) & (place == "P1") & np.r_[False, place[:-1] == "P1"][:m]
+    place[again_home] = "U3"
+    place = _carry(place, placement_change, placement_id)
     provider = _carry(_providers(rng, plan, place), placement_change, placement_id)
     urn = _carry(_urns(plan, rng, place), placement_change, placement_id)
     home = periods.home_postcode[ep_period]

@@ -51,8 +51,11 @@ def newborn_registrations(plan: Plan, pop: Population, born: Births, after: int)
     home = pop.household_postcode[born.household[rows]]
     pcs = plan.postcodes
     practice_pc = plan.practices.postcode_index
-    near = nearest(pcs.easting[home], pcs.northing[home], pcs.easting[practice_pc], pcs.northing[practice_pc], 3)
-    practice = choose_nearby(rng, near, tuple(plan.params.series("gp_practice_choice_weight").values()))
+    choice = tuple(plan.params.series("gp_practice_choice_weight").values())
+    near = nearest(
+        pcs.easting[home], pcs.northing[home], pcs.easting[practice_pc], pcs.northing[practice_pc], len(choice)
+    )
+    practice = choose_nearby(rng, near, choice, plan.practices.size)
     code = TABLE_CODES["health/gp_registrations"]
     key = record_ids_from(plan.record_key, code, pop.shard, after, len(rows))
     local = record_ids_from(plan.record_key, code + LOCAL_ID_OFFSET, pop.shard, after, len(rows))

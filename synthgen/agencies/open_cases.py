@@ -201,25 +201,64 @@ def _children_in_need(
     return cin_close, cin0
 
 
+def _repeats(
+    ref_child: NDArray[np.int64],
+    ref_day: NDArray[np.int64],
+    before_child: NDArray[np.int64],
+    before_day: NDArray[np.int64],
+) -> NDArray[np.bool_]:
+    """Which of this year's referrals follow another of the child's (this year's, or one before the start in
+    `before_*`) by 365 days or fewer: the DfE's re-referrals."""
+    child = np.r_[before_child, ref_child]
+    day = np.r_[before_day, ref_day]
+    order = np.lexsort((day, child))
+    repeat = np.zeros(len(child), bool)
+    same = child[order][1:] == child[order][:-1]
+    repeat[order[1:]] = same & (day[order][1:] - day[order][:-1] <= 365)
+    result: NDArray[np.bool_] = repeat[len(before_child) :]
+    return result
+
+
 def _history(
-    rng: np.random.Generator, plan: Plan, kids: Children, n_ref: int, cin0: Spans, cp0: Spans, cla0: Spans
+    rng: np.random.Generator, plan: Plan, kids: Children, flows: Flows, cin0: Spans, cp0: Spans, cla0: Spans
 ) -> Spans:
     """The referrals behind the cases open at the start, after last year's referrals that were closed before the
-    start (what makes a referral this year a re-referral): children, referral days and closing days."""
+    start: children, referral days and closing days.
+
+    Last year's closed referrals are what makes many a referral this year a re-referral, so they are placed to
+    make re_referral_share of this year's referrals re-referrals (the DfE's national share: in an authority
+    that refers more, more of that share already comes from children referred twice this year): the children
+    still short of it take a referral within the year before their first this year; the rest of last year's
+    referrals go by weight to children not referred this year."""
     born_day = kids.born_day
-    prior_child = children_by_weight(rng, kids.weight, n_ref)
-    prior_day = -rng.integers(1, 366, n_ref)
-    prior_close = prior_day + assessment_days(rng, plan.params, n_ref)
-    closed = (prior_close < 0) & (prior_day > born_day[prior_child])
-    closed &= ~np.isin(prior_child, np.r_[cin0[0], cp0[0], cla0[0]])
-    hist_child = np.r_[prior_child[closed], cin0[0], cp0[0], cla0[0]]
-    hist_ref_day = np.r_[
-        prior_day[closed],
+    open_child = np.r_[cin0[0], cp0[0], cla0[0]]
+    open_day = np.r_[
         cin0[1],
         np.maximum(cp0[1] - rng.integers(30, 120, len(cp0[0])), born_day[cp0[0]]),
         np.maximum(cla0[1] - rng.integers(30, 365, len(cla0[0])), born_day[cla0[0]]),
     ]
-    hist_close = np.r_[prior_close[closed], cin0[2], cp0[2], cla0[2]]
+    n_ref = len(flows.ref_child)
+    repeat = _repeats(flows.ref_child, flows.ref_day, open_child, open_day)
+    first = np.zeros(n_ref, bool)
+    first[np.unique(flows.ref_child, return_index=True)[1]] = True  # referrals are in child and day order
+    short = max(round(plan.params["re_referral_share"] * n_ref) - int(repeat.sum()), 0)
+    # a referral within the year before: after birth, closed (an assessment's length later) before the start
+    length = assessment_days(rng, plan.params, n_ref)
+    earliest = np.maximum(flows.ref_day - 365, born_day[flows.ref_child] + 1)
+    latest = -1 - length
+    fits = first & ~repeat & ~np.isin(flows.ref_child, open_child) & (earliest <= latest)
+    again = weighted_sample(rng, np.where(fits, kids.weight[flows.ref_child], 0.0), short)
+    again_day = earliest[again] + (rng.random(len(again)) * (latest[again] - earliest[again] + 1)).astype(np.int64)
+    # the rest of last year's referrals: children not referred this year (nor with a case open)
+    others = np.ones(len(kids.rows)) * kids.weight
+    others[np.r_[flows.ref_child, open_child]] = 0.0
+    prior_child = children_by_weight(rng, others, max(n_ref - len(again), 0))
+    prior_day = -rng.integers(1, 366, len(prior_child))
+    prior_close = prior_day + assessment_days(rng, plan.params, len(prior_child))
+    closed = (prior_close < 0) & (prior_day > born_day[prior_child])
+    hist_child = np.r_[flows.ref_child[again], prior_child[closed], open_child]
+    hist_ref_day = np.r_[again_day, prior_day[closed], open_day]
+    hist_close = np.r_[again_day + length[again], prior_close[closed], cin0[2], cp0[2], cla0[2]]
     return hist_child, hist_ref_day, hist_close
 
 
@@ -227,7 +266,7 @@ def with_open_cases(rng: np.random.Generator, plan: Plan, kids: Children, flows:
     """This year's flows with the cases open on the first day and the history behind them."""
     cla0, cp0 = _in_care_and_on_plans(rng, plan, kids, flows)
     cin_close, cin0 = _children_in_need(rng, plan, kids, flows, cla0, cp0)
-    hist_child, hist_ref_day, hist_close = _history(rng, plan, kids, len(flows.ref_child), cin0, cp0, cla0)
+    hist_child, hist_ref_day, hist_close = _history(rng, plan, kids, flows, cin0, cp0, cla0)
     return Cases(
         child_rows=kids.rows,
         start=np.datetime64(plan.period_start, "D"),

@@ -93,6 +93,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
     schools = plan.schools
     school_pc = schools.postcode_index
     choice = {}
+    weights = tuple(params.series("school_choice_weight").values())
     for phase in ("primary", "secondary"):
         of_phase = np.flatnonzero(schools.kind == phase)
         near = nearest(
@@ -100,9 +101,10 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
             pcs.northing[home],
             pcs.easting[school_pc[of_phase]],
             pcs.northing[school_pc[of_phase]],
-            2,
+            len(weights),
         )
-        choice[phase] = of_phase[choose_nearby(rng, near, tuple(params.series("school_choice_weight").values()))]
+        # a larger school takes more of its neighbourhood's children
+        choice[phase] = of_phase[choose_nearby(rng, near, weights, schools.size[of_phase])]
     school = np.where(g <= 6, choice["primary"][hh], choice["secondary"][hh])
     entry_year = academic_year(plan) - g
     upn = _upns(rng, plan, pop.shard, entry_year, choice["primary"][hh])

@@ -149,4 +149,10 @@ def produce(ctx: Context) -> Produced:
         person[known] = children.person_id[row.to_numpy(zero_copy_only=False)[known].astype(np.int64)]
         events.append(AgencyTable("social_care", name, table, key, person))
     own = {"upn": ctx.person_upn, "nhs_number": pop.people.nhs_number}
-    return Produced(persons=(PersonRecords(children, own_identifiers=own),), events=tuple(events))
+    # a child coming into care has their birth certificate seen: a slip in their date of birth does not survive
+    # (the DfE's returns reject a looked-after child whose recorded age says adult: SSDA903 351, 352)
+    in_care = pc.is_in(children.table["la_child_id"], value_set=care.cla_episodes["la_child_id"].combine_chunks())
+    records = PersonRecords(
+        children, own_identifiers=own, checked_birth_dates=in_care.to_numpy(zero_copy_only=False), children_only=True
+    )
+    return Produced(persons=(records,), events=tuple(events))

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from synthgen.agencies import TABLE_CODES
 from synthgen.agencies.care_pathway import assessment_days, banded
+from synthgen.agencies.children_in_need import other_factors
 from synthgen.agencies.social_care_records import (
     SocialCareTables,
     children_rows,
@@ -106,6 +107,11 @@ def _in_need_records(
         (np.flatnonzero(sim.parental_mental_health[hh]), "4B"),
         (np.flatnonzero(sim.substance_misuse[hh]), "2B"),
     ]
+    # every unborn child referred is assessed in need: with none of these at home, another factor about the
+    # household (a parent's illness, another adult's mental health ...)
+    none = np.setdiff1d(np.arange(n), np.concatenate([e[0] for e in entries]))
+    other = other_factors(rng, plan.params, len(none), household_only=True)
+    entries += [(none[other == code], code) for code in np.unique(other)]
     assessments = pa.table(
         {
             "assessment_id": ids(plan, shard, "assessments", n, after=tables.assessments.num_rows),
@@ -114,10 +120,7 @@ def _in_need_records(
             "start_date": date(assess_start),
             "authorised_date": date(assess_end, open_from=days),
             "outcome": pa.array(np.full(n, "in_need", dtype=object), pa.string()),
-            # "21": no factors identified, for a child with none of these at home
-            "factors": list_column(
-                n, [*entries, (np.setdiff1d(np.arange(n), np.concatenate([e[0] for e in entries])), "21")]
-            ),
+            "factors": list_column(n, entries),
         }
     )
     plain = np.flatnonzero(~unborn.protected & (assess_end < days) & (close > assess_end))

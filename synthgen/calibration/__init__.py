@@ -7,7 +7,8 @@ describe.py: beside their references; pairs.py: how true pairs differ).
 
 from __future__ import annotations
 
-from synthgen.calibration.describe import FIGURES, TARGETS, Figure, describe, quality_figures
+from synthgen.calibration.describe import FIGURES, Figure, describe, quality_figures
+from synthgen.calibration.local_figures import TARGETS
 from synthgen.calibration.pairs import COMPARED, pair_differences
 
 __all__ = ["COMPARED", "FIGURES", "TARGETS", "Figure", "describe", "pair_differences", "quality_figures"]

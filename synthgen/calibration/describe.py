@@ -1,14 +1,16 @@
-"""Realism, measured: every figure with an England reference, computed from a run and set beside it.
+"""Realism, measured: every figure with a reference, computed from a run and set beside it.
 
-Each figure's reference, unit, tolerance and source live in reference/data/figures.csv; the figure modules
-compute the generated values and this one sets them beside their references. A figure passes when it lies
-within its tolerance (absolute, in its unit) of
-the reference; tolerances are set for runs of demo size (about 20,000 people) and up.
+Each figure's England reference, unit, tolerance and source live in reference/data/figures.csv; the figure
+modules compute the generated values and this one sets them beside their references: the run's authority's own
+figure where there is one (local_figures.py), with England's beside it. A figure passes when it lies within its
+tolerance (absolute, in its unit) of the reference; tolerances are set for runs of demo size (about 20,000 people)
+and up.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from synthgen.calibration.front_door_figures import front_door_figures
+from synthgen.calibration.local_figures import references
 from synthgen.calibration.measure import Measured, People, read_people
 from synthgen.calibration.world_figures import (
     health_event_figures,
@@ -38,6 +41,8 @@ class Figure:
     source: str
     tolerance: float
     unit: str
+    england: float | None = None
+    """England's figure where the reference is something else (the authority's own, or the scenario's rate)."""
 
     @property
     def passed(self) -> bool:
@@ -51,6 +56,7 @@ class Figure:
             "source": self.source,
             "tolerance": self.tolerance,
             "pass": self.passed,
+            "england": None if self.england is None else round(self.england, 4),
         }
 
 
@@ -87,34 +93,24 @@ def _tolerance(reference: float, written: str, basis: float | None) -> float:
     return tolerance
 
 
-TARGETS = {
-    "social_care.referrals_per_10k_children": ("referrals_per_10k_children", 1.0),
-    "social_care.referral_nfa": ("referral_nfa_share", 100.0),
-    "social_care.section47_per_10k_children": ("section47_per_10k_children", 1.0),
-    "social_care.icpc_per_10k_children": ("icpc_per_10k_children", 1.0),
-    "social_care.cp_starts_per_10k_children": ("cp_starts_per_10k_children", 1.0),
-    "social_care.cp_at_31_march_per_10k_children": ("cp_at_31_march_per_10k_children", 1.0),
-    "social_care.cin_at_31_march_per_10k_children": ("cin_at_31_march_per_10k_children", 1.0),
-    "social_care.cla_at_31_march_per_10k_children": ("cla_at_31_march_per_10k_children", 1.0),
-    "school.fsm_eligible": ("fsm_share", 100.0),
-    "school.ehc_plan": ("ehc_plan_share", 100.0),
-    "school.sen_support": ("sen_support_share", 100.0),
-    "people.births_per_1000": ("birth_rate", 1000.0),
-    "front_door.contacts_per_10k_children": ("contacts_per_10k_children", 1.0),
-    "front_door.decided_within_one_working_day": ("decision_within_one_working_day_share", 100.0),
-    "marac.cases_per_10k_adult_women": ("marac_cases_per_10k_adult_women", 1.0),
-    "marac.repeat_share": ("marac_repeat_share", 100.0),
-}
-"""Figures whose generated value a scenario's `rates` set directly: describe compares them with that target."""
-
-
 def describe(run: str | Path | Run) -> list[Figure]:
-    """Every figure the run can measure, beside its England reference, then the data-quality rates beside the
-    scenario's (as `synthgen describe RUN`). A figure over something the run has none of (children in a run of a
-    few people) is left out."""
+    """Every figure the run can measure, beside its reference (the authority's own figure where there is one,
+    England's beside it), then the data-quality rates beside the scenario's (as `synthgen describe RUN`). A figure
+    over something the run has none of (children in a run of a few people) is left out."""
     run = open_run(run)
-    references = _references()
-    overrides: dict[str, float] = run.manifest["scenario"].get("rates", {}) or {}
+    rows = _references()
+    scenario = run.manifest["scenario"]
+    overrides: dict[str, float] = scenario.get("rates", {}) or {}
+    england = {name: (float(row["reference"]), row["source"]) for name, row in rows.items()}
+    quality = scenario.get("data_quality", {}) or {}
+    held_to = references(
+        england,
+        int(scenario["area"]["la_number"]),
+        dt.date.fromisoformat(str(scenario["period"]["end"])),
+        overrides,
+        str(quality.get("profile", "realistic")),
+        quality.get("rates") or None,
+    )
     result = []
     people = read_people(run)
     for compute in FIGURES:
@@ -122,13 +118,9 @@ def describe(run: str | Path | Run) -> list[Figure]:
             value, basis = measured if isinstance(measured, tuple) else (measured, None)
             if math.isnan(value):  # nothing to measure it over in this run (a handful of people)
                 continue
-            ref = references[name]
-            reference, source = float(ref["reference"]), ref["source"]
-            parameter, scale = TARGETS.get(name, ("", 1.0))
-            if parameter in overrides:  # an area unlike England: compare with the scenario's own target
-                reference, source = overrides[parameter] * scale, f"scenario rates: {parameter}"
-            tolerance = round(_tolerance(reference, ref["tolerance"], basis), 3)
-            result.append(Figure(name, float(value), reference, source, tolerance, ref["unit"]))
+            ref = held_to[name]
+            tolerance = round(_tolerance(ref.value, rows[name]["tolerance"], basis), 3)
+            result.append(Figure(name, float(value), ref.value, ref.source, tolerance, rows[name]["unit"], ref.england))
     return result + quality_figures(run)
 
 

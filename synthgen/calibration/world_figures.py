@@ -40,24 +40,55 @@ def people_figures(run: Run, truth: People) -> Measured:
     return figures
 
 
+MIN_PRACTICES = 20
+"""Practices a run needs before the spread of their list sizes is measured."""
+
+
+def _places_basis(places: int) -> float:
+    """The basis of a mean size of places whose number was rounded from people / mean size: the rounding moves the
+    mean by up to 1 / (2 * places) of it, which describe's widening (three / sqrt(basis)) then allows."""
+    return float((6 * places) ** 2)
+
+
+def _per_place(records: pa.ChunkedArray, places: pa.ChunkedArray) -> np.ndarray:
+    """How many records name each place (places nobody registered at count as none)."""
+    at = pc.index_in(records, value_set=places.combine_chunks()).drop_null().to_numpy(zero_copy_only=False)
+    return np.bincount(at.astype(np.int64), minlength=len(places))
+
+
 def health_figures(run: Run, truth: People) -> Measured:
     if not run.has("agencies/health/gp_registrations"):
         return {}
-    registrations = run.read("agencies/health/gp_registrations", ["record_id"]).num_rows
+    registrations = run.read("agencies/health/gp_registrations", ["practice_ods_code"])
     residents = int(pc.sum(truth.table["resident"].cast(pa.int64())).as_py())  # babies born in the period too
-    return {"health.gp_list_inflation": (ratio(registrations, residents) - 1) * 100}
+    practices = run.read("agencies/health/practices", ["practice_ods_code"])["practice_ods_code"]
+    lists = _per_place(registrations["practice_ods_code"], practices)
+    figures: Measured = {
+        "health.gp_list_inflation": (ratio(registrations.num_rows, residents) - 1) * 100,
+        "health.gp_list_size_mean": (mean(lists), _places_basis(len(lists))),
+    }
+    if len(lists) >= MIN_PRACTICES:
+        figures["health.gp_list_size_cv"] = float(lists.std() / lists.mean())
+    return figures
 
 
 def school_figures(run: Run, truth: People) -> Measured:
     if not run.has("agencies/school/pupils"):
         return {}
-    pupils = run.read("agencies/school/pupils", ["fsm_eligible", "sen_provision"])
+    pupils = run.read("agencies/school/pupils", ["fsm_eligible", "sen_provision", "school_urn"])
+    schools = run.read("agencies/school/schools", ["school_urn", "phase"])
+    rolls = _per_place(pupils["school_urn"], schools["school_urn"])
+    phase = schools["phase"].to_numpy(zero_copy_only=False)
     sen = pupils["sen_provision"].to_numpy(zero_copy_only=False)
-    return {
+    figures: Measured = {
         "school.fsm_eligible": share(pupils["fsm_eligible"].to_numpy(zero_copy_only=False)),
         "school.ehc_plan": share(sen == "E"),
         "school.sen_support": share(sen == "K"),
     }
+    for name in ("primary", "secondary"):
+        of_phase = rolls[phase == name]
+        figures[f"school.{name}_pupils_per_school"] = (mean(of_phase), _places_basis(len(of_phase)))
+    return figures
 
 
 def social_care_figures(run: Run, truth: People) -> Measured:

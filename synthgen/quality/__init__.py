@@ -33,6 +33,7 @@ __all__ = [
     "ALLOWED",
     "FIELDS",
     "KINDS",
+    "BirthDates",
     "Changes",
     "Columns",
     "Degraded",
@@ -58,6 +59,15 @@ def rates_for(
             for kind, value in kinds.items():
                 result.setdefault(agency, {})[(field_name, kind)] = value
     return result
+
+
+@dataclass(frozen=True)
+class BirthDates:
+    """How an agency holds dates of birth: rows it has seen proven (a birth certificate: no slip survives), and
+    whether its people are children, so that a date copied in error from a relative is a sibling's."""
+
+    checked: NDArray[np.bool_] | None = None
+    children_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,13 +124,16 @@ def degrade(
     extra_identifiers: NDArray[np.object_] | None = None,
     person_identifiers: dict[str, NDArray[np.object_]] | None = None,
     given: Changes | None = None,
+    birth_dates: BirthDates | None = None,
 ) -> Degraded:
     """Apply one agency's error model to one shard's table.
 
     `person_identifiers` holds each person's true identifiers by column (NHS number, UPN; None when they have
     none), for errors that take a relative's; `extra_identifiers` are unused valid identifiers for
     duplicates registered afresh; `given` lists what differs from the truth in the table as it was made (a contact
-    that knew no family name, a notification copying the police's spelling), logged first. The errors come in a
+    that knew no family name, a notification copying the police's spelling), logged first; `birth_dates` says
+    which rows' dates of birth the agency has seen proven (no slip survives there) and whether a date copied from
+    a relative is a sibling's. The errors come in a
     fixed order, each from the table's own stream:
     duplicates first (a second registration then takes its own errors), then names, date of birth, sex,
     identifiers and addresses.
@@ -139,8 +152,20 @@ def degrade(
     known = person < len(pop.people.person_id)
     person = np.where(known, person, 0)
     name_errors(rng, plan.params, pop, person, known, values, columns, rates, log)
+    checks = birth_dates or BirthDates()
+    checked = np.zeros(len(person), bool)
+    if checks.checked is not None:
+        proven = checks.checked
+        checked = np.r_[proven, proven[registered.duplicate_of[len(proven) :]]]  # a duplicate's is its original's
     values[columns.date_of_birth] = date_of_birth_errors(
-        rng, plan.params, pop, np.where(known, person, -1), values[columns.date_of_birth], rates, log
+        rng,
+        plan.params,
+        pop,
+        np.where(known, person, -1),
+        values[columns.date_of_birth],
+        rates,
+        log,
+        (checked, checks.children_only),
     )
     sex_errors(rng, values, columns, rates, log)
     held = [columns.identifier] if columns.identifier else []

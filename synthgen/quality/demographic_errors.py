@@ -23,11 +23,17 @@ def date_of_birth_errors(
     column: pa.Array,
     rates: Rates,
     log: Log,
+    held: tuple[NDArray[np.bool_], bool] | None = None,
 ) -> pa.Array:
-    """The date-of-birth column with its errors; `person` is each record's person row, -1 where none."""
-    valid = column.is_valid().to_numpy(zero_copy_only=False)
+    """The date-of-birth column with its errors; `person` is each record's person row, -1 where none; `held`: the
+    rows whose date the agency has seen proven (left as they are) and whether a relative's date copied in error
+    is a sibling's (a table of children)."""
+    checked, children_only = held if held is not None else (np.zeros(len(column), bool), False)
+    recorded = column.is_valid().to_numpy(zero_copy_only=False)
+    valid = recorded.copy()
     dob = column.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     year, month, day = date_parts(dob)
+    valid &= ~checked
     swappable = valid & (day <= 12) & (day != month)
     rows = chosen(rng, swappable, rates, "date_of_birth", "day_month_swap", log)
     dob[rows] = dates_with(dob[rows], year[rows], day[rows], month[rows])
@@ -42,12 +48,12 @@ def date_of_birth_errors(
     log.add(rows, "age_only", "date_of_birth")
     rows = chosen(rng, valid, rates, "date_of_birth", "copied_from_household", log)
     if len(rows):
-        other = household_member(rng, pop, person[rows])
+        other = household_member(rng, pop, person[rows], children_only)
         found = other >= 0
         found[found] = pop.people.date_of_birth[other[found]] != dob[rows[found]]
         dob[rows[found]] = pop.people.date_of_birth[other[found]]
         log.add(rows[found], "copied_from_household", "date_of_birth")
-    return pa.array(dob, pa.date32(), mask=~valid)
+    return pa.array(dob, pa.date32(), mask=~(valid | (checked & recorded)))  # a proven date stays as it was
 
 
 def _mistyped(

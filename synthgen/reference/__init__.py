@@ -184,6 +184,40 @@ def forename_pool(group: str, sex: str, decade: int) -> NamePool:
 
 
 @dataclass(frozen=True)
+class NameTraditions:
+    """The naming traditions within each name group (Polish, Romanian ... within eastern_european), and which of
+    them each forename and surname belongs to. A group with no traditions listed is one tradition, named as the
+    group; a name not listed belongs to every tradition of its group."""
+
+    traditions: tuple[tuple[str, str], ...]
+    """(name group, tradition), groups in `name_group_ids()` order, traditions in file order."""
+    tags: dict[tuple[str, str, str], tuple[str, ...]]
+    """(name group, 'given' or 'family', name) -> its traditions."""
+
+    def of(self, group: str) -> tuple[str, ...]:
+        return tuple(t for g, t in self.traditions if g == group)
+
+    def belongs(self, group: str, part: str, name: str, tradition: str) -> bool:
+        tags = self.tags.get((group, part, name))
+        return tags is None or tradition in tags
+
+
+@cache
+def name_traditions() -> NameTraditions:
+    """Naming traditions within the name groups (name_traditions.csv; see SOURCES.md)."""
+    tags: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    within: dict[str, list[str]] = {}
+    for r in _rows("name_traditions.csv"):
+        names = tuple(r["traditions"].split(";"))
+        tags[(r["name_group"], r["part"], r["name"])] = names
+        for tradition in names:
+            if tradition not in within.setdefault(r["name_group"], []):
+                within[r["name_group"]].append(tradition)
+    traditions = tuple((g, t) for g in name_group_ids() for t in within.get(g, [g]))
+    return NameTraditions(traditions, tags)
+
+
+@dataclass(frozen=True)
 class SurnameForm:
     """A surname that depends on sex: a woman's title (Begum), a female form (Kaur), a suffix (-ski to -ska)."""
 

@@ -20,26 +20,16 @@ from synthgen import reference
 from synthgen.kernel import identifiers
 from synthgen.kernel.rng import run_key, run_stream
 from synthgen.reference import LocalAuthority, Parameters, Postcodes
+from synthgen.scenario import places
+from synthgen.scenario.local_area import Demography, demography, local_parameters
+from synthgen.scenario.places import Services, Streets
 from synthgen.scenario.schema import Scenario
 
 SHARD_PEOPLE = 50_000
 """Residents per shard: small enough to bound a worker's memory, large enough to amortise the fixed costs."""
 
 MAX_PEOPLE_PER_POSTCODE = 250
-SCHOOLS_PER_PHASE = 1999
-"""Establishment numbers an LA has per phase; a larger population than that many schools serve gets larger schools."""
 NHS_RANGES = {"test": identifiers.NHS_TEST_BASES, "unallocated": identifiers.NHS_UNALLOCATED_BASES}
-
-
-@dataclass(frozen=True)
-class Services:
-    """Places people are registered at (GP practices, schools): one row per place, in columns."""
-
-    code: NDArray[np.str_]  # ODS code for practices, URN for schools
-    name: NDArray[np.str_]
-    kind: NDArray[np.str_]  # 'practice', 'primary', 'secondary'
-    establishment: NDArray[np.int64]  # DfE establishment number (schools); 0 for practices
-    postcode_index: NDArray[np.int64]  # into Plan.postcodes
 
 
 @dataclass(frozen=True)
@@ -54,13 +44,17 @@ class Plan:
     postcodes: Postcodes
     streets: NDArray[np.str_]  # the street of each postcode
     towns: NDArray[np.str_]  # the post town of each postcode
+    places: Streets  # each postcode's street id, house numbers covered and neighbourhood deprivation decile
     shard_of_postcode: NDArray[np.int64]
     practices: Services
     schools: Services
     nhs_bases: tuple[int, int]
     record_key: int
     params: Parameters
-    """The model's numbers for this run: the defaults with the scenario's `rates` on top."""
+    """The model's numbers for this run: England's defaults, the authority's own rates on them, and the scenario's
+    `rates` on top."""
+    demography: Demography
+    """The authority's people: ethnicity, ages and sex, households, deprivation (synthgen.scenario.local_area)."""
 
     @property
     def shards(self) -> int:
@@ -133,109 +127,31 @@ def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
     return problems
 
 
-def _sample(rng: np.random.Generator, pool: reference.NamePool, n: int) -> NDArray[np.str_]:
-    return np.array(pool.names)[rng.choice(len(pool.names), size=n, p=pool.weights)]
-
-
-def _streets(rng: np.random.Generator, postcodes: Postcodes) -> NDArray[np.str_]:
-    """A street for every postcode; neighbouring postcodes of a district often share one, as in life."""
-    stems, types = reference.street_parts()
-    streets = np.empty(len(postcodes.postcode), dtype=object)
-    for outward in np.unique(postcodes.outward):
-        where = np.flatnonzero(postcodes.outward == outward)
-        wanted = max(1, math.ceil(len(where) * 0.6))
-        names: list[str] = []
-        seen: set[str] = set()
-        while len(names) < wanted:
-            batch = np.char.add(np.char.add(_sample(rng, stems, 4 * wanted), " "), _sample(rng, types, 4 * wanted))
-            fresh = [name for name in dict.fromkeys(batch.tolist()) if name not in seen]
-            if not fresh:  # every combination used: reuse names, as long districts do
-                fresh = batch.tolist()
-            names.extend(fresh[: wanted - len(names)])
-            seen.update(fresh)
-        streets[where] = np.array(names)[np.arange(len(where)) * wanted // len(where)]
-    return streets.astype(str)
-
-
-def _services(
-    rng: np.random.Generator,
-    kind: str,
-    count: int,
-    postcodes: Postcodes,
-    streets: NDArray[np.str_],
-    region: str,
-) -> Services:
-    where = rng.choice(len(postcodes.postcode), size=count, replace=count > len(postcodes.postcode))
-    stems = np.array([street.rsplit(" ", 1)[0] for street in streets[where]])
-    if kind == "practice":
-        letter = "BCDEFGHJKLMNPY"[sum(map(ord, region)) % 14]
-        numbers = rng.choice(90_000, size=count, replace=False) + 10_000
-        codes = np.char.add(letter, numbers.astype(str))
-        suffix = np.array(["Surgery", "Medical Centre", "Health Centre", "Medical Practice"])[rng.integers(0, 4, count)]
-        establishment = np.zeros(count, dtype=np.int64)
-    else:
-        codes = (rng.choice(50_000, size=count, replace=False) + 100_000).astype(str)
-        # DfE establishment numbers: 2xxx-3xxx primary, 4xxx-5xxx secondary (1,999 each)
-        base = 2000 if kind == "primary" else 4000
-        establishment = base + 1 + rng.choice(SCHOOLS_PER_PHASE, size=count, replace=False)
-        options = ["Primary School", "Primary Academy", "Junior and Infant School"]
-        if kind == "secondary":
-            options = ["Academy", "High School", "School"]
-        suffix = np.array(options)[rng.integers(0, len(options), count)]
-    names = np.char.add(np.char.add(stems, " "), suffix)
-    return Services(
-        code=codes.astype(str),
-        name=names.astype(str),
-        kind=np.full(count, kind),
-        establishment=establishment.astype(np.int64),
-        postcode_index=where.astype(np.int64),
-    )
-
-
 def make_plan(scenario: Scenario) -> Plan:
     """Resolve a validated scenario into the plan every shard works from."""
-    params = Parameters(scenario.rates)
     la = reference.local_authorities()[scenario.area.la_number]
+    params = Parameters({**local_parameters(la.number, scenario.period.end), **scenario.rates})
+    people_of = demography(la.number, params)
     postcodes = reference.postcodes_in(scenario.area.outward_codes, la)
     people = scenario.population.people
     shard_people = split_people(people)
     rng = run_stream(scenario.seed, "plan")
-    streets = _streets(rng, postcodes)
-    towns_by_area = reference.post_towns()
-    outwards, outward_of = np.unique(postcodes.outward, return_inverse=True)
-    towns = np.array([towns_by_area.get(reference.postcode_area(code), la.name) for code in outwards])[outward_of]
-    shard_of_postcode = np.empty(len(postcodes.postcode), dtype=np.int64)
-    shard_of_postcode[rng.permutation(len(postcodes.postcode))] = np.arange(len(postcodes.postcode)) % len(shard_people)
-    practices = _services(
-        rng,
-        "practice",
-        max(1, round(people / params["people_per_gp_practice"])),
-        postcodes,
-        streets,
-        la.region,
-    )
-    primaries = _services(
-        rng,
-        "primary",
-        min(SCHOOLS_PER_PHASE, max(1, round(people / params["people_per_primary_school"]))),
-        postcodes,
-        streets,
-        la.region,
-    )
-    secondaries = _services(
-        rng,
-        "secondary",
-        min(SCHOOLS_PER_PHASE, max(1, round(people / params["people_per_secondary_school"]))),
-        postcodes,
-        streets,
-        la.region,
-    )
-    schools = Services(
-        *(np.concatenate([getattr(primaries, f), getattr(secondaries, f)]) for f in Services.__dataclass_fields__)
-    )
+    streets = places.streets(rng, params, postcodes, people_of.deprivation)
+    shard_of_postcode = places.shard_of_postcode(rng, streets.street, len(shard_people))
+    practices = places.services(
+        rng, "practice", places.practice_count(params, people), postcodes, streets.name, la.region,
+        params["gp_list_size_sigma"],
+    )  # fmt: skip
+    schools = places.concatenated(
+        places.services(
+            rng, phase, places.school_count(params, people, people_of.ages, phase), postcodes, streets.name,
+            la.region, params[f"{phase}_school_size_sigma"],
+        )
+        for phase in ("primary", "secondary")
+    )  # fmt: skip
     # URNs are one national series: draw them for all schools at once so that none repeats.
     urns = (rng.choice(50_000, size=len(schools.code), replace=False) + 100_000).astype(str)
-    schools = Services(urns, schools.name, schools.kind, schools.establishment, schools.postcode_index)
+    schools = Services(urns, schools.name, schools.kind, schools.establishment, schools.postcode_index, schools.size)
     return Plan(
         scenario=scenario,
         scenario_sha256=scenario_sha256(scenario),
@@ -245,12 +161,14 @@ def make_plan(scenario: Scenario) -> Plan:
         period_end=scenario.period.end,
         shard_people=shard_people,
         postcodes=postcodes,
-        streets=streets,
-        towns=towns,
+        streets=streets.name,
+        towns=places.post_towns(postcodes, la.name),
+        places=streets,
         shard_of_postcode=shard_of_postcode,
         practices=practices,
         schools=schools,
         nhs_bases=NHS_RANGES[scenario.identifiers.nhs_numbers],
         record_key=run_key(scenario.seed, "record-ids"),
         params=params,
+        demography=people_of,
     )

@@ -2,7 +2,10 @@
 
 Addresses matter to linkage because agencies hold them at different moments: an agency that was not told of a
 move still holds the old address (the data-quality model's stale addresses). Streets and house numbers are
-fictional; the postcodes are real ones of the scenario's area (ONS Postcode Directory).
+fictional; the postcodes are real ones of the scenario's area (ONS Postcode Directory). A street runs along
+consecutive postcodes (synthgen.scenario.places) and its numbers run on from one postcode to the next, each
+postcode covering its stretch of about 15 numbers; the households of a postcode (and those moving into it) take
+distinct numbers spread along that stretch, so numbers reach the hundreds on a long road, as they do.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen.kernel.arrays import rank_within
+from synthgen.kernel.arrays import first_of_runs, rank_within
 from synthgen.kernel.rng import shard_stream
 from synthgen.reference import Parameters
 from synthgen.scenario.plan import Plan
@@ -55,12 +58,11 @@ def place_households(
     n_hh = len(household_id)
     shard_postcodes = np.flatnonzero(plan.shard_of_postcode == shard)
     postcode = shard_postcodes[rng.integers(0, len(shard_postcodes), n_hh)]
-    number = 1 + 2 * rank_within(postcode, rng.random(n_hh)) + (postcode % 2)
     recent = in_area & (rng.random(n_hh) < params["recent_mover_share"])
     previous = np.full(n_hh, -1)
     previous[recent] = (np.flatnonzero(recent) + rng.integers(1, max(n_hh, 2), int(recent.sum()))) % n_hh
     moved_out = _moved_out(rng, params, plan.period_start, in_area)
-    addresses = _moves(plan, shard, in_area, postcode, number, previous, household_id, first_new_address_id)
+    addresses = _moves(plan, shard, in_area, postcode, previous, household_id, first_new_address_id)
     return addresses, moved_out
 
 
@@ -75,17 +77,39 @@ def _moved_out(
     return moved
 
 
+def house_numbers(rng: np.random.Generator, plan: Plan, occupied: NDArray[np.int64], shard: int) -> NDArray[np.int64]:
+    """A distinct house number on its street for each occupied address (`occupied`: the postcode of each).
+
+    Each postcode covers a stretch of its street's numbers (its planned span, widened to hold its occupants);
+    the stretches follow one another along the street from 1. Occupants of a postcode are spread evenly over its
+    stretch, each at a random place within its share, so numbers leave gaps where the homes of people outside
+    the run would be. Every street lies in one shard (synthgen.scenario.places), so a shard numbers whole streets.
+    """
+    places = plan.places
+    in_shard = plan.shard_of_postcode == shard
+    occupants = np.bincount(occupied, minlength=len(places.span))
+    covers = np.where(in_shard, np.maximum(places.span, occupants), 0)
+    ends = np.cumsum(covers)
+    street_start = first_of_runs(places.street)
+    before = ends - covers
+    first = 1 + before - np.maximum.accumulate(np.where(street_start, before, 0))
+    place = rank_within(occupied, rng.random(len(occupied)))
+    step = covers[occupied] // np.maximum(occupants[occupied], 1)
+    result: NDArray[np.int64] = first[occupied] + place * step + (rng.random(len(occupied)) * step).astype(np.int64)
+    return result
+
+
 def _moves(
     plan: Plan,
     shard: int,
     in_area: NDArray[np.bool_],
     postcode: NDArray[np.int64],
-    number: NDArray[np.int64],
     previous: NDArray[np.int64],
     household_id: NDArray[np.int64],
     first_new_address_id: int,
 ) -> Addresses:
-    """Moves within the area during the period (own stream, so the rest of the population is unchanged by them).
+    """Moves within the area during the period (own stream, so the rest of the population is unchanged by them),
+    and the house numbers of every address, those moved into too (a stream of their own).
 
     A household that moves leaves its start address behind as its previous address, which agencies that were not
     told still hold (the data-quality model's stale addresses); households that moved in before the period left
@@ -96,10 +120,9 @@ def _moves(
     movers = np.flatnonzero(in_area & (rng.random(n) < params["in_period_move_share"] * plan.days / 365.25))
     shard_postcodes = np.flatnonzero(plan.shard_of_postcode == shard)
     destination = shard_postcodes[rng.integers(0, len(shard_postcodes), len(movers))]
-    highest = np.zeros(len(plan.postcodes.postcode), np.int64)
-    np.maximum.at(highest, postcode, number)
-    # new homes are numbered after the postcode's existing ones, so no two households share an address
-    new_number = highest[destination] + 2 * (rank_within(destination) + 1)
+    # every address is numbered at once, so no two households share one (new homes beside the old)
+    numbers = house_numbers(shard_stream(plan.seed, shard, "house-numbers"), plan, np.r_[postcode, destination], shard)
+    number, new_number = numbers[:n], numbers[n:]
     end_postcode, end_number = postcode.copy(), number.copy()
     end_postcode[movers], end_number[movers] = destination, new_number
     address_id = household_id.copy()

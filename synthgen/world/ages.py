@@ -1,9 +1,9 @@
 """Ages: children's and parents' constrained by the family, everyone else's by what the age pyramid still lacks.
 
 Children's and parents' ages are constrained by family structure (sibling gaps, the mother's age at the first
-birth); everyone else's age is drawn from what the England age pyramid still lacks once the families are
-placed, so that the whole population matches the pyramid. Ages are continuous years here; dates of birth follow
-from them.
+birth); everyone else's age is drawn from what the area's age pyramid (the local authority's own, from the plan)
+still lacks once the families are placed, so that the whole population matches the pyramid. Ages are continuous
+years here; dates of birth follow from them.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen import reference
 from synthgen.kernel.arrays import categorical, first_of_runs
-from synthgen.reference import Parameters
+from synthgen.reference import AgePyramid, Parameters
 from synthgen.world.households import T
 from synthgen.world.members import Members
 
@@ -28,18 +27,20 @@ class Twins:
     follows: NDArray[np.bool_]  # per child (row of Members.kid): born on the same day as the child before it
 
 
-def draw_ages(rng: np.random.Generator, params: Parameters, m: Members) -> tuple[NDArray[np.float64], Twins]:
+def draw_ages(
+    rng: np.random.Generator, params: Parameters, m: Members, pyramid: AgePyramid
+) -> tuple[NDArray[np.float64], Twins]:
     """Everyone's age, and the twins; the partner of a childless couple takes the head's age for now (partner_ages
     sets it once sexes are known)."""
     age = np.full(m.n, np.nan)
-    span, eldest_age, twins = _children(rng, params, m, age)
+    span, eldest_age, twins = _children(rng, params, m, age, pyramid)
     _parents(rng, params, m, age, span, eldest_age)
-    _everyone_else(rng, params, m, age)
+    _everyone_else(rng, params, m, age, pyramid)
     return _within(rng, age, 0.0, 99.0), twins
 
 
 def _children(
-    rng: np.random.Generator, params: Parameters, m: Members, age: NDArray[np.float64]
+    rng: np.random.Generator, params: Parameters, m: Members, age: NDArray[np.float64], pyramid: AgePyramid
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], Twins]:
     """Children's ages, set in `age`: sibling gaps (twins have none), the youngest placed so the eldest of a
     family with dependent children is under 18. Returns each household's span of births, its eldest child's age
@@ -68,7 +69,7 @@ def _children(
     youngest = 18.0 + grown  # grown-up children still at home
     dependent_hh = hh.dependent & m.with_children
     youngest[dependent_hh] = _place_youngest(
-        rng, span[kid_hh] - since_eldest, kid_hh, dependent_hh, span, reference.age_pyramid().shares[:18] * m.n
+        rng, span[kid_hh] - since_eldest, kid_hh, dependent_hh, span, pyramid.shares[:18] * m.n
     )
     age[kid] = youngest[kid_hh] + span[kid_hh] - since_eldest
     twin = np.zeros(m.n, bool)
@@ -111,13 +112,14 @@ def _parents(
     )
 
 
-def _everyone_else(rng: np.random.Generator, params: Parameters, m: Members, age: NDArray[np.float64]) -> None:
+def _everyone_else(
+    rng: np.random.Generator, params: Parameters, m: Members, age: NDArray[np.float64], pyramid: AgePyramid
+) -> None:
     """The ages of people outside families with children, set in `age`, from what the age pyramid still lacks.
 
     The most constrained go first (the over-66 households, then people living alone, sharers, childless couples);
     each group takes its ages out of what is still lacking, a partner counting twice."""
     hh, owner = m.households, m.owner
-    pyramid = reference.age_pyramid()
     placed = np.bincount(np.clip(age[~np.isnan(age)].astype(np.int64), 0, 99), minlength=100)
     lacking = np.clip(pyramid.shares * m.n - placed, 0.0, None)
     free_heads = m.is_head & ~m.with_children[owner] & ~m.sharer

@@ -4,7 +4,8 @@ Births are truth like the population, but they arrive during the year, so they a
 population at the start: the agencies that meet a newborn (the GP practice registering the baby, the health
 visitor's new-birth visit) make records from here, and the truth lists the babies with their parents.
 Mothers are women of the area aged 16-45, chosen with England's spread of mothers' ages; the count is England's
-birth rate per head of the shard's residents over the period.
+birth rate per head of the shard's residents over the period. A baby is named in its mother's or its father's
+tradition, and not as one of the children already at home.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from numpy.typing import NDArray
 from synthgen.kernel.arrays import weighted_sample
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
+from synthgen.world import given_names
 from synthgen.world.ethnicity import mixed_ethnicity_table
-from synthgen.world.names import draw_forenames
 from synthgen.world.population import ID_STRIDE, ROLE, Population
 
 
@@ -71,7 +72,9 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
     ethnicity = p.ethnicity[mother].copy()
     mixed = mixed_ethnicity_table()
     ethnicity[has_father] = mixed[p.ethnicity[mother[has_father]], p.ethnicity[father[has_father]]]
-    _, given, middle_1, middle_2 = draw_forenames(rng, plan.params, ethnicity, female, dob)
+    tradition = given_names.child_traditions(rng, (mother, father), p.name_tradition, p.name_tradition[mother])
+    _, given, middle_1, middle_2 = given_names.draw_forenames(rng, plan.params, tradition, female, dob)
+    _not_a_siblings_name(rng, pop, household, given, given_names.pool_keys(tradition, female, dob))
     # a baby with its father at home takes his surname; otherwise its mother's
     surname_1 = np.where(has_father, p.surname_1[np.maximum(father, 0)], p.surname_1[mother])
     surname_2 = np.where(has_father, p.surname_2[np.maximum(father, 0)], p.surname_2[mother])
@@ -94,3 +97,27 @@ def births(plan: Plan, pop: Population) -> tuple[Births, NDArray[np.object_]]:
         nhs_number=np.asarray(nhs, dtype=object),
     )
     return born, spare[count:]
+
+
+def _not_a_siblings_name(
+    rng: np.random.Generator,
+    pop: Population,
+    household: NDArray[np.int64],
+    given: NDArray[np.int64],
+    keys: NDArray[np.int64],
+) -> None:
+    """Draw again, in place, the name of a baby that a child at home (or a baby born before it) already has."""
+    p = pop.people
+    children = np.flatnonzero(p.role == ROLE["child"])
+    span = len(given_names.forename_vocabulary())
+    taken = p.household[children] * span + p.given_name[children]
+    for attempt in range(4 * given_names.ROUNDS):
+        key = household * span + given
+        order = np.lexsort((np.arange(len(key)), key))
+        again = np.zeros(len(key), bool)
+        again[order[1:]] = key[order][1:] == key[order][:-1]  # a twin, or two babies of one household
+        again |= np.isin(key, taken)
+        if not again.any():
+            return
+        rows = np.flatnonzero(again)
+        given[rows] = given_names.draw_one(rng, keys[rows], whole_group=attempt >= given_names.ROUNDS)

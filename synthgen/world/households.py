@@ -1,13 +1,15 @@
 """Household composition: how many households of each type, and who is in each.
 
 Households carry the structure everything else hangs on (who are parents, children, partners), so they are
-drawn first, as whole columns: one row per household with its type and member counts. Shares are England's
-2021 census figures (reference/data/household_types.csv); the child-count distributions and other design
-choices are in reference/data/parameters/population.csv with their sources.
+drawn first, as whole columns: one row per household with its type and member counts. Shares are the area's
+(the plan's demography: England's 2021 census figures, as no open table by local authority was found); the
+child-count distributions and other design choices are in reference/data/parameters/population.csv with their
+sources.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +18,7 @@ from numpy.typing import NDArray
 from synthgen import reference
 from synthgen.reference import Parameters
 
-TYPES, _SHARES = reference.household_types()
+TYPES = reference.household_types()[0]
 T = {name: index for index, name in enumerate(TYPES)}
 WITH_DEPENDENT_CHILDREN = (
     T["couple_dependent_children"],
@@ -55,14 +57,61 @@ def _child_counts(rng: np.random.Generator, params: Parameters, prefix: str, n: 
     return result
 
 
-def draw_households(rng: np.random.Generator, params: Parameters, people: int) -> Households:
-    """Households holding exactly `people` people, with England's composition.
+def _capped_poisson_mean(mean: float, cap: int) -> float:
+    """E[min(Poisson(mean), cap)]: the mean of the capped draws below."""
+    below = sum(k * math.exp(-mean) * mean**k / math.factorial(k) for k in range(cap))
+    at_or_above = 1 - sum(math.exp(-mean) * mean**k / math.factorial(k) for k in range(cap))
+    return below + cap * at_or_above
+
+
+def expected_members(params: Parameters) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per household type (TYPES order), as draw_households makes them: the expected people, dependent children
+    (every one of them under 18) and people of the 66+ types. Used to fit household shares to an area's ages."""
+
+    def mean_children(prefix: str) -> float:
+        shares = params.series(prefix)
+        return sum(int(k) * v for k, v in shares.items()) / sum(shares.values())
+
+    couple, lone = mean_children("children_couple"), mean_children("children_lone")
+    grown = 1 + _capped_poisson_mean(
+        params["nondependent_children_mean_extra"], int(params["nondependent_children_max_extra"])
+    )
+    sharers = 1 + _capped_poisson_mean(
+        params["other_household_adults_mean_extra"], int(params["other_household_adults_max_extra"])
+    )
+    grandparents = 1 + params["other_family_two_grandparents_share"]
+    size = {
+        "one_person_under_66": 1.0,
+        "one_person_66_plus": 1.0,
+        "couple_no_children": 2.0,
+        "couple_66_plus": 2.0,
+        "couple_dependent_children": 2.0 + couple,
+        "couple_nondependent_children": 2.0 + grown,
+        "lone_parent_dependent_children": 1.0 + lone,
+        "lone_parent_nondependent_children": 1.0 + grown,
+        "other_with_dependent_children": 1.0 + params["other_family_partner_share"] + couple + grandparents,
+        "other_no_dependent_children": 1.0 + sharers,
+    }
+    children = {"couple_dependent_children": couple, "lone_parent_dependent_children": lone}
+    children["other_with_dependent_children"] = couple
+    old = {"one_person_66_plus": 1.0, "couple_66_plus": 2.0}
+    return (
+        np.array([size[t] for t in TYPES]),
+        np.array([children.get(t, 0.0) for t in TYPES]),
+        np.array([old.get(t, 0.0) for t in TYPES]),
+    )
+
+
+def draw_households(
+    rng: np.random.Generator, params: Parameters, people: int, shares: NDArray[np.float64]
+) -> Households:
+    """Households holding exactly `people` people, with the composition `shares` (by type, in TYPES order).
 
     Households are drawn until the running total reaches the target; the last one is resized (a single person, a
     couple or a couple with children) so the total is exact, which shifts the composition by one household.
     """
     n = int(people / 2.2) + 64
-    kind = rng.choice(len(TYPES), size=n, p=_SHARES / _SHARES.sum())
+    kind = rng.choice(len(TYPES), size=n, p=shares / shares.sum())
     has_partner = np.isin(
         kind,
         [

@@ -61,15 +61,17 @@ def _positions(households: Households) -> tuple[NDArray[np.int64], NDArray[np.in
     return owner, np.arange(int(sizes.sum())) - start[owner]
 
 
-def assemble(rng: np.random.Generator, params: Parameters, residents: int, formers: int) -> Members:
+def assemble(
+    rng: np.random.Generator, params: Parameters, residents: int, formers: int, shares: NDArray[np.float64]
+) -> Members:
     """Households for `residents` people of the area and `formers` people who have left it, laid out as members.
 
-    Roles follow from a member's place and the household's type: the head and partner are parents when there are
-    children, the extra adults of a three-generation household are grandparents, everyone in a household of
-    unrelated adults is a sharer.
+    `shares` are the households' types (the area's). Roles follow from a member's place and the household's type:
+    the head and partner are parents when there are children, the extra adults of a three-generation household are
+    grandparents, everyone in a household of unrelated adults is a sharer.
     """
-    resident_hh = draw_households(rng, params, residents)
-    former_hh = draw_households(rng, params, formers)
+    resident_hh = draw_households(rng, params, residents, shares)
+    former_hh = draw_households(rng, params, formers, shares)
     hh = Households(
         *(
             np.concatenate([getattr(resident_hh, f), getattr(former_hh, f)])

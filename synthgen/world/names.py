@@ -1,56 +1,42 @@
-"""Names from frequency tables: forenames by naming tradition, sex and birth decade; surnames by tradition.
+"""Names from frequency tables: surnames by naming tradition, and each person's tradition.
 
-A person's naming tradition is drawn from their ethnicity (reference/data/name_groups.csv), so that names fit
-their heritage without being fixed by it. Names are held as indices into a vocabulary (one tuple of strings per
-shard), so the draws are whole columns; the only loops run over name pools, never over people.
+A person's name group (english, south_asian_muslim, eastern_european ...) is drawn from their ethnicity
+(reference/data/name_groups.csv; the Arab share of "any other ethnic group" is the area's), so that names fit
+their heritage without being fixed by it. Within a group, a surname belongs to one tradition or a few (Kowalski is
+Polish, Popescu Romanian: reference/data/name_traditions.csv), and the person's tradition is their surname's:
+their forenames are then drawn from it (synthgen.world.given_names), so that nobody is Jakub Popescu. Names are
+held as indices into a vocabulary (one tuple of strings per shard), so the draws are whole columns; the only loops
+run over name pools, never over people.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import reference
 from synthgen.kernel.arrays import categorical
-from synthgen.reference import Parameters
+
+ARAB = "arab"
+OTHER_ETHNIC_GROUP = "OOTH"
 
 
-def _name_groups(rng: np.random.Generator, ethnicity: NDArray[np.int64]) -> NDArray[np.int64]:
-    """A naming tradition for each person, drawn with the chances of their ethnicity (a name is not fixed by it)."""
-    result: NDArray[np.int64] = categorical(rng, reference.name_group_matrix()[ethnicity])
+def name_groups(rng: np.random.Generator, ethnicity: NDArray[np.int64], arab_share: float) -> NDArray[np.int64]:
+    """A name group (index into reference.name_group_ids()) for each person, drawn with the chances of their
+    ethnicity; a person of "any other ethnic group" is Arab at the area's Census share (`arab_share`)."""
+    matrix = reference.name_group_matrix().copy()
+    row = reference.ethnicities().codes.index(OTHER_ETHNIC_GROUP)
+    arab = reference.name_group_ids().index(ARAB)
+    rest = matrix[row].copy()
+    rest[arab] = 0.0
+    if rest.sum() > 0:
+        matrix[row] = rest / rest.sum() * (1 - arab_share)
+        matrix[row, arab] = arab_share
+    result: NDArray[np.int64] = categorical(rng, matrix[ethnicity])
     return result
-
-
-def draw_forenames(
-    rng: np.random.Generator,
-    params: Parameters,
-    ethnicity: NDArray[np.int64],
-    female: NDArray[np.bool_],
-    dob: NDArray[np.datetime64],
-) -> tuple[tuple[str, ...], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Given and middle names: one draw per person from the pool of their tradition, sex and birth decade."""
-    group_ids = reference.name_group_ids()
-    vocab = tuple(sorted({name for pool in reference.forename_pools().values() for name in pool.names}))
-    index = {name: i for i, name in enumerate(vocab)}
-    group = _name_groups(rng, ethnicity)
-    decade = np.clip((dob.astype("datetime64[Y]").astype(np.int64) + 1970) // 10 * 10, 1920, 2020)
-    key = (group * 2 + female) * 3000 + decade
-    draws = [np.empty(len(key), np.int64) for _ in range(3)]
-    for k in np.unique(key):
-        where = np.flatnonzero(key == k)
-        g, sex, d = int(k // 3000 // 2), "F" if (k // 3000) % 2 else "M", int(k % 3000)
-        pool = reference.forename_pool(group_ids[g], sex, d)
-        codes = np.array([index[name] for name in pool.names])
-        for draw in draws:
-            draw[where] = codes[rng.choice(len(codes), size=len(where), p=pool.weights)]
-    u = rng.random(len(key))
-    middle_1 = np.where(u < params["middle_name_share"], draws[1], -1)
-    middle_2 = np.where(u < params["two_middle_names_share"], draws[2], -1)
-    middle_1 = np.where(middle_1 == draws[0], -1, middle_1)
-    middle_2 = np.where((middle_2 == draws[0]) | (middle_2 == middle_1) | (middle_1 < 0), -1, middle_2)
-    return vocab, draws[0], middle_1, middle_2
 
 
 def _feminine(name: str) -> str:
@@ -63,14 +49,31 @@ def _feminine(name: str) -> str:
 
 @dataclass(frozen=True)
 class SurnamePools:
-    """The shard's surname vocabulary (every pool's names and their feminine forms) and each tradition's pool as
-    codes into it, with weights."""
+    """The shard's surname vocabulary (every pool's names and their feminine forms), each group's pool as codes
+    into it with weights, and for each name of a pool the chances of each tradition (index into
+    reference.name_traditions().traditions) that a person carrying it is of."""
 
     vocab: tuple[str, ...]
     codes: dict[str, NDArray[np.int64]]
     weights: dict[str, NDArray[np.float64]]
+    traditions: dict[str, NDArray[np.float64]]
 
 
+def _tradition_chances(group: str, pool: reference.NamePool) -> NDArray[np.float64]:
+    """(pool name, tradition) chances: a name's own traditions, in proportion to each tradition's share of the
+    group's surnames (a surname shared by two traditions goes to the larger more often)."""
+    known = reference.name_traditions()
+    allowed = np.array(
+        [[g == group and known.belongs(group, "family", name, t) for g, t in known.traditions] for name in pool.names],
+        dtype=np.float64,
+    )
+    size = (allowed / allowed.sum(axis=1, keepdims=True) * pool.weights[:, None]).sum(axis=0)
+    chances = allowed * size[None, :]
+    result: NDArray[np.float64] = chances / chances.sum(axis=1, keepdims=True)
+    return result
+
+
+@cache
 def surname_pools() -> SurnamePools:
     """The pools laid out over one vocabulary, which holds every form a surname can take (feminine forms and the
     women-only surnames too), so that changing a form is changing an index."""
@@ -80,19 +83,31 @@ def surname_pools() -> SurnamePools:
     vocab = tuple(sorted(base | extra))
     index = {name: i for i, name in enumerate(vocab)}
     codes = {g: np.array([index[name] for name in pool.names]) for g, pool in pools.items()}
-    return SurnamePools(vocab, codes, {g: pool.weights for g, pool in pools.items()})
+    traditions = {g: _tradition_chances(g, pool) for g, pool in pools.items()}
+    return SurnamePools(vocab, codes, {g: pool.weights for g, pool in pools.items()}, traditions)
 
 
-def surnames_like(rng: np.random.Generator, ethnicity: NDArray[np.int64], pools: SurnamePools) -> NDArray[np.int64]:
-    """A surname for each person from the pool of a naming tradition drawn for their ethnicity."""
+def surnames_of(
+    rng: np.random.Generator, group: NDArray[np.int64], pools: SurnamePools
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """A surname for each person from their name group's pool, and the tradition it makes them of."""
     group_ids = reference.name_group_ids()
-    group = _name_groups(rng, ethnicity)
-    result = np.empty(len(ethnicity), np.int64)
+    surname = np.empty(len(group), np.int64)
+    tradition = np.empty(len(group), np.int64)
     for g in np.unique(group):
         where = np.flatnonzero(group == g)
         name = group_ids[int(g)]
-        result[where] = pools.codes[name][rng.choice(len(pools.codes[name]), size=len(where), p=pools.weights[name])]
-    return result
+        drawn = rng.choice(len(pools.codes[name]), size=len(where), p=pools.weights[name])
+        surname[where] = pools.codes[name][drawn]
+        tradition[where] = categorical(rng, pools.traditions[name][drawn])
+    return surname, tradition
+
+
+def surnames_like(
+    rng: np.random.Generator, ethnicity: NDArray[np.int64], pools: SurnamePools, arab_share: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """A surname (and its tradition) for each person from the pool of a name group drawn for their ethnicity."""
+    return surnames_of(rng, name_groups(rng, ethnicity, arab_share), pools)
 
 
 def sexed_surnames(

@@ -66,6 +66,7 @@ class People:
     preferred_surname_1: NDArray[np.int64]  # the surname used day to day when it differs (step-families); -1
     preferred_surname_2: NDArray[np.int64]
     twin: NDArray[np.bool_]
+    name_tradition: NDArray[np.int64]  # naming tradition (index into reference.name_traditions().traditions)
     same_name_relative: NDArray[np.bool_]  # shares a given name with a parent or child at home
     resident: NDArray[np.bool_]
     nhs_number: NDArray[np.object_]
@@ -102,23 +103,25 @@ def build_population(plan: Plan, shard: int) -> Population:
     params = plan.params
     rng = shard_stream(plan.seed, shard, "population")
     residents = plan.shard_people[shard]
-    m = assemble(rng, params, residents, round(residents * params["former_resident_share"]))
-    age, twins = ages.draw_ages(rng, params, m)
+    area = plan.demography
+    m = assemble(rng, params, residents, round(residents * params["former_resident_share"]), area.households)
+    age, twins = ages.draw_ages(rng, params, m, area.ages)
     families = sexes.draw_families(rng, params, m)
-    female, same_sex = sexes.draw_sexes(rng, params, m, age, families, twins)
+    female, same_sex = sexes.draw_sexes(rng, params, m, age, families, twins, area.ages)
     age = ages.partner_ages(rng, params, m, age, female)
     start = np.datetime64(plan.period_start, "D")
     dob = start - np.floor(age * 365.2425).astype("timedelta64[D]") - np.timedelta64(1, "D")
     whole_age = age_on(dob, plan.period_start)
     parents = sexes.parents_at_home(m, families, female)
-    ethnicity = draw_ethnicity(rng, params, m, parents)
-    names = draw_names(rng, params, m, parents, female, same_sex, age, whole_age, dob, ethnicity)
+    ethnicity = draw_ethnicity(rng, params, m, parents, area.ethnicity)
+    people_of = (parents, female, same_sex, twins)
+    names = draw_names(rng, params, m, people_of, age, whole_age, dob, ethnicity, area.arab_share_of_other)
     rel = relationships(m, parents, names.earlier, female)
     household_id = shard * ID_STRIDE + np.arange(m.n_hh, dtype=np.int64)
     addresses, moved_out = place_households(
         rng, params, plan, shard, m.in_area, household_id, shard * ID_STRIDE + NEW_ADDRESS_OFFSET
     )
-    deprivation = _deprivation(rng, params, m.households)
+    deprivation = _deprivation(rng, params, m.households, plan.places.decile[addresses.start_postcode])
     nhs, spare_nhs, nino = _identifiers(rng, params, plan, shard, whole_age)
     people = _people(shard, m, names, female, dob, whole_age, ethnicity, twins.twin, nhs, nino)
     return Population(
@@ -175,6 +178,7 @@ def _people(
         preferred_surname_1=names.preferred_surname_1,
         preferred_surname_2=names.preferred_surname_2,
         twin=twin,
+        name_tradition=names.tradition,
         same_name_relative=names.same_name_relative,
         resident=m.in_area[m.owner],
         nhs_number=nhs,
@@ -182,11 +186,17 @@ def _people(
     )
 
 
-def _deprivation(rng: np.random.Generator, params: Parameters, hh: Households) -> NDArray[np.float64]:
-    """Each household's deprivation, 0 (least) to 1 (most deprived): higher for lone parents and large families,
-    as in the English indices, where it drives free school meals and, later, risk."""
+def _deprivation(
+    rng: np.random.Generator, params: Parameters, hh: Households, decile: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Each household's deprivation, 0 (least) to 1 (most deprived): its neighbourhood's national IMD decile (the
+    authority's own spread of deciles, synthgen.scenario.places) beside its own circumstances, higher for lone
+    parents and large families; it drives free school meals and, later, the household's adversity."""
+    area = (10.5 - decile) / 10  # decile 1 (the most deprived tenth of England) is 0.95
+    weight = params["deprivation_area_weight"]
     result: NDArray[np.float64] = np.clip(
-        rng.beta(params["deprivation_beta_a"], params["deprivation_beta_b"], len(hh.kind))
+        weight * area
+        + (1 - weight) * rng.beta(params["deprivation_beta_a"], params["deprivation_beta_b"], len(hh.kind))
         + params["deprivation_lone_parent"] * (hh.kind == T["lone_parent_dependent_children"])
         + params["deprivation_per_extra_child"]
         * np.maximum(hh.children - int(params["deprivation_children_before_extra"]), 0),

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen import reference
-from synthgen.reference import Parameters
+from synthgen.reference import AgePyramid, Parameters
 from synthgen.world.ages import Twins
 from synthgen.world.members import Members
 
@@ -55,6 +54,7 @@ def draw_sexes(
     age: NDArray[np.float64],
     families: Families,
     twins: Twins,
+    pyramid: AgePyramid,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Whether each person is female, and per household whether the couple (one without children) is same-sex."""
     hh, head_row, partner_row, kid = m.households, m.head_row, m.partner_row, m.kid
@@ -76,7 +76,6 @@ def draw_sexes(
     years = np.minimum(age.astype(np.int64), 99)
     singles = ~fixed & ~m.partner_slot
     singles[couple_heads] = False
-    pyramid = reference.age_pyramid()
     wanted_female = pyramid.shares * m.n * pyramid.female_share
     placed_female = np.bincount(years[fixed], weights=female[fixed].astype(float), minlength=100)
     couples_female = np.bincount(years[couple_heads], minlength=100)  # two people, one woman on average

@@ -18,10 +18,8 @@ from synthgen.world.simulate import simulate
 from tests.conftest import SCENARIO
 
 AGENCY_FILES = ("health.csv", "police.csv", "school.csv", "social_care.csv")
-NOT_READ = {"re_referral_share"}
-"""Figures in the agency files that no model reads: the re-referral share comes out of last year's referrals drawn
-for the cases open at the start, and describe compares it with figures.csv; a scenario's rate for it changes
-nothing (yet)."""
+NOT_READ: set[str] = set()
+"""Figures in the agency files that no model reads (none: the re-referral share places last year's referrals)."""
 
 
 def agency_parameters() -> set[str]:

@@ -1,5 +1,5 @@
-"""The CIN census export: the DfE's rules pass (data-to-insight's validator), planted errors are found, every
-child in need of the year is in the return and nobody else, and the bytes are the same every time."""
+"""The CIN census export: the DfE's rules pass (data-to-insight's validator) with few queries, planted errors are
+found, every child in need of the year is in the return and nobody else, and the bytes are the same every time."""
 
 from __future__ import annotations
 
@@ -71,6 +71,9 @@ def test_the_dfe_rules_pass_with_zero_errors(
     failures = validate(validator_python, exported.xml, exported.year.ruleset, tmp_path)
     errors = errors_of(failures)
     assert not errors, f"{len(errors)} rule failures:\n" + "\n".join(errors[:50])
+    # a careful authority's return: few children carry a query (fewer than 2%)
+    queried = {f["child"] for f in failures if f["type"] == "QUERY"}
+    assert len(queried) < 0.02 * exported.children, sorted({f["rule"] for f in failures if f["type"] == "QUERY"})
 
 
 def test_planted_errors_are_each_found_with_the_rule_the_key_names(
