@@ -5,7 +5,8 @@ scenario file, ``generate`` writes a run, ``describe`` (and ``pair_differences``
 England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage`` scores a linker's output;
 ``screen`` runs the reference screening method and ``evaluate_sharing`` scores a screening system's flags and
 disclosures; ``evaluate_mash`` scores a MASH system's partner checks, decisions and shares contact by
-contact; ``export_ssda903``, ``export_cin_census`` and ``export_training`` write the DfE returns and a training
+contact; ``feed`` writes a run day by day, as the batches each agency's system would have exported;
+``export_ssda903``, ``export_cin_census`` and ``export_training`` write the DfE returns and a training
 pack. Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the command line
 writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may
 move between releases.
@@ -25,6 +26,7 @@ from synthgen.evaluation.mash import evaluate_mash
 from synthgen.evaluation.mash_scores import MashScores
 from synthgen.evaluation.sharing import evaluate_sharing
 from synthgen.evaluation.sharing_scores import SharingScores
+from synthgen.feeds import feed
 from synthgen.linkage import METHODS, link
 from synthgen.outputs.returns.exports import CinCensus, export_cin_census, export_ssda903
 from synthgen.outputs.training.pack import TrainingPack, export_training
@@ -59,6 +61,7 @@ __all__ = [
     "export_cin_census",
     "export_ssda903",
     "export_training",
+    "feed",
     "generate",
     "link",
     "load_scenario",

@@ -437,6 +437,54 @@ def link(run: Path, method: str, out: Path) -> None:
     click.echo(f"Wrote {out}: {clusters.num_rows:,} records in {clusters_count:,} clusters ({method})")
 
 
+@cli.command()
+@_run_argument
+@_out("Feed folder to write.")
+@click.option("--cadence", default="daily", show_default=True, help="Batches every day, or weekly.")
+@click.option(
+    "--format", "format_", default="parquet", show_default=True, help="parquet, csv, or dfe-api (social care JSON)."
+)
+@click.option("--snapshot-on", help="Write every agency's files as they stood at the end of this day (YYYY-MM-DD).")
+@click.option("--payloads", help="With --format dfe-api: deltas (the default) or snapshots.")
+@_overwrite("Replace the feed folder if it exists.")
+def feed(
+    run: Path,
+    out: Path,
+    cadence: str,
+    format_: str,
+    snapshot_on: str | None,
+    payloads: str | None,
+    overwrite: bool,
+) -> None:
+    """Write what each agency knew on each day: per agency and batch day, the inserts, updates and deletes its
+    system would export, the linkage view's batches, and the feed's truth (every change and merge) apart.
+
+    \b
+    Example: synthgen feed output/demo -o output/demo-feed --cadence weekly
+    """
+    with _user_errors():
+        manifest = synthgen.feed(
+            run,
+            out,
+            cadence=cadence,
+            format=format_,
+            snapshot_on=snapshot_on,
+            payloads=payloads,
+            overwrite=overwrite,
+        )
+    if manifest["kind"] == "snapshot":
+        click.echo(f"Wrote {out}: every table as it stood on {manifest['snapshot_on']}")
+    elif manifest["kind"] == "dfe-api":
+        click.echo(f"Wrote {out}: {manifest['files']:,} DfE API payload files ({manifest['payloads']})")
+    else:
+        click.echo(f"Wrote {out}: {len(manifest['batches']):,} {cadence} batches")
+        for table in manifest["tables"]:
+            click.echo(
+                f"  {table['path']:<46} {table['insert']:>9,} inserts {table['update']:>8,} updates "
+                f"{table['delete']:>6,} deletes"
+            )
+
+
 @cli.group()
 def export() -> None:
     """Exports of a run: standard returns and readable files.

@@ -53,22 +53,44 @@ def table_history(facts: RunFacts, path: str) -> TableHistory:
     return TableHistory(history, merged if transients else None)
 
 
-def view_versions(facts: RunFacts, table: TableHistory) -> tuple[pa.Table, NDArray[np.int64], pa.Table]:
-    """A person-level table's versions in the linkage view's schema (identical successive versions left out), the
-    versions' days, and each record's linkage id."""
+@dataclass(frozen=True)
+class ViewPart:
+    """A person-level table's history in the linkage view's schema: its versions (identical successive versions
+    left out) and their days, and per record its linkage id, day made and day purged; its changes by linkage id."""
+
+    versions: pa.Table
+    valid_from: NDArray[np.int64]
+    ids: pa.Array
+    made: NDArray[np.int64]
+    purged: NDArray[np.int64]
+    changes: pa.Table
+
+
+def view_part(facts: RunFacts, table: TableHistory) -> ViewPart:
+    """A person-level table's share of the linkage view's history."""
     history = table.history
     entry = tables.table(history.path)
     assert entry.person is not None and entry.agency is not None
     truth = facts.person_records(history.path)
-    year_end = facts.run.read(history.path, ["record_id"])["record_id"].combine_chunks()
+    year_end = (
+        history.versions["record_id"]
+        .combine_chunks()
+        .take(pa.array(np.flatnonzero(np.r_[history.record[1:] != history.record[:-1], True])[: history.year_end_rows]))
+    )
     at = pc.index_in(year_end, value_set=truth["source_record_id"].combine_chunks())
     ids = truth["record_id"].combine_chunks().take(at)
     if table.merged is not None:
         ids = pa.concat_arrays([ids, table.merged.linkage_ids])
-    version_ids = ids.take(pa.array(history.record))
-    view = pa.table(view_columns(history.versions, entry.person, entry.agency, version_ids))
+    view = pa.table(view_columns(history.versions, entry.person, entry.agency, ids.take(pa.array(history.record))))
     keep = _differs_from_previous(view, history.record)
-    return view.filter(pa.array(keep)), history.valid_from[keep], ids
+    return ViewPart(
+        view.filter(pa.array(keep)),
+        history.valid_from[keep],
+        ids,
+        history.made,
+        history.purged,
+        _view_changes(history, ids),
+    )
 
 
 def _differs_from_previous(view: pa.Table, record: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -88,43 +110,25 @@ def _differs_from_previous(view: pa.Table, record: NDArray[np.int64]) -> NDArray
     return keep
 
 
-def linkage_history(facts: RunFacts, people: list[TableHistory]) -> History:
+def linkage_history(facts: RunFacts, parts: list[ViewPart]) -> History:
     """The linkage view's history: its records' versions from their person-level tables', numbered as the year-end
     linkage/records file orders them (merged duplicates after)."""
     year_end = facts.run.read(LINKAGE, ["record_id"])["record_id"].combine_chunks()
-    parts, days, record_ids, made_ids, made_days, purged_days, change_parts = [], [], [], [], [], [], []
-    for table in people:
-        view, valid_from, ids = view_versions(facts, table)
-        parts.append(view)
-        days.append(valid_from)
-        record_ids.append(view["record_id"].combine_chunks())
-        made_ids.append(ids)
-        made_days.append(table.history.made)
-        purged_days.append(table.history.purged)
-        change_parts.append(_view_changes(table.history, ids))
-    versions = pa.concat_tables(parts)
-    all_ids = pa.concat_arrays(made_ids)
-    merged_ids = all_ids.filter(pc.invert(pc.is_in(all_ids, value_set=year_end)))
-    numbering = pa.concat_arrays([year_end, merged_ids])
-    record = pc.index_in(pa.concat_arrays(record_ids), value_set=numbering).to_numpy(zero_copy_only=False)
-    valid_from = np.concatenate(days)
+    all_ids = pa.concat_arrays([part.ids for part in parts])
+    numbering = pa.concat_arrays([year_end, all_ids.filter(pc.invert(pc.is_in(all_ids, value_set=year_end)))])
+    versions = pa.concat_tables([part.versions for part in parts])
+    record = pc.index_in(versions["record_id"], value_set=numbering).to_numpy(zero_copy_only=False).astype(np.int64)
+    valid_from = np.concatenate([part.valid_from for part in parts])
     order = np.lexsort((valid_from, record))
     per_record = pc.index_in(all_ids, value_set=numbering).to_numpy(zero_copy_only=False)
     made = np.zeros(len(numbering), np.int64)
-    made[per_record] = np.concatenate(made_days)
+    made[per_record] = np.concatenate([part.made for part in parts])
     purged = np.zeros(len(numbering), np.int64)
-    purged[per_record] = np.concatenate(purged_days)
-    found = pa.concat_tables(change_parts)
+    purged[per_record] = np.concatenate([part.purged for part in parts])
+    found = pa.concat_tables([part.changes for part in parts])
     changes = found.set_column(0, "record", pc.index_in(found["record"], value_set=numbering).cast(pa.int64()))
     return History(
-        LINKAGE,
-        versions.take(pa.array(order)),
-        record[order].astype(np.int64),
-        valid_from[order],
-        made,
-        purged,
-        len(year_end),
-        changes,
+        LINKAGE, versions.take(pa.array(order)), record[order], valid_from[order], made, purged, len(year_end), changes
     )
 
 
