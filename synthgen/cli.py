@@ -22,6 +22,8 @@ import synthgen
 from synthgen.arguments import ArgumentError
 from synthgen.calibration import COMPARED, Figure
 from synthgen.errors import SynthgenError
+from synthgen.feeds import FORMATS as FEED_FORMATS
+from synthgen.feeds.batches import CADENCES
 from synthgen.linkage import DEFAULT_METHOD, METHODS
 from synthgen.reference_mash import DECISIONS
 from synthgen.tables import dictionary
@@ -465,22 +467,24 @@ def link(run: Path, method: str, out: Path) -> None:
 @cli.command()
 @_run_argument
 @_out("Feed folder to write.")
-@click.option("--cadence", default="daily", show_default=True, help="Batches every day, or weekly.")
 @click.option(
-    "--format", "format_", default="parquet", show_default=True, help="parquet, csv, or dfe-api (social care JSON)."
+    "--cadence", type=click.Choice(list(CADENCES)), default="daily", show_default=True, help="How often batches go."
 )
-@click.option("--snapshot-on", help="Write every agency's files as they stood at the end of this day (YYYY-MM-DD).")
-@click.option("--payloads", help="With --format dfe-api: deltas (the default) or snapshots.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(list(FEED_FORMATS)),
+    default="parquet",
+    show_default=True,
+    help="File type.",
+)
+@click.option(
+    "--snapshot-on",
+    metavar="DATE",
+    help="Write every agency's files (and the truth) as they stood at the end of this day (YYYY-MM-DD) instead.",
+)
 @_overwrite("Replace the feed folder if it exists.")
-def feed(
-    run: Path,
-    out: Path,
-    cadence: str,
-    format_: str,
-    snapshot_on: str | None,
-    payloads: str | None,
-    overwrite: bool,
-) -> None:
+def feed(run: Path, out: Path, cadence: str, format_: str, snapshot_on: str | None, overwrite: bool) -> None:
     """Write what each agency knew on each day: per agency and batch day, the inserts, updates and deletes its
     system would export, the linkage view's batches, and the feed's truth (every change and merge) apart.
 
@@ -489,25 +493,17 @@ def feed(
     """
     with _user_errors():
         manifest = synthgen.feed(
-            run,
-            out,
-            cadence=cadence,
-            format=format_,
-            snapshot_on=snapshot_on,
-            payloads=payloads,
-            overwrite=overwrite,
+            run, out, cadence=cadence, format=format_, snapshot_on=snapshot_on, overwrite=overwrite
         )
     if manifest["kind"] == "snapshot":
         click.echo(f"Wrote {out}: every table as it stood on {manifest['snapshot_on']}")
-    elif manifest["kind"] == "dfe-api":
-        click.echo(f"Wrote {out}: {manifest['files']:,} DfE API payload files ({manifest['payloads']})")
-    else:
-        click.echo(f"Wrote {out}: {len(manifest['batches']):,} {cadence} batches")
-        for table in manifest["tables"]:
-            click.echo(
-                f"  {table['path']:<46} {table['insert']:>9,} inserts {table['update']:>8,} updates "
-                f"{table['delete']:>6,} deletes"
-            )
+        return
+    click.echo(f"Wrote {out}: {len(manifest['batches']):,} {cadence} batches")
+    for table in manifest["tables"]:
+        click.echo(
+            f"  {table['path']:<46} {table['insert']:>9,} inserts {table['update']:>8,} updates "
+            f"{table['delete']:>6,} deletes"
+        )
 
 
 @cli.group()

@@ -6,7 +6,7 @@ closed), and the duplicates made and merged within the year, each batch holding 
 since the last. It is made from the run and its truth alone, never by generating again, so it is the same bytes
 for the same run, and replaying all of its batches gives back the run's agency files row for row.
 
-The core (`history`, `changes`, `merges`, `tables`, `batches`, `replay`, `dfe_api`) knows nothing of files;
+The core (`history`, `changes`, `merges`, `tables`, `batches`, `replay`, `truth_on`) knows nothing of files;
 `writer` and `feed` here put it on disk.
 """
 
@@ -28,8 +28,7 @@ from synthgen.outputs import folders
 from synthgen.run_folder import Run, open_run
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-FORMATS = ("parquet", "csv", "dfe-api")
-PAYLOADS = ("deltas", "snapshots")
+FORMATS = ("parquet", "csv")
 
 
 def feed(
@@ -39,21 +38,16 @@ def feed(
     cadence: str = "daily",
     format: str = "parquet",
     snapshot_on: str | dt.date | None = None,
-    payloads: str | None = None,
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Write a run's feed into folder `out` and return its feed.json.
 
-    `cadence` is daily or weekly; `format` parquet, csv, or dfe-api (the social-care feed as the DfE children's
-    social care API's JSON, `payloads` deltas or snapshots); with `snapshot_on` (a date in the run's period), every
-    agency's files as they stood at the end of that day instead of batches. Written beside `out` and renamed into
-    place; an existing `out` is replaced only with `overwrite`, and only if it is a feed."""
+    `cadence` is daily or weekly; `format` parquet or csv; with `snapshot_on` (a date in the run's period), every
+    agency's files as they stood at the end of that day instead of batches, and the truth as it stood then.
+    Written beside `out` and renamed into place; an existing `out` is replaced only with `overwrite`, and only if
+    it is a feed."""
     _check_choice("cadence", cadence, tuple(CADENCES))
     _check_choice("format", format, FORMATS)
-    if payloads is not None:
-        _check_choice("payloads", payloads, PAYLOADS)
-        if format != "dfe-api":
-            raise ArgumentError("payloads", "{argument} is only for the dfe-api format")
     opened = open_run(run)
     facts = RunFacts(opened)
     day = _snapshot_day(snapshot_on, facts) if snapshot_on is not None else None
@@ -63,7 +57,7 @@ def feed(
     temp = folders.prepare(out, overwrite, MANIFEST, "a synthgen feed")
     try:
         temp.mkdir(parents=True)
-        manifest = _write(facts, temp, cadence, format, day, payloads or "deltas")
+        manifest = _write(facts, temp, cadence, format, day)
         (temp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         folders.put_in_place(temp, out)
         return manifest
@@ -72,13 +66,7 @@ def feed(
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def _write(facts: RunFacts, temp: Path, cadence: str, fmt: str, day: int | None, payloads: str) -> dict[str, Any]:
-    if fmt == "dfe-api":
-        from synthgen.feeds.dfe_api_files import write_payloads
-
-        days = batch_days(date_of(facts.first), date_of(facts.last), cadence) if day is None else None
-        written = write_payloads(facts, temp, days, day, payloads)
-        return header(facts, "dfe-api", cadence=None if day is not None else cadence, payloads=payloads, **written)
+def _write(facts: RunFacts, temp: Path, cadence: str, fmt: str, day: int | None) -> dict[str, Any]:
     if day is not None:
         counts = write_snapshot(facts, temp, day, fmt)
         return header(facts, "snapshot", format=fmt, snapshot_on=date_of(day).isoformat(), tables=counts)
@@ -112,4 +100,4 @@ def _snapshot_day(value: str | dt.date, facts: RunFacts) -> int:
     return day_of(day)
 
 
-__all__ = ["FORMATS", "PAYLOADS", "feed"]
+__all__ = ["FORMATS", "feed"]
