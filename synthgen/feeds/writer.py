@@ -7,6 +7,11 @@
 <feed>/truth/changes.parquet                     every change after a record was made: when, why, which fields
 <feed>/truth/merged.parquet                      duplicates made and merged within the year: whose, and when
 ```
+With `--snapshot-on DATE`, instead, the run's own layout as it stood at the end of that day:
+```
+<feed>/feed.json, <feed>/agencies/<agency>/<table>.parquet, <feed>/linkage/records.parquet
+<feed>/truth/{records,events,signals,changes,merged}.parquet   the truth as it stood that day
+```
 A batch file is written only for a table with rows that day. Every row starts with `operation` and `batch_day`,
 then the table's own columns as the run's file declares them. Tables are written one at a time (the linkage view
 last, from the person-level tables' views), so memory holds about one table's history.
@@ -31,6 +36,7 @@ from synthgen.feeds.known import RunFacts, date_of
 from synthgen.feeds.merges import Merged
 from synthgen.feeds.replay import row_key
 from synthgen.feeds.tables import feed_tables, linkage_history, table_history, view_part
+from synthgen.feeds.truth_on import truth_on
 from synthgen.outputs.parquet import COMPRESSION
 
 MANIFEST = "feed.json"
@@ -219,15 +225,28 @@ def _truth_merged(facts: RunFacts, history: History, merged: Merged) -> pa.Table
 
 
 def write_snapshot(facts: RunFacts, temp: Path, day: int, fmt: str) -> list[dict[str, Any]]:
-    """Every table as it stood at the end of `day`, in the run's layout (agencies/<agency>/<table>, linkage)."""
-    counts, parts = [], []
+    """Every table as it stood at the end of `day`, in the run's layout (agencies/<agency>/<table>, linkage), and
+    the truth as it stood then (synthgen.feeds.truth_on)."""
+    counts, parts, changes, merged = [], [], [], []
     for path in feed_tables(facts):
         table = table_history(facts, path)
         counts.append(_write_state(facts, temp, table.history, day, fmt))
+        changes.append(_truth_changes(table.history))
+        if table.merged is not None:
+            merged.append(_truth_merged(facts, table.history, table.merged))
         if tables.table(path).person is not None:
             parts.append(view_part(facts, table))
+    held = pa.array([], pa.string())
     if parts:
-        counts.append(_write_state(facts, temp, linkage_history(facts, parts), day, fmt))
+        linkage = linkage_history(facts, parts)
+        counts.append(_write_state(facts, temp, linkage, day, fmt))
+        held = linkage.versions["record_id"].combine_chunks().take(pa.array(state_on(linkage, day)))
+    merged_table = pa.concat_tables(merged) if merged else MERGED.empty_table()
+    truth = truth_on(facts, day, held, pa.concat_tables(changes), merged_table)
+    for path, rows in truth.items():
+        target = temp / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_file(rows, target, fmt, _metadata(facts, path, date_of(day).isoformat()))
     return counts
 
 
