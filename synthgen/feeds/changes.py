@@ -137,18 +137,18 @@ def address_updated(facts: RunFacts, path: str, final: pa.Table, made: Days) -> 
     columns = entry.person
     truth, at = _truth_rows(facts, path, final)
     person = truth["person_id"].combine_chunks().take(pa.array(at))
-    people = facts.run.read("truth/people", ["person_id", "household_id"])
+    people = facts.people
     household = (
         people["household_id"]
         .combine_chunks()
         .take(pc.index_in(person, value_set=people["person_id"].combine_chunks()))
     )
-    moves = facts.run.read("truth/moves")
+    moves = facts.moves
     move = pc.index_in(household, value_set=moves["household_id"].combine_chunks())
     has_move = move.is_valid().to_numpy(zero_copy_only=False)
     move_rows = move.fill_null(0)
     moved_on = day_numbers(moves["moved_on"].combine_chunks().take(move_rows))
-    addresses = facts.run.read("truth/addresses", ["address_id", "address_line", "town", "postcode"])
+    addresses = facts.addresses
     ids = addresses["address_id"].combine_chunks()
     new = pc.index_in(moves["to_address_id"].combine_chunks().take(move_rows), value_set=ids)
     old = pc.index_in(moves["from_address_id"].combine_chunks().take(move_rows), value_set=ids)

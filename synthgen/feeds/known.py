@@ -68,6 +68,21 @@ class RunFacts:
         )
 
     @cached_property
+    def people(self) -> pa.Table:
+        """truth/people: each person's household (where a move reaches their records from)."""
+        return self.run.read("truth/people", ["person_id", "household_id"])
+
+    @cached_property
+    def moves(self) -> pa.Table:
+        """truth/moves: each household's move within the area."""
+        return self.run.read("truth/moves")
+
+    @cached_property
+    def addresses(self) -> pa.Table:
+        """truth/addresses: the lines and postcodes moves go from and to."""
+        return self.run.read("truth/addresses", ["address_id", "address_line", "town", "postcode"])
+
+    @cached_property
     def events(self) -> dict[str, pa.Table]:
         """truth/events by table name: each event record's id and day first held (one row per distinct id)."""
         events = self.run.read("truth/events", ["source", "table", "record_id", "known_on"])

@@ -116,18 +116,19 @@ def write_batches(facts: RunFacts, temp: Path, days: Days, fmt: str) -> list[dic
     """Every table's batches into `temp`, the linkage view's last, and the feed's truth; returns each table's
     counts for feed.json."""
     counts, parts, changes, merged = [], [], [], []
+    folders: set[Path] = set()
     pool = ThreadPoolExecutor(max_workers=WRITERS)
     with pool:
         for path in feed_tables(facts):
             table = table_history(facts, path)
-            counts.append(_write_table(facts, temp, table.history, days, fmt, pool))
+            counts.append(_write_table(facts, temp, table.history, days, fmt, pool, folders))
             changes.append(_truth_changes(table.history))
             if table.merged is not None:
                 merged.append(_truth_merged(facts, table.history, table.merged))
             if tables.table(path).person is not None:
                 parts.append(view_part(facts, table))
         if parts:
-            counts.append(_write_table(facts, temp, linkage_history(facts, parts), days, fmt, pool))
+            counts.append(_write_table(facts, temp, linkage_history(facts, parts), days, fmt, pool, folders))
     (temp / "truth").mkdir(parents=True, exist_ok=True)
     write_file(pa.concat_tables(changes), temp / "truth" / "changes", fmt, _metadata(facts, "truth/changes", None))
     merged_table = pa.concat_tables(merged) if merged else MERGED.empty_table()
@@ -136,8 +137,10 @@ def write_batches(facts: RunFacts, temp: Path, days: Days, fmt: str) -> list[dic
 
 
 def _write_table(
-    facts: RunFacts, temp: Path, history: History, days: Days, fmt: str, pool: ThreadPoolExecutor
+    facts: RunFacts, temp: Path, history: History, days: Days, fmt: str, pool: ThreadPoolExecutor, folders: set[Path]
 ) -> dict[str, Any]:
+    """One table's batch files (`folders`: the day folders made so far, each made once: a daily feed has thousands
+    and the file system is slow to be asked again)."""
     rows = exported(history, days)
     table = rows.table(history, days)
     folder, name = _folder(history.path)
@@ -146,7 +149,9 @@ def _write_table(
     for k in np.flatnonzero(np.diff(bounds)).tolist():
         day = date_of(int(days[k])).isoformat()
         target = temp / folder / day
-        target.mkdir(parents=True, exist_ok=True)
+        if target not in folders:
+            target.mkdir(parents=True, exist_ok=True)
+            folders.add(target)
         part = table.slice(int(bounds[k]), int(bounds[k + 1] - bounds[k]))
         jobs.append(pool.submit(write_file, part, target / name, fmt, _metadata(facts, history.path, day)))
     for job in jobs:
