@@ -8,9 +8,12 @@ day, so a score taken on the snapshot never counts what nobody could yet have kn
   identifier it was made without as `missing`);
 - `truth/events` and `truth/signals`: those first known on or before the day (a record held from before the period
   counts from its first day, one known after its end from its last, as the feed's batches carry them);
+- `truth/contacts` and `truth/storyline_events`: the contacts received and storyline events dated on or before the
+  day, and `truth/contact_records` the records behind those contacts;
 - `truth/changes` and `truth/merged`: the feed's changes made and duplicates made by then.
 
-The rest of the truth (people, households, addresses, relationships) is the run's, as at the year's end.
+The rest of the truth (people, households, addresses, relationships, risk, storylines) is the run's, as at the
+year's end, and is not written beside a snapshot: read it from the run.
 """
 
 from __future__ import annotations
@@ -47,13 +50,26 @@ def truth_on(facts: RunFacts, day: int, held: pa.Array, changes: pa.Table, merge
     events = facts.run.read("truth/events")
     signals = facts.run.read("truth/signals")
     on = pa.scalar(day, pa.int32()).cast(pa.date32())
-    return {
+    result = {
         "truth/records": pa.concat_tables([kept, _duplicate_records(records, alive, kept.schema)]),
         "truth/events": events.filter(_known_by(facts, events["known_on"], day)),
         "truth/signals": signals.filter(_known_by(facts, signals["date_known"], day)),
         "truth/changes": changes.filter(pc.less_equal(changes["changed_on"], on)),
         "truth/merged": merged.filter(pc.less_equal(merged["made_on"], on)),
     }
+    if facts.run.has("truth/contacts"):
+        contacts = facts.run.read("truth/contacts")
+        received = contacts.filter(pc.less_equal(contacts["received_on"], on))
+        result["truth/contacts"] = received
+        if facts.run.has("truth/contact_records"):
+            behind = facts.run.read("truth/contact_records")
+            result["truth/contact_records"] = behind.filter(
+                pc.is_in(behind["contact_id"], value_set=received["contact_id"].combine_chunks())
+            )
+    if facts.run.has("truth/storyline_events"):
+        story = facts.run.read("truth/storyline_events")
+        result["truth/storyline_events"] = story.filter(pc.less_equal(story["date"], on))
+    return result
 
 
 def _duplicate_records(records: pa.Table, alive: pa.Table, schema: pa.Schema) -> pa.Table:

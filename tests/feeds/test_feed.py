@@ -93,6 +93,14 @@ def test_the_snapshots_truth_is_cut_to_its_day(demo_run: Path, demo_snapshot: Pa
     assert pc.max(signals["date_known"]).as_py() <= SNAPSHOT_ON
     changes = pq.read_table(demo_snapshot / "truth" / "changes.parquet")
     assert pc.all(pc.less_equal(changes["changed_on"], day)).as_py()
+    contacts = pq.read_table(demo_snapshot / "truth" / "contacts.parquet")
+    assert 0 < contacts.num_rows < pq.read_table(demo_run / "truth" / "contacts.parquet").num_rows
+    assert pc.max(contacts["received_on"]).as_py() <= SNAPSHOT_ON
+    behind = pq.read_table(demo_snapshot / "truth" / "contact_records.parquet")
+    assert set(behind["contact_id"].to_pylist()) <= set(contacts["contact_id"].to_pylist())
+    story = pq.read_table(demo_snapshot / "truth" / "storyline_events.parquet")
+    assert pc.max(story["date"]).as_py() <= SNAPSHOT_ON
+    assert not (demo_snapshot / "truth" / "people.parquet").exists()  # the year-end truth stays in the run
 
 
 def test_feed_json_counts_are_the_files_rows(
