@@ -144,3 +144,24 @@ def test_the_same_run_gives_the_same_feed_bytes(demo_run: Path, tmp_path: Path) 
             assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
     a = json.loads((tmp_path / "a" / "feed.json").read_text())
     assert a == json.loads((tmp_path / "b" / "feed.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"cadence": "hourly"}, "cadence must be one of daily, weekly, not 'hourly'"),
+        ({"format": "xml"}, "format must be one of parquet, csv, not 'xml'"),
+        ({"snapshot_on": "15/10/2024"}, "snapshot_on must be a date (YYYY-MM-DD), not '15/10/2024'"),
+        (
+            {"snapshot_on": dt.date(2024, 3, 31)},
+            "snapshot_on 2024-03-31 is outside the run's period, 2024-04-01 to 2025-03-31",
+        ),
+    ],
+)
+def test_the_library_names_a_bad_argument_and_writes_nothing(
+    demo_run: Path, tmp_path: Path, arguments: dict[str, object], message: str
+) -> None:
+    with pytest.raises(synthgen.ArgumentError) as raised:
+        synthgen.feed(demo_run, tmp_path / "feed", **arguments)  # type: ignore[arg-type]
+    assert str(raised.value) == message
+    assert list(tmp_path.iterdir()) == []
