@@ -79,7 +79,7 @@ SOCIAL_CARE = (
         id_column="assessment_id",
         event_date="start_date",
         shareable=True,
-        filled_later=(("authorised_date", ("authorised_date",)),),
+        filled_later=(("authorised_date", ("authorised_date", "outcome", "factors")),),
     ),
     Table(
         "agencies/social_care/cin_plans",
