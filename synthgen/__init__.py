@@ -5,11 +5,12 @@ scenario file, ``generate`` writes a run, ``describe`` (and ``pair_differences``
 England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage`` scores a linker's output;
 ``screen`` runs the reference screening method and ``evaluate_sharing`` scores a screening system's flags and
 disclosures; ``mash`` answers every contact at the front door as the reference MASH does and ``evaluate_mash``
-scores a MASH system's partner checks, decisions and shares contact by contact; ``export_ssda903`` and
-``export_cin_census`` write the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a
-training pack. Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the
-command line writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong).
-Everything else may move between releases.
+scores a MASH system's partner checks, decisions and shares contact by contact; ``feed`` writes a run day by
+day, as the batches each agency's system would have exported; ``export_ssda903`` and ``export_cin_census`` write
+the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a training pack. Evaluations
+take files or tables and return typed results whose ``as_dict()`` is the JSON the command line writes. A user
+error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may move between
+releases.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from synthgen.evaluation.mash import evaluate_mash
 from synthgen.evaluation.mash_scores import MashScores
 from synthgen.evaluation.sharing import evaluate_sharing
 from synthgen.evaluation.sharing_scores import SharingScores
+from synthgen.feeds import feed
 from synthgen.linkage import METHODS, link
 from synthgen.outputs.returns.annex_a import AnnexA
 from synthgen.outputs.returns.exports import CinCensus, export_annex_a, export_cin_census, export_ssda903
@@ -64,6 +66,7 @@ __all__ = [
     "export_cin_census",
     "export_ssda903",
     "export_training",
+    "feed",
     "generate",
     "link",
     "load_scenario",

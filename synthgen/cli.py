@@ -22,6 +22,8 @@ import synthgen
 from synthgen.arguments import ArgumentError
 from synthgen.calibration import COMPARED, Figure
 from synthgen.errors import SynthgenError
+from synthgen.feeds import FORMATS as FEED_FORMATS
+from synthgen.feeds.batches import CADENCES
 from synthgen.linkage import DEFAULT_METHOD, METHODS
 from synthgen.outputs.storage import is_url
 from synthgen.reference_mash import DECISIONS
@@ -483,6 +485,48 @@ def link(run: Path, method: str, out: Path) -> None:
         clusters = synthgen.link(run, method, out=out)
     clusters_count = pc.count_distinct(clusters["cluster_id"], mode="all").as_py()
     click.echo(f"Wrote {out}: {clusters.num_rows:,} records in {clusters_count:,} clusters ({method})")
+
+
+@cli.command()
+@_run_argument
+@_out("Feed folder to write.")
+@click.option(
+    "--cadence", type=click.Choice(list(CADENCES)), default="daily", show_default=True, help="How often batches go."
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(list(FEED_FORMATS)),
+    default="parquet",
+    show_default=True,
+    help="File type.",
+)
+@click.option(
+    "--snapshot-on",
+    metavar="DATE",
+    help="Write every agency's files (and the truth) as they stood at the end of this day (YYYY-MM-DD) instead.",
+)
+@_overwrite("Replace the feed folder if it exists.")
+def feed(run: Path, out: Path, cadence: str, format_: str, snapshot_on: str | None, overwrite: bool) -> None:
+    """Write what each agency knew on each day: per agency and batch day, the inserts, updates and deletes its
+    system would export, the linkage view's batches, and the feed's truth (every change and merge) apart.
+
+    \b
+    Example: synthgen feed output/demo -o output/demo-feed --cadence weekly
+    """
+    with _user_errors():
+        manifest = synthgen.feed(
+            run, out, cadence=cadence, format=format_, snapshot_on=snapshot_on, overwrite=overwrite
+        )
+    if manifest["kind"] == "snapshot":
+        click.echo(f"Wrote {out}: every table as it stood on {manifest['snapshot_on']}")
+        return
+    click.echo(f"Wrote {out}: {len(manifest['batches']):,} {cadence} batches")
+    for table in manifest["tables"]:
+        click.echo(
+            f"  {table['path']:<46} {table['insert']:>9,} inserts {table['update']:>8,} updates "
+            f"{table['delete']:>6,} deletes"
+        )
 
 
 @cli.group()

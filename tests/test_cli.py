@@ -266,3 +266,70 @@ def test_an_argument_error_names_the_option(demo_run: Path, tmp_path: Path) -> N
     code, _, stderr = run("export", "ssda903", str(demo_run), "-o", str(tmp_path / "903"), "--plant-errors", "99999")
     assert code == 2
     assert stderr.startswith("Error: --plant-errors: 99999 is more than this return can hold (")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--cadence", "hourly"],
+            "Error: Invalid value for '--cadence': 'hourly' is not one of 'daily', 'weekly'.\n",
+        ),
+        (["--format", "xml"], "Error: Invalid value for '--format': 'xml' is not one of 'parquet', 'csv'.\n"),
+        (["--snapshot-on", "2024-13-01"], "Error: --snapshot-on must be a date (YYYY-MM-DD), not '2024-13-01'\n"),
+        (["--snapshot-on", "1/6/2024"], "Error: --snapshot-on must be a date (YYYY-MM-DD), not '1/6/2024'\n"),
+        (
+            ["--snapshot-on", "2025-04-01"],
+            "Error: --snapshot-on 2025-04-01 is outside the run's period, 2024-04-01 to 2025-03-31\n",
+        ),
+    ],
+)
+def test_feed_bad_options_are_one_line_and_write_nothing(
+    demo_run: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    assert run("feed", str(demo_run), "-o", str(tmp_path / "feed"), *args) == (2, "", message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_feed_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    assert run("feed", str(tmp_path / "nowhere"), "-o", str(tmp_path / "feed")) == (
+        2,
+        "",
+        f"Error: {tmp_path / 'nowhere'}: no such run folder\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_feed_writes_then_replaces_only_a_feed_and_never_a_users_files(demo_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "feed"
+    code, stdout, stderr = run("feed", str(demo_run), "-o", str(out), "--cadence", "weekly", "--format", "csv")
+    assert (code, stderr) == (0, "")
+    assert stdout.startswith(f"Wrote {out}: 53 weekly batches\n  agencies/police/persons ")
+    assert (out / "feed.json").exists() and list(out.glob("agencies/police/2024-04-07/persons.csv"))
+    assert [p.name for p in tmp_path.iterdir()] == ["feed"]  # the temporary folder was renamed into place
+    assert run("feed", str(demo_run), "-o", str(out)) == (
+        2,
+        "",
+        f"Error: {out} already exists; pass --overwrite to replace it\n",
+    )
+    code, stdout, _ = run("feed", str(demo_run), "-o", str(out), "--snapshot-on", "2024-06-30", "--overwrite")
+    assert (code, stdout) == (0, f"Wrote {out}: every table as it stood on 2024-06-30\n")
+    assert (out / "agencies" / "police" / "persons.parquet").exists() and not list(out.glob("agencies/*/2024-*"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    assert run("feed", str(demo_run), "-o", str(mine), "--overwrite") == (
+        2,
+        "",
+        f"Error: {mine} is a folder that is not a synthgen feed; refusing to replace it\n",
+    )
+    assert (mine / "notes.txt").read_text() == "keep me"
+    in_the_way = tmp_path / "file"
+    in_the_way.write_text("mine")
+    assert run("feed", str(demo_run), "-o", str(in_the_way), "--overwrite") == (
+        2,
+        "",
+        f"Error: {in_the_way}: a file is in the way; a feed is a folder\n",
+    )
+    assert in_the_way.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed", "file", "mine"]

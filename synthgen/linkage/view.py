@@ -30,22 +30,17 @@ def _column(table: pa.Table, name: str | None) -> pa.Array:
     return table.column(name).combine_chunks()
 
 
-def linkage_part(
-    degraded: Degraded, columns: Columns, table_code: int, record_key: int, shard: int
-) -> tuple[pa.Table, NDArray[np.uint64], pa.Table]:
-    """The shard's linkage rows for one agency table, their sort keys, and their truth records."""
-    agency = degraded.agency
-    table = agency.table
+def view_columns(table: pa.Table, columns: Columns, source: str, record_id: pa.Array) -> dict[str, pa.Array]:
+    """An agency table's rows in the view's schema, under the view's own ids (`record_id`): what a feed of the view
+    carries too, version by version."""
     n = table.num_rows
-    key = record_ids(record_key, table_code + LINKAGE_CODE_OFFSET, shard, n)
-    record_id = format_record_ids(key)
     sex = _column(table, columns.sex)
     normalised_sex = pc.if_else(
         pc.equal(sex, columns.female), "F", pc.if_else(pc.equal(sex, columns.male), "M", pa.scalar(None, pa.string()))
     )
     view = {
         "record_id": record_id,
-        "source": pa.array(np.full(n, agency.source, dtype=object), pa.string()),
+        "source": pa.array(np.full(n, source, dtype=object), pa.string()),
         "source_record_id": _column(table, "record_id"),
         "given_name": _column(table, columns.given_name),
         "middle_names": _column(table, columns.middle_names),
@@ -57,6 +52,19 @@ def linkage_part(
     }
     for name in IDENTIFIER_COLUMNS:
         view[name] = _column(table, name)
+    return view
+
+
+def linkage_part(
+    degraded: Degraded, columns: Columns, table_code: int, record_key: int, shard: int
+) -> tuple[pa.Table, NDArray[np.uint64], pa.Table]:
+    """The shard's linkage rows for one agency table, their sort keys, and their truth records."""
+    agency = degraded.agency
+    table = agency.table
+    n = table.num_rows
+    key = record_ids(record_key, table_code + LINKAGE_CODE_OFFSET, shard, n)
+    record_id = format_record_ids(key)
+    view = view_columns(table, columns, agency.source, record_id)
     truth = pa.table(
         {
             "record_id": record_id,

@@ -67,6 +67,9 @@ class Table:
     ends_at_death: bool = False  # records dated after their person's death are dropped where the run is made
     shareable: bool = False  # its columns are the agency's fields a sharing policy may name
     optional: bool = False  # written only when asked for (truth/pairs)
+    # columns a record gains after it is made, as (the column holding the day they were filled in, the columns
+    # filled then): a referral's closure, a plan's end, a check's answer. Null before that day; read by the feeds
+    filled_later: tuple[tuple[str, tuple[str, ...]], ...] = ()
     notes: tuple[str, ...] = field(default=(), repr=False)  # further paragraphs for the data dictionary
 
     @property

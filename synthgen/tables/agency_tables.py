@@ -160,6 +160,7 @@ HEALTH = (
         event_date="due_date",
         ends_at_death=True,
         shareable=True,
+        filled_later=(("visit_date", ("visit_date", "within_14_days")),),
     ),
     Table(
         "agencies/health/maternity_bookings",

@@ -51,6 +51,8 @@ def _facts(table: Table) -> list[str]:
         facts.append(f"dated by `{table.event_date}`")
     if table.person is not None:
         facts.append("person-level: through the data-quality model into `linkage/records`")
+    for day, columns in table.filled_later:
+        facts.append(f"filled in later, on `{day}`: " + ", ".join(f"`{c}`" for c in columns))
     if table.optional:
         facts.append("written with `--pairs`")
     return facts

@@ -39,6 +39,7 @@ SOCIAL_CARE = (
         event_date="received_at",
         ends_at_death=True,
         shareable=True,
+        filled_later=(("decided_at", ("decided_at", "decision", "rag")),),
     ),
     Table(
         "agencies/social_care/contact_subjects",
@@ -78,6 +79,7 @@ SOCIAL_CARE = (
         id_column="check_id",
         event_date="requested_at",
         shareable=True,
+        filled_later=(("answered_at", ("answered_at", "information_held")),),
     ),
     Table(
         "agencies/social_care/early_help",
@@ -105,6 +107,7 @@ SOCIAL_CARE = (
         event_date="start_date",
         person=PersonColumns(),
         shareable=True,
+        filled_later=(("assessment_date", ("assessment_date",)), ("end_date", ("end_date", "closure_reason"))),
     ),
     Table(
         "agencies/social_care/cpis_uploads",
@@ -127,6 +130,7 @@ SOCIAL_CARE = (
         id_column="upload_id",
         event_date="start_date",
         shareable=True,
+        filled_later=(("end_date", ("end_date",)),),
     ),
 )
 
@@ -147,6 +151,7 @@ HEALTH = (
         id_column="flag_id",
         event_date="start_date",
         shareable=True,
+        filled_later=(("end_date", ("end_date",)),),
     ),
 )
 
@@ -170,6 +175,7 @@ POLICE = (
         id_column="notification_id",
         event_date="due_by",
         shareable=True,
+        filled_later=(("sent_at", ("sent_at",)),),
     ),
     Table(
         "agencies/police/marac_cases",
@@ -189,6 +195,7 @@ POLICE = (
         id_column="case_id",
         event_date="referral_date",
         shareable=True,
+        filled_later=(("meeting_date", ("meeting_date",)),),
     ),
     Table(
         "agencies/police/marac_children",

@@ -32,6 +32,7 @@ SOCIAL_CARE = (
         person=PersonColumns(identifier="upn", other_identifiers=("nhs_number",)),
         register=True,
         shareable=True,
+        filled_later=(("date_of_death", ("date_of_death",)),),
     ),
     Table(
         "agencies/social_care/referrals",
@@ -56,6 +57,7 @@ SOCIAL_CARE = (
         id_column="referral_id",
         event_date="referral_date",
         shareable=True,
+        filled_later=(("closure_date", ("closure_date", "closure_reason")),),
     ),
     Table(
         "agencies/social_care/assessments",
@@ -77,6 +79,7 @@ SOCIAL_CARE = (
         id_column="assessment_id",
         event_date="start_date",
         shareable=True,
+        filled_later=(("authorised_date", ("authorised_date", "outcome", "factors")),),
     ),
     Table(
         "agencies/social_care/cin_plans",
@@ -92,6 +95,7 @@ SOCIAL_CARE = (
         id_column="cin_plan_id",
         event_date="start_date",
         shareable=True,
+        filled_later=(("end_date", ("end_date",)),),
     ),
     Table(
         "agencies/social_care/section47",
@@ -140,6 +144,7 @@ SOCIAL_CARE = (
         id_column="cp_plan_id",
         event_date="start_date",
         shareable=True,
+        filled_later=(("end_date", ("end_date",)),),
     ),
     Table(
         "agencies/social_care/cla_episodes",
@@ -168,6 +173,7 @@ SOCIAL_CARE = (
         id_column="episode_id",
         event_date="start_date",
         shareable=True,
+        filled_later=(("end_date", ("end_date", "reason_episode_ceased")),),
     ),
     Table(
         "agencies/social_care/cla_reviews",
@@ -197,6 +203,7 @@ SOCIAL_CARE = (
         id_column="missing_id",
         known_from="start_date",
         shareable=True,
+        filled_later=(("end_date", ("end_date",)),),
     ),
     Table(
         "agencies/social_care/cla_uasc",
@@ -206,6 +213,7 @@ SOCIAL_CARE = (
         code=23,
         id_column="uasc_id",
         shareable=True,
+        filled_later=(("uasc_ceased", ("uasc_ceased",)),),
     ),
     Table(
         "agencies/social_care/cla_adoption_decisions",
@@ -234,6 +242,9 @@ SOCIAL_CARE = (
         id_column="adoption_id",
         known_from="date_should_be_placed",
         shareable=True,
+        filled_later=(
+            ("date_matched", ("date_matched", "foster_carer", "adopters", "adopters_sex", "adopters_legal_status")),
+        ),
     ),
     Table(
         "agencies/social_care/cla_previous_permanence",

@@ -1,0 +1,138 @@
+"""What a feed is made from: a run's year-end files, the truth of when each record became known, and its numbers.
+
+Nothing is generated again: the day each record was made is the day the truth says its agency first held it
+(`known_on` in truth/records and truth/events), clipped into the feed's days (a record held from before the
+period, or known only after its end, is in the first or last batch, as the year-end extract holds it); the
+numbers of the feed's own model (how often an NHS number is traced later, how soon a move reaches an agency) are
+the run's parameters, with its scenario's `rates:` on top; its random streams are named from the run's seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from synthgen import tables
+from synthgen.feeds.history import Days, day_numbers
+from synthgen.kernel import rng as streams
+from synthgen.reference import Parameters
+from synthgen.run_folder import Run
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def day_of(date: dt.date) -> int:
+    return (date - EPOCH).days
+
+
+def date_of(day: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(day))
+
+
+@dataclass
+class RunFacts:
+    """A run opened for its feed: the period, parameters and seed, and the truth read once, as needed."""
+
+    run: Run
+    first: int = field(init=False)
+    last: int = field(init=False)
+    params: Parameters = field(init=False)
+    seed: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        period = self.run.manifest["period"]
+        self.first = day_of(dt.date.fromisoformat(period["start"]))
+        self.last = day_of(dt.date.fromisoformat(period["end"]))
+        self.params = Parameters(self.run.manifest.get("scenario", {}).get("rates") or {})
+        self.seed = int(self.run.manifest["seed"])
+
+    def stream(self, name: str) -> np.random.Generator:
+        """A named random stream of the feed's own model, from the run's seed."""
+        return streams.run_stream(self.seed, f"feed:{name}")
+
+    def record_key(self) -> int:
+        """The key the run's record ids were made with, so a feed's own ids look like the run's."""
+        return streams.run_key(self.seed, "record-ids")
+
+    @cached_property
+    def records(self) -> pa.Table:
+        """truth/records: each person-level record's person, errors and day first held."""
+        return self.run.read(
+            "truth/records",
+            ["record_id", "source", "table", "source_record_id", "person_id", "duplicate_of", "errors", "known_on"],
+        )
+
+    @cached_property
+    def people(self) -> pa.Table:
+        """truth/people: each person's household (where a move reaches their records from)."""
+        return self.run.read("truth/people", ["person_id", "household_id"])
+
+    @cached_property
+    def moves(self) -> pa.Table:
+        """truth/moves: each household's move within the area."""
+        return self.run.read("truth/moves")
+
+    @cached_property
+    def addresses(self) -> pa.Table:
+        """truth/addresses: the lines and postcodes moves go from and to."""
+        return self.run.read("truth/addresses", ["address_id", "address_line", "town", "postcode"])
+
+    @cached_property
+    def events(self) -> dict[str, pa.Table]:
+        """truth/events by table name: each event record's id and day first held (one row per distinct id)."""
+        events = self.run.read("truth/events", ["source", "table", "record_id", "known_on"])
+        key = pc.binary_join_element_wise(events["source"], events["table"], "/")
+        grouped = pa.table({"key": key, "record_id": events["record_id"], "known_on": events["known_on"]})
+        grouped = grouped.group_by(["key", "record_id"], use_threads=False).aggregate([("known_on", "min")])
+        result: dict[str, pa.Table] = {}
+        codes = pc.dictionary_encode(grouped["key"].combine_chunks())
+        index = codes.indices.to_numpy(zero_copy_only=False)
+        order = np.argsort(index, kind="stable")
+        bounds = np.searchsorted(index[order], np.arange(len(codes.dictionary) + 1))
+        for at, name in enumerate(codes.dictionary.to_pylist()):
+            rows = pa.array(order[bounds[at] : bounds[at + 1]])
+            part = grouped.take(rows)
+            result[name] = pa.table({"record_id": part["record_id"], "known_on": part["known_on_min"]})
+        return result
+
+    def person_records(self, path: str) -> pa.Table:
+        """truth/records of one person-level table."""
+        entry = tables.table(path)
+        mask = pc.and_(pc.equal(self.records["source"], entry.agency), pc.equal(self.records["table"], entry.name))
+        return self.records.filter(mask)
+
+    def made(self, path: str, final: pa.Table) -> Days:
+        """The day each year-end row was made: the day its agency first held it, within the feed's days."""
+        entry = tables.table(path)
+        known = self._known(path, final)
+        if known is None:
+            column = entry.known_from or entry.event_date
+            known = (
+                day_numbers(final[column], missing=self.first)
+                if column
+                else np.full(final.num_rows, self.first, np.int64)
+            )
+        result: Days = np.clip(known, self.first, self.last)
+        return result
+
+    def _known(self, path: str, final: pa.Table) -> Days | None:
+        entry = tables.table(path)
+        if entry.id_column is None or entry.agency is None:
+            return None
+        if entry.person is not None:
+            truth = self.person_records(path)
+            ids = truth["source_record_id"]
+        else:
+            part = self.events.get(f"{entry.agency}/{entry.name}")
+            if part is None:
+                return None
+            truth, ids = part, part["record_id"]
+        at = pc.index_in(final[entry.id_column], value_set=ids.combine_chunks())
+        found = pc.take(truth["known_on"], pc.fill_null(at, 0)) if len(ids) else pa.nulls(final.num_rows, pa.date32())
+        known = pc.if_else(at.is_valid(), found, pa.scalar(None, pa.date32()))
+        return day_numbers(known, missing=self.first)
