@@ -9,6 +9,7 @@ traceback; a library error about one argument names the option that sets it.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,8 @@ import pyarrow.compute as pc
 import synthgen
 from synthgen.arguments import ArgumentError
 from synthgen.calibration import COMPARED, Figure
-from synthgen.errors import SynthgenError
+from synthgen.console import EXIT_INTERRUPTED
+from synthgen.errors import SynthgenError, one_line
 from synthgen.linkage import DEFAULT_METHOD, METHODS
 
 EXIT_USER_ERROR = 2
@@ -35,10 +37,22 @@ class _Int(click.IntRange):
     name = "integer"
 
 
-def _fail(lines: list[str]) -> NoReturn:
+class _Finite(click.FloatRange):
+    """A bounded number that is a number: click's FloatRange lets nan through every bound, and inf past a minimum."""
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{one_line(str(value))!r} is not a finite number.", param, ctx)
+        return number
+
+
+def _fail(lines: list[str], code: int = EXIT_USER_ERROR) -> NoReturn:
     for line in lines:
-        click.echo(f"Error: {line}", err=True)
-    sys.exit(EXIT_USER_ERROR)
+        click.echo(f"Error: {one_line(line)}", err=True)
+    sys.exit(code)
 
 
 class _Commands(click.Group):
@@ -49,7 +63,7 @@ class _Commands(click.Group):
         try:
             result = super().main(*args, **kwargs)
         except click.exceptions.Abort:
-            _fail(["interrupted"])
+            _fail(["interrupted"], EXIT_INTERRUPTED)
         except click.ClickException as error:
             _fail([error.format_message()])
         except SynthgenError as error:
@@ -109,9 +123,10 @@ def _score_files(function: F) -> F:
     function = click.option(
         "--report", "report_path", type=click.Path(path_type=Path), help="Write a self-contained HTML report."
     )(function)
-    return click.option(
+    function = click.option(
         "--json", "json_path", type=click.Path(path_type=Path), help="Write every metric to this JSON file."
     )(function)
+    return _overwrite("Replace the JSON and report files if they exist.")(function)
 
 
 def _plant_errors(help: str, *, show_default: bool = False) -> Callable[[F], F]:
@@ -168,7 +183,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     show_default=True,
     help="Worker processes; output is identical for any number.",
 )
-@_overwrite("Replace the run folder if it exists.")
+@_overwrite("Replace the folder if it holds a run synthgen wrote (and nothing else).")
 @click.option("--pairs", is_flag=True, help="Also write truth/pairs: every true pair in Splink's labels format.")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def generate(
@@ -277,10 +292,15 @@ def evaluate() -> None:
 @evaluate.command("linkage")
 @_run_argument
 @click.argument("predictions", type=click.Path(path_type=Path))
-@click.option("--threshold", type=click.FloatRange(min=0.0), help="Link scored pairs at or above this (default 0.5).")
+@click.option("--threshold", type=_Finite(min=0.0), help="Link scored pairs at or above this (default 0.5).")
 @_score_files
 def evaluate_linkage(
-    run: Path, predictions: Path, threshold: float | None, json_path: Path | None, report_path: Path | None
+    run: Path,
+    predictions: Path,
+    threshold: float | None,
+    json_path: Path | None,
+    report_path: Path | None,
+    overwrite: bool,
 ) -> None:
     """Score record linkage: clusters (record_id, cluster_id) or scored pairs (record_id_l, record_id_r,
     match_probability or score), in Parquet or CSV; Splink's column names are read as they come.
@@ -289,7 +309,9 @@ def evaluate_linkage(
     Example: synthgen evaluate linkage output/demo output/demo-fs.parquet --json scores.json --report scores.html
     """
     with _user_errors():
-        result = synthgen.evaluate_linkage(run, predictions, threshold, json_path=json_path, report_path=report_path)
+        result = synthgen.evaluate_linkage(
+            run, predictions, threshold, json_path=json_path, report_path=report_path, overwrite=overwrite
+        )
     click.echo(f"{result.records:,} records; {result.absent_singletons:,} absent from the predictions (singletons)")
     for name, values in (("pairwise", result.pairwise), ("bcubed", result.bcubed), ("cluster", result.cluster)):
         click.echo(f"{name:<9} precision {values.precision:.4f}  recall {values.recall:.4f}  f1 {values.f1:.4f}")
@@ -308,7 +330,12 @@ def evaluate_linkage(
 )
 @_score_files
 def evaluate_sharing(
-    run: Path, flags: Path, disclosures: Path | None, json_path: Path | None, report_path: Path | None
+    run: Path,
+    flags: Path,
+    disclosures: Path | None,
+    json_path: Path | None,
+    report_path: Path | None,
+    overwrite: bool,
 ) -> None:
     """Score screening and information sharing: flags (record_id, flagged_at, concern optional) and, optionally,
     disclosures, in Parquet or CSV; a record id is any agency file's id or a linkage view record_id.
@@ -317,7 +344,9 @@ def evaluate_sharing(
     Example: synthgen evaluate sharing output/demo flags.csv --disclosures disclosures.csv --report sharing.html
     """
     with _user_errors():
-        result = synthgen.evaluate_sharing(run, flags, disclosures, json_path=json_path, report_path=report_path)
+        result = synthgen.evaluate_sharing(
+            run, flags, disclosures, json_path=json_path, report_path=report_path, overwrite=overwrite
+        )
     found, timing = result.detection, result.time_to_flag
     click.echo(
         f"{found.children_at_risk:,} children at risk ({found.children_at_risk_visible:,} visible across "
@@ -354,7 +383,8 @@ def evaluate_sharing(
     help="Days within which concerns from two agencies flag a child.",
 )
 @_method
-def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: str) -> None:
+@_overwrite("Replace the flags and disclosures files if they exist.")
+def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: str, overwrite: bool) -> None:
     """Flag children with concerning records from two agencies within a window, from the agency files alone
     (linked by a reference linker), and write the disclosures the run's sharing policy allows for each flag.
 
@@ -362,7 +392,9 @@ def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: 
     Example: synthgen screen output/demo -o flags.csv --disclosures disclosures.csv --window 90
     """
     with _user_errors():
-        screened = synthgen.screen(run, window=window, method=method, out=out, disclosures=disclosures)
+        screened = synthgen.screen(
+            run, window=window, method=method, out=out, disclosures=disclosures, overwrite=overwrite
+        )
     click.echo(f"Wrote {out}: {screened.flags.num_rows:,} children flagged ({method}, {window}-day window)")
     if disclosures is not None:
         click.echo(f"Wrote {disclosures}: {screened.disclosures.num_rows:,} disclosures")
@@ -372,14 +404,15 @@ def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: 
 @_run_argument
 @_method
 @_out("Predictions file (.parquet or .csv).")
-def link(run: Path, method: str, out: Path) -> None:
+@_overwrite("Replace the predictions file if it exists.")
+def link(run: Path, method: str, out: Path, overwrite: bool) -> None:
     """Link a run's linkage view with a reference linker and write cluster predictions (record_id, cluster_id).
 
     \b
     Example: synthgen link output/demo --method fellegi-sunter -o output/demo-fs.parquet
     """
     with _user_errors():
-        clusters = synthgen.link(run, method, out=out)
+        clusters = synthgen.link(run, method, out=out, overwrite=overwrite)
     clusters_count = pc.count_distinct(clusters["cluster_id"], mode="all").as_py()
     click.echo(f"Wrote {out}: {clusters.num_rows:,} records in {clusters_count:,} clusters ({method})")
 
@@ -397,7 +430,7 @@ def export() -> None:
 @_run_argument
 @_out("Folder to write.")
 @_plant_errors("Write N known rule breaches into this year's files, listed in planted_errors.csv.")
-@_overwrite("Replace the folder if it holds an SSDA903 return.")
+@_overwrite("Replace the folder if it holds an SSDA903 return synthgen wrote (and nothing else).")
 def export_ssda903(run: Path, out: Path, plant_errors: int, overwrite: bool) -> None:
     """The SSDA903 return (children looked after) as the DfE's CSV files, last year's in OUT/previous/.
 
@@ -415,7 +448,8 @@ def export_ssda903(run: Path, out: Path, plant_errors: int, overwrite: bool) -> 
 @_out("The return to write (.xml).")
 @_plant_errors("Known breaches of the DfE's rules to plant.", show_default=True)
 @click.option("--key", type=click.Path(path_type=Path), help="The planted errors' key (default: FILE.key.csv).")
-def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None) -> None:
+@_overwrite("Replace the return and its key if they exist.")
+def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None, overwrite: bool) -> None:
     """Write the CIN census (DfE XML) for the collection year the run covers (1 April to 31 March); with
     --plant-errors N, N known rule breaches and a key (rule, la_child_id, module, field, value).
 
@@ -423,7 +457,7 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None)
     Example: synthgen export cin-census output/demo -o output/demo-cin.xml --plant-errors 10
     """
     with _user_errors():
-        result = synthgen.export_cin_census(run, out, plant_errors=plant_errors, key=key)
+        result = synthgen.export_cin_census(run, out, plant_errors=plant_errors, key=key, overwrite=overwrite)
     click.echo(
         f"Wrote {out}: CIN census {result.year.year - 1}-{result.year.year % 100:02d}, {result.children:,} children"
     )
@@ -434,7 +468,7 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None)
 @export.command("training")
 @_run_argument
 @_out("Folder to write the pack into.")
-@_overwrite("Replace the pack folder if it exists.")
+@_overwrite("Replace the folder if it holds a training pack synthgen wrote (and nothing else).")
 def export_training(run: Path, out: Path, overwrite: bool) -> None:
     """Write a training pack: each agency's files (CSV and xlsx) and printable case bundle, and the facilitator's
     answer key.
@@ -449,8 +483,10 @@ def export_training(run: Path, out: Path, overwrite: bool) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="synthgen")
+    """Console-script entry point (synthgen.console.main: Ctrl-C and `kill` handled from the first moment)."""
+    from synthgen.console import main as console_main
+
+    console_main()
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def generate(
     out = Path(out)
     if workers < 1:
         raise SynthgenError(f"workers must be at least 1, not {workers}")
-    temp = folders.prepare(out, overwrite, "manifest.json", "a synthgen run")
+    temp = folders.prepare(out, overwrite, folders.RUN)
     plan = make_plan(scenario)
     report = progress or (lambda stage, done, total: None)
     pool: ProcessPoolExecutor | None = None
@@ -98,8 +98,7 @@ def generate(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
+        folders.cleanup(temp)
 
 
 def _shards(plan: Plan) -> list[str]:

@@ -32,7 +32,7 @@ from synthgen.evaluation.linkage_scores import (
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
-from synthgen.outputs.files import write_text
+from synthgen.outputs.files import claimed, write_text
 from synthgen.run_folder import Run, open_run
 
 DEFAULT_THRESHOLD = 0.5
@@ -71,16 +71,19 @@ def evaluate_linkage(
     *,
     json_path: str | Path | None = None,
     report_path: str | Path | None = None,
+    overwrite: bool = False,
 ) -> LinkageScores:
     """Score predictions (clusters or scored pairs; a file or a table) against a run's truth; with `json_path` and
-    `report_path`, also write the scores as JSON and as one self-contained HTML page."""
-    result = score_linkage(run, predictions, threshold)
-    if json_path is not None or report_path is not None:
-        written = result.as_dict()
-        if json_path is not None:
-            write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
-        if report_path is not None:
-            write_text(Path(report_path), linkage_report(written))
+    `report_path`, also write the scores as JSON and as one self-contained HTML page (an existing file is replaced
+    only with `overwrite`)."""
+    with claimed([json_path, report_path], overwrite):
+        result = score_linkage(run, predictions, threshold)
+        if json_path is not None or report_path is not None:
+            written = result.as_dict()
+            if json_path is not None:
+                write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
+            if report_path is not None:
+                write_text(Path(report_path), linkage_report(written))
     return result
 
 

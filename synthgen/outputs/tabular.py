@@ -1,30 +1,22 @@
 """Readable files for people: CSV and Excel workbooks of a run's tables.
 
-Trainees and facilitators open these in a spreadsheet, not in pyarrow, so every value is written as a person
-reads it: dates as 2024-07-18, times to the minute, lists joined with "; ", empty for missing. The same table
-gives the same bytes (an Excel file is a zip whose entries and properties carry the time of writing; both are
-fixed here), so a pack can be checked by its checksums like the rest of a run.
+Trainees and facilitators open these in a spreadsheet, not in pyarrow, so every value of a CSV file is written as a
+person reads it: dates as 2024-07-18, times to the minute, lists joined with "; ", empty for missing. A workbook
+holds the same values as typed cells (`synthgen.outputs.xlsx`). The same table gives the same bytes, so a pack can
+be checked by its checksums like the rest of a run.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import re
-import zipfile
-from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-XLSX_MAX_ROWS = 1_048_575
-"""Rows of data an Excel sheet holds (1,048,576 with the header); a larger table is written as CSV only."""
+from synthgen.outputs.xlsx import FIXED_TIME, XLSX_MAX_ROWS, Properties, write_xlsx
 
-FIXED_TIME = dt.datetime(2000, 1, 1)
-"""The time stamped inside every workbook, instead of the time of writing."""
-STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+__all__ = ["FIXED_TIME", "XLSX_MAX_ROWS", "Properties", "readable", "write_csv", "write_xlsx"]
 
 
 def readable(table: pa.Table) -> pa.Table:
@@ -49,47 +41,3 @@ def readable(table: pa.Table) -> pa.Table:
 def write_csv(table: pa.Table, path: Path) -> None:
     """A CSV file with a header row; every field quoted only where it must be."""
     pacsv.write_csv(readable(table), path, pacsv.WriteOptions(quoting_style="needed"))
-
-
-def write_xlsx(sheets: Mapping[str, pa.Table], path: Path) -> None:
-    """A workbook with one sheet per table (names cut to Excel's 31 characters), header row frozen and bold."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    bold = Font(bold=True)
-    for name, table in sheets.items():
-        if table.num_rows > XLSX_MAX_ROWS:
-            raise ValueError(f"{name}: {table.num_rows:,} rows do not fit an Excel sheet")
-        sheet = book.create_sheet(name[:31])
-        sheet.freeze_panes = "A2"
-        header = []
-        for title in table.column_names:
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        # openpyxl takes rows one at a time: a workbook is for people, at the size of a training borough
-        for values in zip(*(column.to_pylist() for column in readable(table).columns), strict=True):
-            sheet.append(list(values))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    path.write_bytes(_fixed_zip(buffer.getvalue()))
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every entry stamped FIXED_TIME, so equal workbooks are equal bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            body = source.read(item.filename)
-            if item.filename == "docProps/core.xml":  # openpyxl stamps the time of saving as "modified"
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + STAMP, body)
-            target.writestr(info, body)
-    return out.getvalue()

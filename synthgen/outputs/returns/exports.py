@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from synthgen.arguments import ArgumentError
 from synthgen.errors import SynthgenError
 from synthgen.kernel.rng import shard_stream
 from synthgen.outputs import folders
-from synthgen.outputs.files import require_suffix, write_atomically, write_bytes
+from synthgen.outputs.files import claimed, require_suffix, write_atomically, write_bytes
 from synthgen.outputs.returns import cin_census_breaches, ssda903
 from synthgen.outputs.returns.cin_census import (
     RECORD_TABLES,
@@ -66,9 +65,8 @@ def export_ssda903(run: str | Path | Run, out: str | Path, *, plant_errors: int 
                 "plant_errors",
                 f"{{argument}}: {plant_errors} is more than this return can hold ({len(planted)} at most)",
             )
-    work = folders.prepare(out, overwrite, ssda903.FILE_NAMES["Header"], "an SSDA903 return")
+    work = folders.prepare(out, overwrite, folders.SSDA903)
     try:
-        work.mkdir()
         for folder, built in ((work, this_year), (work / "previous", last_year)):
             folder.mkdir(exist_ok=True)
             for name in ssda903.FILES:
@@ -77,7 +75,7 @@ def export_ssda903(run: str | Path | Run, out: str | Path, *, plant_errors: int 
             (work / "planted_errors.csv").write_bytes(ssda903.key_csv(planted))
         folders.put_in_place(work, out)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        folders.cleanup(work)
     return out
 
 
@@ -113,16 +111,24 @@ def build_cin_census(run: str | Path | Run, plant_errors: int = 0) -> CinCensus:
 
 
 def export_cin_census(
-    run: str | Path | Run, out: str | Path, *, plant_errors: int = 0, key: str | Path | None = None
+    run: str | Path | Run,
+    out: str | Path,
+    *,
+    plant_errors: int = 0,
+    key: str | Path | None = None,
+    overwrite: bool = False,
 ) -> CinCensus:
     """Write a run's CIN census to `out` (.xml) and, with `plant_errors` N, N known rule breaches and their key
-    (rule, la_child_id, module, field, value) to `key` (default: the return's name with .key.csv)."""
+    (rule, la_child_id, module, field, value) to `key` (default: the return's name with .key.csv). An existing file
+    is replaced only with `overwrite`."""
     out = Path(out)
     require_suffix(out, (".xml",), "the CIN census is written as .xml")
-    result = build_cin_census(run, plant_errors)
     key_path = Path(key) if key is not None else out.with_suffix(".key.csv")
-    if result.key is not None:
-        table = result.key
-        write_atomically(key_path, lambda temp: pacsv.write_csv(table, temp))
-    write_bytes(out, result.xml)
+    _check_count(plant_errors)
+    with claimed([out, key_path if plant_errors else None], overwrite):
+        result = build_cin_census(run, plant_errors)
+        if result.key is not None:
+            table = result.key
+            write_atomically(key_path, lambda temp: pacsv.write_csv(table, temp))
+        write_bytes(out, result.xml)
     return dataclasses.replace(result, path=out, key_path=key_path if result.key is not None else None)

@@ -18,7 +18,6 @@ The pack is written to a temporary folder beside DIR and renamed into place when
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,14 +69,13 @@ def export_training(run: str | Path | Run, out: str | Path, *, overwrite: bool =
     and a folder that is not a pack never)."""
     opened = open_run(run)
     out = Path(out)
-    temp = folders.prepare(out, overwrite, "index.html", "a training pack")
+    temp = folders.prepare(out, overwrite, folders.TRAINING_PACK)
     try:
         files, storylines, bundles = _write(opened, temp)
         folders.put_in_place(temp, out)
         return TrainingPack(out, files, storylines, bundles)
     finally:
-        if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
+        folders.cleanup(temp)
 
 
 def _agency_tables(run: Run) -> dict[str, dict[str, pa.Table]]:
@@ -91,7 +89,6 @@ def _agency_tables(run: Run) -> dict[str, dict[str, pa.Table]]:
 
 def _write(run: Run, folder: Path) -> tuple[list[str], int, dict[str, int]]:
     """Write the pack into `folder`: (its files, the storylines in the key, the cases in each bundle)."""
-    folder.mkdir(parents=True)
     agencies = _agency_tables(run)
     storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
     events = run.read_or_empty("truth/storyline_events", planted.empty_events().schema)
