@@ -129,16 +129,22 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except ValidationError as error:
         for item in error.errors():
             where: Path_ = tuple(item["loc"])
-            line = _line_for(where, marks) or 1  # a key missing at the top level: point at the file's start
-            issues.append(Issue(file, line, _dotted(where), _message(dict(item), where)))
+            for message in _message(dict(item), where).splitlines():
+                # a rate's problem names the rate first: point at its own key, which then names it
+                name, _, rest = message.partition(" must be ")
+                at = where
+                if where == ("rates",) and (*where, name) in marks:
+                    at, message = (*where, name), f"must be {rest}"
+                line = _line_for(at, marks) or 1  # a key missing at the top level: point at the file's start
+                issues.append(Issue(file, line, _dotted(at), message))
         scenario = None
     if scenario is not None and not issues:
         problems = cross_checks(scenario)
         for dotted, message in problems:
             where = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
             # a default the file leaves out has no line: point at the population size, the other side of the check
-            at = _line_for(where, marks) or _line_for(("population", "people"), marks)
-            issues.append(Issue(file, at, dotted, message))
+            line_of = _line_for(where, marks) or _line_for(("population", "people"), marks)
+            issues.append(Issue(file, line_of, dotted, message))
     if issues or scenario is None:
         raise ScenarioError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     return scenario

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from synthgen import reference, sharing_policy
+from synthgen.scenario import rates as rate_checks
 from synthgen.scenario.templates import template_names
 
 SCENARIO_VERSION = 1
@@ -93,7 +94,7 @@ class Period(Strict):
         return value
 
 
-ErrorRates = dict[str, dict[str, dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]]]
+ErrorRates = dict[str, dict[str, dict[str, Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]]]]
 
 
 class DataQuality(Strict):
@@ -229,14 +230,17 @@ RUN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def _known_rates(value: dict[str, float]) -> dict[str, float]:
+    """Every rate known by name and within what generation can do (`synthgen.scenario.rates`); the problems are
+    raised together, one a line, for the loader to report each at its key."""
     known = reference.default_parameters()
-    for name, rate in value.items():
+    for name in value:
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"unknown rate {name!r}{hint} (the names are in synthgen/reference/data/parameters/)")
-        if rate < 0:
-            raise ValueError(f"{name} must not be negative, not {rate}")
+    found = rate_checks.problems(value)
+    if found:
+        raise ValueError("\n".join(found))
     return value
 
 
