@@ -7,8 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import synthgen
+
+FUZZ_EXAMPLES = 10_000
+settings.register_profile(
+    "fuzz", max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True
+)
+"""`python -m pytest --hypothesis-profile=fuzz tests/fuzz`: 10,000 cases of each fuzz test (tests/fuzz/conftest.py)."""
 
 SCENARIO = """\
 scenario_version: 1

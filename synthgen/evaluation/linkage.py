@@ -9,6 +9,7 @@ side.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen.errors import SynthgenError
+from synthgen.arguments import PLACE, ArgumentError
+from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation import adapters, metrics
 from synthgen.evaluation.linkage_report import linkage_report
 from synthgen.evaluation.linkage_scores import (
@@ -91,6 +93,8 @@ def score_linkage(
     run: str | Path | Run, predictions: str | Path | pa.Table, threshold: float | None = None
 ) -> LinkageScores:
     """As `evaluate_linkage`, without writing anything."""
+    if threshold is not None and not (isinstance(threshold, int | float) and math.isfinite(threshold)):
+        raise ArgumentError("threshold", f"{PLACE} must be a finite number, not {shown(threshold)}")
     opened = open_run(run)
     for name in ("linkage/records", "truth/records"):
         if not opened.has(name):

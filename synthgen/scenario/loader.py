@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from synthgen.errors import Issue, ScenarioError, shown
+from synthgen.reference import Parameters
 from synthgen.scenario import yaml_file
 from synthgen.scenario.plan import cross_checks
 from synthgen.scenario.schema import Scenario
@@ -139,7 +140,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
                 issues.append(Issue(file, line, _dotted(at), message))
         scenario = None
     if scenario is not None and not issues:
-        problems = cross_checks(scenario)
+        problems = cross_checks(scenario) + _storylines_in_period(scenario)
         for dotted, message in problems:
             where = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
             # a default the file leaves out has no line: point at the population size, the other side of the check
@@ -148,6 +149,32 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     if issues or scenario is None:
         raise ScenarioError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     return scenario
+
+
+BIRTH_MARGIN_DAYS = 30
+"""Days a template with a birth in the period needs beyond its latest onset and the birth's earliest day."""
+
+
+def _storylines_in_period(scenario: Scenario) -> list[tuple[str, str]]:
+    """Each storyline the scenario plants needs a period long enough to begin in (and, for a birth in the period,
+    to hold the birth): (dotted path, message) for each that has none."""
+    days = (scenario.period.end - scenario.period.start).days + 1
+    birth_after = int(Parameters(scenario.rates)["storyline_birth_after_onset_days"])
+    problems = []
+    for index, request in enumerate(scenario.storylines):
+        template = shipped_templates()[request.template]
+        needed = template.onset.latest_day + 1
+        if template.household.birth_in_period:
+            needed += birth_after + BIRTH_MARGIN_DAYS
+        if request.count and days < needed:
+            problems.append(
+                (
+                    f"storylines.{index}.template",
+                    f"{request.template} needs a period of {needed} days at least (it begins up to day "
+                    f"{template.onset.latest_day}), not {days}",
+                )
+            )
+    return problems
 
 
 def load_template(path: Path | Traversable, file: str | None = None) -> Template:

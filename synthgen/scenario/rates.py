@@ -87,9 +87,17 @@ _EXCEPTIONS: tuple[tuple[str, str], ...] = (
     ("*_scale", "positive"),
     ("deprivation_beta_*", "positive"),
     ("marac_meeting_interval_days", "positive"),
+    ("school_suspensions_per_pupil", "positive"),
+    ("school_suspensions_per_suspended_pupil", "positive"),
+    # the nearest place is the one a family always may choose: its weight cannot be 0
+    ("gp_practice_choice_weight.nearest", "positive"),
+    ("school_choice_weight.nearest", "positive"),
+    # absence is a beta draw around this share: neither none nor all
+    ("school_overall_absence", "open_share"),
     # shares whose complement divides (the late or missed ones share out what is not on time)
     ("health_visit_on_time_share.*", "below_one"),
     ("domestic_abuse_non_crime_share", "below_one"),
+    ("referral_nfa_share", "below_one"),
     # a draw from 2 to this many working days
     ("decision_late_days_max", "at_least_2"),
     # ages drawn from 18 up to this
@@ -107,6 +115,7 @@ def _exception(rule: str, default: float) -> Range:
     return {
         "positive": Range(0.0, cap, low_out=True),
         "below_one": Range(0.0, 1.0, high_out=True),
+        "open_share": Range(0.0, 1.0, low_out=True, high_out=True),
         "at_least_1": Range(1.0, cap),
         "at_least_2": Range(2.0, cap),
         "adult_age": Range(19.0, OLDEST),
@@ -136,7 +145,7 @@ _PAIRS = (
 )
 
 
-def _families(names: Mapping[str, float]) -> dict[str, list[str]]:
+def families(names: Mapping[str, float]) -> dict[str, list[str]]:
     families: dict[str, list[str]] = {}
     for name in names:
         if "." in name:
@@ -156,11 +165,11 @@ def problems(rates: Mapping[str, float]) -> list[str]:
         return found
     defaults = reference.default_parameters()
     values = {**defaults, **rates}
-    for family, members in _families(defaults).items():
+    for family, members in families(defaults).items():
         if not any(name in rates for name in members):
             continue
         total = sum(values[name] for name in members)
-        if _splits_a_whole(members):
+        if splits_a_whole(members):
             if abs(total - 1) > SUM_TOLERANCE:
                 found.append(f"{family}.* share out one whole and must add up to 1, not {total:g}")
         elif total <= 0:
@@ -176,7 +185,7 @@ def problems(rates: Mapping[str, float]) -> list[str]:
     return found
 
 
-def _splits_a_whole(members: list[str]) -> bool:
+def splits_a_whole(members: list[str]) -> bool:
     """A family of shares whose defaults add up to 1: the model draws one of them for each case."""
     defaults = reference.default_parameters()
     shares = all(_kind(name, _units().get(name, "")) == "share" for name in members)
