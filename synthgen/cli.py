@@ -171,6 +171,20 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
         yield report
 
 
+@contextmanager
+def _working(what: str) -> Iterator[None]:
+    """A spinner and the time taken so far on stderr while a step of unknown length runs (a linker, a screen, a
+    return), so a long command is never silent; interactive runs only, and gone when it is done."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
+        bar.add_task(what, total=None)
+        yield
+
+
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @_out("Run folder to write (default: output/<name>).", required=False)
@@ -241,7 +255,7 @@ def describe(run: Path, as_json: bool) -> None:
     \b
     Example: synthgen describe output/demo --json
     """
-    with _user_errors():
+    with _user_errors(), _working("measuring the run"):
         figures = synthgen.describe(run)
         differences = [] if as_json else synthgen.pair_differences(run)
     if as_json:
@@ -308,7 +322,7 @@ def evaluate_linkage(
     \b
     Example: synthgen evaluate linkage output/demo output/demo-fs.parquet --json scores.json --report scores.html
     """
-    with _user_errors():
+    with _user_errors(), _working("scoring the predictions"):
         result = synthgen.evaluate_linkage(
             run, predictions, threshold, json_path=json_path, report_path=report_path, overwrite=overwrite
         )
@@ -343,7 +357,7 @@ def evaluate_sharing(
     \b
     Example: synthgen evaluate sharing output/demo flags.csv --disclosures disclosures.csv --report sharing.html
     """
-    with _user_errors():
+    with _user_errors(), _working("scoring the flags"):
         result = synthgen.evaluate_sharing(
             run, flags, disclosures, json_path=json_path, report_path=report_path, overwrite=overwrite
         )
@@ -391,7 +405,7 @@ def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: 
     \b
     Example: synthgen screen output/demo -o flags.csv --disclosures disclosures.csv --window 90
     """
-    with _user_errors():
+    with _user_errors(), _working(f"screening ({method})"):
         screened = synthgen.screen(
             run, window=window, method=method, out=out, disclosures=disclosures, overwrite=overwrite
         )
@@ -411,7 +425,7 @@ def link(run: Path, method: str, out: Path, overwrite: bool) -> None:
     \b
     Example: synthgen link output/demo --method fellegi-sunter -o output/demo-fs.parquet
     """
-    with _user_errors():
+    with _user_errors(), _working(f"linking ({method})"):
         clusters = synthgen.link(run, method, out=out, overwrite=overwrite)
     clusters_count = pc.count_distinct(clusters["cluster_id"], mode="all").as_py()
     click.echo(f"Wrote {out}: {clusters.num_rows:,} records in {clusters_count:,} clusters ({method})")
@@ -437,7 +451,7 @@ def export_ssda903(run: Path, out: Path, plant_errors: int, overwrite: bool) -> 
     \b
     Example: synthgen export ssda903 output/demo -o output/demo-903 --plant-errors 9
     """
-    with _user_errors():
+    with _user_errors(), _working("building the SSDA903 return"):
         synthgen.export_ssda903(run, out, plant_errors=plant_errors, overwrite=overwrite)
     planted = f", {plant_errors} planted errors (planted_errors.csv)" if plant_errors else ""
     click.echo(f"Wrote {out}: SSDA903 files for this year and last year (previous/){planted}")
@@ -456,7 +470,7 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None,
     \b
     Example: synthgen export cin-census output/demo -o output/demo-cin.xml --plant-errors 10
     """
-    with _user_errors():
+    with _user_errors(), _working("building the CIN census"):
         result = synthgen.export_cin_census(run, out, plant_errors=plant_errors, key=key, overwrite=overwrite)
     click.echo(
         f"Wrote {out}: CIN census {result.year.year - 1}-{result.year.year % 100:02d}, {result.children:,} children"
@@ -476,8 +490,8 @@ def export_training(run: Path, out: Path, overwrite: bool) -> None:
     \b
     Example: synthgen export training output/training -o output/training-pack
     """
-    with _user_errors():
-        pack = synthgen.export_training(run, out, overwrite=overwrite)
+    with _user_errors(), _progress(True) as report:
+        pack = synthgen.export_training(run, out, overwrite=overwrite, progress=report)
     cases = ", ".join(f"{agency} {count}" for agency, count in pack.bundle_cases.items())
     click.echo(f"Wrote {out}: {len(pack.files)} files; {pack.storylines} storylines; bundle cases: {cases}")
 

@@ -69,7 +69,7 @@ def read_table(path: Path, what: str = "predictions") -> pa.Table:
 
 def record_id_column(name: str, table: pa.Table, column: str) -> pa.Array:
     """A column of record ids as text (integers are read as their digits); empty values are an error."""
-    values = columns.text(name, table, column, integers=True)
+    values = columns.text(name, table, column, integers=True, holding="record ids (text or integers)")
     if values.null_count:
         raise SynthgenError(f"{name}: column {column} has {values.null_count:,} empty values")
     return values
@@ -124,7 +124,7 @@ def _clusters(name: str, table: pa.Table, id_column: str, cluster_column: str, r
         )
     clusters = columns.column(name, table, cluster_column)
     if not pa.types.is_integer(clusters.type):
-        clusters = columns.text(name, table, cluster_column, integers=True)
+        clusters = columns.text(name, table, cluster_column, integers=True, holding="cluster labels (text or integers)")
     if clusters.null_count:
         raise SynthgenError(f"{name}: column {cluster_column} has {clusters.null_count:,} empty values")
     rows = _rows(name, ids, id_column, run_ids)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ def read_file(path: Path, what: str) -> pa.Table:
     seen: set[str] = set()
     for name in table.column_names:
         if name in seen:
-            raise SynthgenError(f"{path}: column {shown(name)} appears more than once; each column must be named once")
+            raise SynthgenError(f"{path}: column {named(name)} appears more than once; each column must be named once")
         seen.add(name)
     if table.num_rows == 0:
         raise SynthgenError(f"{path}: no {what} (the file has no rows)")
@@ -74,6 +75,14 @@ def _read_csv(path: Path) -> pa.Table:
         raise SynthgenError(f"{path}: cannot be read as CSV ({_first_line(error)})") from None
 
 
+_PLAIN = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+
+
+def named(column_name: str) -> str:
+    """A column's name in a message: as it is when plain (record_id), quoted and cut short when not."""
+    return column_name if _PLAIN.match(column_name) else shown(column_name)
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -86,16 +95,19 @@ def column(name: str, table: pa.Table, column_name: str) -> pa.Array:
         try:
             values = values.cast(values.type.value_type)
         except _ARROW_ERRORS:
-            raise SynthgenError(f"{name}: column {shown(column_name)} cannot be read ({values.type})") from None
+            raise SynthgenError(f"{name}: column {named(column_name)} cannot be read ({values.type})") from None
     return values
 
 
 def _bytes_message(name: str, column_name: str) -> SynthgenError:
-    return SynthgenError(f"{name}: column {shown(column_name)} holds bytes, not text (a CSV file must be UTF-8)")
+    return SynthgenError(f"{name}: column {named(column_name)} holds bytes, not text (a CSV file must be UTF-8)")
 
 
-def text(name: str, table: pa.Table, column_name: str, *, integers: bool = False) -> pa.Array:
-    """A column of text (string; integers too, as their digits, if `integers`), nulls kept."""
+def text(
+    name: str, table: pa.Table, column_name: str, *, integers: bool = False, holding: str | None = None
+) -> pa.Array:
+    """A column of text (string; integers too, as their digits, if `integers`), nulls kept; `holding` says what
+    it holds in the message when it holds another type ("record ids (text or integers)")."""
     values = column(name, table, column_name)
     kind = values.type
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
@@ -105,8 +117,8 @@ def text(name: str, table: pa.Table, column_name: str, *, integers: bool = False
     if integers and pa.types.is_integer(kind):
         return values.cast(pa.string())
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
-        allowed = "text or integers" if integers else "text"
-        raise SynthgenError(f"{name}: column {shown(column_name)} must hold {allowed}, found {kind}")
+        allowed = holding or ("text or integers" if integers else "text")
+        raise SynthgenError(f"{name}: column {named(column_name)} must hold {allowed}, found {kind}")
     return values.cast(pa.string())
 
 
@@ -115,16 +127,16 @@ def numbers(name: str, table: pa.Table, column_name: str) -> NDArray[np.float64]
     values = column(name, table, column_name)
     kind = values.type
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)):
-        raise SynthgenError(f"{name}: column {shown(column_name)} must be numeric, found {kind}")
+        raise SynthgenError(f"{name}: column {named(column_name)} must be numeric, found {kind}")
     if values.null_count:
-        raise SynthgenError(f"{name}: column {shown(column_name)} has {values.null_count:,} empty values")
+        raise SynthgenError(f"{name}: column {named(column_name)} has {values.null_count:,} empty values")
     try:
         result: NDArray[np.float64] = values.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
     except _ARROW_ERRORS:
-        raise SynthgenError(f"{name}: column {shown(column_name)} holds numbers that cannot be read") from None
+        raise SynthgenError(f"{name}: column {named(column_name)} holds numbers that cannot be read") from None
     if not np.isfinite(result).all():
         first = result[~np.isfinite(result)][0]
-        raise SynthgenError(f"{name}: column {shown(column_name)} holds {first}, which is not a finite number")
+        raise SynthgenError(f"{name}: column {named(column_name)} holds {first}, which is not a finite number")
     return result
 
 
@@ -133,7 +145,7 @@ def dates(name: str, table: pa.Table, column_name: str) -> pa.Array:
     date32: a timestamp's day where it was taken (its own zone's), every value present and in FIRST_DAY-LAST_DAY."""
     values = column(name, table, column_name)
     if values.null_count:
-        raise SynthgenError(f"{name}: column {shown(column_name)} has {values.null_count:,} empty values")
+        raise SynthgenError(f"{name}: column {named(column_name)} has {values.null_count:,} empty values")
     kind = values.type
     try:
         if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
@@ -144,18 +156,18 @@ def dates(name: str, table: pa.Table, column_name: str) -> pa.Array:
             bad = pc.is_null(parsed)
             if pc.any(bad).as_py():
                 first = trimmed.filter(bad)[0].as_py()
-                raise SynthgenError(f"{name}: {column_name} {shown(first)} is not a date (expected YYYY-MM-DD)")
+                raise SynthgenError(f"{name}: {named(column_name)} {shown(first)} is not a date (expected YYYY-MM-DD)")
             values = parsed
         elif pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
             raise _bytes_message(name, column_name)
         elif not (pa.types.is_date(kind) or pa.types.is_timestamp(kind)):
-            raise SynthgenError(f"{name}: column {shown(column_name)} must hold dates (YYYY-MM-DD), found {kind}")
+            raise SynthgenError(f"{name}: column {named(column_name)} must hold dates (YYYY-MM-DD), found {kind}")
         days = _days(values)
     except _ARROW_ERRORS:
         days = None
     first, last = (FIRST_DAY - _EPOCH).days, (LAST_DAY - _EPOCH).days
     if days is None or days.min(initial=first) < first or days.max(initial=last) > last:
-        raise SynthgenError(f"{name}: column {shown(column_name)} holds dates outside {FIRST_DAY} to {LAST_DAY}")
+        raise SynthgenError(f"{name}: column {named(column_name)} holds dates outside {FIRST_DAY} to {LAST_DAY}")
     return pa.array(days.astype(np.int32), pa.int32()).cast(pa.date32())
 
 

@@ -130,7 +130,7 @@ def _fields(name: str, table: pa.Table) -> tuple[Ids, pa.Array]:
             raise SynthgenError(empty)
         names = pc.utf8_trim_whitespace(pc.list_flatten(values).cast(pa.string()))
         return pc.list_parent_indices(values).to_numpy().astype(np.int64), names
-    text = columns.text(name, table, "fields").fill_null("")
+    text = columns.text(name, table, "fields", holding="field names separated by ';'").fill_null("")
     for separator in FIELD_SEPARATORS[1:]:
         text = pc.replace_substring(text, separator, FIELD_SEPARATORS[0])
     parts = pc.split_pattern(text, FIELD_SEPARATORS[0])
@@ -181,7 +181,7 @@ def read_disclosures(source: str | Path | pa.Table, truth: Truth) -> Disclosures
     mapped = _person_rows(name, ids, "record_id", truth)
     mapped_row = mapped["row"].to_numpy()
     last = np.flatnonzero(np.r_[mapped_row[1:] != mapped_row[:-1], True]) if len(mapped_row) else mapped_row
-    cases = columns.text(name, table, "case", integers=True)
+    cases = columns.text(name, table, "case", integers=True, holding="the flagged record's id")
     case_row, case_person = np.zeros(0, np.int64), np.zeros(0, np.int64)
     with_case = np.flatnonzero(cases.is_valid().to_numpy(zero_copy_only=False))
     if len(with_case):

@@ -124,8 +124,9 @@ def read_text(path: Path | Traversable, file: str) -> str:
 
 def parse(text: str, file: str) -> Document:
     """Compose and construct one YAML document within the limits; a problem is a ScenarioError with its line."""
-    loader = _Limited(text)
+    loader: _Limited | None = None
     try:
+        loader = _Limited(text)  # (its reader already refuses a character YAML does not allow)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
@@ -141,7 +142,8 @@ def parse(text: str, file: str) -> Document:
     except (ValueError, OverflowError, TypeError, RecursionError) as error:
         raise ScenarioError([Issue(file, None, "", f"not valid YAML: {error}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Document(node, data)
 
 
