@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -30,6 +31,12 @@ PLACES: dict[str, tuple[str, Callable[[Plan], pa.Table]]] = {
     "agencies/school/schools": ("school", school.schools_table),
 }
 """Tables an agency holds about places, not people: written once for the run, not per shard."""
+
+
+def _ignore_interrupts() -> None:
+    """A worker leaves Ctrl-C to the command that started it, which stops the pool and says so in one line (the
+    terminal sends the signal to every process of the command, and a worker's KeyboardInterrupt is a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_shard(plan: Plan, shard: int, parts: Path, pairs: bool = False) -> dict[str, int]:
@@ -71,15 +78,17 @@ def generate(
     if workers < 1:
         raise SynthgenError(f"workers must be at least 1, not {workers}")
     temp = folders.prepare(out, overwrite, folders.RUN)
-    plan = make_plan(scenario)
     report = progress or (lambda stage, done, total: None)
     pool: ProcessPoolExecutor | None = None
     try:
+        plan = make_plan(scenario)
         parts = temp / "_parts"
         report("shards", 0, plan.shards)
         if workers > 1 and plan.shards > 1:
             pool = ProcessPoolExecutor(
-                max_workers=min(workers, plan.shards), mp_context=multiprocessing.get_context("spawn")
+                max_workers=min(workers, plan.shards),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_interrupts,
             )
             futures = [pool.submit(_run_shard, plan, shard, parts, pairs) for shard in range(plan.shards)]
             for done, future in enumerate(as_completed(futures), start=1):

@@ -71,18 +71,19 @@ def prepare(out: str | Path, overwrite: bool, kind: Kind) -> Path:
     shown = Path(out)
     target = _target(shown)
     lock = locks.acquire(target, shown)
+    temp = target.parent / f"{locks.hidden_name(target)}.partial-{uuid.uuid4().hex[:8]}"
     try:
         _recover(target)
         _check_replaceable(target, shown, overwrite, kind)
-        temp = target.parent / f"{locks.hidden_name(target)}.partial-{uuid.uuid4().hex[:8]}"
+        _writing[temp] = _Writing(target, kind, lock)
         try:
             temp.mkdir()
         except OSError as error:
             raise SynthgenError(f"{shown}: cannot be written ({error.strerror})") from None
-    except BaseException:
+    except BaseException:  # a Ctrl-C too: nothing of this writer is left
+        cleanup(temp)
         lock.release()
         raise
-    _writing[temp] = _Writing(target, kind, lock)
     return temp
 
 

@@ -1,0 +1,106 @@
+"""The same rule for every command that writes files: an existing file is replaced only with --overwrite, no
+parent folder is created, and a folder, a symbolic link or one file named for two outputs is refused, all before
+any work is done and with nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from synthgen.cli import cli
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+WRITERS = {
+    "link": lambda run_, out: ["link", run_, "--method", "exact", "-o", out],
+    "screen": lambda run_, out: ["screen", run_, "--method", "exact", "-o", out],
+    "cin-census": lambda run_, out: ["export", "cin-census", run_, "-o", out],
+    "evaluate": lambda run_, out: ["evaluate", "sharing", run_, "{flags}", "--json", out],
+}
+SUFFIX = {"link": ".csv", "screen": ".csv", "cin-census": ".xml", "evaluate": ".json"}
+
+
+@pytest.fixture(scope="module")
+def flags(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("flags") / "flags.csv"
+    assert run("screen", str(demo_run), "--method", "exact", "-o", str(path))[0] == 0
+    return path
+
+
+def _args(name: str, demo_run: Path, out: Path, flags: Path) -> list[str]:
+    return [a.format(flags=flags) for a in WRITERS[name](str(demo_run), str(out))]
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_an_existing_file_is_replaced_only_with_overwrite(
+    name: str, demo_run: Path, flags: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / f"mine{SUFFIX[name]}"
+    out.write_text("mine")
+    assert run(*_args(name, demo_run, out, flags)) == (
+        2,
+        "",
+        f"Error: {out} already exists; pass --overwrite to replace it\n",
+    )
+    assert out.read_text() == "mine"
+    code, _, stderr = run(*_args(name, demo_run, out, flags), "--overwrite")
+    assert (code, stderr) == (0, "")
+    assert out.read_text(errors="replace") != "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no lock, no temporary file left
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_no_parent_folder_is_created_and_a_folder_is_not_a_file(
+    name: str, demo_run: Path, flags: Path, tmp_path: Path
+) -> None:
+    typo = tmp_path / "outptu" / f"x{SUFFIX[name]}"
+    assert run(*_args(name, demo_run, typo, flags)) == (
+        2,
+        "",
+        f"Error: {typo}: cannot be written, {tmp_path / 'outptu'} does not exist\n",
+    )
+    folder = tmp_path / f"folder{SUFFIX[name]}"
+    folder.mkdir()
+    assert run(*_args(name, demo_run, folder, flags), "--overwrite") == (
+        2,
+        "",
+        f"Error: {folder} is a folder; name a file to write\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
+
+
+def test_one_file_for_two_outputs_and_a_symbolic_link_are_refused(demo_run: Path, tmp_path: Path) -> None:
+    both = tmp_path / "both.csv"
+    assert run("screen", str(demo_run), "-o", str(both), "--disclosures", str(both)) == (
+        2,
+        "",
+        f"Error: {both} is named twice; each output needs a file of its own\n",
+    )
+    target = tmp_path / "target.csv"
+    target.write_text("mine")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert run("link", str(demo_run), "--method", "exact", "-o", str(link), "--overwrite") == (
+        2,
+        "",
+        f"Error: {link} is a symbolic link; name the file itself\n",
+    )
+    assert target.read_text() == "mine"
+
+
+def test_the_cin_census_key_follows_the_rule_too(demo_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cin.xml"
+    key = tmp_path / "cin.key.csv"
+    key.write_text("mine")
+    assert run("export", "cin-census", str(demo_run), "-o", str(out), "--plant-errors", "3") == (
+        2,
+        "",
+        f"Error: {key} already exists; pass --overwrite to replace it\n",
+    )
+    assert not out.exists() and key.read_text() == "mine"
