@@ -145,7 +145,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
             where = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
             # a default the file leaves out has no line: point at the population size, the other side of the check
             line_of = _line_for(where, marks) or _line_for(("population", "people"), marks)
-            issues.append(Issue(file, line_of, dotted, message))
+            issues.append(Issue(file, line_of, _dotted(where), message))
     if issues or scenario is None:
         raise ScenarioError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     return scenario

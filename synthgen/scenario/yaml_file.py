@@ -135,7 +135,8 @@ def parse(text: str, file: str) -> Document:
         raise ScenarioError([Issue(file, mark.line + 1 if mark else None, "", f"not valid YAML: {problem}")]) from None
     except yaml.reader.ReaderError as error:  # a character YAML does not allow (a NUL, a control character)
         line = text[: error.position].count("\n") + 1
-        problem = f"character {error.character!r} is not allowed" if isinstance(error.character, str) else error.reason
+        character = chr(error.character) if isinstance(error.character, int) else error.character
+        problem = f"character {character!r} is not allowed" if isinstance(character, str) else error.reason
         raise ScenarioError([Issue(file, line, "", f"not valid YAML: {problem}")]) from None
     except yaml.YAMLError as error:
         raise ScenarioError([Issue(file, None, "", f"not valid YAML: {error}")]) from None
