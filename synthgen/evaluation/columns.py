@@ -54,7 +54,11 @@ def read_file(path: Path, what: str) -> pa.Table:
 
 def _read_parquet(path: Path) -> pa.Table:
     try:
-        return pq.read_table(path)
+        table = pq.read_table(path)
+        _ = table.column_names  # (decoded only when asked for)
+        return table
+    except UnicodeDecodeError:
+        raise SynthgenError(f"{path}: its column names are not UTF-8 text") from None
     except _ARROW_ERRORS as error:
         raise SynthgenError(f"{path}: cannot be read as Parquet ({_first_line(error)})") from None
 
@@ -68,7 +72,9 @@ def _read_csv(path: Path) -> pa.Table:
     if start.startswith(_UTF16_OR_32):
         raise SynthgenError(f"{path}: is UTF-16 or UTF-32 text; save the CSV file as UTF-8")
     try:
-        return pacsv.read_csv(path)
+        table = pacsv.read_csv(path)
+        _ = table.column_names  # (decoded only when asked for)
+        return table
     except UnicodeDecodeError:
         raise SynthgenError(f"{path}: its header is not UTF-8 text; save the CSV file as UTF-8") from None
     except _ARROW_ERRORS as error:

@@ -1,0 +1,133 @@
+"""Files a system under test hands over, as spreadsheets and other libraries write them: read when they can be
+(a byte-order mark, unsigned ids, timestamps to the nanosecond or in a zone), refused in one exact line when they
+cannot (a repeated column, UTF-16 or Latin-1 text, a probability of 1.5, a score of 1e308, a threshold of nan)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import synthgen
+from synthgen.cli import cli
+
+
+@pytest.fixture(scope="module")
+def ids(demo_run: Path) -> list[str]:
+    return pq.read_table(demo_run / "truth/records.parquet", columns=["record_id"])["record_id"].to_pylist()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_repeated_column_is_refused(demo_run: Path, tmp_path: Path, ids: list[str]) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(f"record_id,cluster_id,cluster_id\n{ids[0]},1,2\n", encoding="utf-8")
+    assert run("evaluate", "linkage", str(demo_run), str(path)) == (
+        2,
+        "",
+        f"Error: {path}: column cluster_id appears more than once; each column must be named once\n",
+    )
+
+
+def test_text_that_is_not_utf8_is_refused_and_a_byte_order_mark_is_read(
+    demo_run: Path, tmp_path: Path, ids: list[str]
+) -> None:
+    rows = f"record_id,cluster_id\n{ids[0]},1\n{ids[1]},1\n"
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes(rows.encode("utf-16"))
+    assert run("evaluate", "linkage", str(demo_run), str(wide)) == (
+        2,
+        "",
+        f"Error: {wide}: is UTF-16 or UTF-32 text; save the CSV file as UTF-8\n",
+    )
+    header = tmp_path / "header.csv"
+    header.write_bytes(b"record_id,cl\xfcster_id\n" + ids[0].encode() + b",1\n")
+    assert run("evaluate", "linkage", str(demo_run), str(header)) == (
+        2,
+        "",
+        f"Error: {header}: its header is not UTF-8 text; save the CSV file as UTF-8\n",
+    )
+    value = tmp_path / "value.csv"
+    value.write_bytes(b"record_id,cluster_id\n" + ids[0].encode() + b",cl\xfcster\n")
+    assert run("evaluate", "linkage", str(demo_run), str(value)) == (
+        2,
+        "",
+        f"Error: {value}: column cluster_id holds bytes, not text (a CSV file must be UTF-8)\n",
+    )
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(rows.encode("utf-8-sig"))
+    assert run("evaluate", "linkage", str(demo_run), str(marked))[0] == 0
+
+
+def test_probabilities_scores_and_thresholds_must_be_numbers_in_range(
+    demo_run: Path, tmp_path: Path, ids: list[str]
+) -> None:
+    def pairs(column: str, values: pa.Array) -> Path:
+        path = tmp_path / f"{column}-{values.type}.parquet"
+        pq.write_table(pa.table({"record_id_l": ids[:2], "record_id_r": ids[2:4], column: values}), path)
+        return path
+
+    over = pairs("match_probability", pa.array([0.5, 1.5]))
+    assert run("evaluate", "linkage", str(demo_run), str(over)) == (
+        2,
+        "",
+        f"Error: {over}: match_probability 1.5 is not a probability (from 0 to 1)\n",
+    )
+    huge = pairs("score", pa.array([1e308, 1.0]))
+    assert run("evaluate", "linkage", str(demo_run), str(huge)) == (
+        2,
+        "",
+        f"Error: {huge}: score 1e+308 is not a score (from -1e+12 to 1e+12)\n",
+    )
+    unsigned = pairs("score", pa.array([2**64 - 1, 3], pa.uint64()))
+    assert run("evaluate", "linkage", str(demo_run), str(unsigned))[2].startswith(f"Error: {unsigned}: score 1.8")
+    fine = pairs("match_probability", pa.array([0.9, 0.1]))
+    for threshold in ("nan", "inf"):
+        assert run("evaluate", "linkage", str(demo_run), str(fine), "--threshold", threshold) == (
+            2,
+            "",
+            f"Error: Invalid value for '--threshold': '{threshold}' is not a finite number.\n",
+        )
+    with pytest.raises(synthgen.ArgumentError) as caught:
+        synthgen.evaluate_linkage(demo_run, fine, float("nan"))
+    assert str(caught.value) == "threshold must be a finite number, not nan"
+
+
+def test_timestamps_of_any_unit_or_zone_are_read_as_their_day(demo_run: Path, tmp_path: Path) -> None:
+    flags = (
+        pq.read_table(demo_run / "agencies/social_care/referrals.parquet", columns=["referral_id"])
+        .rename_columns(["record_id"])
+        .slice(0, 3)
+    )
+    when = dt.datetime(2024, 6, 1, 23, 30, 15, 123456)
+    scores = []
+    for kind in (pa.timestamp("ns"), pa.timestamp("us", "Europe/London"), pa.date32()):
+        path = tmp_path / f"flags-{len(scores)}.parquet"
+        values = (
+            pa.array([when] * 3, pa.timestamp("us")).cast(kind) if kind != pa.date32() else pa.array([when.date()] * 3)
+        )
+        pq.write_table(flags.append_column("flagged_at", values), path)
+        scores.append(synthgen.evaluate_sharing(demo_run, path).detection.flagged_people)
+    assert scores[0] == scores[2] and scores[0] > 0
+
+
+def test_dates_outside_any_run_are_refused(demo_run: Path, tmp_path: Path) -> None:
+    flags = (
+        pq.read_table(demo_run / "agencies/social_care/referrals.parquet", columns=["referral_id"])
+        .rename_columns(["record_id"])
+        .slice(0, 1)
+    )
+    path = tmp_path / "flags.parquet"
+    pq.write_table(flags.append_column("flagged_at", pa.array([dt.date(9999, 12, 31)])), path)
+    assert run("evaluate", "sharing", str(demo_run), str(path)) == (
+        2,
+        "",
+        f"Error: {path}: column flagged_at holds dates outside 1900-01-01 to 2199-12-31\n",
+    )
