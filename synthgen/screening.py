@@ -244,6 +244,8 @@ def _disclosures(
 ) -> pa.Table:
     """For each flag: the child's person-level records and its concerning records up to the flag, each to every
     agency the policy names for safeguarding, with the fields it allows that the record's table holds."""
+    if not len(flagged):  # (a short period or a small borough may flag nobody)
+        return _empty_disclosures()
     allowed = sharing_policy.allowed(rules)
     items = _shared_items(view, concerning, cluster, flagged, flag_day)
     pairs = _to_recipients(items, allowed)
