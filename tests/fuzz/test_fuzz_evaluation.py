@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import synthgen
@@ -42,9 +42,11 @@ def _only_synthgen_errors(call: Callable[[], Any], folder: Path, outputs: list[P
     try:
         result = call()
     except synthgen.SynthgenError as error:
+        event("refused with a SynthgenError")
         assert all("\n" not in line and line for line in error.lines), error.lines
         assert set(folder.iterdir()) == before, "a refused input left files behind"
         return None
+    event("scored")
     for path in outputs:
         assert path.exists()
     json.loads(outputs[0].read_text(encoding="utf-8"), parse_constant=lambda name: pytest.fail(f"JSON holds {name}"))
@@ -117,6 +119,7 @@ def test_the_command_line_refuses_malformed_files_with_exit_2_and_no_traceback(
         if threshold is not None:
             args += ["--threshold", repr(threshold)]
     result = CliRunner().invoke(cli, args)
+    event(f"exit {result.exit_code}")
     assert isinstance(result.exception, SystemExit) or result.exception is None, result.exception
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 2), (result.exit_code, result.output)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import synthgen
@@ -84,7 +84,8 @@ def test_rates_that_validate_generate(
     out = tmp_path_factory.getbasetemp() / f"rates-{uuid.uuid4().hex[:8]}"
     try:
         synthgen.generate(scenario, out)
+        event("generated")
     except synthgen.SynthgenError:
-        pass
+        event("refused by generation with a SynthgenError")
     finally:
         shutil.rmtree(out, ignore_errors=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import synthgen
@@ -151,8 +151,10 @@ def test_a_malformed_scenario_is_refused_with_its_lines_or_plans(
     try:
         scenario = synthgen.load_scenario(path)
     except synthgen.ScenarioError as error:
+        event("refused with a ScenarioError")
         assert error.lines and all(line.startswith(str(path)) and "\n" not in line for line in error.lines)
         return
+    event("valid")
     json.dumps(scenario.model_dump(mode="json"), allow_nan=False)  # as the manifest holds it
     with contextlib.suppress(synthgen.SynthgenError):
         make_plan(scenario)
@@ -165,6 +167,7 @@ def test_the_command_line_refuses_a_malformed_scenario_with_exit_2_and_no_traceb
 ) -> None:
     path = _path(tmp_path_factory, data)
     result = CliRunner().invoke(cli, ["validate", str(path)])
+    event(f"exit {result.exit_code}")
     assert isinstance(result.exception, SystemExit) or result.exception is None, result.exception
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 2)
