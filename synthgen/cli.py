@@ -25,6 +25,8 @@ from synthgen.calibration import COMPARED, Figure
 from synthgen.console import EXIT_INTERRUPTED
 from synthgen.errors import SynthgenError, one_line
 from synthgen.linkage import DEFAULT_METHOD, METHODS
+from synthgen.reference_mash import DECISIONS
+from synthgen.tables import dictionary
 
 EXIT_USER_ERROR = 2
 
@@ -267,6 +269,23 @@ def describe(run: Path, as_json: bool) -> None:
         _print_pair_differences(differences)
 
 
+@cli.command("tables")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of tables, each with its columns.")
+@click.option("--markdown", is_flag=True, help="Print the dictionary as Markdown (what docs/tables.md holds).")
+def tables_(as_json: bool, markdown: bool) -> None:
+    """The data dictionary: every table a run writes, and every column's type and meaning.
+
+    \b
+    Example: synthgen tables --json
+    """
+    if as_json:
+        click.echo(json.dumps(dictionary.as_records(), indent=2))
+    elif markdown:
+        click.echo(dictionary.markdown(), nl=False)
+    else:
+        click.echo(dictionary.text(), nl=False)
+
+
 def _print_figures(figures: list[Figure]) -> None:
     width = max(len(f.name) for f in figures)
     click.echo(f"{'figure':<{width}}  {'generated':>10}  {'reference':>10}  {'tolerance':>9}  pass  source")
@@ -385,6 +404,41 @@ def evaluate_sharing(
         )
 
 
+@evaluate.command("mash")
+@_run_argument
+@click.argument("responses", type=click.Path(path_type=Path))
+@_score_files
+def evaluate_mash(run: Path, responses: Path, json_path: Path | None, report_path: Path | None) -> None:
+    """Score a MASH system contact by contact: what it found in the partners' records, how it rated and decided,
+    how soon, and what it shared. RESPONSES (Parquet or CSV) has a row per contact and record found: contact_id,
+    decided_at, decision, rag, record_id, shared_with, shared_fields, purpose.
+
+    \b
+    Example: synthgen evaluate mash output/demo responses.parquet --report mash.html
+    """
+    with _user_errors():
+        result = synthgen.evaluate_mash(run, responses, json_path=json_path, report_path=report_path)
+    checks, decisions, timely = result.partner_checks, result.decisions, result.timeliness
+    click.echo(f"{result.answered:,} of {result.contacts:,} contacts answered")
+    click.echo(
+        f"partner checks: recall {checks.recall:.4f}  precision {checks.precision:.4f}  "
+        f"from the future {checks.from_the_future:,}"
+    )
+    click.echo(
+        f"decisions: agreement {decisions.agreement:.4f}  weighted kappa {decisions.weighted_kappa:.4f}  "
+        f"{decisions.under:,} lower than the truth supports, {decisions.over:,} higher"
+    )
+    click.echo(f"rating: weighted kappa {result.rag.weighted_kappa:.4f}")
+    click.echo(f"decided within one working day: {timely.within_one_working_day:.4f}")
+    shared = result.sharing
+    if shared.shares:
+        click.echo(
+            f"{shared.shares:,} shares: {shared.fields_outside_policy:,} with fields outside the policy, "
+            f"{shared.recipients_without_purpose:,} to recipients without a purpose, "
+            f"{shared.about_people_outside_the_family:,} about people outside the family"
+        )
+
+
 @cli.command()
 @_run_argument
 @_out("Flags file (.parquet or .csv).")
@@ -412,6 +466,30 @@ def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: 
     click.echo(f"Wrote {out}: {screened.flags.num_rows:,} children flagged ({method}, {window}-day window)")
     if disclosures is not None:
         click.echo(f"Wrote {disclosures}: {screened.disclosures.num_rows:,} disclosures")
+
+
+@cli.command()
+@_run_argument
+@_out("Responses file (.parquet or .csv).")
+@_method
+def mash(run: Path, out: Path, method: str) -> None:
+    """Answer every contact at the front door from the agency files alone, as a reference MASH: the partners'
+    records found for the child and household (linked by a reference linker), a rating and decision by a stated
+    rule, decided within one working day, and the shares the run's sharing policy allows. Writes the responses
+    `synthgen evaluate mash` scores; never reads the truth.
+
+    \b
+    Example: synthgen mash output/demo -o responses.parquet --method fellegi-sunter
+    """
+    with _user_errors():
+        responses = synthgen.mash(run, method, out=out)
+    decided = responses.group_by("contact_id", use_threads=False).aggregate([("decision", "first")])
+    counts = {row["values"]: row["counts"] for row in pc.value_counts(decided["decision_first"]).to_pylist()}
+    kinds = ", ".join(f"{name} {counts[name]:,}" for name in DECISIONS if name in counts)
+    found = responses.num_rows - responses["record_id"].null_count
+    click.echo(
+        f"Wrote {out}: {decided.num_rows:,} contacts answered, {found:,} records found ({method}); decisions: {kinds}"
+    )
 
 
 @cli.command()
@@ -475,6 +553,33 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None,
     click.echo(
         f"Wrote {out}: CIN census {result.year.year - 1}-{result.year.year % 100:02d}, {result.children:,} children"
     )
+    if result.key is not None:
+        click.echo(f"Wrote {result.key_path}: {result.key.num_rows} planted errors")
+
+
+@export.command("annex-a")
+@_run_argument
+@_out("The workbook to write (.xlsx).")
+@click.option(
+    "--months",
+    type=click.Choice(["6", "12"]),
+    default="6",
+    show_default=True,
+    help="The window of lists 1 to 8 before the inspection (lists 10 and 11 always cover 12).",
+)
+@_plant_errors("Known breaches of the format to plant.", show_default=True)
+@click.option("--key", type=click.Path(path_type=Path), help="The planted errors' key (default: FILE.key.csv).")
+def export_annex_a(run: Path, out: Path, months: str, plant_errors: int, key: Path | None) -> None:
+    """Write Ofsted's Annex A lists 1 to 11 (ILACS) as on the last day of the run's period, in one workbook; with
+    --plant-errors N, N known breaches of the format and a key (rule, list, column, row, child, value).
+
+    \b
+    Example: synthgen export annex-a output/demo -o output/demo-annex-a.xlsx --months 6
+    """
+    with _user_errors():
+        result = synthgen.export_annex_a(run, out, months=int(months), plant_errors=plant_errors, key=key)
+    rows = ", ".join(f"{number} {count:,}" for number, count in result.rows().items())
+    click.echo(f"Wrote {out}: Annex A as on {result.window.inspection}, rows by list: {rows}")
     if result.key is not None:
         click.echo(f"Wrote {result.key_path}: {result.key.num_rows} planted errors")
 

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthgen import tables
 from synthgen.errors import SynthgenError
 
 
@@ -35,14 +36,16 @@ class Run:
             raise SynthgenError(f"{self.path}: this run has no table {table!r}")
         return pq.read_table(self.path / f"{table}.parquet", columns=columns, filters=filters)
 
-    def read_or_empty(self, table: str, schema: pa.Schema) -> pa.Table:
+    def read_or_empty(self, table: str) -> pa.Table:
         """A table the run may lack (one written before the table existed, e.g. truth/storylines): absent is
-        empty, with the schema given."""
-        return self.read(table) if self.has(table) else schema.empty_table()
+        empty, with the schema the registry declares."""
+        return self.read(table) if self.has(table) else tables.table(table).schema.empty_table()
 
 
-def open_run(path: str | Path | Run) -> Run:
-    """The run in folder `path`, checked to be complete (a `Run` already open is returned as it is)."""
+def open_run(path: str | Path | Run, *, truth: bool = True) -> Run:
+    """The run in folder `path`, checked to be complete (a `Run` already open is returned as it is). With
+    `truth=False` the truth's files need not be there: a reader of the agency files alone (the reference MASH)
+    works on a run handed over without its `truth/`."""
     if isinstance(path, Run):
         return path
     path = Path(path)
@@ -54,7 +57,8 @@ def open_run(path: str | Path | Run) -> Run:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         tables = manifest["tables"]
-        missing = [t["path"] for t in tables if not (path / t["path"]).exists()]
+        needed = [t["path"] for t in tables if truth or not str(t["path"]).startswith("truth/")]
+        missing = [name for name in needed if not (path / name).exists()]
     except (ValueError, KeyError, TypeError):
         raise SynthgenError(f"{manifest_path}: not a synthgen manifest") from None
     if missing:

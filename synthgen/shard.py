@@ -10,7 +10,6 @@ of their table codes, event tables as declared).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from synthgen.agencies import AgencyTable, filtered, front_door, health, police,
 from synthgen.agencies.producer import Changes, Context, Keyed, PersonRecords, Produced
 from synthgen.linkage import view as linkage_view
 from synthgen.scenario.plan import Plan
+from synthgen.truth.records import with_known_on
 from synthgen.world import births, deaths, storylines
 from synthgen.world.population import build_population
 from synthgen.world.simulate import simulate
@@ -127,7 +127,7 @@ def _columns(path: str) -> quality.Columns:
     entry = tables.table(path)
     if entry.person is None or entry.code is None:
         raise ValueError(f"{path} is not declared person-level")
-    return quality.Columns(**dataclasses.asdict(entry.person))
+    return entry.person
 
 
 def _degrade(ctx: Context, person: PersonRecords) -> quality.Degraded:
@@ -166,6 +166,7 @@ def _linkage_view(
         view, key, truth_records = linkage_view.linkage_part(
             degraded, _columns(agency.path), code, ctx.plan.record_key, ctx.pop.shard
         )
+        truth_records = with_known_on(ctx, truth_records, agency)
         views.append(view)
         keys.append(key)
         records.append(truth_records)

@@ -66,3 +66,12 @@ def allowed(rules: list[dict[str, Any]]) -> Allowed:
         for recipient in rule["recipients"]:
             out.setdefault((rule["agency"], recipient, rule["purpose"]), set()).update(expand(list(rule["fields"])))
     return {key: frozenset(value) for key, value in out.items()}
+
+
+def of_scenario(scenario: dict[str, Any]) -> Allowed:
+    """The policy a run was generated with, from its manifest's scenario (the default for a run made before the
+    policy was part of the scenario)."""
+    rules = (scenario.get("sharing") or {}).get("rules")
+    if rules is None:
+        rules = [rule.model_dump() for rule in default_rules()]
+    return allowed(rules)

@@ -80,7 +80,8 @@ def test_as_dict_is_the_json_the_command_writes(demo_run: Path, tmp_path: Path) 
 
 def test_every_command_has_its_library_function() -> None:
     """Each command, export included, is one public function of the same name (`evaluate linkage` is
-    `evaluate_linkage`, `export cin-census` is `export_cin_census`)."""
+    `evaluate_linkage`, `export cin-census` is `export_cin_census`); `tables` is the registry module whose data
+    dictionary the command prints (`synthgen.tables.dictionary`)."""
     names = []
     for name, command in cli.commands.items():
         group = getattr(command, "commands", None)

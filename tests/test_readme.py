@@ -3,12 +3,14 @@ public API."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import synthgen
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _prose() -> str:
@@ -60,3 +62,57 @@ def test_the_python_example_uses_only_the_public_api() -> None:
     code = "\n".join(re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL))
     used = set(re.findall(r"\bsynthgen\.(\w+)", code))
     assert used and used <= set(synthgen.__all__)
+
+
+def _quoted(figure: float, decimals: int) -> str:
+    return f"{figure:.{decimals}f}"
+
+
+def test_the_linkage_scores_quoted_are_the_recorded_ones() -> None:
+    """The README's linkage figures are those evaluations/run.py last recorded (re-run it, then update them)."""
+    recorded = json.loads((ROOT / "evaluations" / "linkage-demo.results.json").read_text())["profiles"]["realistic"]
+    for method in ("exact", "fellegi-sunter"):
+        scores = recorded[method]
+        quoted = (
+            f"precision {_quoted(scores['pairwise_precision'], 4)}, recall {_quoted(scores['pairwise_recall'], 4)}, "
+            f"F1 {_quoted(scores['pairwise_f1'], 4)} (B-cubed F1 {_quoted(scores['bcubed_f1'], 4)})"
+        )
+        assert quoted in " ".join(README.split()), method
+
+
+def test_the_screening_scores_quoted_are_the_recorded_ones() -> None:
+    recorded = json.loads((ROOT / "evaluations" / "sharing-demo.results.json").read_text())["profiles"]["realistic"]
+    text = " ".join(README.split())
+    fs, exact = recorded["fellegi-sunter"], recorded["exact"]
+    assert (
+        f"flags {fs['flagged']} children with Fellegi-Sunter linkage: precision {_quoted(fs['precision'], 3)}, "
+        f"recall {_quoted(fs['recall'], 3)} ({_quoted(fs['recall_visible'], 3)} of the children" in text
+    )
+    assert f"{round(100 * fs['share_about_people_not_at_risk'])}% of them about children not at risk" in text
+    assert (
+        f"it flags {exact['flagged']}, precision {_quoted(exact['precision'], 3)} and recall "
+        f"{_quoted(exact['recall'], 3)} ({_quoted(exact['recall_visible'], 3)} of the visible)" in text
+    )
+
+
+def test_the_reference_mash_scores_quoted_are_the_recorded_ones() -> None:
+    recorded = json.loads((ROOT / "evaluations" / "mash-demo.results.json").read_text())["profiles"]["realistic"]
+    text = " ".join(README.split())
+    fs, exact = recorded["fellegi-sunter"], recorded["exact"]
+    assert (
+        f"with Fellegi-Sunter linkage: partner-check recall {_quoted(fs['check_recall'], 4)} (child "
+        f"{_quoted(fs['child_recall'], 4)}, household {_quoted(fs['household_recall'], 4)}), precision "
+        f"{_quoted(fs['check_precision'], 4)}, {fs['from_the_future']} records from the future; decisions weighted "
+        f"kappa {_quoted(fs['decision_kappa'], 4)} (agreement {_quoted(fs['decision_agreement'], 4)}, ratings "
+        f"{_quoted(fs['rag_kappa'], 4)}); within one working day {_quoted(fs['within_one_working_day'], 4)}; of "
+        f"{fs['shares']:,} shares, {fs['fields_outside_policy'] + fs['recipients_without_purpose']} outside the "
+        f"policy and {fs['shares_outside_the_family']:,} about people outside the family" in text
+    )
+    assert (
+        f"With exact linkage: recall {_quoted(exact['check_recall'], 4)}, precision "
+        f"{_quoted(exact['check_precision'], 4)}, weighted kappa {_quoted(exact['decision_kappa'], 4)}, within one "
+        f"working day {_quoted(exact['within_one_working_day'], 4)}." in text
+    )
+    assert (
+        f"({fs['decisions_higher']} contacts given more than the truth supports, {fs['decisions_lower']} less)" in text
+    )

@@ -42,7 +42,6 @@ from numpy.typing import NDArray
 from synthgen.agencies import TABLE_CODES, AgencyTable
 from synthgen.agencies.ae_attendances import ARRIVAL_MODES, COMPLAINTS, DISCHARGES, ae_attendances
 from synthgen.agencies.camhs_referrals import camhs_referrals
-from synthgen.agencies.health_records import person_columns as _person
 from synthgen.agencies.health_visits import VISITS, health_visits
 from synthgen.agencies.maternity_bookings import maternity_bookings
 from synthgen.kernel.record_ids import format_record_ids, record_ids
@@ -59,7 +58,6 @@ __all__ = [
     "TABLES",
     "VISITS",
     "HealthEvents",
-    "_person",
     "health_events",
 ]
 

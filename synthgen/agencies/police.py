@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen import reference, signals
+from synthgen import signals
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
 from synthgen.agencies.police_incidents import DASH_LEVELS as DASH_LEVELS
 from synthgen.agencies.police_incidents import INCIDENT_TYPES as INCIDENT_TYPES
@@ -44,7 +44,6 @@ from synthgen.agencies.police_incidents import (
     IncidentBook,
     background,
     domestic_abuse,
-    hour_weights,
     missing_children,
     needs,
 )
@@ -56,10 +55,6 @@ from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
 from synthgen.world.population import ID_STRIDE, Population
 from synthgen.world.simulate import Simulation
-
-HOUR_WEIGHTS = hour_weights(reference.Parameters())
-"""The default hour-of-day weights of incidents (police_incident_hour_weight), for the storylines' scripted
-incidents; the force's own incidents take the run's from its plan."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from synthgen import sharing_policy
 from synthgen import signals as signal_rules
 from synthgen.errors import SynthgenError
 from synthgen.run_folder import Run
-from synthgen.world import storylines as planted
 from synthgen.world.simulate import NEEDS
 
 Days = NDArray[np.datetime64]
@@ -135,16 +134,6 @@ def _at_risk(run: Run, storylines: pa.Table) -> tuple[pa.Table, pa.Table]:
     return at_risk, pa.concat_tables([known.cast(stated.schema), stated])
 
 
-def _policy(run: Run) -> sharing_policy.Allowed:
-    """The sharing policy the run was generated with (the default for a run made before it was part of the
-    scenario)."""
-    scenario = run.manifest.get("scenario", {})
-    rules = (scenario.get("sharing") or {}).get("rules")
-    if rules is None:
-        rules = [rule.model_dump() for rule in sharing_policy.default_rules()]
-    return sharing_policy.allowed(rules)
-
-
 def read_truth(run: Run) -> Truth:
     """Everything a sharing evaluation of this run scores against."""
     for name in TRUTH_TABLES:
@@ -153,7 +142,7 @@ def read_truth(run: Run) -> Truth:
     people = run.read("truth/people", ["person_id", "date_of_birth"])
     person_id = people["person_id"].to_numpy()
     by_person = np.argsort(person_id, kind="stable")
-    storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
+    storylines = run.read_or_empty("truth/storylines")
     at_risk, concerns = _at_risk(run, storylines)
     found = run.read("truth/signals")
     visible = signal_rules.visibility(found).sort_by("person_id")
@@ -174,5 +163,5 @@ def read_truth(run: Run) -> Truth:
         relative_a=np.r_[a, b].astype(np.int64),
         relative_b=np.r_[b, a].astype(np.int64),
         period=(dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"])),
-        policy=_policy(run),
+        policy=sharing_policy.of_scenario(run.manifest.get("scenario", {})),
     )

@@ -43,3 +43,11 @@ def moments(
     seconds = hour * 3600 + rng.integers(0, 3600, n)
     result: NDArray[np.datetime64] = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
     return result
+
+
+def one_working_day_deadline(day: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
+    """17:00 on the first working day after each day (seconds): Working Together 2023's "within one working day"
+    for a contact received that day. Bank holidays are not counted apart."""
+    following = np.busday_offset(day.astype("datetime64[D]"), 1, roll="forward").astype("datetime64[s]")
+    result: NDArray[np.datetime64] = (following + np.timedelta64(17 * 3600, "s")).astype("datetime64[s]")
+    return result

@@ -106,18 +106,3 @@ def true_pairs(records: pa.Table) -> pa.Table:
             "clerical_match_score": pa.array(np.ones(len(l_rows))),
         }
     )
-
-
-def empty_records() -> pa.Table:
-    """truth/records for a shard with no agency tables enabled."""
-    return pa.table(
-        {
-            "record_id": pa.array([], pa.string()),
-            "source": pa.array([], pa.string()),
-            "table": pa.array([], pa.string()),
-            "source_record_id": pa.array([], pa.string()),
-            "person_id": pa.array([], pa.int64()),
-            "duplicate_of": pa.array([], pa.string()),
-            "errors": pa.array([], pa.list_(ERROR)),
-        }
-    )

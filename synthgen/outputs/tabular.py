@@ -3,12 +3,17 @@
 Trainees and facilitators open these in a spreadsheet, not in pyarrow, so every value of a CSV file is written as a
 person reads it: dates as 2024-07-18, times to the minute, lists joined with "; ", empty for missing. A workbook
 holds the same values as typed cells (`synthgen.outputs.xlsx`). The same table gives the same bytes, so a pack can
-be checked by its checksums like the rest of a run.
+be checked by its checksums like the rest of a run. A workbook built cell by cell with openpyxl (Annex A, whose
+readers need openpyxl's own layout) is stamped with one fixed time by `workbook_bytes`, for the same reason.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,7 +21,12 @@ import pyarrow.csv as pacsv
 
 from synthgen.outputs.xlsx import FIXED_TIME, XLSX_MAX_ROWS, Properties, write_xlsx
 
-__all__ = ["FIXED_TIME", "XLSX_MAX_ROWS", "Properties", "readable", "write_csv", "write_xlsx"]
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+__all__ = ["FIXED_TIME", "XLSX_MAX_ROWS", "Properties", "readable", "workbook_bytes", "write_csv", "write_xlsx"]
+
+STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 
 
 def readable(table: pa.Table) -> pa.Table:
@@ -41,3 +51,28 @@ def readable(table: pa.Table) -> pa.Table:
 def write_csv(table: pa.Table, path: Path) -> None:
     """A CSV file with a header row; every field quoted only where it must be."""
     pacsv.write_csv(readable(table), path, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    """A workbook's bytes, stamped FIXED_TIME throughout (its properties and every zip entry), so that the same
+    workbook is the same bytes."""
+    book.properties.created = FIXED_TIME
+    book.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _fixed_zip(buffer.getvalue())
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same zip with every entry stamped FIXED_TIME, so equal workbooks are equal bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            body = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the time of saving as "modified"
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + STAMP, body)
+            target.writestr(info, body)
+    return out.getvalue()

@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from synthgen.tables import PersonColumns
+
 KINDS = (
     "typo",
     "ocr",
@@ -60,22 +62,9 @@ Rates = dict[tuple[str, str], float]
 """One agency's error rates by (field, kind)."""
 
 
-@dataclass(frozen=True)
-class Columns:
-    """Where an agency table keeps each field, and how it codes sex."""
-
-    given_name: str = "given_name"
-    middle_names: str = "middle_names"
-    family_name: str = "family_name"
-    date_of_birth: str = "date_of_birth"
-    sex: str = "sex"
-    identifier: str | None = None  # the agency's main identifier (nhs_number or upn): a duplicate gets a new one
-    other_identifiers: tuple[str, ...] = ()  # further identifiers the agency holds, with their own errors
-    postcode: str = "postcode"
-    address: str = "address_line"
-    female: str = "F"
-    male: str = "M"
-    local_id: str | None = None  # the agency system's own id, issued afresh for a duplicate
+Columns = PersonColumns
+"""Where an agency table keeps each field, and how it codes sex: the registry's declaration of a person-level
+table (synthgen/tables), which the model reads a table by."""
 
 
 @dataclass

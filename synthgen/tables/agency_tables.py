@@ -230,6 +230,7 @@ SCHOOL = (
         agency="school",
         code=2,
         id_column="record_id",
+        known_from="entry_date",
         person=PersonColumns(identifier="upn"),
         register=True,
         shareable=True,

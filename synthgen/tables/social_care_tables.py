@@ -180,6 +180,7 @@ SOCIAL_CARE = (
         agency="social_care",
         code=21,
         id_column="review_id",
+        known_from="review_date",
         shareable=True,
     ),
     Table(
@@ -194,6 +195,7 @@ SOCIAL_CARE = (
         agency="social_care",
         code=22,
         id_column="missing_id",
+        known_from="start_date",
         shareable=True,
     ),
     Table(
@@ -212,6 +214,7 @@ SOCIAL_CARE = (
         agency="social_care",
         code=24,
         id_column="decision_id",
+        known_from="decision_date",
         shareable=True,
     ),
     Table(
@@ -229,6 +232,7 @@ SOCIAL_CARE = (
         agency="social_care",
         code=25,
         id_column="adoption_id",
+        known_from="date_should_be_placed",
         shareable=True,
     ),
     Table(
@@ -244,6 +248,7 @@ SOCIAL_CARE = (
         agency="social_care",
         code=26,
         id_column="permanence_id",
+        known_from="permanence_date",
         shareable=True,
     ),
     Table(
@@ -265,6 +270,7 @@ SOCIAL_CARE = (
         agency="social_care",
         code=27,
         id_column="outcome_id",
+        known_from="year_end",
         shareable=True,
     ),
     Table(

@@ -142,6 +142,7 @@ TRUTH = (
             PERSON_ID,
             Column("duplicate_of", S, "for a second registration of the same person, the first one's record_id"),
             Column("errors", pa.list_(ERROR), "the changes made to the record, in order, each {kind, field}"),
+            Column("known_on", D, "the day the agency first held the record; null when held from before the period"),
         ),
     ),
     Table(
@@ -152,6 +153,7 @@ TRUTH = (
             Column("table", S, "the agency table"),
             Column("record_id", S, "the record's id (police roles: the incident_id; social care: its own id)"),
             PERSON_ID,
+            Column("known_on", D, "the day the agency first held the record; null when held from before the period"),
         ),
     ),
     Table(

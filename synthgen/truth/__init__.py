@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from synthgen import quality, signals
+from synthgen import quality, signals, tables
 from synthgen.agencies import AgencyTable
 from synthgen.agencies.producer import Context
 from synthgen.linkage import view as linkage_view
@@ -25,7 +25,6 @@ from synthgen.truth.population import (
     risks_table,
 )
 from synthgen.truth.records import events_table
-from synthgen.world import storylines
 
 __all__ = ["namesakes", "shard_truth"]
 
@@ -42,7 +41,7 @@ def shard_truth(
     """The shard's truth tables: the population as it is, whose every record is, what changed in it, the risks,
     the planted storylines and the safeguarding signals."""
     pop, script = ctx.pop, ctx.script
-    records_table = pa.concat_tables(records) if records else linkage_view.empty_records()
+    records_table = pa.concat_tables(records) if records else tables.table("truth/records").schema.empty_table()
     result = {
         "people": pa.concat_tables([people_table(pop, ctx.upn, ctx.died), newborns_table(pop, ctx.born)]),
         "households": households_table(pop),
@@ -53,13 +52,16 @@ def shard_truth(
         "hard_negatives": hard_negatives_table(pop),
         "quality": pa.concat_tables(summaries) if summaries else quality.empty_summary(),
         "risk": risks_table(pop, ctx.sim),
-        "events": events_table(events),
-        "storylines": script.storylines_table() if script else storylines.empty_storylines(),
-        "storyline_events": script.events_table() if script else storylines.empty_events(),
+        "events": events_table(ctx, events),
+        **({"storylines": script.storylines_table(), "storyline_events": script.events_table()} if script else {}),
     }
     result.update(produced)
     period = (ctx.plan.period_start, ctx.plan.period_end)
-    result["signals"] = signals.signals(result["people"], sources, period, result["storyline_events"])
+    result["signals"] = signals.signals(result["people"], sources, period, result.get("storyline_events"))
+    # a truth table a shard has none of (no storylines; the front door switched off) is written empty
+    for table in tables.all_tables():
+        if table.path.startswith("truth/") and not table.optional and table.name not in result:
+            result[table.name] = table.schema.empty_table()
     if pairs:
         result["pairs"] = linkage_view.true_pairs(records_table)
     return result

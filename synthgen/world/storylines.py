@@ -25,9 +25,11 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from synthgen import tables
 from synthgen.agencies import LOCAL_ID_OFFSET, TABLE_CODES, AgencyTable, concatenated, local_ids
-from synthgen.agencies.health_events import _person as health_person_columns
-from synthgen.agencies.police import DASH_LEVELS, HOUR_WEIGHTS, ScriptedIncident
+from synthgen.agencies.health_records import person_columns as health_person_columns
+from synthgen.agencies.police import DASH_LEVELS, ScriptedIncident
+from synthgen.agencies.police_incidents import hour_weights
 from synthgen.agencies.school import Pupils
 from synthgen.agencies.school_events import half_terms
 from synthgen.kernel.record_ids import format_record_ids, record_ids, record_ids_from
@@ -48,24 +50,9 @@ from synthgen.world.storyline_placement import Placed, instances, place_storylin
 
 AT_RISK_ROLES = ("subject", "sibling", "unborn")
 """The roles of the children a real storyline puts at risk."""
-STORYLINE_COLUMNS = {
-    "storyline_id": pa.string(),
-    "template": pa.string(),
-    "concern": pa.string(),
-    "person_id": pa.int64(),
-    "role": pa.string(),
-    "at_risk": pa.bool_(),
-    "onset": pa.date32(),
-}
-EVENT_COLUMNS = {
-    "storyline_id": pa.string(),
-    "person_id": pa.int64(),
-    "agency": pa.string(),
-    "table": pa.string(),
-    "record_id": pa.string(),
-    "kind": pa.string(),
-    "date": pa.date32(),
-}
+STORYLINE_COLUMNS = {f.name: f.type for f in tables.table("truth/storylines").schema}
+EVENT_COLUMNS = {f.name: f.type for f in tables.table("truth/storyline_events").schema}
+"""The columns of the storylines' truth tables, as the registry declares them."""
 
 
 _Found = tuple[Placed, AEEvent | MissedVisitEvent, int, np.datetime64]
@@ -128,7 +115,8 @@ class Script:
                             postcodes.northing - postcodes.northing[home]
                         ) ** 2
                         location = int(np.argmax(far))
-                    hour = int(self.rng.choice(24, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum()))
+                    weights = hour_weights(self.plan.params)
+                    hour = int(self.rng.choice(24, p=weights / weights.sum()))
                     second = hour * 3600 + int(self.rng.integers(0, 3600))
                     dash = DASH_LEVELS.index(event.dash[min(index, len(event.dash) - 1)]) if event.dash else -1
                     incident = ScriptedIncident(
@@ -212,7 +200,8 @@ class Script:
             self.pop.shard,
             len(self.pop.people.person_id),
         )
-        hour = self.rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+        weights = hour_weights(self.plan.params)
+        hour = self.rng.choice(24, size=n, p=weights / weights.sum())
         arrived = np.array([day for _, _, _, day in found], "datetime64[s]") + (
             hour * 3600 + self.rng.integers(0, 3600, n)
         ).astype("timedelta64[s]")
@@ -367,14 +356,6 @@ class Script:
 
     def events_table(self) -> pa.Table:
         return self.truth.table()
-
-
-def empty_storylines() -> pa.Table:
-    return pa.table({name: pa.array([], kind) for name, kind in STORYLINE_COLUMNS.items()})
-
-
-def empty_events() -> pa.Table:
-    return pa.table({name: pa.array([], kind) for name, kind in EVENT_COLUMNS.items()})
 
 
 def place(

@@ -101,7 +101,8 @@ def test_cli_writes_a_pack_and_refuses_to_overwrite_without_asking(run: Path, tm
     result = CliRunner().invoke(cli, ["export", "training", str(run), "-o", str(out)])
     assert result.exit_code == 0, result.output
     tables = len(list((run / "agencies").glob("*/*.parquet")))
-    files = tables + 2 * 4 + 3 + 1  # each table's CSV; a workbook and a bundle per agency; the key; the index
+    # each table's CSV; a workbook and a bundle per agency; the key; the front-door exercise and its key; the index
+    files = tables + 2 * 4 + 3 + 4 + 1
     assert result.output.startswith(f"Wrote {out}: {files} files; 7 storylines; ")
     assert sum(1 for p in out.rglob("*") if p.is_file() and p.name != ".synthgen.json") == files
     again = CliRunner().invoke(cli, ["export", "training", str(run), "-o", str(out)])
@@ -169,3 +170,27 @@ def test_the_pack_reports_its_progress(run: Path, tmp_path: Path) -> None:
     heard: list[tuple[str, int, int]] = []
     export_training(run, tmp_path / "pack", progress=lambda stage, done, total: heard.append((stage, done, total)))
     assert heard[0] == ("training pack", 0, 5) and heard[-1] == ("training pack", 5, 5)
+
+
+def test_the_front_door_exercise_is_a_day_of_contacts_and_what_a_good_check_finds(run: Path, pack: Path) -> None:
+    todays = _rows(pack / "front_door" / "contacts_of_the_day.csv")
+    assert todays and len({row["received_at"][:10] for row in todays}) == 1  # one day's contacts
+    day = todays[0]["received_at"][:10]
+    contacts = pq.read_table(run / "agencies" / "social_care" / "contacts.parquet").to_pylist()
+    assert {c["contact_id"] for c in contacts if c["received_at"].date().isoformat() == day} == {
+        row["contact_id"] for row in todays
+    }
+    key = _rows(pack / "facilitator" / "front_door_key.csv")
+    assert {row["contact_id"] for row in key} == {row["contact_id"] for row in todays}
+    truth = pq.read_table(run / "truth" / "contact_records.parquet").to_pylist()
+    expected = {
+        (r["contact_id"], r["record_id"]) for r in truth if r["contact_id"] in {t["contact_id"] for t in todays}
+    }
+    assert {(row["contact_id"], row["record_id"]) for row in key if row["record_id"]} == expected
+    for row in key:  # every record a good check would find is where the key says, in the agency's own file
+        if row["file"] and row["row"]:
+            held = _rows(pack / row["file"])[int(row["row"]) - 2]
+            id_column = next(name for name in held if held[name] == row["record_id"])
+            assert id_column
+    subjects = _rows(pack / "front_door" / "contact_subjects.csv")
+    assert {s["contact_id"] for s in subjects} <= {row["contact_id"] for row in todays}

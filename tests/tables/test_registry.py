@@ -3,6 +3,7 @@ data dictionary users read is the registry's."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -78,3 +79,24 @@ def test_the_dictionary_lists_every_column(table: tables.Table) -> None:
     records = {record["path"]: record for record in dictionary.as_records()}
     assert [c["name"] for c in records[table.path]["columns"]] == table.column_names
     assert f"### `{table.path}`" in dictionary.markdown()
+
+
+def test_the_readme_lists_every_table_as_the_registry_declares_it() -> None:
+    """README's output layout is generated from the registry: regenerate it with dictionary.listing()."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    begin, end = readme.index(dictionary.LISTING_BEGIN), readme.index(dictionary.LISTING_END)
+    assert readme[begin : end + len(dictionary.LISTING_END)] == dictionary.listing()
+
+
+def test_the_tables_command_prints_the_dictionary() -> None:
+    from click.testing import CliRunner
+
+    from synthgen.cli import cli
+
+    runner = CliRunner()
+    as_json = runner.invoke(cli, ["tables", "--json"])
+    assert as_json.exit_code == 0
+    assert [record["path"] for record in json.loads(as_json.output)] == [t.path for t in tables.all_tables()]
+    assert runner.invoke(cli, ["tables", "--markdown"]).output == dictionary.markdown()
+    plain = runner.invoke(cli, ["tables"]).output
+    assert all(f"{t.path}: " in plain for t in tables.all_tables())

@@ -65,10 +65,12 @@ def _at_risk(ctx: Context, people: Everyone) -> NDArray[np.bool_]:
 
 
 def produce(ctx: Context) -> Produced:
-    settings = ctx.plan.scenario.front_door
     referrals = ctx.made.get("agencies/social_care/referrals")
-    if not settings.enabled or referrals is None:
+    if referrals is None:
         return Produced()
+    statutory = _statutory_flows(ctx, everyone(ctx))
+    if not ctx.plan.scenario.front_door.enabled:
+        return Produced(events=statutory)
     seed, shard = ctx.plan.seed, ctx.pop.shard
     people = everyone(ctx)
     severity = severities(ctx, people)
@@ -98,10 +100,9 @@ def produce(ctx: Context) -> Produced:
             _event(ctx, "social_care/early_help", helped_table, people.base + helped.person_row), given=helped_changes
         ),
     ]
-    extra = _statutory_flows(ctx, people)
     return Produced(
         persons=tuple(persons),
-        events=tuple(events) + extra,
+        events=tuple(events) + statutory,
         truth={
             "contacts": truth_contacts(ctx, people, found, truth, contact_id),
             "contact_records": truth_contact_records(known, contact_id),

@@ -346,7 +346,11 @@ def the_years(
         keep = np.sort(rng.permutation(len(raised))[: max(room, 0)])
         raised = subset(raised, keep)
     rest = others(rng, ctx, people, max(room - len(raised), 0), at_risk)
-    return joined([behind, raised, rest])
+    found = joined([behind, raised, rest])
+    # nobody raises a concern about a child who has died (a referral's contact came before it, by its referral)
+    start = np.datetime64(ctx.plan.period_start, "D")
+    alive = ctx.alive(people.base + found.person_row, start + found.day.astype("timedelta64[D]"))
+    return subset(found, alive | (found.referral >= 0))
 
 
 def as_array(values: NDArray[np.int64], names: tuple[str, ...]) -> pa.Array:

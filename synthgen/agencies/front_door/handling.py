@@ -25,6 +25,7 @@ from synthgen.agencies.front_door.contacts import Contacts
 from synthgen.agencies.front_door.people import Everyone
 from synthgen.agencies.producer import Context
 from synthgen.kernel.arrays import categorical
+from synthgen.kernel.dates import one_working_day_deadline
 
 DECISIONS = ("nfa", "information_advice", "early_help", "referral", "strategy_discussion")
 CHECKED = ("police", "health", "school")
@@ -54,8 +55,8 @@ class Checks:
 def _next_working_day_end(start: np.datetime64, received: NDArray[np.int64]) -> NDArray[np.int64]:
     """Seconds (since the start) of 17:00 on the first working day after the day of receipt."""
     day = start + (received // DAY).astype("timedelta64[D]")
-    following = np.busday_offset(day, 1, roll="forward")
-    result: NDArray[np.int64] = (following - start).astype(np.int64) * DAY + 17 * 3600
+    deadline = one_working_day_deadline(day) - start.astype("datetime64[s]")
+    result: NDArray[np.int64] = deadline.astype(np.int64)
     return result
 
 
@@ -141,9 +142,14 @@ def handle(rng: np.random.Generator, ctx: Context, people: Everyone, contacts: C
     received = contacts.day * DAY + contacts.second
     deadline = _next_working_day_end(start, received)
     timely = rng.random(n) < params["decision_within_one_working_day_share"]
-    soon = received + 1800 + (rng.random(n) * np.maximum(deadline - received - 1800, 0)).astype(np.int64)
+    # the hub decides in office hours: the day it came in (if there is time left) or the next working day
+    same_day = np.is_busday(start + contacts.day.astype("timedelta64[D]")) & (contacts.second < 16 * 3600)
+    today = same_day & (rng.random(n) < 0.6)
+    day = np.where(today, contacts.day, deadline // DAY)
+    earliest = np.where(today, np.maximum(contacts.second + 1800, 9 * 3600), 9 * 3600)
+    soon = day * DAY + earliest + (rng.random(n) * np.maximum(17 * 3600 - earliest, 60)).astype(np.int64)
     late_days = rng.integers(2, int(params["decision_late_days_max"]) + 1, n)
-    late = _working_days_after(start, deadline, late_days - 1) + rng.integers(-4 * 3600, 0, n)
+    late = _working_days_after(start, deadline - 8 * 3600, late_days - 1) + rng.integers(0, 8 * 3600, n)
     decided = np.where(timely, soon, np.maximum(late, deadline + 60))
     # a referral is the decision: it is dated the day the hub decided, after the contact arrived
     ref_day = contacts.day.copy()

@@ -30,6 +30,7 @@ th, td { border: 1px solid #bbb; padding: .2em .6em; text-align: left; vertical-
 thead th { background: #f0f0f0; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.diff { background: #ffe9a8; font-weight: 700; text-decoration: underline dotted; }
+td.hit { font-weight: 700; }
 .null { color: #777; }
 .few { font-size: .78em; font-weight: 600; border: 1px solid #666; border-radius: 3px; padding: 0 .3em;
   margin-left: .4em; white-space: nowrap; }

@@ -12,6 +12,8 @@ DIR/
                                   record), when it became visible, what good sharing would have looked like
   facilitator/answer_key.csv      the timelines as one table
   facilitator/storylines.csv      who is in each storyline
+  front_door/                     the front-door exercise (a run with a front door): the contacts of one day
+  facilitator/front_door_key.*    what a good partner check would have found for each of them
 ```
 The pack is written to a temporary folder beside DIR and renamed into place when complete. A table too long for
 a workbook (`XLSX_ROW_LIMIT`) is left out of it with a note, on the workbook's first sheet and in the index.
@@ -29,10 +31,9 @@ import pyarrow.compute as pc
 
 from synthgen.outputs import folders
 from synthgen.outputs.tabular import Properties, write_csv, write_xlsx
-from synthgen.outputs.training import contents, printed
+from synthgen.outputs.training import contents, front_door, printed
 from synthgen.outputs.training.printed import AGENCY_NAMES
 from synthgen.run_folder import Run, open_run
-from synthgen.world import storylines as planted
 
 AGENCIES = ("police", "health", "school", "social_care")
 XLSX_ROW_LIMIT = 200_000
@@ -100,8 +101,8 @@ def _write(run: Run, folder: Path, progress: Progress) -> tuple[list[str], int, 
     """Write the pack into `folder`: (its files, the storylines in the key, the cases in each bundle, the tables
     left out of the workbooks)."""
     agencies = _agency_tables(run)
-    storylines = run.read_or_empty("truth/storylines", planted.empty_storylines().schema)
-    events = run.read_or_empty("truth/storyline_events", planted.empty_events().schema)
+    storylines = run.read_or_empty("truth/storylines")
+    events = run.read_or_empty("truth/storyline_events")
     signals = run.read("truth/signals") if run.has("truth/signals") else None
     records = run.read("truth/records", columns=["source", "table", "source_record_id", "person_id"])
     police_persons = records.filter(
@@ -128,6 +129,7 @@ def _write(run: Run, folder: Path, progress: Progress) -> tuple[list[str], int, 
     write_csv(storylines, folder / "facilitator" / "storylines.csv")
     (folder / "facilitator" / "answer_key.html").write_text(printed.answer_key_page(run, key), encoding="utf-8")
     files = [*written.files, "facilitator/answer_key.html", "facilitator/answer_key.csv", "facilitator/storylines.csv"]
+    files += _front_door(run, folder, written.positions)
     index = printed.index_page(run, files, written.bundles, len(key), written.left_out)
     (folder / "index.html").write_text(index, encoding="utf-8")
     progress("training pack", stages, stages)
@@ -159,3 +161,24 @@ def _write_agency(run: Run, folder: Path, agency: str, tables: Mapping[str, pa.T
     properties = Properties(title=f"{AGENCY_NAMES[agency]}: records held in {area} (synthetic)")
     write_xlsx(sheets, folder / agency / f"{agency}.xlsx", properties, notes)
     written.files.append(f"{agency}/{agency}.xlsx")
+
+
+def _front_door(run: Run, folder: Path, positions: front_door.Positions) -> list[str]:
+    """The front-door exercise: the contacts of a day for the trainees, what a good check would find for the
+    facilitator (nothing for a run without a front door)."""
+    drill = front_door.exercise(run, positions)
+    if drill is None:
+        return []
+    (folder / "front_door").mkdir()
+    write_csv(drill.contacts, folder / "front_door" / "contacts_of_the_day.csv")
+    write_csv(drill.subjects, folder / "front_door" / "contact_subjects.csv")
+    write_csv(drill.key, folder / "facilitator" / "front_door_key.csv")
+    (folder / "facilitator" / "front_door_key.html").write_text(
+        printed.front_door_key_page(run, drill), encoding="utf-8"
+    )
+    return [
+        "front_door/contacts_of_the_day.csv",
+        "front_door/contact_subjects.csv",
+        "facilitator/front_door_key.html",
+        "facilitator/front_door_key.csv",
+    ]

@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthgen.outputs.html import Cell, CellValue, Section, esc, html_table, page
 from synthgen.outputs.training import contents
+from synthgen.outputs.training.front_door import Exercise
 from synthgen.run_folder import Run
 
 AGENCY_NAMES = {
@@ -82,7 +84,14 @@ def _what(file: str) -> str:
             "answer_key.html": "the answer key, to print (facilitator only)",
             "answer_key.csv": "every storyline's timeline (facilitator only)",
             "storylines.csv": "who is in each storyline (facilitator only)",
+            "front_door_key.html": "the front-door exercise's answer key, to print (facilitator only)",
+            "front_door_key.csv": "what a good partner check would find for each contact (facilitator only)",
         }.get(name, "for the facilitator")
+    if folder == "front_door":
+        return {
+            "contacts_of_the_day.csv": "the front-door exercise: the contacts of one day, as the hub received them",
+            "contact_subjects.csv": "the front-door exercise: the people those contacts name",
+        }.get(name, "the front-door exercise")
     agency = AGENCY_NAMES.get(folder, folder)
     if name == "case_bundle.html":
         return f"{agency}: the case bundle, to print"
@@ -201,3 +210,30 @@ def answer_key_page(run: Run, key: Sequence[contents.Storyline]) -> str:
         printed_contents=True,
         landscape=True,
     )
+
+
+def front_door_key_page(run: Run, drill: Exercise) -> str:
+    """The front-door exercise's answer key: for each contact of the day, what every agency held on the child and
+    household that day, where it sits in the pack, the hub's decision and the one the truth supports."""
+    sections = []
+    for contact in drill.contacts.to_pylist():  # the few contacts of one day
+        mine = drill.key.filter(pc.equal(drill.key["contact_id"], contact["contact_id"]))
+        first = mine.slice(0, 1).to_pylist()[0] if mine.num_rows else {}
+        found = mine.filter(pc.is_valid(mine["record_id"])).select(
+            ["agency", "table", "file", "row", "record_id", "relation", "known_on"]
+        )
+        meta = (
+            f"<p>From {esc(contact['source'])} at {esc(_value(contact['received_at']))}: {esc(contact['concern'])}. "
+            f"The hub decided <strong>{esc(contact['decision'])}</strong>; the truth supports "
+            f"<strong>{esc(first.get('supported_decision'))}</strong> (band {esc(first.get('band'))}"
+            + (f", storyline {esc(first['storyline_id'])}" if first.get("storyline_id") else "")
+            + f"). A good check would find {found.num_rows} records.</p>"
+        )
+        sections.append(Section(f"Contact {contact['contact_id']}", meta + _records_table(found, "Records held")))
+    intro = (
+        f"<p>{run_line(run)} The contacts received on {esc(drill.day.isoformat())} "
+        "(<code>front_door/contacts_of_the_day.csv</code>, the people they name in "
+        "<code>front_door/contact_subjects.csv</code>): for each, what every agency held on the child and household "
+        "that day, where it sits in the pack, and the decision the truth supports.</p>"
+    )
+    return page("Front-door exercise: answer key", sections, intro=intro, printed_contents=True, landscape=True)

@@ -1,0 +1,106 @@
+"""The truth a MASH is scored against, read once per run.
+
+For each contact: its true child and household, the day it came in, the band and decision the truth supports,
+its source, concern and storyline; and every record about the child or household each agency held by that day
+(truth/contact_records). For every record of the run: the people it is about and the day its agency first held
+it, so that a record a system found can be told apart as right, from the future (about the family, but held only
+after the contact), or wrong (about someone else). A linkage view id stands for the agency record behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from synthgen import sharing_policy
+from synthgen.errors import SynthgenError
+from synthgen.run_folder import Run
+
+SUPPORTED = ("nfa", "early_help", "referral", "strategy_discussion")
+"""The decisions in order of how much they do (information and advice counts as no further action)."""
+BANDS = ("green", "amber", "red")
+
+
+@dataclass(frozen=True)
+class MashTruth:
+    contacts: pa.Table  # contact_id, person_id, household_id, received_on, received_at, band, supported_decision,
+    #                     at_risk, storyline_id, source, concern (one row per contact, in the contacts file's order)
+    expected: pa.Table  # contact row, agency, table, record_id, relation: what a perfect check finds
+    records: pa.Table  # record_id (an agency file's id), agency, table, person_id, known_on: every record (a police
+    #                    incident once per person in it)
+    people: pa.Table  # person_id, household_id
+    aliases: pa.Table  # record_id (a linkage view id) -> source_record_id
+    allowed: sharing_policy.Allowed
+
+
+def read_truth(run: Run) -> MashTruth:
+    if not run.has("agencies/social_care/contacts") or not run.has("truth/contacts"):
+        raise SynthgenError(f"{run.path}: this run has no front door (generate it with front_door.enabled: true)")
+    contacts = run.read("agencies/social_care/contacts", ["contact_id", "received_at", "source", "concern"])
+    truth = run.read("truth/contacts")
+    contacts = contacts.join(truth, "contact_id", join_type="inner").sort_by("contact_id")
+    expected = run.read("truth/contact_records", ["contact_id", "agency", "table", "record_id", "relation"])
+    row = pc.index_in(expected["contact_id"], value_set=contacts["contact_id"])
+    expected = expected.drop_columns(["contact_id"]).add_column(0, "contact", row.cast(pa.int64()))
+    # a police incident is one record however many of the family were in it: about the child if the child was
+    # ("child" sorts before "household")
+    expected = (
+        expected.group_by(["contact", "record_id"])
+        .aggregate([("agency", "min"), ("table", "min"), ("relation", "min")])
+        .rename_columns(["contact", "record_id", "agency", "table", "relation"])
+        .sort_by([("contact", "ascending"), ("record_id", "ascending")])
+    )
+    names = ["agency", "table", "record_id", "person_id", "known_on"]
+    events = run.read("truth/events", ["source", "table", "record_id", "person_id", "known_on"]).rename_columns(names)
+    held = run.read("truth/records", ["source", "table", "source_record_id", "person_id", "known_on"])
+    return MashTruth(
+        contacts=contacts,
+        expected=expected,
+        records=pa.concat_tables([events, held.rename_columns(names)]),
+        people=run.read("truth/people", ["person_id", "household_id"]),
+        aliases=run.read("truth/records", ["record_id", "source_record_id"]),
+        allowed=sharing_policy.of_scenario(run.manifest.get("scenario", {})),
+    )
+
+
+def _among(table: pa.Table, column: str, ids: pa.Array) -> pa.Table:
+    """The rows of `table` whose `column` is one of `ids`: the hash set is built over the few ids a system gave,
+    and the run's millions of records only probe it."""
+    return table.filter(pc.is_in(table[column], value_set=pc.unique(ids)))
+
+
+def resolve(truth: MashTruth, ids: pa.Array, name: str) -> tuple[pa.Array, pa.Table]:
+    """Each id as the agency file's id (a linkage view id becomes the record behind it), and the facts of those
+    records; an id of neither is an error naming the file."""
+    aliases = _among(truth.aliases, "record_id", ids)
+    behind = aliases["source_record_id"].combine_chunks().take(pc.index_in(ids, value_set=aliases["record_id"]))
+    result = pc.coalesce(behind, ids)
+    known = facts(truth, result)
+    held = pc.is_in(result, value_set=known["record_id"])
+    if not pc.all(held).as_py():
+        unknown = ids.filter(pc.invert(held))
+        raise SynthgenError(
+            f"{name}: {len(pc.unique(unknown)):,} record_id values are not record ids of this run's agency files or "
+            f"linkage view (e.g. {unknown[0].as_py()!r})"
+        )
+    return result, known
+
+
+def facts(truth: MashTruth, ids: pa.Array) -> pa.Table:
+    """For each distinct record among `ids` (agency file ids): its agency, table, the day its agency first held
+    it, and the households of the people it is about (a police incident is about everyone in it)."""
+    rows = _among(truth.records, "record_id", ids).join(truth.people, "person_id", join_type="left outer")
+    return rows.group_by("record_id", use_threads=False).aggregate(
+        [("agency", "first"), ("table", "first"), ("known_on", "min"), ("household_id", "list")]
+    )
+
+
+def supported_index(decision: pa.Array) -> NDArray[np.int64]:
+    """Each decision's place in SUPPORTED (information and advice is no further action)."""
+    text = pc.if_else(pc.equal(decision, "information_advice"), "nfa", decision)
+    result: NDArray[np.int64] = pc.index_in(text, value_set=pa.array(SUPPORTED)).to_numpy(zero_copy_only=False)
+    return result
