@@ -408,7 +408,9 @@ def evaluate_sharing(
 @_run_argument
 @click.argument("responses", type=click.Path(path_type=Path))
 @_score_files
-def evaluate_mash(run: Path, responses: Path, json_path: Path | None, report_path: Path | None) -> None:
+def evaluate_mash(
+    run: Path, responses: Path, json_path: Path | None, report_path: Path | None, overwrite: bool
+) -> None:
     """Score a MASH system contact by contact: what it found in the partners' records, how it rated and decided,
     how soon, and what it shared. RESPONSES (Parquet or CSV) has a row per contact and record found: contact_id,
     decided_at, decision, rag, record_id, shared_with, shared_fields, purpose.
@@ -416,8 +418,10 @@ def evaluate_mash(run: Path, responses: Path, json_path: Path | None, report_pat
     \b
     Example: synthgen evaluate mash output/demo responses.parquet --report mash.html
     """
-    with _user_errors():
-        result = synthgen.evaluate_mash(run, responses, json_path=json_path, report_path=report_path)
+    with _user_errors(), _working("scoring the responses"):
+        result = synthgen.evaluate_mash(
+            run, responses, json_path=json_path, report_path=report_path, overwrite=overwrite
+        )
     checks, decisions, timely = result.partner_checks, result.decisions, result.timeliness
     click.echo(f"{result.answered:,} of {result.contacts:,} contacts answered")
     click.echo(
@@ -472,7 +476,8 @@ def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: 
 @_run_argument
 @_out("Responses file (.parquet or .csv).")
 @_method
-def mash(run: Path, out: Path, method: str) -> None:
+@_overwrite("Replace the responses file if it exists.")
+def mash(run: Path, out: Path, method: str, overwrite: bool) -> None:
     """Answer every contact at the front door from the agency files alone, as a reference MASH: the partners'
     records found for the child and household (linked by a reference linker), a rating and decision by a stated
     rule, decided within one working day, and the shares the run's sharing policy allows. Writes the responses
@@ -481,8 +486,8 @@ def mash(run: Path, out: Path, method: str) -> None:
     \b
     Example: synthgen mash output/demo -o responses.parquet --method fellegi-sunter
     """
-    with _user_errors():
-        responses = synthgen.mash(run, method, out=out)
+    with _user_errors(), _working(f"answering the contacts ({method})"):
+        responses = synthgen.mash(run, method, out=out, overwrite=overwrite)
     decided = responses.group_by("contact_id", use_threads=False).aggregate([("decision", "first")])
     counts = {row["values"]: row["counts"] for row in pc.value_counts(decided["decision_first"]).to_pylist()}
     kinds = ", ".join(f"{name} {counts[name]:,}" for name in DECISIONS if name in counts)
@@ -569,15 +574,18 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None,
 )
 @_plant_errors("Known breaches of the format to plant.", show_default=True)
 @click.option("--key", type=click.Path(path_type=Path), help="The planted errors' key (default: FILE.key.csv).")
-def export_annex_a(run: Path, out: Path, months: str, plant_errors: int, key: Path | None) -> None:
+@_overwrite("Replace the workbook and its key if they exist.")
+def export_annex_a(run: Path, out: Path, months: str, plant_errors: int, key: Path | None, overwrite: bool) -> None:
     """Write Ofsted's Annex A lists 1 to 11 (ILACS) as on the last day of the run's period, in one workbook; with
     --plant-errors N, N known breaches of the format and a key (rule, list, column, row, child, value).
 
     \b
     Example: synthgen export annex-a output/demo -o output/demo-annex-a.xlsx --months 6
     """
-    with _user_errors():
-        result = synthgen.export_annex_a(run, out, months=int(months), plant_errors=plant_errors, key=key)
+    with _user_errors(), _working("building Annex A"):
+        result = synthgen.export_annex_a(
+            run, out, months=int(months), plant_errors=plant_errors, key=key, overwrite=overwrite
+        )
     rows = ", ".join(f"{number} {count:,}" for number, count in result.rows().items())
     click.echo(f"Wrote {out}: Annex A as on {result.window.inspection}, rows by list: {rows}")
     if result.key is not None:

@@ -69,7 +69,7 @@ class Writer:
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A small scenario, its run and a flags file: what the writers read."""
+    """A small scenario, its run, a flags file and a MASH's responses: what the writers read."""
     root = tmp_path_factory.mktemp("kills")
     scenario = root / "s.yaml"
     scenario.write_text(
@@ -81,7 +81,9 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert _finish(_start("generate", str(scenario), "-o", str(run), "--quiet"))[0] == 0
     flags = root / "flags.csv"
     assert _finish(_start("screen", str(run), "--method", "exact", "-o", str(flags)))[0] == 0
-    return {"scenario": scenario, "run": run, "flags": flags}
+    responses = root / "responses.csv"
+    assert _finish(_start("mash", str(run), "--method", "exact", "-o", str(responses)))[0] == 0
+    return {"scenario": scenario, "run": run, "flags": flags, "responses": responses}
 
 
 def _writers(inputs: dict[str, Path]) -> list[Writer]:
@@ -102,6 +104,13 @@ def _writers(inputs: dict[str, Path]) -> list[Writer]:
             "evaluate",
             lambda out: ["evaluate", "sharing", run, str(inputs["flags"]), "--json", str(out)],
             "scores.json",
+        ),
+        Writer("export annex-a", lambda out: ["export", "annex-a", run, "-o", str(out)], "annex-a.xlsx"),
+        Writer("mash", lambda out: ["mash", run, "--method", "exact", "-o", str(out)], "responses.parquet"),
+        Writer(
+            "evaluate mash",
+            lambda out: ["evaluate", "mash", run, str(inputs["responses"]), "--report", str(out)],
+            "mash.html",
         ),
     ]
 
