@@ -177,6 +177,49 @@ def dates(name: str, table: pa.Table, column_name: str) -> pa.Array:
     return pa.array(days.astype(np.int32), pa.int32()).cast(pa.date32())
 
 
+_TIME_FORMATS = (("%Y-%m-%dT%H:%M:%S", 19), ("%Y-%m-%d %H:%M:%S", 19), ("%Y-%m-%d %H:%M", 16))
+"""The times a text column may hold: ISO with T or a space, to the second or the minute (a fraction of a second
+or a zone after them is not read)."""
+
+
+def moments(name: str, table: pa.Table, column_name: str) -> NDArray[np.datetime64]:
+    """A column of times (a timestamp of any unit or zone, or text as YYYY-MM-DD HH:MM[:SS] or ISO) as seconds:
+    a zoned timestamp's time where it was taken, a fraction of a second dropped, every value present and on a day
+    in FIRST_DAY-LAST_DAY."""
+    values = column(name, table, column_name)
+    if values.null_count:
+        raise SynthgenError(f"{name}: column {named(column_name)} has {values.null_count:,} empty values")
+    kind = values.type
+    expected = "times (YYYY-MM-DD HH:MM[:SS])"
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        raise _bytes_message(name, column_name)
+    try:
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+            trimmed = pc.utf8_trim_whitespace(values.cast(pa.string()))
+            parsed = [
+                pc.strptime(pc.utf8_slice_codeunits(trimmed, 0, width), format=form, unit="s", error_is_null=True)
+                for form, width in _TIME_FORMATS
+            ]
+            values = pc.coalesce(*parsed)
+            if values.null_count:
+                first = trimmed.filter(pc.is_null(values))[0].as_py()
+                raise SynthgenError(f"{name}: {named(column_name)} {shown(first)} is not a time (expected {expected})")
+        elif not pa.types.is_timestamp(kind):
+            raise SynthgenError(f"{name}: column {named(column_name)} must hold {expected}, found {kind}")
+        if values.type.tz is not None:
+            values = pc.local_timestamp(values)
+        ticks = values.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        per_second = _TICKS_PER_DAY[values.type.unit] // 86_400
+        seconds = np.floor_divide(ticks, per_second)
+    except _ARROW_ERRORS:
+        seconds = None
+    first, last = (FIRST_DAY - _EPOCH).days * 86_400, ((LAST_DAY - _EPOCH).days + 1) * 86_400 - 1
+    if seconds is None or seconds.min(initial=first) < first or seconds.max(initial=last) > last:
+        raise SynthgenError(f"{name}: column {named(column_name)} holds times outside {FIRST_DAY} to {LAST_DAY}")
+    result: NDArray[np.datetime64] = seconds.astype("datetime64[s]")
+    return result
+
+
 _EPOCH = dt.date(1970, 1, 1)
 _TICKS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 

@@ -131,3 +131,85 @@ def test_dates_outside_any_run_are_refused(demo_run: Path, tmp_path: Path) -> No
         "",
         f"Error: {path}: column flagged_at holds dates outside 1900-01-01 to 2199-12-31\n",
     )
+
+
+@pytest.fixture(scope="module")
+def responses(demo_run: Path) -> pa.Table:
+    """The reference MASH's responses for the demo: a valid file to spoil one way at a time."""
+    return synthgen.mash(demo_run, "exact")
+
+
+def test_responses_are_read_as_every_other_file(demo_run: Path, tmp_path: Path, responses: pa.Table) -> None:
+    first = responses.slice(0, 1).to_pylist()[0]
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text(
+        f"contact_id,decided_at,decision,decision\n{first['contact_id']},2024-06-03 10:00,nfa,nfa\n", encoding="utf-8"
+    )
+    assert run("evaluate", "mash", str(demo_run), str(repeated)) == (
+        2,
+        "",
+        f"Error: {repeated}: column decision appears more than once; each column must be named once\n",
+    )
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"contact_id,decided_at,decision\n" + first["contact_id"].encode() + b",2024-06-03,n\xe9\n")
+    assert run("evaluate", "mash", str(demo_run), str(latin)) == (
+        2,
+        "",
+        f"Error: {latin}: column decision holds bytes, not text (a CSV file must be UTF-8)\n",
+    )
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes(f"contact_id,decided_at,decision\n{first['contact_id']},2024-06-03 10:00,nfa\n".encode("utf-16"))
+    assert run("evaluate", "mash", str(demo_run), str(wide)) == (
+        2,
+        "",
+        f"Error: {wide}: is UTF-16 or UTF-32 text; save the CSV file as UTF-8\n",
+    )
+    odd = tmp_path / "odd.csv"
+    odd.write_text(
+        f'contact_id,decided_at,decision\n{first["contact_id"]},2024-06-03 10:00,"nfa\nor not"\n', encoding="utf-8"
+    )
+    assert run("evaluate", "mash", str(demo_run), str(odd)) == (
+        2,
+        "",
+        f"Error: {odd}: decision 'nfa\\nor not' is not allowed "
+        "(allowed: nfa, information_advice, early_help, referral, strategy_discussion)\n",
+    )
+
+
+def test_decision_times_of_any_unit_or_zone_are_read_and_out_of_range_refused(
+    demo_run: Path, tmp_path: Path, responses: pa.Table
+) -> None:
+    seconds = responses["decided_at"].combine_chunks().cast(pa.timestamp("s")).cast(pa.int64()).to_numpy()
+    at = responses.schema.get_field_index("decided_at")
+    scores = []
+    for values in (
+        # fractions of a second no unit of seconds holds, which the reader drops
+        pa.array(seconds * 1_000_000_000 + 123_456_789).cast(pa.timestamp("ns")),
+        pa.array(seconds * 1_000_000 + 123_456).cast(pa.timestamp("us", "UTC")),
+        pa.array(seconds).cast(pa.timestamp("s")).cast(pa.string()),
+    ):
+        path = tmp_path / f"responses-{len(scores)}.parquet"
+        pq.write_table(responses.set_column(at, "decided_at", values), path)
+        scores.append(synthgen.evaluate_mash(demo_run, path).timeliness.within_one_working_day)
+    assert scores[0] == scores[1] == scores[2] > 0
+    path = tmp_path / "far.parquet"
+    far = pa.array([dt.datetime(1, 1, 1)] * responses.num_rows, pa.timestamp("s"))
+    pq.write_table(responses.set_column(at, "decided_at", far), path)
+    assert run("evaluate", "mash", str(demo_run), str(path)) == (
+        2,
+        "",
+        f"Error: {path}: column decided_at holds times outside 1900-01-01 to 2199-12-31\n",
+    )
+    assert list(tmp_path.glob("*.json")) == []
+
+
+def test_shared_fields_must_be_names(demo_run: Path, tmp_path: Path, responses: pa.Table) -> None:
+    at = responses.schema.get_field_index("shared_fields")
+    numbers = pa.array([[1]] * responses.num_rows, pa.list_(pa.int64()))
+    path = tmp_path / "fields.parquet"
+    pq.write_table(responses.set_column(at, "shared_fields", numbers), path)
+    assert run("evaluate", "mash", str(demo_run), str(path)) == (
+        2,
+        "",
+        f"Error: {path}: column shared_fields must hold lists of field names, found list<element: int64>\n",
+    )

@@ -40,7 +40,8 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def valid_files(small_run: Path) -> dict[str, pa.Table]:
-    """Valid predictions (clusters and scored pairs), flags and disclosures for the small run."""
+    """Valid predictions (clusters and scored pairs), flags and disclosures, and a MASH's responses for the small
+    run."""
     clusters = synthgen.link(small_run, "exact")
     screened = synthgen.screen(small_run, method="exact")
     left = clusters["record_id"].slice(0, 400)
@@ -57,6 +58,7 @@ def valid_files(small_run: Path) -> dict[str, pa.Table]:
         "pairs": pairs,
         "flags": screened.flags,
         "disclosures": screened.disclosures,
+        "responses": synthgen.mash(small_run, "exact"),
     }
 
 

@@ -1,5 +1,5 @@
-"""Malformed prediction, flag and disclosure files: `evaluate` scores them or refuses them with one line, a
-SynthgenError, and writes nothing when it refuses.
+"""Malformed prediction, flag, disclosure and MASH response files: `evaluate` scores them or refuses them with one
+line, a SynthgenError, and writes nothing when it refuses.
 
 Each case mutates a valid file (columns dropped, renamed, repeated or retyped; values at every type's extremes;
 other encodings, broken headers, truncated or flipped bytes) and scores it against a small run, in-process; a
@@ -100,8 +100,26 @@ def test_malformed_flags_and_disclosures_are_scored_or_refused_in_one_line(
     )
 
 
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_malformed_mash_responses_are_scored_or_refused_in_one_line(
+    small_run: Path,
+    valid_files: dict[str, pa.Table],
+    tmp_path_factory: pytest.TempPathFactory,
+    data: st.DataObject,
+) -> None:
+    folder = _folder(tmp_path_factory)
+    path = data.draw(written_files(data.draw(mutated_tables(valid_files["responses"])), folder, "responses"))
+    outputs = [folder / "mash.json", folder / "mash.html"]
+    _only_synthgen_errors(
+        lambda: synthgen.evaluate_mash(small_run, path, json_path=outputs[0], report_path=outputs[1]),
+        folder,
+        outputs,
+    )
+
+
 @settings(max_examples=examples(8, 0.02), deadline=None, suppress_health_check=list(HealthCheck))
-@given(data=st.data(), kind=st.sampled_from(["clusters", "pairs", "flags"]), threshold=THRESHOLDS)
+@given(data=st.data(), kind=st.sampled_from(["clusters", "pairs", "flags", "responses"]), threshold=THRESHOLDS)
 def test_the_command_line_refuses_malformed_files_with_exit_2_and_no_traceback(
     small_run: Path,
     valid_files: dict[str, pa.Table],
@@ -114,6 +132,8 @@ def test_the_command_line_refuses_malformed_files_with_exit_2_and_no_traceback(
     path = data.draw(written_files(data.draw(mutated_tables(valid_files[kind])), folder, kind))
     if kind == "flags":
         args = ["evaluate", "sharing", str(small_run), str(path), "--json", str(folder / "s.json")]
+    elif kind == "responses":
+        args = ["evaluate", "mash", str(small_run), str(path), "--json", str(folder / "s.json")]
     else:
         args = ["evaluate", "linkage", str(small_run), str(path), "--json", str(folder / "s.json")]
         if threshold is not None:
