@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -213,3 +214,12 @@ def test_shared_fields_must_be_names(demo_run: Path, tmp_path: Path, responses: 
         "",
         f"Error: {path}: column shared_fields must hold lists of field names, found list<element: int64>\n",
     )
+
+
+def test_a_mash_that_found_nothing_is_scored(demo_run: Path, tmp_path: Path, responses: pa.Table) -> None:
+    path = tmp_path / "nothing.csv"
+    nothing = responses.select(["contact_id", "decided_at", "decision"])
+    pacsv.write_csv(nothing, path)
+    result = synthgen.evaluate_mash(demo_run, path, json_path=tmp_path / "nothing.json")
+    assert result.answered > 0 and result.partner_checks.recall == 0.0
+    assert (tmp_path / "nothing.json").exists()
