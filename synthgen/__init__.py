@@ -11,34 +11,85 @@ the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_trainin
 take files or tables and return typed results whose ``as_dict()`` is the JSON the command line writes. A user
 error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may move between
 releases.
+
+Each name is imported from its module when first used, not with the package, so that the command line starts at
+once and a Ctrl-C in its first moment is one line, not a traceback from inside numpy's import.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from synthgen import tables  # the table registry; `synthgen tables` prints its data dictionary
-from synthgen.arguments import ArgumentError
-from synthgen.calibration import Figure, describe, pair_differences
-from synthgen.errors import Issue, ScenarioError, SynthgenError
-from synthgen.evaluation.linkage import evaluate_linkage
-from synthgen.evaluation.linkage_scores import LinkageScores
-from synthgen.evaluation.mash import evaluate_mash
-from synthgen.evaluation.mash_scores import MashScores
-from synthgen.evaluation.sharing import evaluate_sharing
-from synthgen.evaluation.sharing_scores import SharingScores
-from synthgen.feeds import feed
-from synthgen.linkage import METHODS, link
-from synthgen.outputs.returns.annex_a import AnnexA
-from synthgen.outputs.returns.exports import CinCensus, export_annex_a, export_cin_census, export_ssda903
-from synthgen.outputs.training.pack import TrainingPack, export_training
-from synthgen.pipeline import generate
-from synthgen.reference_mash import mash
-from synthgen.run_folder import Run, open_run
-from synthgen.scenario.loader import load_scenario
-from synthgen.scenario.plan import Plan, make_plan
-from synthgen.scenario.schema import Scenario
-from synthgen.screening import Screened, screen
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from synthgen import tables
+    from synthgen.arguments import ArgumentError
+    from synthgen.calibration.describe import Figure, describe
+    from synthgen.calibration.pairs import pair_differences
+    from synthgen.errors import Issue, ScenarioError, SynthgenError
+    from synthgen.evaluation.linkage import evaluate_linkage
+    from synthgen.evaluation.linkage_scores import LinkageScores
+    from synthgen.evaluation.mash import evaluate_mash
+    from synthgen.evaluation.mash_scores import MashScores
+    from synthgen.evaluation.sharing import evaluate_sharing
+    from synthgen.evaluation.sharing_scores import SharingScores
+    from synthgen.feeds import feed
+    from synthgen.linkage import METHODS, link
+    from synthgen.outputs.returns.annex_a import AnnexA
+    from synthgen.outputs.returns.exports import CinCensus, export_annex_a, export_cin_census, export_ssda903
+    from synthgen.outputs.training.pack import TrainingPack, export_training
+    from synthgen.pipeline import generate
+    from synthgen.reference_mash import mash
+    from synthgen.run_folder import Run, open_run
+    from synthgen.scenario.loader import load_scenario
+    from synthgen.scenario.plan import Plan, make_plan
+    from synthgen.scenario.schema import Scenario
+    from synthgen.screening import Screened, screen
+
+_HOMES = {
+    "synthgen.arguments": ("ArgumentError",),
+    "synthgen.calibration.describe": ("Figure", "describe"),
+    "synthgen.calibration.pairs": ("pair_differences",),
+    "synthgen.errors": ("Issue", "ScenarioError", "SynthgenError"),
+    "synthgen.evaluation.linkage": ("evaluate_linkage",),
+    "synthgen.evaluation.linkage_scores": ("LinkageScores",),
+    "synthgen.evaluation.mash": ("evaluate_mash",),
+    "synthgen.evaluation.mash_scores": ("MashScores",),
+    "synthgen.evaluation.sharing": ("evaluate_sharing",),
+    "synthgen.evaluation.sharing_scores": ("SharingScores",),
+    "synthgen.feeds": ("feed",),
+    "synthgen.linkage": ("METHODS", "link"),
+    "synthgen.outputs.returns.annex_a": ("AnnexA",),
+    "synthgen.outputs.returns.exports": ("CinCensus", "export_annex_a", "export_cin_census", "export_ssda903"),
+    "synthgen.outputs.training.pack": ("TrainingPack", "export_training"),
+    "synthgen.pipeline": ("generate",),
+    "synthgen.reference_mash": ("mash",),
+    "synthgen.run_folder": ("Run", "open_run"),
+    "synthgen.scenario.loader": ("load_scenario",),
+    "synthgen.scenario.plan": ("Plan", "make_plan"),
+    "synthgen.scenario.schema": ("Scenario",),
+    "synthgen.screening": ("Screened", "screen"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module the first time it is asked for."""
+    if name == "tables":  # the table registry, a module; `synthgen tables` prints its data dictionary
+        return importlib.import_module("synthgen.tables")
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'synthgen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "METHODS",

@@ -1,5 +1,5 @@
 """python -m synthgen"""
 
-from synthgen.cli import main
+from synthgen.console import main
 
 main()

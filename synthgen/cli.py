@@ -9,6 +9,7 @@ traceback; a library error about one argument names the option that sets it.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,8 @@ import pyarrow.compute as pc
 import synthgen
 from synthgen.arguments import ArgumentError
 from synthgen.calibration import COMPARED, Figure
-from synthgen.errors import SynthgenError
+from synthgen.console import EXIT_INTERRUPTED
+from synthgen.errors import SynthgenError, one_line
 from synthgen.feeds import FORMATS as FEED_FORMATS
 from synthgen.feeds.batches import CADENCES
 from synthgen.linkage import DEFAULT_METHOD, METHODS
@@ -40,10 +42,22 @@ class _Int(click.IntRange):
     name = "integer"
 
 
-def _fail(lines: list[str]) -> NoReturn:
+class _Finite(click.FloatRange):
+    """A bounded number that is a number: click's FloatRange lets nan through every bound, and inf past a minimum."""
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{one_line(str(value))!r} is not a finite number.", param, ctx)
+        return number
+
+
+def _fail(lines: list[str], code: int = EXIT_USER_ERROR) -> NoReturn:
     for line in lines:
-        click.echo(f"Error: {line}", err=True)
-    sys.exit(EXIT_USER_ERROR)
+        click.echo(f"Error: {one_line(line)}", err=True)
+    sys.exit(code)
 
 
 class _Commands(click.Group):
@@ -54,7 +68,7 @@ class _Commands(click.Group):
         try:
             result = super().main(*args, **kwargs)
         except click.exceptions.Abort:
-            _fail(["interrupted"])
+            _fail(["interrupted"], EXIT_INTERRUPTED)
         except click.ClickException as error:
             _fail([error.format_message()])
         except SynthgenError as error:
@@ -114,9 +128,10 @@ def _score_files(function: F) -> F:
     function = click.option(
         "--report", "report_path", type=click.Path(path_type=Path), help="Write a self-contained HTML report."
     )(function)
-    return click.option(
+    function = click.option(
         "--json", "json_path", type=click.Path(path_type=Path), help="Write every metric to this JSON file."
     )(function)
+    return _overwrite("Replace the JSON and report files if they exist.")(function)
 
 
 def _plant_errors(help: str, *, show_default: bool = False) -> Callable[[F], F]:
@@ -161,6 +176,20 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
         yield report
 
 
+@contextmanager
+def _working(what: str) -> Iterator[None]:
+    """A spinner and the time taken so far on stderr while a step of unknown length runs (a linker, a screen, a
+    return), so a long command is never silent; interactive runs only, and gone when it is done."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
+        bar.add_task(what, total=None)
+        yield
+
+
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option(
@@ -175,7 +204,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     show_default=True,
     help="Worker processes; output is identical for any number.",
 )
-@_overwrite("Replace the run folder if it exists.")
+@_overwrite("Replace the folder if it holds a run synthgen wrote (and nothing else).")
 @click.option("--pairs", is_flag=True, help="Also write truth/pairs: every true pair in Splink's labels format.")
 @click.option(
     "--partitioned/--single-files",
@@ -249,7 +278,7 @@ def describe(run: Path, as_json: bool) -> None:
     \b
     Example: synthgen describe output/demo --json
     """
-    with _user_errors():
+    with _user_errors(), _working("measuring the run"):
         figures = synthgen.describe(run)
         differences = [] if as_json else synthgen.pair_differences(run)
     if as_json:
@@ -321,10 +350,15 @@ def evaluate() -> None:
 @evaluate.command("linkage")
 @_run_argument
 @click.argument("predictions", type=click.Path(path_type=Path))
-@click.option("--threshold", type=click.FloatRange(min=0.0), help="Link scored pairs at or above this (default 0.5).")
+@click.option("--threshold", type=_Finite(min=0.0), help="Link scored pairs at or above this (default 0.5).")
 @_score_files
 def evaluate_linkage(
-    run: Path, predictions: Path, threshold: float | None, json_path: Path | None, report_path: Path | None
+    run: Path,
+    predictions: Path,
+    threshold: float | None,
+    json_path: Path | None,
+    report_path: Path | None,
+    overwrite: bool,
 ) -> None:
     """Score record linkage: clusters (record_id, cluster_id) or scored pairs (record_id_l, record_id_r,
     match_probability or score), in Parquet or CSV; Splink's column names are read as they come.
@@ -332,8 +366,10 @@ def evaluate_linkage(
     \b
     Example: synthgen evaluate linkage output/demo output/demo-fs.parquet --json scores.json --report scores.html
     """
-    with _user_errors():
-        result = synthgen.evaluate_linkage(run, predictions, threshold, json_path=json_path, report_path=report_path)
+    with _user_errors(), _working("scoring the predictions"):
+        result = synthgen.evaluate_linkage(
+            run, predictions, threshold, json_path=json_path, report_path=report_path, overwrite=overwrite
+        )
     click.echo(f"{result.records:,} records; {result.absent_singletons:,} absent from the predictions (singletons)")
     for name, values in (("pairwise", result.pairwise), ("bcubed", result.bcubed), ("cluster", result.cluster)):
         click.echo(f"{name:<9} precision {values.precision:.4f}  recall {values.recall:.4f}  f1 {values.f1:.4f}")
@@ -352,7 +388,12 @@ def evaluate_linkage(
 )
 @_score_files
 def evaluate_sharing(
-    run: Path, flags: Path, disclosures: Path | None, json_path: Path | None, report_path: Path | None
+    run: Path,
+    flags: Path,
+    disclosures: Path | None,
+    json_path: Path | None,
+    report_path: Path | None,
+    overwrite: bool,
 ) -> None:
     """Score screening and information sharing: flags (record_id, flagged_at, concern optional) and, optionally,
     disclosures, in Parquet or CSV; a record id is any agency file's id or a linkage view record_id.
@@ -360,8 +401,10 @@ def evaluate_sharing(
     \b
     Example: synthgen evaluate sharing output/demo flags.csv --disclosures disclosures.csv --report sharing.html
     """
-    with _user_errors():
-        result = synthgen.evaluate_sharing(run, flags, disclosures, json_path=json_path, report_path=report_path)
+    with _user_errors(), _working("scoring the flags"):
+        result = synthgen.evaluate_sharing(
+            run, flags, disclosures, json_path=json_path, report_path=report_path, overwrite=overwrite
+        )
     found, timing = result.detection, result.time_to_flag
     click.echo(
         f"{found.children_at_risk:,} children at risk ({found.children_at_risk_visible:,} visible across "
@@ -390,7 +433,9 @@ def evaluate_sharing(
 @_run_argument
 @click.argument("responses", type=click.Path(path_type=Path))
 @_score_files
-def evaluate_mash(run: Path, responses: Path, json_path: Path | None, report_path: Path | None) -> None:
+def evaluate_mash(
+    run: Path, responses: Path, json_path: Path | None, report_path: Path | None, overwrite: bool
+) -> None:
     """Score a MASH system contact by contact: what it found in the partners' records, how it rated and decided,
     how soon, and what it shared. RESPONSES (Parquet or CSV) has a row per contact and record found: contact_id,
     decided_at, decision, rag, record_id, shared_with, shared_fields, purpose.
@@ -398,8 +443,10 @@ def evaluate_mash(run: Path, responses: Path, json_path: Path | None, report_pat
     \b
     Example: synthgen evaluate mash output/demo responses.parquet --report mash.html
     """
-    with _user_errors():
-        result = synthgen.evaluate_mash(run, responses, json_path=json_path, report_path=report_path)
+    with _user_errors(), _working("scoring the responses"):
+        result = synthgen.evaluate_mash(
+            run, responses, json_path=json_path, report_path=report_path, overwrite=overwrite
+        )
     checks, decisions, timely = result.partner_checks, result.decisions, result.timeliness
     click.echo(f"{result.answered:,} of {result.contacts:,} contacts answered")
     click.echo(
@@ -433,15 +480,18 @@ def evaluate_mash(run: Path, responses: Path, json_path: Path | None, report_pat
     help="Days within which concerns from two agencies flag a child.",
 )
 @_method
-def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: str) -> None:
+@_overwrite("Replace the flags and disclosures files if they exist.")
+def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: str, overwrite: bool) -> None:
     """Flag children with concerning records from two agencies within a window, from the agency files alone
     (linked by a reference linker), and write the disclosures the run's sharing policy allows for each flag.
 
     \b
     Example: synthgen screen output/demo -o flags.csv --disclosures disclosures.csv --window 90
     """
-    with _user_errors():
-        screened = synthgen.screen(run, window=window, method=method, out=out, disclosures=disclosures)
+    with _user_errors(), _working(f"screening ({method})"):
+        screened = synthgen.screen(
+            run, window=window, method=method, out=out, disclosures=disclosures, overwrite=overwrite
+        )
     click.echo(f"Wrote {out}: {screened.flags.num_rows:,} children flagged ({method}, {window}-day window)")
     if disclosures is not None:
         click.echo(f"Wrote {disclosures}: {screened.disclosures.num_rows:,} disclosures")
@@ -451,7 +501,8 @@ def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: 
 @_run_argument
 @_out("Responses file (.parquet or .csv).")
 @_method
-def mash(run: Path, out: Path, method: str) -> None:
+@_overwrite("Replace the responses file if it exists.")
+def mash(run: Path, out: Path, method: str, overwrite: bool) -> None:
     """Answer every contact at the front door from the agency files alone, as a reference MASH: the partners'
     records found for the child and household (linked by a reference linker), a rating and decision by a stated
     rule, decided within one working day, and the shares the run's sharing policy allows. Writes the responses
@@ -460,8 +511,8 @@ def mash(run: Path, out: Path, method: str) -> None:
     \b
     Example: synthgen mash output/demo -o responses.parquet --method fellegi-sunter
     """
-    with _user_errors():
-        responses = synthgen.mash(run, method, out=out)
+    with _user_errors(), _working(f"answering the contacts ({method})"):
+        responses = synthgen.mash(run, method, out=out, overwrite=overwrite)
     decided = responses.group_by("contact_id", use_threads=False).aggregate([("decision", "first")])
     counts = {row["values"]: row["counts"] for row in pc.value_counts(decided["decision_first"]).to_pylist()}
     kinds = ", ".join(f"{name} {counts[name]:,}" for name in DECISIONS if name in counts)
@@ -475,14 +526,15 @@ def mash(run: Path, out: Path, method: str) -> None:
 @_run_argument
 @_method
 @_out("Predictions file (.parquet or .csv).")
-def link(run: Path, method: str, out: Path) -> None:
+@_overwrite("Replace the predictions file if it exists.")
+def link(run: Path, method: str, out: Path, overwrite: bool) -> None:
     """Link a run's linkage view with a reference linker and write cluster predictions (record_id, cluster_id).
 
     \b
     Example: synthgen link output/demo --method fellegi-sunter -o output/demo-fs.parquet
     """
-    with _user_errors():
-        clusters = synthgen.link(run, method, out=out)
+    with _user_errors(), _working(f"linking ({method})"):
+        clusters = synthgen.link(run, method, out=out, overwrite=overwrite)
     clusters_count = pc.count_distinct(clusters["cluster_id"], mode="all").as_py()
     click.echo(f"Wrote {out}: {clusters.num_rows:,} records in {clusters_count:,} clusters ({method})")
 
@@ -542,14 +594,14 @@ def export() -> None:
 @_run_argument
 @_out("Folder to write.")
 @_plant_errors("Write N known rule breaches into this year's files, listed in planted_errors.csv.")
-@_overwrite("Replace the folder if it holds an SSDA903 return.")
+@_overwrite("Replace the folder if it holds an SSDA903 return synthgen wrote (and nothing else).")
 def export_ssda903(run: Path, out: Path, plant_errors: int, overwrite: bool) -> None:
     """The SSDA903 return (children looked after) as the DfE's CSV files, last year's in OUT/previous/.
 
     \b
     Example: synthgen export ssda903 output/demo -o output/demo-903 --plant-errors 9
     """
-    with _user_errors():
+    with _user_errors(), _working("building the SSDA903 return"):
         synthgen.export_ssda903(run, out, plant_errors=plant_errors, overwrite=overwrite)
     planted = f", {plant_errors} planted errors (planted_errors.csv)" if plant_errors else ""
     click.echo(f"Wrote {out}: SSDA903 files for this year and last year (previous/){planted}")
@@ -560,15 +612,16 @@ def export_ssda903(run: Path, out: Path, plant_errors: int, overwrite: bool) -> 
 @_out("The return to write (.xml).")
 @_plant_errors("Known breaches of the DfE's rules to plant.", show_default=True)
 @click.option("--key", type=click.Path(path_type=Path), help="The planted errors' key (default: FILE.key.csv).")
-def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None) -> None:
+@_overwrite("Replace the return and its key if they exist.")
+def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None, overwrite: bool) -> None:
     """Write the CIN census (DfE XML) for the collection year the run covers (1 April to 31 March); with
     --plant-errors N, N known rule breaches and a key (rule, la_child_id, module, field, value).
 
     \b
     Example: synthgen export cin-census output/demo -o output/demo-cin.xml --plant-errors 10
     """
-    with _user_errors():
-        result = synthgen.export_cin_census(run, out, plant_errors=plant_errors, key=key)
+    with _user_errors(), _working("building the CIN census"):
+        result = synthgen.export_cin_census(run, out, plant_errors=plant_errors, key=key, overwrite=overwrite)
     click.echo(
         f"Wrote {out}: CIN census {result.year.year - 1}-{result.year.year % 100:02d}, {result.children:,} children"
     )
@@ -588,15 +641,18 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None)
 )
 @_plant_errors("Known breaches of the format to plant.", show_default=True)
 @click.option("--key", type=click.Path(path_type=Path), help="The planted errors' key (default: FILE.key.csv).")
-def export_annex_a(run: Path, out: Path, months: str, plant_errors: int, key: Path | None) -> None:
+@_overwrite("Replace the workbook and its key if they exist.")
+def export_annex_a(run: Path, out: Path, months: str, plant_errors: int, key: Path | None, overwrite: bool) -> None:
     """Write Ofsted's Annex A lists 1 to 11 (ILACS) as on the last day of the run's period, in one workbook; with
     --plant-errors N, N known breaches of the format and a key (rule, list, column, row, child, value).
 
     \b
     Example: synthgen export annex-a output/demo -o output/demo-annex-a.xlsx --months 6
     """
-    with _user_errors():
-        result = synthgen.export_annex_a(run, out, months=int(months), plant_errors=plant_errors, key=key)
+    with _user_errors(), _working("building Annex A"):
+        result = synthgen.export_annex_a(
+            run, out, months=int(months), plant_errors=plant_errors, key=key, overwrite=overwrite
+        )
     rows = ", ".join(f"{number} {count:,}" for number, count in result.rows().items())
     click.echo(f"Wrote {out}: Annex A as on {result.window.inspection}, rows by list: {rows}")
     if result.key is not None:
@@ -606,7 +662,7 @@ def export_annex_a(run: Path, out: Path, months: str, plant_errors: int, key: Pa
 @export.command("training")
 @_run_argument
 @_out("Folder to write the pack into.")
-@_overwrite("Replace the pack folder if it exists.")
+@_overwrite("Replace the folder if it holds a training pack synthgen wrote (and nothing else).")
 def export_training(run: Path, out: Path, overwrite: bool) -> None:
     """Write a training pack: each agency's files (CSV and xlsx) and printable case bundle, and the facilitator's
     answer key.
@@ -614,15 +670,17 @@ def export_training(run: Path, out: Path, overwrite: bool) -> None:
     \b
     Example: synthgen export training output/training -o output/training-pack
     """
-    with _user_errors():
-        pack = synthgen.export_training(run, out, overwrite=overwrite)
+    with _user_errors(), _progress(True) as report:
+        pack = synthgen.export_training(run, out, overwrite=overwrite, progress=report)
     cases = ", ".join(f"{agency} {count}" for agency, count in pack.bundle_cases.items())
     click.echo(f"Wrote {out}: {len(pack.files)} files; {pack.storylines} storylines; bundle cases: {cases}")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="synthgen")
+    """Console-script entry point (synthgen.console.main: Ctrl-C and `kill` handled from the first moment)."""
+    from synthgen.console import main as console_main
+
+    console_main()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ round and hands back the results as they finish; which engine ran a task never c
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -53,12 +54,20 @@ class InProcess:
         pass
 
 
+def _ignore_interrupts() -> None:
+    """A worker leaves Ctrl-C to the command that started it, which stops the pool and says so in one line (the
+    terminal sends the signal to every process of the command, and a worker's KeyboardInterrupt is a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class LocalPool:
     """A pool of worker processes on this machine (spawned, so a worker starts clean on every platform)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+        )
 
     def share(self, value: Any) -> Any:
         return value

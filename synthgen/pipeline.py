@@ -10,7 +10,6 @@ like a finished one.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -103,13 +102,12 @@ def _destination(out: str | Path, overwrite: bool) -> Iterator[Store]:
         yield store
         return
     target = Path(out)
-    temp = folders.prepare(target, overwrite, "manifest.json", "a synthgen run")
+    temp = folders.prepare(target, overwrite, folders.RUN)
     try:
         yield Store(str(temp))
         folders.put_in_place(temp, target)
     finally:
-        if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
+        folders.cleanup(temp)
 
 
 def _check_url(store: Store, overwrite: bool) -> None:

@@ -37,8 +37,9 @@ from numpy.typing import NDArray
 
 from synthgen import sharing_policy, tables
 from synthgen.arguments import PLACE, ArgumentError
+from synthgen.errors import shown
 from synthgen.linkage import DEFAULT_METHOD, METHODS
-from synthgen.outputs.files import TABLE_SUFFIXES, require_suffix, write_table
+from synthgen.outputs.files import TABLE_SUFFIXES, claimed, require_suffix, write_table
 from synthgen.reference_checks import AGENCIES, Checks, Holdings, partner_checks
 from synthgen.run_folder import Run, open_run
 
@@ -73,22 +74,26 @@ CARRIED = {"agencies/police/incident_persons": "agencies/police/incidents"}
 """A police role is named by its incident's id: it is shared with its incident's fields too."""
 
 
-def mash(run: str | Path | Run, method: str = DEFAULT_METHOD, out: str | Path | None = None) -> pa.Table:
+def mash(
+    run: str | Path | Run, method: str = DEFAULT_METHOD, out: str | Path | None = None, *, overwrite: bool = False
+) -> pa.Table:
     """Answer every contact of a run from its agency files alone: the records found, the rating, the decision,
     when, and what was shared (the responses `synthgen evaluate mash` scores). With `out`, also write them, as
-    Parquet or CSV by the file's suffix."""
+    Parquet or CSV by the file's suffix (an existing file is replaced only with `overwrite`)."""
     if method not in METHODS:
-        raise ArgumentError("method", f"{PLACE} must be one of {', '.join(METHODS)} (got {method!r})")
+        raise ArgumentError("method", f"{PLACE}: {shown(method)} is not a linkage method ({', '.join(METHODS)})")
     if out is not None:
         require_suffix(Path(out), TABLE_SUFFIXES, "responses are written as .parquet or .csv")
-    opened = open_run(run, truth=False)
-    checks = partner_checks(opened, method)
-    rag, decision = rate_and_decide(checks)
-    received = pc.cast(checks.contacts.table["received_at"].combine_chunks(), pa.timestamp("s"))
-    decided = decided_at(received.to_numpy(zero_copy_only=False).astype("datetime64[s]"))
-    responses = _responses(checks, rag, decision, decided, sharing_policy.of_scenario(opened.manifest["scenario"]))
-    if out is not None:
-        write_table(Path(out), responses)
+    with claimed([out], overwrite):
+        opened = open_run(run, truth=False)
+        checks = partner_checks(opened, method)
+        rag, decision = rate_and_decide(checks)
+        received = pc.cast(checks.contacts.table["received_at"].combine_chunks(), pa.timestamp("s"))
+        decided = decided_at(received.to_numpy(zero_copy_only=False).astype("datetime64[s]"))
+        policy = sharing_policy.of_scenario(opened.manifest["scenario"])
+        responses = _responses(checks, rag, decision, decided, policy)
+        if out is not None:
+            write_table(Path(out), responses)
     return responses
 
 

@@ -29,9 +29,9 @@ from numpy.typing import NDArray
 
 from synthgen import sharing_policy, signals, tables
 from synthgen.arguments import PLACE, ArgumentError
-from synthgen.errors import SynthgenError
-from synthgen.linkage import DEFAULT_METHOD, link
-from synthgen.outputs.files import TABLE_SUFFIXES, require_suffix, write_table
+from synthgen.errors import SynthgenError, shown
+from synthgen.linkage import DEFAULT_METHOD, METHODS, link
+from synthgen.outputs.files import TABLE_SUFFIXES, claimed, require_suffix, write_table
 from synthgen.run_folder import Run, open_run
 
 DEFAULT_WINDOW = 90
@@ -144,20 +144,25 @@ def screen(
     policy: list[dict[str, Any]] | None = None,
     out: str | Path | None = None,
     disclosures: str | Path | None = None,
+    overwrite: bool = False,
 ) -> Screened:
     """Flag children with concerning records from two agencies within `window` days, and disclose what the
     policy (the run's own, from its scenario, unless given) allows for each flag. With `out` and `disclosures`,
-    also write the flags and the disclosures, each as Parquet or CSV by the file's suffix."""
+    also write the flags and the disclosures, each as Parquet or CSV by the file's suffix (an existing file is
+    replaced only with `overwrite`)."""
     if window < 0:
         raise ArgumentError("window", f"{PLACE} must be 0 days or more")
+    if method not in METHODS:
+        raise ArgumentError("method", f"{PLACE}: {shown(method)} is not a linkage method ({', '.join(METHODS)})")
     targets = [Path(path) for path in (out, disclosures) if path is not None]
     for path in targets:
         require_suffix(path, TABLE_SUFFIXES, "screening results are written as .parquet or .csv")
-    screened = _screen(open_run(run), window, method, policy)
-    if out is not None:
-        write_table(Path(out), screened.flags)
-    if disclosures is not None:
-        write_table(Path(disclosures), screened.disclosures)
+    with claimed(targets, overwrite):
+        screened = _screen(open_run(run), window, method, policy)
+        if out is not None:
+            write_table(Path(out), screened.flags)
+        if disclosures is not None:
+            write_table(Path(disclosures), screened.disclosures)
     return screened
 
 
@@ -239,6 +244,8 @@ def _disclosures(
 ) -> pa.Table:
     """For each flag: the child's person-level records and its concerning records up to the flag, each to every
     agency the policy names for safeguarding, with the fields it allows that the record's table holds."""
+    if not len(flagged):  # (a short period or a small borough may flag nobody)
+        return _empty_disclosures()
     allowed = sharing_policy.allowed(rules)
     items = _shared_items(view, concerning, cluster, flagged, flag_day)
     pairs = _to_recipients(items, allowed)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import synthgen
+
+FUZZ_EXAMPLES = int(os.environ.get("SYNTHGEN_FUZZ_EXAMPLES", "10000"))
+settings.register_profile(
+    "fuzz", max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True
+)
+"""`python -m pytest --hypothesis-profile=fuzz tests/fuzz`: 10,000 cases of each fuzz test (tests/fuzz/conftest.py);
+SYNTHGEN_FUZZ_EXAMPLES sets another number for a shorter or longer run."""
 
 SCENARIO = """\
 scenario_version: 1

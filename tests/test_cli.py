@@ -121,11 +121,13 @@ def test_link_refuses_a_bad_suffix_and_an_unwritable_file(write_scenario: Callab
         f"Error: {bad}: predictions are written as .parquet or .csv\n",
     )
     blocked = tmp_path / "clusters.parquet"
-    (tmp_path / ".clusters.parquet.partial").mkdir()  # where the temporary file would go
-    code, stdout, stderr = run("link", str(out), "--method", "exact", "-o", str(blocked))
-    assert (code, stdout) == (2, "")
-    assert stderr.startswith(f"Error: {blocked}: cannot be written (")
-    assert not blocked.exists()
+    blocked.mkdir()  # a folder where the file would go
+    assert run("link", str(out), "--method", "exact", "-o", str(blocked)) == (
+        2,
+        "",
+        f"Error: {blocked} is a folder; name a file to write\n",
+    )
+    assert blocked.is_dir() and not any(blocked.iterdir())
     code, stdout, _ = run("link", str(out), "--method", "exact", "-o", str(tmp_path / "clusters.csv"))
     assert code == 0 and stdout.startswith(f"Wrote {tmp_path / 'clusters.csv'}: ")
 

@@ -72,7 +72,7 @@ def test_as_dict_is_the_json_the_command_writes(demo_run: Path, tmp_path: Path) 
         ),
     ):
         args = [*command, str(tmp_path / "shared.csv")] if command[-1] == "--disclosures" else command
-        result = CliRunner().invoke(cli, [*args, "--json", str(tmp_path / "scores.json")])
+        result = CliRunner().invoke(cli, [*args, "--json", str(tmp_path / "scores.json"), "--overwrite"])
         assert result.exit_code == 0, result.output
         written = (tmp_path / "scores.json").read_text(encoding="utf-8")
         assert written == json.dumps(call().as_dict(), indent=2, allow_nan=False) + "\n"

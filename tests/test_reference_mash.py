@@ -222,7 +222,9 @@ def test_pairs_are_every_equal_pair(left: list[int], right: list[int]) -> None:
 
 
 def test_a_bad_method_or_suffix_is_refused(demo_run: Path, tmp_path: Path) -> None:
-    with pytest.raises(synthgen.ArgumentError, match=r"^method must be one of exact, fellegi-sunter \(got 'x'\)$"):
+    with pytest.raises(
+        synthgen.ArgumentError, match=r"^method: 'x' is not a linkage method \(exact, fellegi-sunter\)$"
+    ):
         reference_mash.mash(demo_run, "x")
     with pytest.raises(SynthgenError, match=r"responses are written as \.parquet or \.csv$"):
         reference_mash.mash(demo_run, out=tmp_path / "r.json")

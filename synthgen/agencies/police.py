@@ -240,7 +240,10 @@ def produce(ctx: Context) -> Produced:
         script.police_records(force.scripted_incident_ids)
     incident_ids = force.incidents.column("incident_id").combine_chunks()
     incident_key = parse_record_ids(incident_ids)
-    incident = pa.array(pc.index_in(force.incident_persons.column("incident_id"), value_set=incident_ids))
+    # (int32 even when a short period has no incidents and the column has no type to give it)
+    incident = pa.array(pc.index_in(force.incident_persons.column("incident_id"), value_set=incident_ids)).cast(
+        pa.int32()
+    )
     occurred = force.incidents.column("occurred_at").combine_chunks().take(incident)
     day = signals.days(occurred)
     kind = force.incidents.column("incident_type").combine_chunks().take(incident)

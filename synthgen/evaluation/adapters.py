@@ -13,16 +13,18 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from synthgen.errors import SynthgenError
+from synthgen.errors import SynthgenError, shown
+from synthgen.evaluation import columns
 from synthgen.evaluation.record_index import RecordIndex
 
 CLUSTER_COLUMNS = (("record_id", "cluster_id"), ("unique_id", "cluster_id"))
 PAIR_COLUMNS = (("record_id_l", "record_id_r"), ("unique_id_l", "unique_id_r"))
 SCORE_COLUMNS = ("match_probability", "score")
+SCORE_RANGES = {"match_probability": (0.0, 1.0), "score": (-1e12, 1e12)}
+"""A probability is one; any other score (a match weight, a distance) is a finite number of sensible size, so that
+the threshold curve and its JSON stay finite."""
 EXPECTED = (
     "expected record_id and cluster_id (clusters), or record_id_l, record_id_r and match_probability or score "
     "(scored pairs); Splink's unique_id names are accepted too"
@@ -53,6 +55,9 @@ def load_table(source: str | Path | pa.Table, what: str) -> tuple[str, pa.Table]
     if isinstance(source, pa.Table):
         if source.num_rows == 0:
             raise SynthgenError(f"{what}: no {what} (the table has no rows)")
+        repeated = sorted({n for n in source.column_names if source.column_names.count(n) > 1})
+        if repeated:
+            raise SynthgenError(f"{what}: column {shown(repeated[0])} appears more than once")
         return what, source
     path = Path(source)
     return str(path), read_table(path, what)
@@ -60,37 +65,15 @@ def load_table(source: str | Path | pa.Table, what: str) -> tuple[str, pa.Table]
 
 def read_table(path: Path, what: str = "predictions") -> pa.Table:
     """A user's Parquet or CSV file (`what` it holds names it in errors: predictions, flags, disclosures)."""
-    if not path.exists():
-        raise SynthgenError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            table = pq.read_table(path)
-        elif suffix == ".csv":
-            table = pacsv.read_csv(path)
-        else:
-            raise SynthgenError(f"{path}: {what} must be a .parquet or .csv file")
-    except (pa.ArrowInvalid, OSError) as error:
-        kind = "Parquet" if suffix == ".parquet" else "CSV"
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise SynthgenError(f"{path}: cannot be read as {kind} ({first})") from None
-    if table.num_rows == 0:
-        raise SynthgenError(f"{path}: no {what} (the file has no rows)")
-    return table
+    return columns.read_file(path, what)
 
 
 def record_id_column(name: str, table: pa.Table, column: str) -> pa.Array:
     """A column of record ids as text (integers are read as their digits); empty values are an error."""
-    values = table.column(column).combine_chunks()
-    if pa.types.is_null(values.type):  # a CSV column with nothing in it
-        raise SynthgenError(f"{name}: column {column} has {len(values):,} empty values")
-    if pa.types.is_integer(values.type) or pa.types.is_dictionary(values.type):
-        values = values.cast(pa.string())
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        raise SynthgenError(f"{name}: column {column} must hold record ids (text or integers), found {values.type}")
+    values = columns.text(name, table, column, integers=True, holding="record ids (text or integers)")
     if values.null_count:
         raise SynthgenError(f"{name}: column {column} has {values.null_count:,} empty values")
-    return values.cast(pa.string())
+    return values
 
 
 def _rows(name: str, ids: pa.Array, column: str, run_ids: RecordIndex) -> NDArray[np.int64]:
@@ -118,33 +101,30 @@ def read_predictions(source: str | Path | pa.Table, run_ids: pa.Array | RecordIn
         if {left_column, right_column} <= names:
             score_column = next((c for c in SCORE_COLUMNS if c in names), None)
             if score_column is None:
-                raise SynthgenError(f"{name}: scored pairs need a match_probability or score column; {_found(table)}")
+                raise SynthgenError(f"{name}: scored pairs need a match_probability or score column; {found(table)}")
             return _pairs(name, table, left_column, right_column, score_column, run_ids)
-    raise SynthgenError(f"{name}: {EXPECTED}; {_found(table)}")
+    raise SynthgenError(f"{name}: {EXPECTED}; {found(table)}")
 
 
-def _found(table: pa.Table) -> str:
-    return "found: " + ", ".join(table.column_names)
+def found(table: pa.Table) -> str:
+    """The columns a table has, for an error saying which it lacks (the first 20, each cut short)."""
+    names = [name if len(name) <= 40 else f"{name[:37]}..." for name in table.column_names[:20]]
+    more = f" and {table.num_columns - 20} more" if table.num_columns > 20 else ""
+    return "found: " + ", ".join(names) + more
 
 
 def _clusters(name: str, table: pa.Table, id_column: str, cluster_column: str, run_ids: RecordIndex) -> Clusters:
     ids = record_id_column(name, table, id_column)
-    found = run_ids.rows(ids)
+    known = run_ids.rows(ids)
     # ids that are all the run's and all distinct need no counting by text (ten million strings hashed)
-    if (found < 0).any() or (np.bincount(found, minlength=1) > 1).any():
+    if (known < 0).any() or (np.bincount(known, minlength=1) > 1).any():
         _no_repeats(name, ids, id_column)
-    clusters = table.column(cluster_column).combine_chunks()
-    if not (
-        pa.types.is_integer(clusters.type)
-        or pa.types.is_string(clusters.type)
-        or pa.types.is_large_string(clusters.type)
-    ):
-        raise SynthgenError(
-            f"{name}: column {cluster_column} must hold cluster labels (text or integers), found {clusters.type}"
-        )
+    clusters = columns.column(name, table, cluster_column)
+    if not pa.types.is_integer(clusters.type):
+        clusters = columns.text(name, table, cluster_column, integers=True, holding="cluster labels (text or integers)")
     if clusters.null_count:
         raise SynthgenError(f"{name}: column {cluster_column} has {clusters.null_count:,} empty values")
-    rows = _rows(name, ids, id_column, run_ids) if (found < 0).any() else found
+    rows = _rows(name, ids, id_column, run_ids) if (known < 0).any() else known
     return Clusters(rows=rows, cluster=first_seen_codes(clusters))
 
 
@@ -176,14 +156,12 @@ def _no_repeats(name: str, ids: pa.Array, id_column: str) -> None:
 def _pairs(
     name: str, table: pa.Table, left_column: str, right_column: str, score_column: str, run_ids: RecordIndex
 ) -> ScoredPairs:
-    scores = table.column(score_column).combine_chunks()
-    if not (pa.types.is_floating(scores.type) or pa.types.is_integer(scores.type)):
-        raise SynthgenError(f"{name}: column {score_column} must be numeric, found {scores.type}")
-    if scores.null_count:
-        raise SynthgenError(f"{name}: column {score_column} has {scores.null_count:,} empty values")
-    score = scores.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    if not np.isfinite(score).all():
-        raise SynthgenError(f"{name}: column {score_column} holds values that are not finite numbers")
+    score = columns.numbers(name, table, score_column)
+    low, high = SCORE_RANGES[score_column]
+    outside = (score < low) | (score > high)
+    if outside.any():
+        what = "a probability" if score_column == "match_probability" else "a score"
+        raise SynthgenError(f"{name}: {score_column} {score[outside][0]:g} is not {what} (from {low:g} to {high:g})")
     left = _rows(name, record_id_column(name, table, left_column), left_column, run_ids)
     right = _rows(name, record_id_column(name, table, right_column), right_column, run_ids)
     self_pair = left == right

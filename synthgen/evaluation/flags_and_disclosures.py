@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 
 from synthgen import sharing_policy
 from synthgen import signals as signal_rules
-from synthgen.errors import SynthgenError
-from synthgen.evaluation import adapters
+from synthgen.errors import SynthgenError, shown
+from synthgen.evaluation import adapters, columns
 from synthgen.evaluation.sharing_truth import Days, Ids, Truth, is_child
 
 FLAG_COLUMNS = "flags need record_id and flagged_at (concern optional)"
@@ -31,28 +31,15 @@ FIELD_SEPARATORS = (";", ",")
 NO_CONCERN = "(none given)"
 
 
-def _require(name: str, table: pa.Table, columns: tuple[str, ...], expected: str) -> None:
-    missing = [c for c in columns if c not in table.column_names]
+def _require(name: str, table: pa.Table, needed: tuple[str, ...], expected: str) -> None:
+    missing = [c for c in needed if c not in table.column_names]
     if missing:
-        raise SynthgenError(f"{name}: missing column {missing[0]} ({expected}); found: {', '.join(table.column_names)}")
+        raise SynthgenError(f"{name}: missing column {missing[0]} ({expected}); {adapters.found(table)}")
 
 
 def _dates(name: str, table: pa.Table, column: str) -> NDArray[np.datetime64]:
     """A column of dates (a date, a timestamp, or text as YYYY-MM-DD or an ISO timestamp) as days."""
-    values = table.column(column).combine_chunks()
-    if values.null_count:
-        raise SynthgenError(f"{name}: column {column} has {values.null_count:,} empty values")
-    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        text = pc.utf8_trim_whitespace(values.cast(pa.string()))
-        parsed = pc.strptime(pc.utf8_slice_codeunits(text, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True)
-        bad = pc.is_null(parsed)
-        if pc.any(bad).as_py():
-            first = text.filter(bad)[0].as_py()
-            raise SynthgenError(f"{name}: {column} {first!r} is not a date (expected YYYY-MM-DD)")
-        values = parsed
-    elif not (pa.types.is_date(values.type) or pa.types.is_timestamp(values.type)):
-        raise SynthgenError(f"{name}: column {column} must hold dates (YYYY-MM-DD), found {values.type}")
-    return signal_rules.days(values)
+    return signal_rules.days(columns.dates(name, table, column))
 
 
 def _person_rows(name: str, ids: pa.Array, column: str, truth: Truth) -> pa.Table:
@@ -68,7 +55,7 @@ def _person_rows(name: str, ids: pa.Array, column: str, truth: Truth) -> pa.Tabl
         unknown = pc.unique(ids.filter(pa.array(~known)))
         raise SynthgenError(
             f"{name}: {len(unknown):,} {column} values are not record ids of this run's agency files or linkage view "
-            f"(e.g. {unknown[0].as_py()!r})"
+            f"(e.g. {shown(unknown[0].as_py())})"
         )
     return joined.sort_by([("row", "ascending"), ("person_id", "ascending")])
 
@@ -89,7 +76,7 @@ def read_flags(source: str | Path | pa.Table, truth: Truth) -> Flags:
     ids = adapters.record_id_column(name, table, "record_id")
     when = _dates(name, table, "flagged_at")
     concern = (
-        table.column("concern").combine_chunks().cast(pa.string()).fill_null(NO_CONCERN)
+        columns.text(name, table, "concern", integers=True).fill_null(NO_CONCERN)
         if "concern" in table.column_names
         else pa.array(np.full(table.num_rows, NO_CONCERN, dtype=object), pa.string())
     )
@@ -129,21 +116,21 @@ class Disclosures:
 
 def _fields(name: str, table: pa.Table) -> tuple[Ids, pa.Array]:
     """(row, field name) for each field each row names; every row must name one."""
-    values = table.column("fields").combine_chunks()
+    values = columns.column(name, table, "fields")
     empty = f"{name}: every fields entry must list a field name (e.g. given_name;postcode)"
     if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        inner = values.type.value_type
+        if not (pa.types.is_string(inner) or pa.types.is_large_string(inner)):
+            raise SynthgenError(f"{name}: column fields must hold lists of field names, found {values.type}")
         if len(values) and (
             values.null_count
             or not pc.all(pc.greater(pc.list_value_length(values), 0)).as_py()
-            or not pa.types.is_string(values.type.value_type)
             or pc.list_flatten(values).null_count
         ):
             raise SynthgenError(empty)
         names = pc.utf8_trim_whitespace(pc.list_flatten(values).cast(pa.string()))
         return pc.list_parent_indices(values).to_numpy().astype(np.int64), names
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        raise SynthgenError(f"{name}: column fields must hold field names separated by ';', found {values.type}")
-    text = values.cast(pa.string()).fill_null("")
+    text = columns.text(name, table, "fields", holding="field names separated by ';'").fill_null("")
     for separator in FIELD_SEPARATORS[1:]:
         text = pc.replace_substring(text, separator, FIELD_SEPARATORS[0])
     parts = pc.split_pattern(text, FIELD_SEPARATORS[0])
@@ -157,10 +144,7 @@ def _fields(name: str, table: pa.Table) -> tuple[Ids, pa.Array]:
 
 def _text_column(name: str, table: pa.Table, column: str) -> pa.Array:
     """A text column trimmed, with empty text as null."""
-    values = table.column(column).combine_chunks()
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_null(values.type)):
-        raise SynthgenError(f"{name}: column {column} must hold text, found {values.type}")
-    text = pc.utf8_trim_whitespace(values.cast(pa.string()))
+    text = pc.utf8_trim_whitespace(columns.text(name, table, column))
     return pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar(None, pa.string()), text)
 
 
@@ -184,24 +168,20 @@ def read_disclosures(source: str | Path | pa.Table, truth: Truth) -> Disclosures
     bad, value = _first_outside(recipients, sharing_policy.AGENCIES, nulls_allowed=False)
     if bad:
         raise SynthgenError(
-            f"{name}: recipient {value!r} is not an agency (allowed: {', '.join(sharing_policy.AGENCIES)})"
+            f"{name}: recipient {shown(value)} is not an agency (allowed: {', '.join(sharing_policy.AGENCIES)})"
         )
     purposes = _text_column(name, table, "purpose")
     bad, value = _first_outside(purposes, sharing_policy.PURPOSES, nulls_allowed=True)
     if bad:
         raise SynthgenError(
-            f"{name}: purpose {value!r} is not allowed "
+            f"{name}: purpose {shown(value)} is not allowed "
             f"(allowed: {', '.join(sharing_policy.PURPOSES)}, or empty for none)"
         )
     shared_at = _dates(name, table, "shared_at")
     mapped = _person_rows(name, ids, "record_id", truth)
     mapped_row = mapped["row"].to_numpy()
     last = np.flatnonzero(np.r_[mapped_row[1:] != mapped_row[:-1], True]) if len(mapped_row) else mapped_row
-    cases = table.column("case").combine_chunks()
-    if pa.types.is_integer(cases.type):
-        cases = cases.cast(pa.string())
-    if not (pa.types.is_string(cases.type) or pa.types.is_large_string(cases.type) or pa.types.is_null(cases.type)):
-        raise SynthgenError(f"{name}: column case must hold the flagged record's id, found {cases.type}")
+    cases = columns.text(name, table, "case", integers=True, holding="the flagged record's id")
     case_row, case_person = np.zeros(0, np.int64), np.zeros(0, np.int64)
     with_case = np.flatnonzero(cases.is_valid().to_numpy(zero_copy_only=False))
     if len(with_case):

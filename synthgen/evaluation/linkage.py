@@ -9,6 +9,7 @@ side.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from synthgen.errors import SynthgenError
+from synthgen.arguments import PLACE, ArgumentError
+from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation import adapters, metrics
 from synthgen.evaluation.linkage_report import linkage_report
 from synthgen.evaluation.linkage_scores import (
@@ -33,7 +35,7 @@ from synthgen.evaluation.record_index import find_sorted
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
-from synthgen.outputs.files import write_text
+from synthgen.outputs.files import claimed, write_text
 from synthgen.run_folder import Run, open_run
 
 DEFAULT_THRESHOLD = 0.5
@@ -72,16 +74,19 @@ def evaluate_linkage(
     *,
     json_path: str | Path | None = None,
     report_path: str | Path | None = None,
+    overwrite: bool = False,
 ) -> LinkageScores:
     """Score predictions (clusters or scored pairs; a file or a table) against a run's truth; with `json_path` and
-    `report_path`, also write the scores as JSON and as one self-contained HTML page."""
-    result = score_linkage(run, predictions, threshold)
-    if json_path is not None or report_path is not None:
-        written = result.as_dict()
-        if json_path is not None:
-            write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
-        if report_path is not None:
-            write_text(Path(report_path), linkage_report(written))
+    `report_path`, also write the scores as JSON and as one self-contained HTML page (an existing file is replaced
+    only with `overwrite`)."""
+    with claimed([json_path, report_path], overwrite):
+        result = score_linkage(run, predictions, threshold)
+        if json_path is not None or report_path is not None:
+            written = result.as_dict()
+            if json_path is not None:
+                write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
+            if report_path is not None:
+                write_text(Path(report_path), linkage_report(written))
     return result
 
 
@@ -89,6 +94,8 @@ def score_linkage(
     run: str | Path | Run, predictions: str | Path | pa.Table, threshold: float | None = None
 ) -> LinkageScores:
     """As `evaluate_linkage`, without writing anything."""
+    if threshold is not None and not (isinstance(threshold, int | float) and math.isfinite(threshold)):
+        raise ArgumentError("threshold", f"{PLACE} must be a finite number, not {shown(threshold)}")
     opened = open_run(run)
     for name in ("linkage/records", "truth/records"):
         if not opened.has(name):

@@ -38,7 +38,7 @@ from synthgen.evaluation.mash_scores import (
 )
 from synthgen.evaluation.mash_truth import BANDS, SUPPORTED, MashTruth, read_truth, resolve, supported_index
 from synthgen.kernel.dates import one_working_day_deadline
-from synthgen.outputs.files import write_text
+from synthgen.outputs.files import claimed, write_text
 from synthgen.run_folder import Run, open_run
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -256,18 +256,20 @@ def evaluate_mash(
     *,
     json_path: str | Path | None = None,
     report_path: str | Path | None = None,
+    overwrite: bool = False,
 ) -> MashScores:
     """Score a MASH system's responses (a file or a table; the format is in synthgen.evaluation.mash_responses)
     against a run's truth; with `json_path` and `report_path`, also write the scores as JSON and as one
-    self-contained HTML page."""
-    opened = open_run(run)
-    truth = read_truth(opened)
-    read = read_responses(responses, truth.contacts["contact_id"].combine_chunks())
-    scores = score(truth, read, str(opened.path), None if isinstance(responses, pa.Table) else str(responses))
-    if json_path is not None or report_path is not None:
-        written = scores.as_dict()
-        if json_path is not None:
-            write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
-        if report_path is not None:
-            write_text(Path(report_path), mash_report(written))
+    self-contained HTML page (an existing file is replaced only with `overwrite`)."""
+    with claimed([json_path, report_path], overwrite):
+        opened = open_run(run)
+        truth = read_truth(opened)
+        read = read_responses(responses, truth.contacts["contact_id"].combine_chunks())
+        scores = score(truth, read, str(opened.path), None if isinstance(responses, pa.Table) else str(responses))
+        if json_path is not None or report_path is not None:
+            written = scores.as_dict()
+            if json_path is not None:
+                write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
+            if report_path is not None:
+                write_text(Path(report_path), mash_report(written))
     return scores

@@ -13,7 +13,9 @@ has one row with no record):
     purpose        safeguarding or early_help; required where shared_with is given
 
 decided_at, decision and rag are the contact's: every row of one contact must give the same. A contact the
-file leaves out is scored as not answered.
+file leaves out is scored as not answered. The file is read as every file a user hands over is
+(`synthgen.evaluation.columns`): any encoding problem, repeated column, type or value out of range is one line
+naming the file, the column and what is allowed.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import sharing_policy
-from synthgen.errors import SynthgenError
-from synthgen.evaluation import adapters
+from synthgen.errors import SynthgenError, shown
+from synthgen.evaluation import adapters, columns
 from synthgen.evaluation.mash_pairs import distinct_pairs
 
 DECISIONS = ("nfa", "information_advice", "early_help", "referral", "strategy_discussion")
@@ -57,15 +59,11 @@ class Responses:
     rows: int
 
 
-def _text(name: str, table: pa.Table, column: str) -> pa.Array:
+def _text(name: str, table: pa.Table, column: str, *, integers: bool = False) -> pa.Array:
+    """A text column trimmed, empty text as null (all null where the file has no such column)."""
     if column not in table.column_names:
         return pa.nulls(table.num_rows, pa.string())
-    values = table.column(column).combine_chunks()
-    if pa.types.is_null(values.type):
-        return pa.nulls(len(values), pa.string())
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        raise SynthgenError(f"{name}: column {column} must hold text, found {values.type}")
-    text = pc.utf8_trim_whitespace(values.cast(pa.string()))
+    text = pc.utf8_trim_whitespace(columns.text(name, table, column, integers=integers))
     return pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar(None, pa.string()), text)
 
 
@@ -77,34 +75,7 @@ def _in(name: str, values: pa.Array, column: str, allowed: tuple[str, ...], requ
     outside = pc.and_(pc.invert(pc.is_in(values, value_set=pa.array(allowed))), values.is_valid())
     if pc.any(outside).as_py():
         first = values.filter(outside)[0].as_py()
-        raise SynthgenError(f"{name}: {column} {first!r} is not allowed (allowed: {', '.join(allowed)})")
-
-
-def _moments(name: str, table: pa.Table) -> NDArray[np.datetime64]:
-    values = table.column("decided_at").combine_chunks()
-    if values.null_count:
-        raise SynthgenError(f"{name}: column decided_at has {values.null_count:,} empty values")
-    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        text = pc.utf8_trim_whitespace(values.cast(pa.string()))
-        parsed = pc.strptime(
-            pc.utf8_slice_codeunits(text, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True
-        )
-        spaced = pc.strptime(
-            pc.utf8_slice_codeunits(text, 0, 19), format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True
-        )
-        minutes = pc.strptime(
-            pc.utf8_slice_codeunits(text, 0, 16), format="%Y-%m-%d %H:%M", unit="s", error_is_null=True
-        )
-        values = pc.coalesce(parsed, spaced, minutes)
-        if values.null_count:
-            first = text.filter(pc.is_null(values))[0].as_py()
-            raise SynthgenError(f"{name}: decided_at {first!r} is not a time (expected YYYY-MM-DD HH:MM[:SS])")
-    elif pa.types.is_timestamp(values.type):
-        values = pc.cast(values, pa.timestamp("s"))
-    else:
-        raise SynthgenError(f"{name}: column decided_at must hold times (YYYY-MM-DD HH:MM), found {values.type}")
-    result: NDArray[np.datetime64] = values.to_numpy(zero_copy_only=False).astype("datetime64[s]")
-    return result
+        raise SynthgenError(f"{name}: {column} {shown(first)} is not allowed (allowed: {', '.join(allowed)})")
 
 
 def _fields(name: str, table: pa.Table, shared: NDArray[np.bool_]) -> tuple[pa.Array, NDArray[np.int64]]:
@@ -114,11 +85,14 @@ def _fields(name: str, table: pa.Table, shared: NDArray[np.bool_]) -> tuple[pa.A
         if shared.any():
             raise SynthgenError(f"{name}: missing column shared_fields (the fields each share disclosed)")
         return pa.array([[]], pa.list_(pa.string())), np.zeros(table.num_rows, np.int64)
-    values = table.column("shared_fields").combine_chunks()
+    values = columns.column(name, table, "shared_fields")
     if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        inner = values.type.value_type
+        if not (pa.types.is_string(inner) or pa.types.is_large_string(inner) or pa.types.is_null(inner)):
+            raise SynthgenError(f"{name}: column shared_fields must hold lists of field names, found {values.type}")
         values = pc.binary_join(values.cast(pa.list_(pa.string())), ";")
-    elif not any(check(values.type) for check in (pa.types.is_string, pa.types.is_large_string, pa.types.is_null)):
-        raise SynthgenError(f"{name}: column shared_fields must hold field names separated by ';', found {values.type}")
+    else:
+        values = columns.text(name, table, "shared_fields", holding="field names separated by ';'")
     encoded = pc.dictionary_encode(values.cast(pa.string()).fill_null(""))
     text = pc.replace_substring(encoded.dictionary, ",", ";")
     lists = pc.split_pattern(text, ";")
@@ -154,24 +128,22 @@ def read_responses(source: str | Path | pa.Table, contact_ids: pa.Array) -> Resp
     name, table = adapters.load_table(source, "responses")
     missing = [column for column in REQUIRED if column not in table.column_names]
     if missing:
-        raise SynthgenError(
-            f"{name}: missing column {missing[0]} (expected {COLUMNS}); found: {', '.join(table.column_names)}"
-        )
+        raise SynthgenError(f"{name}: missing column {missing[0]} (expected {COLUMNS}); {adapters.found(table)}")
     ids = adapters.record_id_column(name, table, "contact_id")
     row = pc.index_in(ids, value_set=contact_ids)
     if row.null_count:
         unknown = ids.filter(pc.is_null(row))[0].as_py()
         raise SynthgenError(
-            f"{name}: contact_id {unknown!r} is not a contact of this run (agencies/social_care/contacts)"
+            f"{name}: contact_id {shown(unknown)} is not a contact of this run (agencies/social_care/contacts)"
         )
     row_of = row.to_numpy(zero_copy_only=False).astype(np.int64)
     decision = _text(name, table, "decision")
     _in(name, decision, "decision", DECISIONS, required=True)
     rag = _text(name, table, "rag")
     _in(name, rag, "rag", RAGS, required=False)
-    decided = _moments(name, table)
+    decided = columns.moments(name, table, "decided_at")
     first = _per_contact(name, row_of, decision, rag, pa.array(decided, pa.timestamp("s")))
-    record = _text(name, table, "record_id")
+    record = _text(name, table, "record_id", integers=True)
     recipient = _text(name, table, "shared_with")
     _in(name, recipient, "shared_with", sharing_policy.AGENCIES, required=False)
     shared = recipient.is_valid().to_numpy(zero_copy_only=False)

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import sharing_policy
-from synthgen.errors import SynthgenError
+from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation.mash_pairs import distinct_pairs
 from synthgen.run_folder import Run
 
@@ -79,11 +79,11 @@ def resolve(truth: MashTruth, ids: pa.Array, name: str) -> tuple[pa.Array, pa.Ta
     result = pc.coalesce(behind, ids)
     known = facts(truth, result)
     held = pc.is_in(result, value_set=known["record_id"])
-    if not pc.all(held).as_py():
+    if not pc.all(held, min_count=0).as_py():  # (a system that found nothing found nothing unknown)
         unknown = ids.filter(pc.invert(held))
         raise SynthgenError(
             f"{name}: {len(pc.unique(unknown)):,} record_id values are not record ids of this run's agency files or "
-            f"linkage view (e.g. {unknown[0].as_py()!r})"
+            f"linkage view (e.g. {shown(unknown[0].as_py())})"
         )
     return result, known
 

@@ -43,7 +43,7 @@ from synthgen.evaluation.sharing_scores import (
     TimeToFlag,
 )
 from synthgen.evaluation.sharing_truth import Days, Ids, Truth, day_of, is_child, min_by, read_truth
-from synthgen.outputs.files import write_text
+from synthgen.outputs.files import claimed, write_text
 from synthgen.run_folder import Run, open_run
 
 EXAMPLES = 8
@@ -319,17 +319,20 @@ def evaluate_sharing(
     *,
     json_path: str | Path | None = None,
     report_path: str | Path | None = None,
+    overwrite: bool = False,
 ) -> SharingScores:
     """Score flags (and disclosures), files or tables, against a run's truth; with `json_path` and
-    `report_path`, also write the scores as JSON and as one self-contained HTML page."""
-    opened = open_run(run)
-    result = score(read_truth(opened), run, flags, disclosures)
-    if json_path is not None or report_path is not None:
-        written = result.as_dict()
-        if json_path is not None:
-            write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
-        if report_path is not None:
-            write_text(Path(report_path), sharing_report(written))
+    `report_path`, also write the scores as JSON and as one self-contained HTML page (an existing file is replaced
+    only with `overwrite`)."""
+    with claimed([json_path, report_path], overwrite):
+        opened = open_run(run)
+        result = score(read_truth(opened), run, flags, disclosures)
+        if json_path is not None or report_path is not None:
+            written = result.as_dict()
+            if json_path is not None:
+                write_text(Path(json_path), json.dumps(written, indent=2, allow_nan=False) + "\n")
+            if report_path is not None:
+                write_text(Path(report_path), sharing_report(written))
     return result
 
 

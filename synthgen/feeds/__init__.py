@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +53,14 @@ def feed(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise SynthgenError(f"{out}: a file is in the way; a feed is a folder")
-    temp = folders.prepare(out, overwrite, MANIFEST, "a synthgen feed")
+    temp = folders.prepare(out, overwrite, folders.FEED)
     try:
-        temp.mkdir(parents=True)
         manifest = _write(facts, temp, cadence, format, day)
         (temp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         folders.put_in_place(temp, out)
         return manifest
     finally:
-        if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
+        folders.cleanup(temp)
 
 
 def _write(facts: RunFacts, temp: Path, cadence: str, fmt: str, day: int | None) -> dict[str, Any]:

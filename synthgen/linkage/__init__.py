@@ -16,8 +16,10 @@ from types import MappingProxyType
 
 import pyarrow as pa
 
+from synthgen.arguments import PLACE, ArgumentError
+from synthgen.errors import shown
 from synthgen.linkage import exact, fellegi_sunter
-from synthgen.outputs.files import TABLE_SUFFIXES, require_suffix, write_table
+from synthgen.outputs.files import TABLE_SUFFIXES, claimed, require_suffix, write_table
 from synthgen.run_folder import Run, open_run
 
 METHODS: Mapping[str, Callable[[pa.Table], pa.Table]] = MappingProxyType(
@@ -28,18 +30,24 @@ DEFAULT_METHOD = "fellegi-sunter"
 
 
 def link(
-    source: pa.Table | str | Path | Run, method: str = DEFAULT_METHOD, *, out: str | Path | None = None
+    source: pa.Table | str | Path | Run,
+    method: str = DEFAULT_METHOD,
+    *,
+    out: str | Path | None = None,
+    overwrite: bool = False,
 ) -> pa.Table:
     """Cluster the records of a linkage view (a table, or the `linkage/records` of a run folder) with one of
-    `METHODS`; with `out`, also write the clusters, as Parquet or CSV by the file's suffix."""
+    `METHODS`; with `out`, also write the clusters, as Parquet or CSV by the file's suffix (an existing file is
+    replaced only with `overwrite`)."""
     if method not in METHODS:
-        raise ValueError(f"unknown linkage method {method!r}: expected one of {', '.join(METHODS)}")
+        raise ArgumentError("method", f"{PLACE}: {shown(method)} is not a linkage method ({', '.join(METHODS)})")
     if out is not None:
         require_suffix(Path(out), TABLE_SUFFIXES, "predictions are written as .parquet or .csv")
-    view = source if isinstance(source, pa.Table) else open_run(source).read("linkage/records")
-    clusters = METHODS[method](view)
-    if out is not None:
-        write_table(Path(out), clusters)
+    with claimed([out], overwrite):
+        view = source if isinstance(source, pa.Table) else open_run(source).read("linkage/records")
+        clusters = METHODS[method](view)
+        if out is not None:
+            write_table(Path(out), clusters)
     return clusters
 
 

@@ -1,18 +1,17 @@
 """Readable files for people: CSV and Excel workbooks of a run's tables.
 
-Trainees and facilitators open these in a spreadsheet, not in pyarrow, so every value is written as a person
-reads it: dates as 2024-07-18, times to the minute, lists joined with "; ", empty for missing. The same table
-gives the same bytes (an Excel file is a zip whose entries and properties carry the time of writing; both are
-fixed here), so a pack can be checked by its checksums like the rest of a run.
+Trainees and facilitators open these in a spreadsheet, not in pyarrow, so every value of a CSV file is written as a
+person reads it: dates as 2024-07-18, times to the minute, lists joined with "; ", empty for missing. A workbook
+holds the same values as typed cells (`synthgen.outputs.xlsx`). The same table gives the same bytes, so a pack can
+be checked by its checksums like the rest of a run. A workbook built cell by cell with openpyxl (Annex A, whose
+readers need openpyxl's own layout) is stamped with one fixed time by `workbook_bytes`, for the same reason.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,14 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from synthgen.outputs.xlsx import FIXED_TIME, XLSX_MAX_ROWS, Properties, write_xlsx
+
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-XLSX_MAX_ROWS = 1_048_575
-"""Rows of data an Excel sheet holds (1,048,576 with the header); a larger table is written as CSV only."""
+__all__ = ["FIXED_TIME", "XLSX_MAX_ROWS", "Properties", "readable", "workbook_bytes", "write_csv", "write_xlsx"]
 
-FIXED_TIME = dt.datetime(2000, 1, 1)
-"""The time stamped inside every workbook, instead of the time of writing."""
 STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 
 
@@ -53,33 +51,6 @@ def readable(table: pa.Table) -> pa.Table:
 def write_csv(table: pa.Table, path: Path) -> None:
     """A CSV file with a header row; every field quoted only where it must be."""
     pacsv.write_csv(readable(table), path, pacsv.WriteOptions(quoting_style="needed"))
-
-
-def write_xlsx(sheets: Mapping[str, pa.Table], path: Path) -> None:
-    """A workbook with one sheet per table (names cut to Excel's 31 characters), header row frozen and bold."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    bold = Font(bold=True)
-    for name, table in sheets.items():
-        if table.num_rows > XLSX_MAX_ROWS:
-            raise ValueError(f"{name}: {table.num_rows:,} rows do not fit an Excel sheet")
-        sheet = book.create_sheet(name[:31])
-        sheet.freeze_panes = "A2"
-        header = []
-        for title in table.column_names:
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        # openpyxl takes rows one at a time: a workbook is for people, at the size of a training borough
-        for values in zip(*(column.to_pylist() for column in readable(table).columns), strict=True):
-            sheet.append(list(values))
-    path.write_bytes(workbook_bytes(book))
 
 
 def workbook_bytes(book: Workbook) -> bytes:

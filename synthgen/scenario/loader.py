@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from synthgen.errors import Issue, ScenarioError
+from synthgen.errors import Issue, ScenarioError, shown
+from synthgen.reference import Parameters
+from synthgen.scenario import yaml_file
 from synthgen.scenario.plan import cross_checks
 from synthgen.scenario.schema import Scenario
 from synthgen.scenario.templates import (
@@ -36,7 +38,7 @@ def _line_marks(node: yaml.Node, path: Path_, marks: dict[Path_, int], issues: l
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = str(key_node.value)
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else f"<{key_node.id}>"
             line = key_node.start_mark.line + 1
             if key in seen:
                 issues.append(Issue(file, line, _dotted((*path, key)), "is given more than once"))
@@ -52,6 +54,8 @@ def _line_marks(node: yaml.Node, path: Path_, marks: dict[Path_, int], issues: l
 def _dotted(path: Path_) -> str:
     text = ""
     for part in path:
+        if not isinstance(part, int):
+            part = str(part) if len(str(part)) <= 60 else f"{str(part)[:57]}..."
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
@@ -94,7 +98,7 @@ def _message(error: dict[str, Any], path: Path_, root: type[BaseModel] = Scenari
         return "is required"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"must be one of {expected}, not {error['input']!r}"
+        return f"must be one of {expected}, not {shown(error['input'])}"
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     return message.replace("Input should be", "must be")
@@ -107,20 +111,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Issue(file, None, "", "scenario file not found")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([Issue(file, None, "", f"cannot be read ({error})")]) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
-        raise ScenarioError([Issue(file, line, "", f"not valid YAML: {problem}")]) from None
+    document = yaml_file.read(path, file)
+    node, data = document.node, document.data
     if not isinstance(data, dict):
         raise ScenarioError([Issue(file, 1, "", "must be a mapping of keys (scenario_version, name, seed, ...)")])
     issues: list[Issue] = []
@@ -138,19 +130,51 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except ValidationError as error:
         for item in error.errors():
             where: Path_ = tuple(item["loc"])
-            line = _line_for(where, marks) or 1  # a key missing at the top level: point at the file's start
-            issues.append(Issue(file, line, _dotted(where), _message(dict(item), where)))
+            for message in _message(dict(item), where).splitlines():
+                # a rate's problem names the rate first: point at its own key, which then names it
+                name, _, rest = message.partition(" must be ")
+                at = where
+                if where == ("rates",) and (*where, name) in marks:
+                    at, message = (*where, name), f"must be {rest}"
+                line = _line_for(at, marks) or 1  # a key missing at the top level: point at the file's start
+                issues.append(Issue(file, line, _dotted(at), message))
         scenario = None
     if scenario is not None and not issues:
-        problems = cross_checks(scenario)
+        problems = cross_checks(scenario) + _storylines_in_period(scenario)
         for dotted, message in problems:
             where = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
             # a default the file leaves out has no line: point at the population size, the other side of the check
-            line = _line_for(where, marks) or _line_for(("population", "people"), marks)
-            issues.append(Issue(file, line, dotted, message))
+            line_of = _line_for(where, marks) or _line_for(("population", "people"), marks)
+            issues.append(Issue(file, line_of, _dotted(where), message))
     if issues or scenario is None:
         raise ScenarioError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     return scenario
+
+
+BIRTH_MARGIN_DAYS = 30
+"""Days a template with a birth in the period needs beyond its latest onset and the birth's earliest day."""
+
+
+def _storylines_in_period(scenario: Scenario) -> list[tuple[str, str]]:
+    """Each storyline the scenario plants needs a period long enough to begin in (and, for a birth in the period,
+    to hold the birth): (dotted path, message) for each that has none."""
+    days = (scenario.period.end - scenario.period.start).days + 1
+    birth_after = int(Parameters(scenario.rates)["storyline_birth_after_onset_days"])
+    problems = []
+    for index, request in enumerate(scenario.storylines):
+        template = shipped_templates()[request.template]
+        needed = template.onset.latest_day + 1
+        if template.household.birth_in_period:
+            needed += birth_after + BIRTH_MARGIN_DAYS
+        if request.count and days < needed:
+            problems.append(
+                (
+                    f"storylines.{index}.template",
+                    f"{request.template} needs a period of {needed} days at least (it begins up to day "
+                    f"{template.onset.latest_day}), not {days}",
+                )
+            )
+    return problems
 
 
 def load_template(path: Path | Traversable, file: str | None = None) -> Template:
@@ -159,16 +183,8 @@ def load_template(path: Path | Traversable, file: str | None = None) -> Template
     The template's `template` key must be the file's name without .yaml (the name a scenario uses).
     """
     file = file or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([Issue(file, None, "", f"cannot be read ({error})")]) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error)
-        raise ScenarioError([Issue(file, mark.line + 1 if mark else None, "", f"not valid YAML: {problem}")]) from None
+    document = yaml_file.read(path, file)
+    node, data = document.node, document.data
     if not isinstance(data, dict):
         raise ScenarioError([Issue(file, 1, "", "must be a mapping of keys (template, concern, subject, ...)")])
     issues: list[Issue] = []

@@ -80,6 +80,18 @@ def scenario_sha256(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def spare_nhs_numbers(people: int, params: Parameters, days: int) -> int:
+    """NHS numbers a shard of `people` holds beyond one a person: for duplicate registrations made afresh
+    (`spare_nhs_number_share`) and for the babies born in the period.
+
+    The share was sized for a year's births as well as the duplicates; a longer period (or a higher birth rate) gets
+    the births beyond half of it on top, so that a three-year period has numbers for three years of babies (a
+    year's period is allocated exactly as before)."""
+    spare = int(people * params["spare_nhs_number_share"]) + 16
+    births = math.ceil(params["birth_rate"] * people * max(days, 366) / 365.25)
+    return spare + max(0, births - (int(people * params["spare_nhs_number_share"]) // 2 + 16))
+
+
 def split_people(people: int) -> tuple[int, ...]:
     """Equal shards of about SHARD_PEOPLE residents (sizes differ by at most one)."""
     count = max(1, math.ceil(people / SHARD_PEOPLE))
@@ -96,9 +108,14 @@ def cross_checks(scenario: Scenario) -> list[tuple[str, str]]:
     former = params["former_resident_share"]
     bases = NHS_RANGES[scenario.identifiers.nhs_numbers]
     per_shard = identifiers.nhs_capacity(identifiers.segment(*bases, 0, len(shards)))
-    needed = math.ceil(max(shards) * (1 + former) * (1 + params["spare_nhs_number_share"])) + 80
+    # the babies of a period longer than a year take numbers beyond the share (spare_nhs_numbers)
+    days = (scenario.period.end - scenario.period.start).days + 1
+    residents = math.ceil(max(shards) * (1 + former))
+    births = spare_nhs_numbers(residents, params, days) - (int(residents * params["spare_nhs_number_share"]) + 16)
+    share = params["spare_nhs_number_share"] + births / residents
+    needed = math.ceil(max(shards) * (1 + former) * (1 + params["spare_nhs_number_share"])) + 80 + births
     if needed > per_shard:
-        capacity = int(per_shard * len(shards) / (1 + former) / (1 + params["spare_nhs_number_share"]))
+        capacity = int(per_shard * len(shards) / (1 + former) / (1 + share))
         problems.append(
             (
                 "identifiers.nhs_numbers",

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from synthgen import reference, sharing_policy
+from synthgen.scenario import rates as rate_checks
 from synthgen.scenario.templates import template_names
 
 SCENARIO_VERSION = 1
@@ -80,9 +81,27 @@ class Area(Strict):
         return value
 
 
+EARLIEST = dt.date(1950, 1, 1)
+LATEST = dt.date(2099, 12, 31)
+"""The dates a period may cover: the population's birth dates reach a century before its start, and the name
+tables by birth decade begin in the 1920s; a period after this century is beyond any reference figure."""
+SHORTEST_DAYS = 28
+LONGEST_DAYS = 3653
+"""A period's length: four weeks at least (shorter, the year's rates make no events to speak of) and ten years at
+most (a run holds the whole period in memory shard by shard)."""
+
+
+def _in_range(value: dt.date) -> dt.date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"{value} is outside the dates a period may cover ({EARLIEST} to {LATEST})")
+    return value
+
+
 class Period(Strict):
-    start: dt.date = Field(strict=False)
-    end: dt.date = Field(strict=False, description="last day of the period, inclusive")
+    start: Annotated[dt.date, AfterValidator(_in_range)] = Field(strict=False)
+    end: Annotated[dt.date, AfterValidator(_in_range)] = Field(
+        strict=False, description="last day of the period, inclusive"
+    )
 
     @field_validator("end")
     @classmethod
@@ -90,10 +109,15 @@ class Period(Strict):
         start = info.data.get("start")
         if start is not None and value <= start:
             raise ValueError(f"{value} is not after start {start}")
+        days = (value - start).days + 1 if start is not None else SHORTEST_DAYS
+        if days < SHORTEST_DAYS:
+            raise ValueError(f"the period from {start} to {value} is {days} days; it must be {SHORTEST_DAYS} at least")
+        if days > LONGEST_DAYS:
+            raise ValueError(f"the period from {start} to {value} is {days:,} days; it may be {LONGEST_DAYS:,} at most")
         return value
 
 
-ErrorRates = dict[str, dict[str, dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]]]
+ErrorRates = dict[str, dict[str, dict[str, Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]]]]
 
 
 class DataQuality(Strict):
@@ -229,14 +253,17 @@ RUN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def _known_rates(value: dict[str, float]) -> dict[str, float]:
+    """Every rate known by name and within what generation can do (`synthgen.scenario.rates`); the problems are
+    raised together, one a line, for the loader to report each at its key."""
     known = reference.default_parameters()
-    for name, rate in value.items():
+    for name in value:
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"unknown rate {name!r}{hint} (the names are in synthgen/reference/data/parameters/)")
-        if rate < 0:
-            raise ValueError(f"{name} must not be negative, not {rate}")
+    found = rate_checks.problems(value)
+    if found:
+        raise ValueError("\n".join(found))
     return value
 
 

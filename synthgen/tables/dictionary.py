@@ -111,6 +111,7 @@ def listing() -> str:
     rows = [("manifest.json", "what the run is: scenario, seed, version, period, area, tables with rows and sha256")]
     ordered = sorted(all_tables(), key=_place)  # stable: each section in the registry's order
     rows += [(t.file, _summary(t) + (" (with --pairs)" if t.optional else "")) for t in ordered]
+    rows.append((".synthgen.json", "synthgen's marker: what the folder is and every file written in it (written last)"))
     width = max(len(name) for name, _ in rows)
     body = "\n".join(f"  {name:<{width}}  {what}" for name, what in rows)
     return f"{LISTING_BEGIN}\n```\noutput/<run>/\n{body}\n```\n{LISTING_END}"

@@ -19,7 +19,7 @@ from synthgen.kernel import identifiers
 from synthgen.kernel.dates import age_on
 from synthgen.kernel.rng import shard_stream
 from synthgen.reference import Parameters
-from synthgen.scenario.plan import Plan
+from synthgen.scenario.plan import Plan, spare_nhs_numbers
 from synthgen.world import ages, sexes
 from synthgen.world.addresses import Addresses, place_households
 from synthgen.world.ethnicity import draw_ethnicity
@@ -212,7 +212,7 @@ def _identifiers(
     """NHS numbers for everyone (with spares for duplicate registrations made by agencies, and for babies born
     in the period) from the shard's part of the run's range, and NINOs for everyone aged 16 or over."""
     n = len(whole_age)
-    spare = int(n * params["spare_nhs_number_share"]) + 16
+    spare = spare_nhs_numbers(n, params, plan.days)
     numbers = identifiers.allocate_nhs_numbers(rng, n + spare, identifiers.segment(*plan.nhs_bases, shard, plan.shards))
     nino = np.full(n, None, dtype=object)
     adult = whole_age >= 16

@@ -130,7 +130,7 @@ def test_every_batch_row_is_dated_by_its_folder_and_carries_the_runs_columns_onl
         for day, batch in batches:
             assert batch.column_names == [OPERATION, BATCH_DAY, *columns], path
             assert set(batch[BATCH_DAY].to_pylist()) == {day}, path
-    assert {p.name for p in demo_feed.iterdir()} == {"agencies", "linkage", "truth", "feed.json"}
+    assert {p.name for p in demo_feed.iterdir()} == {"agencies", "linkage", "truth", "feed.json", ".synthgen.json"}
 
 
 def test_the_same_run_gives_the_same_feed_bytes(demo_run: Path, tmp_path: Path) -> None:

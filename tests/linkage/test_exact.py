@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from synthgen.arguments import ArgumentError
 from synthgen.evaluation.metrics import cluster_metrics
 from synthgen.linkage import METHODS, exact, link
 
@@ -131,7 +132,7 @@ def test_dispatch_and_unknown_method() -> None:
     records = view(person("A", "Amy", "Shaw", BORN), person("B", "Amy", "Shaw", BORN))
     assert link(records, "exact").equals(exact.link(records))
     assert tuple(METHODS) == ("exact", "fellegi-sunter") and METHODS["exact"] is exact.link
-    with pytest.raises(ValueError, match="unknown linkage method"):
+    with pytest.raises(ArgumentError, match=r"^method: 'splink' is not a linkage method \(exact, fellegi-sunter\)$"):
         link(records, "splink")
 
 

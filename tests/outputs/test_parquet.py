@@ -23,6 +23,7 @@ def test_a_failed_run_leaves_nothing_behind(
     write_scenario: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scenario = synthgen.load_scenario(write_scenario())
+    (tmp_path / "runs").mkdir()
     out = tmp_path / "runs" / "broken"
 
     def explode(*args: object, **kwargs: object) -> int:

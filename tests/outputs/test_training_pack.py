@@ -4,7 +4,9 @@ sits."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,6 +16,7 @@ from openpyxl import load_workbook
 
 import synthgen
 from synthgen.cli import cli
+from synthgen.outputs.training import pack as pack_module
 from synthgen.outputs.training.pack import export_training
 
 
@@ -101,7 +104,7 @@ def test_cli_writes_a_pack_and_refuses_to_overwrite_without_asking(run: Path, tm
     # each table's CSV; a workbook and a bundle per agency; the key; the front-door exercise and its key; the index
     files = tables + 2 * 4 + 3 + 4 + 1
     assert result.output.startswith(f"Wrote {out}: {files} files; 7 storylines; ")
-    assert sum(1 for p in out.rglob("*") if p.is_file()) == files
+    assert sum(1 for p in out.rglob("*") if p.is_file() and p.name != ".synthgen.json") == files
     again = CliRunner().invoke(cli, ["export", "training", str(run), "-o", str(out)])
     assert again.exit_code == 2
     assert again.output == f"Error: {out} already exists; pass --overwrite to replace it\n"
@@ -109,6 +112,64 @@ def test_cli_writes_a_pack_and_refuses_to_overwrite_without_asking(run: Path, tm
     assert missing.exit_code == 2
     assert missing.output == f"Error: {tmp_path / 'nothing'}: no such run folder\n"
     assert not (tmp_path / "p").exists()
+
+
+def test_workbooks_hold_typed_cells_and_say_they_are_synthetic(run: Path, pack: Path) -> None:
+    book = load_workbook(pack / "health" / "health.xlsx")
+    assert "synthetic" in (book.properties.title or "") and "invented" in (book.properties.subject or "")
+    sheet = book["gp_registrations"]
+    header = [cell.value for cell in sheet[1]]
+    first = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    assert isinstance(first["date_of_birth"], dt.datetime)  # a date Excel sorts as a date
+    assert isinstance(first["nhs_number"], str | None)  # an identifier stays text, leading digits and all
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}{sheet.max_row}"
+    pupils = load_workbook(pack / "school" / "school.xlsx")["pupils"]
+    column = [cell.value for cell in pupils[1]].index("fsm_eligible") + 1
+    flags = [row[0] for row in pupils.iter_rows(min_row=2, values_only=True, min_col=column, max_col=column)]
+    assert {type(value) for value in flags if value is not None} == {bool}
+
+
+def test_a_table_too_long_for_a_sheet_is_named_in_the_workbook_and_the_index(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pack_module, "XLSX_ROW_LIMIT", 1000)
+    out = tmp_path / "pack"
+    written = export_training(run, out)
+    rows = pq.read_metadata(run / "agencies" / "school" / "attendance.parquet").num_rows
+    assert written.left_out["school/attendance"] == rows
+    book = load_workbook(out / "school" / "school.xlsx")
+    assert book.sheetnames[0] == "Notes" and "attendance" not in book.sheetnames
+    notes = [row[0] for row in book["Notes"].iter_rows(min_row=2, values_only=True)]
+    assert (
+        f"attendance is not in this workbook: its {rows:,} rows are more than a sheet here holds (1,000); "
+        "open attendance.csv beside it." in notes
+    )
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Tables not in the workbooks" in index and '<a href="school/attendance.csv">' in index
+
+
+def test_the_index_links_every_file(pack: Path) -> None:
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    for file in (p for p in pack.rglob("*") if p.is_file() and p.name not in ("index.html", ".synthgen.json")):
+        assert f'<a href="{file.relative_to(pack).as_posix()}">' in index
+
+
+def test_printed_pages_are_a4_and_a_bundle_lists_its_cases_as_the_agency_names_them(run: Path, pack: Path) -> None:
+    bundle = (pack / "health" / "case_bundle.html").read_text(encoding="utf-8")
+    assert "@page { size: A4 landscape" in bundle
+    assert '<nav aria-label="Contents" class="printed">' in bundle
+    registrations = pq.read_table(run / "agencies" / "health" / "gp_registrations.parquet").to_pylist()
+    named = {r["nhs_number"]: f"{r['given_name']} {r['family_name']}, born {r['date_of_birth']}" for r in registrations}
+    entries = re.findall(r'<li><a href="#[^"]+">NHS number (\d+): ([^<]+)</a></li>', bundle)
+    assert entries and all(name.startswith(named[number]) for number, name in entries if number in named)
+    key = (pack / "facilitator" / "answer_key.html").read_text(encoding="utf-8")
+    assert "@page { size: A4 landscape" in key and 'class="printed"' in key
+
+
+def test_the_pack_reports_its_progress(run: Path, tmp_path: Path) -> None:
+    heard: list[tuple[str, int, int]] = []
+    export_training(run, tmp_path / "pack", progress=lambda stage, done, total: heard.append((stage, done, total)))
+    assert heard[0] == ("training pack", 0, 5) and heard[-1] == ("training pack", 5, 5)
 
 
 def test_the_front_door_exercise_is_a_day_of_contacts_and_what_a_good_check_finds(run: Path, pack: Path) -> None:

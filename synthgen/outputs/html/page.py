@@ -40,17 +40,28 @@ figcaption { font-size: .88em; color: #444; max-width: 560px; }
 svg { max-width: 100%; height: auto; font-family: inherit; }
 .scroll { overflow-x: auto; }
 .note, p.empty { color: #444; font-size: .9em; }
+@page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   nav { display: none; }
+  nav.printed { display: block; break-after: page; }
+  nav.printed ol { font-size: 9pt; }
   h2, h3 { break-after: avoid; }
   figure, .example { break-inside: avoid; }
   td.diff, thead th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .scroll { overflow: visible; }
-  table.ex { font-size: .78em; }
-  table.ex td { white-space: normal; overflow-wrap: anywhere; }
+  table { max-width: 100%; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  caption { white-space: normal; }
+  th, td { overflow-wrap: anywhere; }
+  table.ex { width: 100%; font-size: 7pt; }
+  table.ex th, table.ex td { white-space: normal; overflow-wrap: anywhere; padding: .1em .25em; }
+  table.ex th { overflow-wrap: normal; }
 }
 """
+_LANDSCAPE = "@page { size: A4 landscape; margin: 10mm; }"
+"""For pages of wide tables (a case bundle, an answer key): every column on the paper, none cut at the margin."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +91,17 @@ def _slug(text: str, taken: set[str]) -> str:
     return slug
 
 
-def page(title: str, sections: Sequence[Section], *, intro: str = "") -> str:
-    """A whole HTML document: title, `intro` (HTML), a contents list and the sections, styled for screen and print.
+def page(
+    title: str,
+    sections: Sequence[Section],
+    *,
+    intro: str = "",
+    printed_contents: bool = False,
+    landscape: bool = False,
+) -> str:
+    """A whole HTML document: title, `intro` (HTML), a contents list and the sections, styled for screen and print
+    on A4 (`landscape` for wide tables; the contents list printed, on a page of its own, with
+    `printed_contents`).
 
     Nothing is loaded from anywhere else, and no script runs, so the file can be mailed, archived and opened
     offline and says the same thing in every viewer.
@@ -89,13 +109,14 @@ def page(title: str, sections: Sequence[Section], *, intro: str = "") -> str:
     taken: set[str] = set()
     anchors = [_slug(s.heading, taken) for s in sections]
     contents = "".join(f'<li><a href="#{a}">{esc(s.heading)}</a></li>' for a, s in zip(anchors, sections, strict=True))
-    nav = f'<nav aria-label="Contents"><ol>{contents}</ol></nav>' if len(sections) > 1 else ""
+    printed = ' class="printed"' if printed_contents else ""
+    nav = f'<nav aria-label="Contents"{printed}><ol>{contents}</ol></nav>' if len(sections) > 1 else ""
     body = "".join(
         f'<section id="{a}"><h2>{esc(s.heading)}</h2>{s.body}</section>' for a, s in zip(anchors, sections, strict=True)
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{esc(title)}</title><style>{_CSS}{_LANDSCAPE if landscape else ''}</style></head>"
         f"<body><header><h1>{esc(title)}</h1>{intro}</header>{nav}<main>{body}</main></body></html>\n"
     )

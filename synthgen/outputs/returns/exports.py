@@ -1,16 +1,17 @@
 """A run's standard returns, read, built and written: the library functions behind `synthgen export ssda903`,
 `synthgen export cin-census` and `synthgen export annex-a`.
 
-Both returns are built for the last whole collection year (1 April to 31 March) in the run's period. Nothing is
-half-written: the SSDA903 folder goes to a temporary folder beside its target, renamed into place at the end;
-the CIN census, Annex A and their keys are each written beside their target and renamed.
+The DfE returns are built for the last whole collection year (1 April to 31 March) in the run's period. Nothing
+is half-written: the SSDA903 folder goes to a temporary folder beside its target, renamed into place at the end;
+the CIN census, Annex A and their keys are each written beside their target and renamed. Every one follows the
+one writer rule (`synthgen.outputs.folders`, `synthgen.outputs.files`): an existing output is replaced only with
+`overwrite`, no parent folder is created, and one writer at a time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,10 @@ from synthgen.arguments import ArgumentError
 from synthgen.errors import SynthgenError
 from synthgen.kernel.rng import shard_stream
 from synthgen.outputs import folders
-from synthgen.outputs.files import require_suffix, write_atomically, write_bytes
+from synthgen.outputs.files import claimed, require_suffix, write_atomically, write_bytes
 from synthgen.outputs.returns import cin_census_breaches, ssda903
 from synthgen.outputs.returns.annex_a import AnnexA, build_annex_a
+from synthgen.outputs.returns.annex_a_spec import MONTHS
 from synthgen.outputs.returns.cin_census import (
     RECORD_TABLES,
     CollectionYear,
@@ -67,9 +69,8 @@ def export_ssda903(run: str | Path | Run, out: str | Path, *, plant_errors: int 
                 "plant_errors",
                 f"{{argument}}: {plant_errors} is more than this return can hold ({len(planted)} at most)",
             )
-    work = folders.prepare(out, overwrite, ssda903.FILE_NAMES["Header"], "an SSDA903 return")
+    work = folders.prepare(out, overwrite, folders.SSDA903)
     try:
-        work.mkdir()
         for folder, built in ((work, this_year), (work / "previous", last_year)):
             folder.mkdir(exist_ok=True)
             for name in ssda903.FILES:
@@ -78,7 +79,7 @@ def export_ssda903(run: str | Path | Run, out: str | Path, *, plant_errors: int 
             (work / "planted_errors.csv").write_bytes(ssda903.key_csv(planted))
         folders.put_in_place(work, out)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        folders.cleanup(work)
     return out
 
 
@@ -114,18 +115,26 @@ def build_cin_census(run: str | Path | Run, plant_errors: int = 0) -> CinCensus:
 
 
 def export_cin_census(
-    run: str | Path | Run, out: str | Path, *, plant_errors: int = 0, key: str | Path | None = None
+    run: str | Path | Run,
+    out: str | Path,
+    *,
+    plant_errors: int = 0,
+    key: str | Path | None = None,
+    overwrite: bool = False,
 ) -> CinCensus:
     """Write a run's CIN census to `out` (.xml) and, with `plant_errors` N, N known rule breaches and their key
-    (rule, la_child_id, module, field, value) to `key` (default: the return's name with .key.csv)."""
+    (rule, la_child_id, module, field, value) to `key` (default: the return's name with .key.csv). An existing file
+    is replaced only with `overwrite`."""
     out = Path(out)
     require_suffix(out, (".xml",), "the CIN census is written as .xml")
-    result = build_cin_census(run, plant_errors)
     key_path = Path(key) if key is not None else out.with_suffix(".key.csv")
-    if result.key is not None:
-        table = result.key
-        write_atomically(key_path, lambda temp: pacsv.write_csv(table, temp))
-    write_bytes(out, result.xml)
+    _check_count(plant_errors)
+    with claimed([out, key_path if plant_errors else None], overwrite):
+        result = build_cin_census(run, plant_errors)
+        if result.key is not None:
+            table = result.key
+            write_atomically(key_path, lambda temp: pacsv.write_csv(table, temp))
+        write_bytes(out, result.xml)
     return dataclasses.replace(result, path=out, key_path=key_path if result.key is not None else None)
 
 
@@ -136,16 +145,22 @@ def export_annex_a(
     months: int = 6,
     plant_errors: int = 0,
     key: str | Path | None = None,
+    overwrite: bool = False,
 ) -> AnnexA:
     """Write a run's Annex A (Ofsted's lists 1 to 11, as on the last day of its period) to `out` (.xlsx), lists 1
     to 8 over the `months` (6 or 12) before it; with `plant_errors` N, N known breaches of the format and their
-    key (rule, list, column, row, child, value) to `key` (default: the workbook's name with .key.csv)."""
+    key (rule, list, column, row, child, value) to `key` (default: the workbook's name with .key.csv). An existing
+    file is replaced only with `overwrite`."""
     out = Path(out)
     require_suffix(out, (".xlsx",), "Annex A is written as .xlsx")
-    result = build_annex_a(run, months, plant_errors)
     key_path = Path(key) if key is not None else out.with_suffix(".key.csv")
-    if result.key is not None:
-        table = result.key
-        write_atomically(key_path, lambda temp: pacsv.write_csv(table, temp))
-    write_bytes(out, result.xlsx)
+    if months not in MONTHS:
+        raise ArgumentError("months", f"{{argument}}: {months} is not allowed (6 or 12)")
+    _check_count(plant_errors)
+    with claimed([out, key_path if plant_errors else None], overwrite):
+        result = build_annex_a(run, months, plant_errors)
+        if result.key is not None:
+            table = result.key
+            write_atomically(key_path, lambda temp: pacsv.write_csv(table, temp))
+        write_bytes(out, result.xlsx)
     return dataclasses.replace(result, path=out, key_path=key_path if result.key is not None else None)

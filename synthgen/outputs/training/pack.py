@@ -12,15 +12,17 @@ DIR/
                                   record), when it became visible, what good sharing would have looked like
   facilitator/answer_key.csv      the timelines as one table
   facilitator/storylines.csv      who is in each storyline
+  front_door/                     the front-door exercise (a run with a front door): the contacts of one day
+  facilitator/front_door_key.*    what a good partner check would have found for each of them
 ```
-The pack is written to a temporary folder beside DIR and renamed into place when complete.
+The pack is written to a temporary folder beside DIR and renamed into place when complete. A table too long for
+a workbook (`XLSX_ROW_LIMIT`) is left out of it with a note, on the workbook's first sheet and in the index.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,23 +30,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthgen.outputs import folders
-from synthgen.outputs.html import CellValue, Section, esc, html_table, page
-from synthgen.outputs.tabular import write_csv, write_xlsx
-from synthgen.outputs.training import contents, front_door
+from synthgen.outputs.tabular import Properties, write_csv, write_xlsx
+from synthgen.outputs.training import contents, front_door, printed
+from synthgen.outputs.training.printed import AGENCY_NAMES
 from synthgen.run_folder import Run, open_run
 
 AGENCIES = ("police", "health", "school", "social_care")
-AGENCY_NAMES = {
-    "police": "Police",
-    "health": "Health",
-    "school": "Schools",
-    "social_care": "Children's social care",
-}
-SUBJECT_LABELS = {"police": "Person", "health": "NHS number", "school": "UPN", "social_care": "LA child id"}
-"""A case sheet's heading: the agency's own key, as its staff would name it."""
 XLSX_ROW_LIMIT = 200_000
 """Tables longer than this go out as CSV only: a workbook is for reading, and a spreadsheet of a city's year of
 attendance is neither readable nor quick to write."""
+
+Progress = Callable[[str, int, int], None]
 
 
 def _policy_rules(run: Run) -> list[dict[str, Any]]:
@@ -56,27 +52,30 @@ def _policy_rules(run: Run) -> list[dict[str, Any]]:
 @dataclass(frozen=True)
 class TrainingPack:
     """A pack as written: its folder, the files in it (relative, index first), how many planted storylines the
-    answer key sets out, and how many cases each agency's bundle holds."""
+    answer key sets out, how many cases each agency's bundle holds, and the tables left out of the workbooks
+    (agency/table: rows) as too long for one."""
 
     path: Path
     files: list[str]
     storylines: int
     bundle_cases: dict[str, int]
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
-def export_training(run: str | Path | Run, out: str | Path, *, overwrite: bool = False) -> TrainingPack:
+def export_training(
+    run: str | Path | Run, out: str | Path, *, overwrite: bool = False, progress: Progress | None = None
+) -> TrainingPack:
     """Write the training pack of a run into folder `out` (an existing pack is replaced only with `overwrite`,
-    and a folder that is not a pack never)."""
+    and a folder that is not a pack never); `progress(stage, done, total)` hears of each agency done."""
     opened = open_run(run)
     out = Path(out)
-    temp = folders.prepare(out, overwrite, "index.html", "a training pack")
+    temp = folders.prepare(out, overwrite, folders.TRAINING_PACK)
     try:
-        files, storylines, bundles = _write(opened, temp)
+        pack = _write(opened, temp, progress or (lambda stage, done, total: None))
         folders.put_in_place(temp, out)
-        return TrainingPack(out, files, storylines, bundles)
+        return TrainingPack(out, *pack)
     finally:
-        if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
+        folders.cleanup(temp)
 
 
 def _agency_tables(run: Run) -> dict[str, dict[str, pa.Table]]:
@@ -88,9 +87,19 @@ def _agency_tables(run: Run) -> dict[str, dict[str, pa.Table]]:
     return {agency: result[agency] for agency in AGENCIES if agency in result}
 
 
-def _write(run: Run, folder: Path) -> tuple[list[str], int, dict[str, int]]:
-    """Write the pack into `folder`: (its files, the storylines in the key, the cases in each bundle)."""
-    folder.mkdir(parents=True)
+@dataclass
+class _Written:
+    """What the pack holds so far: its files, where each record sits, each bundle's cases, tables left out."""
+
+    files: list[str] = field(default_factory=list)
+    positions: dict[tuple[str, str], tuple[str, Mapping[str, int]]] = field(default_factory=dict)
+    bundles: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)
+
+
+def _write(run: Run, folder: Path, progress: Progress) -> tuple[list[str], int, dict[str, int], dict[str, int]]:
+    """Write the pack into `folder`: (its files, the storylines in the key, the cases in each bundle, the tables
+    left out of the workbooks)."""
     agencies = _agency_tables(run)
     storylines = run.read_or_empty("truth/storylines")
     events = run.read_or_empty("truth/storyline_events")
@@ -102,45 +111,59 @@ def _write(run: Run, folder: Path) -> tuple[list[str], int, dict[str, int]]:
     person_of_record = dict(
         zip(police_persons["source_record_id"].to_pylist(), police_persons["person_id"].to_pylist(), strict=True)
     )
-
-    positions: dict[tuple[str, str], tuple[str, Mapping[str, int]]] = {}
-    files: list[str] = []
-    bundles: dict[str, int] = {}
-    for agency, tables in agencies.items():
-        (folder / agency).mkdir()
-        for name, table in tables.items():
-            write_csv(table, folder / agency / f"{name}.csv")
-            files.append(f"{agency}/{name}.csv")
-            column = contents.id_column(name)
-            if column in table.column_names:
-                positions[(agency, name)] = (f"{agency}/{name}.csv", contents.row_numbers(table, column))
-        if agency == "police" and ("police", "incidents") in positions:
-            # a child's part in an incident points at the incident itself: its date, type and risk are there
-            positions[("police", "incident_persons")] = positions[("police", "incidents")]
-        sheets = {name: table for name, table in tables.items() if table.num_rows <= XLSX_ROW_LIMIT}
-        write_xlsx(sheets, folder / agency / f"{agency}.xlsx")
-        files.append(f"{agency}/{agency}.xlsx")
+    written = _Written()
+    stages = len(agencies) + 1
+    for done, (agency, tables) in enumerate(agencies.items()):
+        progress("training pack", done, stages)
+        _write_agency(run, folder, agency, tables, written)
         subjects = contents.bundle_subjects(agency, tables, events, signals, person_of_record)
-        (folder / agency / "case_bundle.html").write_text(_bundle(run, agency, tables, subjects), encoding="utf-8")
-        files.append(f"{agency}/case_bundle.html")
-        bundles[agency] = len(subjects)
-
+        page = printed.bundle_page(run, agency, tables, subjects)
+        (folder / agency / "case_bundle.html").write_text(page, encoding="utf-8")
+        written.files.append(f"{agency}/case_bundle.html")
+        written.bundles[agency] = len(subjects)
+    progress("training pack", len(agencies), stages)
     people = run.read("truth/people", columns=["person_id", "given_name", "family_name", "date_of_birth"])
-    key = contents.answer_key(storylines, events, signals, people, positions, _policy_rules(run))
+    key = contents.answer_key(storylines, events, signals, people, written.positions, _policy_rules(run))
     (folder / "facilitator").mkdir()
     write_csv(contents.key_table(key), folder / "facilitator" / "answer_key.csv")
     write_csv(storylines, folder / "facilitator" / "storylines.csv")
-    (folder / "facilitator" / "answer_key.html").write_text(_answer_key_page(run, key), encoding="utf-8")
-    files += ["facilitator/answer_key.html", "facilitator/answer_key.csv", "facilitator/storylines.csv"]
-    files += _front_door(run, folder, positions)
-    (folder / "index.html").write_text(_index(run, files, bundles, len(key)), encoding="utf-8")
-    files.insert(0, "index.html")
-    return files, len(key), bundles
+    (folder / "facilitator" / "answer_key.html").write_text(printed.answer_key_page(run, key), encoding="utf-8")
+    files = [*written.files, "facilitator/answer_key.html", "facilitator/answer_key.csv", "facilitator/storylines.csv"]
+    files += _front_door(run, folder, written.positions)
+    index = printed.index_page(run, files, written.bundles, len(key), written.left_out)
+    (folder / "index.html").write_text(index, encoding="utf-8")
+    progress("training pack", stages, stages)
+    return ["index.html", *files], len(key), written.bundles, written.left_out
 
 
-def _front_door(
-    run: Run, folder: Path, positions: Mapping[tuple[str, str], tuple[str, Mapping[str, int]]]
-) -> list[str]:
+def _write_agency(run: Run, folder: Path, agency: str, tables: Mapping[str, pa.Table], written: _Written) -> None:
+    """An agency's CSV files and workbook; where each of its records sits (file and spreadsheet row)."""
+    (folder / agency).mkdir()
+    for name, table in tables.items():
+        write_csv(table, folder / agency / f"{name}.csv")
+        written.files.append(f"{agency}/{name}.csv")
+        column = contents.id_column(name)
+        if column in table.column_names:
+            written.positions[(agency, name)] = (f"{agency}/{name}.csv", contents.row_numbers(table, column))
+    if agency == "police" and ("police", "incidents") in written.positions:
+        # a child's part in an incident points at the incident itself: its date, type and risk are there
+        written.positions[("police", "incident_persons")] = written.positions[("police", "incidents")]
+    sheets = {name: table for name, table in tables.items() if table.num_rows <= XLSX_ROW_LIMIT}
+    notes = []
+    for name, table in tables.items():
+        if name not in sheets:
+            written.left_out[f"{agency}/{name}"] = table.num_rows
+            notes.append(
+                f"{name} is not in this workbook: its {table.num_rows:,} rows are more than a sheet here holds "
+                f"({XLSX_ROW_LIMIT:,}); open {name}.csv beside it."
+            )
+    area = run.manifest["area"]["la_name"]
+    properties = Properties(title=f"{AGENCY_NAMES[agency]}: records held in {area} (synthetic)")
+    write_xlsx(sheets, folder / agency / f"{agency}.xlsx", properties, notes)
+    written.files.append(f"{agency}/{agency}.xlsx")
+
+
+def _front_door(run: Run, folder: Path, positions: front_door.Positions) -> list[str]:
     """The front-door exercise: the contacts of a day for the trainees, what a good check would find for the
     facilitator (nothing for a run without a front door)."""
     drill = front_door.exercise(run, positions)
@@ -150,29 +173,8 @@ def _front_door(
     write_csv(drill.contacts, folder / "front_door" / "contacts_of_the_day.csv")
     write_csv(drill.subjects, folder / "front_door" / "contact_subjects.csv")
     write_csv(drill.key, folder / "facilitator" / "front_door_key.csv")
-    sections = []
-    for contact in drill.contacts.to_pylist():
-        mine = drill.key.filter(pc.equal(drill.key["contact_id"], contact["contact_id"]))
-        first = mine.slice(0, 1).to_pylist()[0] if mine.num_rows else {}
-        found = mine.filter(pc.is_valid(mine["record_id"])).select(
-            ["agency", "table", "file", "row", "record_id", "relation", "known_on"]
-        )
-        meta = (
-            f"<p>From {esc(contact['source'])} at {esc(_value(contact['received_at']))}: {esc(contact['concern'])}. "
-            f"The hub decided <strong>{esc(contact['decision'])}</strong>; the truth supports "
-            f"<strong>{esc(first.get('supported_decision'))}</strong> (band {esc(first.get('band'))}"
-            + (f", storyline {esc(first['storyline_id'])}" if first.get("storyline_id") else "")
-            + f"). A good check would find {found.num_rows} records.</p>"
-        )
-        sections.append(Section(f"Contact {contact['contact_id']}", meta + _records_table(found, "Records held")))
-    intro = (
-        f"<p>{_run_line(run)} The contacts received on {esc(drill.day.isoformat())} "
-        "(<code>front_door/contacts_of_the_day.csv</code>, the people they name in "
-        "<code>front_door/contact_subjects.csv</code>): for each, what every agency held on the child and household "
-        "that day, where it sits in the pack, and the decision the truth supports.</p>"
-    )
     (folder / "facilitator" / "front_door_key.html").write_text(
-        page("Front-door exercise: answer key", sections, intro=intro), encoding="utf-8"
+        printed.front_door_key_page(run, drill), encoding="utf-8"
     )
     return [
         "front_door/contacts_of_the_day.csv",
@@ -180,120 +182,3 @@ def _front_door(
         "facilitator/front_door_key.html",
         "facilitator/front_door_key.csv",
     ]
-
-
-def _run_line(run: Run) -> str:
-    manifest = run.manifest
-    area, period = manifest["area"], manifest["period"]
-    return (
-        f"{esc(area['la_name'])} (synthetic), {esc(period['start'])} to {esc(period['end'])}; scenario "
-        f"{esc(manifest['scenario']['name'])}, seed {esc(manifest['seed'])}. Every person here is invented."
-    )
-
-
-def _index(run: Run, files: Sequence[str], bundles: Mapping[str, int], storylines: int) -> str:
-    listing = html_table(["file"], [[f] for f in files])
-    rows: list[list[CellValue]] = [[AGENCY_NAMES[a], n] for a, n in bundles.items()]
-    body = (
-        "<p>Give each trainee the folder of their agency only: the CSV files or the workbook, and the printed case "
-        "bundle. The bundle holds cases the agency has with a safeguarding signal (every planted one and up to "
-        f"{contents.BUNDLE_BACKGROUND_CASES} ordinary ones), in the order of the agency's own identifiers. "
-        "Keep <code>facilitator/</code> for the facilitator: it says "
-        f"which of the cases are the {storylines} planted storylines, where each of their records sits, and what "
-        "good sharing would have looked like.</p>" + html_table(["agency", "cases in the bundle"], rows)
-    )
-    return page(
-        "Training pack",
-        [Section("How to use this pack", body), Section("Files", listing)],
-        intro=f"<p>{_run_line(run)}</p>",
-    )
-
-
-def _value(value: Any) -> Any:
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if hasattr(value, "isoformat") and not isinstance(value, str):
-        return value.isoformat(sep=" ", timespec="minutes") if hasattr(value, "hour") else value.isoformat()
-    return value
-
-
-def _records_table(table: pa.Table, caption: str) -> str:
-    names = [n for n in table.column_names]
-    rows = [[_value(v) for v in row.values()] for row in table.to_pylist()]
-    return html_table(names, rows, caption=caption, classes="ex")
-
-
-def _bundle(run: Run, agency: str, tables: Mapping[str, pa.Table], subjects: Sequence[str]) -> str:
-    sections = []
-    for subject in subjects:
-        heading = contents.subject_heading(agency, subject, tables)
-        parts = []
-        if heading:
-            person = pa.Table.from_pylist(heading)
-            parts.append(_records_table(person, f"{contents.SUBJECT_TABLE[agency]} record"))
-        for name, rows in contents.case_records(agency, subject, tables):
-            parts.append(_records_table(rows, name.replace("_", " ")))
-        sections.append(
-            Section(f"{SUBJECT_LABELS[agency]} {subject}", '<div class="example">' + "".join(parts) + "</div>")
-        )
-    if not sections:
-        sections.append(Section("No cases", "<p class='empty'>This agency holds no record with a signal.</p>"))
-    return page(
-        f"{AGENCY_NAMES[agency]}: case bundle",
-        sections,
-        intro=f"<p>{_run_line(run)} What {esc(AGENCY_NAMES[agency].lower())} hold, case by case, as recorded.</p>",
-    )
-
-
-def _answer_key_page(run: Run, key: Sequence[contents.Storyline]) -> str:
-    sections = []
-    summary_rows: list[list[Any]] = []
-    for story in key:
-        summary_rows.append(
-            [
-                story.storyline_id,
-                story.concern,
-                "yes" if story.at_risk else "no (noise)",
-                story.onset.isoformat(),
-                story.visible.isoformat() if story.visible else None,
-                len(story.timeline),
-            ]
-        )
-        people = html_table(
-            ["person_id", "role", "given name", "family name", "date of birth"],
-            [
-                [p["person_id"], p["role"], p["given_name"], p["family_name"], _value(p["date_of_birth"])]
-                for p in story.people
-            ],
-            caption="People (their true names; agencies may hold them otherwise)",
-        )
-        timeline = html_table(
-            ["date", "agency", "file", "row", "record id", "signal", "planted"],
-            [
-                [e.date.isoformat(), e.agency, e.file, str(e.row) if e.row else None, e.record_id, e.kind, e.planted]
-                for e in story.timeline
-            ],
-            caption="Timeline across agencies",
-        )
-        sharing = "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in story.sharing) + "</ul>"
-        meta = (
-            f"<p>Template <strong>{esc(story.template)}</strong>, concern {esc(story.concern)}, onset "
-            f"{esc(story.onset.isoformat())}; visible across agencies from "
-            f"{esc(story.visible.isoformat() if story.visible else 'never (one agency only)')}.</p>"
-        )
-        sections.append(
-            Section(
-                f"{story.storyline_id}: {story.concern}",
-                meta + people + timeline + "<h3>What good sharing would have looked like</h3>" + sharing,
-            )
-        )
-    overview = html_table(
-        ["storyline", "concern", "at risk", "onset", "visible from", "records"],
-        summary_rows,
-        empty="This run has no planted storylines.",
-    )
-    return page(
-        "Facilitator's answer key",
-        [Section("Storylines", overview), *sections],
-        intro=f"<p>{_run_line(run)} Rows are spreadsheet rows of the named CSV file (the header is row 1).</p>",
-    )

@@ -142,15 +142,26 @@ def test_an_existing_folder_is_replaced_only_when_asked_and_only_if_it_is_a_retu
     out = tmp_path / "out"
     out.mkdir()
     result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(out)])
+    assert result.exit_code == 0, result.output  # an empty folder holds nothing to lose
+    result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(out)])
     assert result.exit_code == 2
     assert result.output == f"Error: {out} already exists; pass --overwrite to replace it\n"
     (out / "notes.txt").write_text("mine")
     result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(out), "--overwrite"])
     assert result.exit_code == 2
-    assert result.output == f"Error: {out} is a folder that is not an SSDA903 return; refusing to replace it\n"
+    assert result.output == f"Error: {out} holds notes.txt, which synthgen did not write; refusing to replace it\n"
+    assert (out / "notes.txt").read_text() == "mine"
     (out / "notes.txt").unlink()
-    for _ in range(2):  # an empty folder, then the return written into it
-        result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(out), "--overwrite"])
-        assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(out), "--overwrite"])
+    assert result.exit_code == 0, result.output
     assert (out / "header.csv").exists() and (out / "previous" / "header.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "header.csv").write_text("not ours: a file of the same name is no sign that synthgen wrote it")
+    result = CliRunner().invoke(cli, ["export", "ssda903", str(demo_run), "-o", str(other), "--overwrite"])
+    assert result.output == (
+        f"Error: {other} has no .synthgen.json (written by an older synthgen?), so what in it is synthgen's cannot be "
+        "told; refusing to replace it (remove it yourself)\n"
+    )
+    assert (other / "header.csv").exists()

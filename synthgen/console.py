@@ -1,0 +1,65 @@
+"""The `synthgen` command's entry point: how it stops when asked to.
+
+A shell expects a command stopped by Ctrl-C to exit with 130 (128 + SIGINT) and one stopped by `kill` with 143
+(128 + SIGTERM). Either way synthgen prints one line, never a traceback, and the command's clean-up runs (a
+half-written run's temporary folder is removed, a lock released) because the signal arrives as an exception that
+no `except Exception` swallows. This module imports nothing heavy, so that the signals are handled from the first
+moment: a Ctrl-C while numpy and pyarrow are still being imported is one line too.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Stopped(BaseException):
+    """The command was asked to stop (a BaseException, like KeyboardInterrupt, so that clean-up runs but no
+    handler meant for errors catches it)."""
+
+    reason = "stopped"
+    exit_code = 1
+
+
+class Interrupted(Stopped):
+    reason = "interrupted"
+    exit_code = EXIT_INTERRUPTED
+
+
+class Terminated(Stopped):
+    reason = "terminated"
+    exit_code = EXIT_TERMINATED
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted()
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def _stop(stopped: Stopped) -> None:
+    # a second Ctrl-C while the first is being reported must not turn into a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stderr.write(f"Error: {stopped.reason}\n")
+    sys.stderr.flush()
+    raise SystemExit(stopped.exit_code)
+
+
+def main() -> None:
+    """Console-script entry point: handle Ctrl-C and `kill`, then run the command line."""
+    try:
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _terminate)
+        from synthgen.cli import cli
+
+        cli.main(prog_name="synthgen")
+    except KeyboardInterrupt:  # before the handler was in place
+        _stop(Interrupted())
+    except Stopped as stopped:
+        _stop(stopped)
