@@ -18,6 +18,10 @@ settings.register_profile(
 )
 """`python -m pytest --hypothesis-profile=fuzz tests/fuzz`: 10,000 cases of each fuzz test (tests/fuzz/conftest.py);
 SYNTHGEN_FUZZ_EXAMPLES sets another number for a shorter or longer run."""
+settings.register_profile("synthgen", deadline=None)
+settings.load_profile("synthgen")
+"""Property tests state what holds, not how fast: speed lives in benchmarks/, and a per-example deadline only
+measures how busy the machine is (--hypothesis-profile still chooses another profile)."""
 
 SCENARIO = """\
 scenario_version: 1
