@@ -35,12 +35,20 @@ class Terminated(Stopped):
     exit_code = EXIT_TERMINATED
 
 
+_received: list[Stopped] = []
+"""The stop asked for, once a signal has come: a library that catches the exception raised in its place and raises
+another (pydantic, building a model's validators while synthgen starts, makes it a SchemaError) cannot then turn a
+Ctrl-C into a traceback."""
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted()
+    _received.append(Interrupted())
+    raise _received[-1]
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise Terminated()
+    _received.append(Terminated())
+    raise _received[-1]
 
 
 def _stop(stopped: Stopped) -> None:
@@ -63,3 +71,11 @@ def main() -> None:
         _stop(Interrupted())
     except Stopped as stopped:
         _stop(stopped)
+    except SystemExit as leaving:
+        if _received and leaving.code not in (0, None):  # the stop, reported as an error by the code it stopped
+            _stop(_received[0])
+        raise
+    except Exception:
+        if _received:  # the stop, raised again as something else by the code it interrupted
+            _stop(_received[0])
+        raise

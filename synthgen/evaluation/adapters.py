@@ -58,6 +58,7 @@ def load_table(source: str | Path | pa.Table, what: str) -> tuple[str, pa.Table]
         repeated = sorted({n for n in source.column_names if source.column_names.count(n) > 1})
         if repeated:
             raise SynthgenError(f"{what}: column {shown(repeated[0])} appears more than once")
+        columns.check_valid(what, source)
         return what, source
     path = Path(source)
     return str(path), read_table(path, what)

@@ -56,11 +56,22 @@ def _read_parquet(path: Path) -> pa.Table:
     try:
         table = pq.read_table(path)
         _ = table.column_names  # (decoded only when asked for)
-        return table
     except UnicodeDecodeError:
         raise SynthgenError(f"{path}: its column names are not UTF-8 text") from None
     except _ARROW_ERRORS as error:
         raise SynthgenError(f"{path}: cannot be read as Parquet ({_first_line(error)})") from None
+    check_valid(str(path), table)
+    return table
+
+
+def check_valid(name: str, table: pa.Table) -> None:
+    """Refuse a table whose values break their own type (text that is not UTF-8, offsets out of range): Parquet
+    does not check its strings on reading, so a damaged or hand-made file would otherwise fail later, in the middle
+    of a computation."""
+    try:
+        table.validate(full=True)
+    except _ARROW_ERRORS as error:
+        raise SynthgenError(f"{name}: holds values that are not what their type says ({_first_line(error)})") from None
 
 
 def _read_csv(path: Path) -> pa.Table:

@@ -223,3 +223,16 @@ def test_a_mash_that_found_nothing_is_scored(demo_run: Path, tmp_path: Path, res
     result = synthgen.evaluate_mash(demo_run, path, json_path=tmp_path / "nothing.json")
     assert result.answered > 0 and result.partner_checks.recall == 0.0
     assert (tmp_path / "nothing.json").exists()
+
+
+def test_parquet_text_that_is_not_utf8_is_refused(demo_run: Path, tmp_path: Path, responses: pa.Table) -> None:
+    ids = pa.array([b"\xb0" + row.encode() for row in responses["contact_id"].to_pylist()], pa.binary())
+    broken = pa.Array.from_buffers(pa.string(), len(ids), ids.buffers())  # Parquet does not check its strings
+    path = tmp_path / "broken.parquet"
+    pq.write_table(responses.set_column(0, "contact_id", broken), path)
+    assert run("evaluate", "mash", str(demo_run), str(path)) == (
+        2,
+        "",
+        f"Error: {path}: holds values that are not what their type says "
+        "(Column 0: In chunk 0: Invalid: Invalid UTF8 sequence at string index 0)\n",
+    )
