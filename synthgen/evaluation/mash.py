@@ -146,26 +146,29 @@ def _sharing(truth: MashTruth, responses: Responses, found: Found, name: str) ->
     record, known = resolve(truth, responses.share_record, name)
     agency = known["agency_first"].combine_chunks().take(pc.index_in(record, value_set=known["record_id"]))
     about = about_family(truth, responses.share_contact, record, known)
-    rule = pc.binary_join_element_wise(agency, responses.share_recipient, responses.share_purpose, "|")
-    rules = pa.array(["|".join(key) for key in truth.allowed])
-    has_purpose = pc.is_in(rule, value_set=rules).to_numpy(zero_copy_only=False)
-    # every (rule, field) the policy allows, against every field of every share: the policy is a handful of rules
-    allowed = pa.array([f"{'|'.join(key)}|{field}" for key, fields in truth.allowed.items() for field in fields])
-    parent = pc.list_parent_indices(responses.share_fields).to_numpy()
-    field = pc.list_flatten(responses.share_fields)
-    pair = pc.binary_join_element_wise(rule.take(pa.array(parent, pa.int64())), field, "|")
-    extra = ~pc.is_in(pair, value_set=allowed).to_numpy(zero_copy_only=False) & has_purpose[parent]
-    outside = np.bincount(parent[extra], minlength=n) > 0
-    examples: list[dict[str, Any]] = []
-    for i in np.flatnonzero(outside)[:10].tolist():
-        mine = extra & (parent == i)
-        examples.append(
-            {
-                "agency": agency[i].as_py(),
-                "recipient": responses.share_recipient[i].as_py(),
-                "fields": sorted(set(field.filter(pa.array(mine)).to_pylist())),
-            }
-        )
+    # shares repeat a few (agency, recipient, purpose, fields) combinations: each is checked once
+    keys = [agency, responses.share_recipient, responses.share_purpose]
+    encoded = [pc.dictionary_encode(key) for key in keys]
+    combination = responses.share_fields.astype(np.int64)
+    for column in encoded:
+        combination = combination * (len(column.dictionary) + 1) + column.indices.to_numpy(zero_copy_only=False)
+    distinct, first, which = np.unique(combination, return_index=True, return_inverse=True)
+    has_purpose_of, extra_of = np.zeros(len(distinct), np.bool_), []
+    for j, i in enumerate(first.tolist()):
+        rule = (agency[i].as_py(), responses.share_recipient[i].as_py(), responses.share_purpose[i].as_py())
+        fields = set(responses.field_sets[int(responses.share_fields[i])].as_py())
+        has_purpose_of[j] = rule in truth.allowed
+        extra_of.append(sorted(fields - truth.allowed[rule]) if rule in truth.allowed else [])
+    has_purpose = has_purpose_of[which]
+    outside = np.array([bool(extra) for extra in extra_of], np.bool_)[which]
+    examples: list[dict[str, Any]] = [
+        {
+            "agency": agency[i].as_py(),
+            "recipient": responses.share_recipient[i].as_py(),
+            "fields": extra_of[int(which[i])],
+        }
+        for i in np.flatnonzero(outside)[:10].tolist()
+    ]
     outside_rows, without_purpose = int(outside.sum()), int((~has_purpose).sum())
     return Sharing(n, outside_rows, without_purpose, int((~about).sum()), examples)
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.evaluation.mash_pairs import distinct_pairs
 from synthgen.evaluation.mash_responses import Responses
 from synthgen.evaluation.mash_scores import AgencyChecks, PartnerChecks
 from synthgen.evaluation.mash_truth import MashTruth, resolve
@@ -32,10 +33,10 @@ def _pairs(
     """One integer per (contact row, record id) for the pairs given and for the truth's expected pairs, coded
     alike, so that set lookups are sorts of integers rather than hashes of text."""
     expected = truth.expected["record_id"].combine_chunks()
-    vocabulary = pc.unique(pa.concat_arrays([record, expected]))
-    n = len(vocabulary)
-    given = pc.index_in(record, value_set=vocabulary).to_numpy(zero_copy_only=False).astype(np.int64)
-    wanted = pc.index_in(expected, value_set=vocabulary).to_numpy(zero_copy_only=False).astype(np.int64)
+    both = pc.dictionary_encode(pa.concat_arrays([record, expected]))
+    n = len(both.dictionary)
+    codes = both.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    given, wanted = codes[: len(record)], codes[len(record) :]
     return contact * n + given, truth.expected["contact"].to_numpy() * n + wanted
 
 
@@ -104,16 +105,22 @@ class Found:
         return out
 
 
-def about_family(truth: MashTruth, contact: NDArray[np.int64], record: pa.Array, known: pa.Table) -> NDArray[np.bool_]:
+def about_family(
+    truth: MashTruth,
+    contact: NDArray[np.int64],
+    record: pa.Array,
+    known: pa.Table,
+    pairs: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
+) -> NDArray[np.bool_]:
     """Whether each record is about someone in the household of the contact in that row, or listed for the contact
-    by the truth (`known`: the records' facts)."""
+    by the truth (`known`: the records' facts; `pairs`: `_pairs` of these rows, where the caller has them)."""
     households = known["household_id_list"].combine_chunks().take(pc.index_in(record, value_set=known["record_id"]))
     wanted = truth.contacts["household_id"].combine_chunks().take(pa.array(contact, pa.int64()))
     flat = pc.list_flatten(households).to_numpy(zero_copy_only=False)
     parent = pc.list_parent_indices(households).to_numpy()
     hit = flat == wanted.to_numpy(zero_copy_only=False)[parent]
     at_home = np.bincount(parent[hit], minlength=len(record)) > 0
-    given, expected = _pairs(truth, contact, record)
+    given, expected = pairs or _pairs(truth, contact, record)
     result: NDArray[np.bool_] = at_home | _member(given, expected)
     return result
 
@@ -122,21 +129,16 @@ def check_records(truth: MashTruth, responses: Responses, name: str) -> Found:
     """Each record the system found, as right, from the future or wrong (a linkage view id counts as the agency
     record behind it; the same record found twice for one contact counts once)."""
     record, known = resolve(truth, responses.found_record, name)
-    pairs = (
-        pa.table({"contact": responses.found_contact, "record": record})
-        .group_by(["contact", "record"])
-        .aggregate([])
-        .sort_by([("contact", "ascending"), ("record", "ascending")])
-    )
-    contact = pairs["contact"].to_numpy()
-    record = pairs["record"].combine_chunks()
+    kept = distinct_pairs(responses.found_contact, record)
+    contact = responses.found_contact[kept]
+    record = record.take(pa.array(kept))
     given, expected = _pairs(truth, contact, record)
     correct = _member(given, expected)
     at = pc.index_in(record, value_set=known["record_id"])
     known_on = known["known_on_min"].combine_chunks().take(at).to_numpy(zero_copy_only=False)
     received = truth.contacts["received_on"].combine_chunks().to_numpy(zero_copy_only=False)[contact]
     later = ~np.isnat(known_on) & (known_on.astype("datetime64[D]") > received.astype("datetime64[D]"))
-    future = ~correct & later & about_family(truth, contact, record, known)
+    future = ~correct & later & about_family(truth, contact, record, known, (given, expected))
     return Found(
         truth,
         contact,

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from synthgen import sharing_policy
 from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters
+from synthgen.evaluation.mash_pairs import distinct_pairs
 
 DECISIONS = ("nfa", "information_advice", "early_help", "referral", "strategy_discussion")
 RAGS = ("green", "amber", "red")
@@ -51,7 +52,8 @@ class Responses:
     share_record: pa.Array  # ... the record shared ...
     share_recipient: pa.Array
     share_purpose: pa.Array
-    share_fields: pa.Array  # list<string>
+    field_sets: pa.Array  # list<string>: the distinct sets of fields shared ...
+    share_fields: NDArray[np.int64]  # ... and each share's set
     rows: int
 
 
@@ -105,31 +107,32 @@ def _moments(name: str, table: pa.Table) -> NDArray[np.datetime64]:
     return result
 
 
-def _fields(name: str, table: pa.Table, shared: NDArray[np.bool_]) -> pa.Array:
-    """Each share's fields as a list of names."""
+def _fields(name: str, table: pa.Table, shared: NDArray[np.bool_]) -> tuple[pa.Array, NDArray[np.int64]]:
+    """The distinct sets of field names the shares disclosed (list<string>) and each row's set: a system shares
+    the same few sets over and over, so each is parsed and checked once, not once per row."""
     if "shared_fields" not in table.column_names:
         if shared.any():
             raise SynthgenError(f"{name}: missing column shared_fields (the fields each share disclosed)")
-        empty = np.zeros(table.num_rows + 1, np.int32)
-        return pa.ListArray.from_arrays(pa.array(empty), pa.array([], pa.string()))
+        return pa.array([[]], pa.list_(pa.string())), np.zeros(table.num_rows, np.int64)
     values = table.column("shared_fields").combine_chunks()
     if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
-        lists = values.cast(pa.list_(pa.string()))
-    elif pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_null(values.type):
-        text = pc.replace_substring(values.cast(pa.string()).fill_null(""), ",", ";")
-        lists = pc.split_pattern(text, ";")
-    else:
+        values = pc.binary_join(values.cast(pa.list_(pa.string())), ";")
+    elif not any(check(values.type) for check in (pa.types.is_string, pa.types.is_large_string, pa.types.is_null)):
         raise SynthgenError(f"{name}: column shared_fields must hold field names separated by ';', found {values.type}")
+    encoded = pc.dictionary_encode(values.cast(pa.string()).fill_null(""))
+    text = pc.replace_substring(encoded.dictionary, ",", ";")
+    lists = pc.split_pattern(text, ";")
     names = pc.utf8_trim_whitespace(pc.list_flatten(lists))
     kept = pc.greater(pc.utf8_length(names), 0).to_numpy(zero_copy_only=False)
     parents = pc.list_parent_indices(lists).to_numpy()
     counts = np.bincount(parents[kept], minlength=len(lists))
-    if (shared & (counts == 0)).any():
+    index = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if (shared & (counts[index] == 0)).any():
         raise SynthgenError(
             f"{name}: every share must name the fields it disclosed (shared_fields, e.g. given_name;postcode)"
         )
     offsets = np.r_[0, np.cumsum(counts)].astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), names.filter(pa.array(kept)))
+    return pa.ListArray.from_arrays(pa.array(offsets), names.filter(pa.array(kept))), index
 
 
 def _per_contact(name: str, row: NDArray[np.int64], *columns: pa.Array) -> NDArray[np.int64]:
@@ -178,12 +181,11 @@ def read_responses(source: str | Path | pa.Table, contact_ids: pa.Array) -> Resp
     _in(name, purpose, "purpose", sharing_policy.PURPOSES, required=False)
     if (shared & purpose.is_null().to_numpy(zero_copy_only=False)).any():
         raise SynthgenError(f"{name}: every share needs a purpose (allowed: {', '.join(sharing_policy.PURPOSES)})")
-    fields = _fields(name, table, shared)
+    field_sets, fields = _fields(name, table, shared)
     has_record = record.is_valid().to_numpy(zero_copy_only=False)
-    found = pa.table({"contact": pa.array(row_of[has_record]), "record": record.filter(pa.array(has_record))})
-    found = (
-        found.group_by(["contact", "record"]).aggregate([]).sort_by([("contact", "ascending"), ("record", "ascending")])
-    )
+    found_record = record.filter(pa.array(has_record))
+    kept = distinct_pairs(row_of[has_record], found_record)
+    found = pa.table({"contact": row_of[has_record][kept], "record": found_record.take(pa.array(kept))})
     share = np.flatnonzero(shared)
     take = pa.array(share, pa.int64())
     return Responses(
@@ -197,6 +199,7 @@ def read_responses(source: str | Path | pa.Table, contact_ids: pa.Array) -> Resp
         share_record=record.take(take),
         share_recipient=recipient.take(take),
         share_purpose=purpose.take(take),
-        share_fields=fields.take(take),
+        field_sets=field_sets,
+        share_fields=fields[share],
         rows=table.num_rows,
     )

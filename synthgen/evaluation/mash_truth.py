@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from synthgen import sharing_policy
 from synthgen.errors import SynthgenError
+from synthgen.evaluation.mash_pairs import distinct_pairs
 from synthgen.run_folder import Run
 
 SUPPORTED = ("nfa", "early_help", "referral", "strategy_discussion")
@@ -48,12 +49,9 @@ def read_truth(run: Run) -> MashTruth:
     expected = expected.drop_columns(["contact_id"]).add_column(0, "contact", row.cast(pa.int64()))
     # a police incident is one record however many of the family were in it: about the child if the child was
     # ("child" sorts before "household")
-    expected = (
-        expected.group_by(["contact", "record_id"])
-        .aggregate([("agency", "min"), ("table", "min"), ("relation", "min")])
-        .rename_columns(["contact", "record_id", "agency", "table", "relation"])
-        .sort_by([("contact", "ascending"), ("record_id", "ascending")])
-    )
+    household = pc.equal(expected["relation"], "household").to_numpy(zero_copy_only=False).astype(np.int64)
+    kept = distinct_pairs(expected["contact"].to_numpy(), expected["record_id"], prefer=household)
+    expected = expected.take(pa.array(kept)).select(["contact", "record_id", "agency", "table", "relation"])
     names = ["agency", "table", "record_id", "person_id", "known_on"]
     events = run.read("truth/events", ["source", "table", "record_id", "person_id", "known_on"]).rename_columns(names)
     held = run.read("truth/records", ["source", "table", "source_record_id", "person_id", "known_on"])
