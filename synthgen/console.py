@@ -9,6 +9,7 @@ moment: a Ctrl-C while numpy and pyarrow are still being imported is one line to
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from types import FrameType
@@ -59,6 +60,17 @@ def _stop(stopped: Stopped) -> None:
     raise SystemExit(stopped.exit_code)
 
 
+def _prefer_jemalloc() -> None:
+    """pyarrow's default allocator in its wheels for Linux (mimalloc) hands memory back to the system so eagerly
+    that scoring a 1.5-million-person MASH spent as long in the kernel as in synthgen (7 to 14 s of system time in
+    21 to 29 s); jemalloc keeps freed memory for the next column and took 14 s. Where pyarrow was built without
+    it, its default stays."""
+    import pyarrow as pa
+
+    with contextlib.suppress(NotImplementedError):
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
 def main() -> None:
     """Console-script entry point: handle Ctrl-C and `kill`, then run the command line."""
     try:
@@ -66,6 +78,7 @@ def main() -> None:
         signal.signal(signal.SIGTERM, _terminate)
         from synthgen.cli import cli
 
+        _prefer_jemalloc()
         cli.main(prog_name="synthgen")
     except KeyboardInterrupt:  # before the handler was in place
         _stop(Interrupted())

@@ -136,14 +136,13 @@ def _missed(truth: MashTruth, decision: NDArray[np.int64]) -> list[MissedChild]:
     ]
 
 
-def _sharing(truth: MashTruth, responses: Responses, found: Found, name: str) -> Sharing:
+def _sharing(truth: MashTruth, responses: Responses, record: pa.Array, known: pa.Table) -> Sharing:
     """Each share checked against the run's policy: a field it does not let the record's agency share with that
     recipient for that purpose, a recipient with no purpose for that agency's records, a record not about the
     contact's family."""
     n = len(responses.share_contact)
     if not n:
         return Sharing(0, 0, 0, 0)
-    record, known = resolve(truth, responses.share_record, name)
     agency = known["agency_first"].combine_chunks().take(pc.index_in(record, value_set=known["record_id"]))
     about = about_family(truth, responses.share_contact, record, known)
     # shares repeat a few (agency, recipient, purpose, fields) combinations: each is checked once
@@ -228,7 +227,11 @@ def _examples(truth: MashTruth, decision: NDArray[np.int64], found: Found) -> li
 def score(truth: MashTruth, responses: Responses, run_name: str, responses_name: str | None) -> MashScores:
     name = responses_name or "responses"
     decision, rag, decided = _answered(truth, responses)
-    found = check_records(truth, responses, name)
+    # the records found and the records shared, resolved together: one pass over the run's millions of records
+    given = pa.concat_arrays([responses.found_record, responses.share_record])
+    record, known = resolve(truth, given, name)
+    found_count = len(responses.found_record)
+    found = check_records(truth, responses, record.slice(0, found_count), known)
     band = pc.index_in(truth.contacts["band"], value_set=pa.array(BANDS)).to_numpy(zero_copy_only=False)
     supported = supported_index(truth.contacts["supported_decision"].combine_chunks())
     received = truth.contacts["received_at"].to_numpy().astype("datetime64[s]")
@@ -242,7 +245,7 @@ def score(truth: MashTruth, responses: Responses, run_name: str, responses_name:
         rag=agreement(BANDS, band, rag),
         at_risk_missed=_missed(truth, decision),
         timeliness=_timeliness(truth, received, decided),
-        sharing=_sharing(truth, responses, found, name),
+        sharing=_sharing(truth, responses, record.slice(found_count), known),
         by_concern=_groups(truth, "concern", decision, decided, found),
         by_source=_groups(truth, "source", decision, decided, found),
         by_storyline=_groups(truth, "storyline_id", decision, decided, found),

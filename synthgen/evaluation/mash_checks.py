@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from synthgen.evaluation.mash_pairs import distinct_pairs
 from synthgen.evaluation.mash_responses import Responses
 from synthgen.evaluation.mash_scores import AgencyChecks, PartnerChecks
-from synthgen.evaluation.mash_truth import MashTruth, resolve
+from synthgen.evaluation.mash_truth import MashTruth
 
 OUTCOMES = ("found", "missed", "future", "wrong")
 
@@ -125,10 +125,9 @@ def about_family(
     return result
 
 
-def check_records(truth: MashTruth, responses: Responses, name: str) -> Found:
-    """Each record the system found, as right, from the future or wrong (a linkage view id counts as the agency
-    record behind it; the same record found twice for one contact counts once)."""
-    record, known = resolve(truth, responses.found_record, name)
+def check_records(truth: MashTruth, responses: Responses, record: pa.Array, known: pa.Table) -> Found:
+    """Each record the system found, as right, from the future or wrong (`record`: the found ids resolved to agency
+    file ids, `known`: their facts; the same record found twice for one contact counts once)."""
     kept = distinct_pairs(responses.found_contact, record)
     contact = responses.found_contact[kept]
     record = record.take(pa.array(kept))

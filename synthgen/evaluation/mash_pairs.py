@@ -33,11 +33,12 @@ def distinct_pairs(
     if len(contact) == 0:
         return np.zeros(0, np.int64)
     rank = record_ranks(record)
-    keys: tuple[NDArray[np.int64], ...] = (rank, contact)
+    # one integer per row, (contact, record rank, preference) in that order of significance: one sort of integers
+    key = contact.astype(np.int64) * (int(rank.max()) + 1) + rank
     if prefer is not None:
-        keys = (prefer, *keys)
-    order = np.lexsort(keys)
-    c, r = contact[order], rank[order]
-    first = np.r_[True, (c[1:] != c[:-1]) | (r[1:] != r[:-1])]
+        key = key * (int(prefer.max()) + 1) + prefer
+    order = np.argsort(key, kind="stable")
+    pair = contact[order] * (int(rank.max()) + 1) + rank[order]
+    first = np.r_[True, pair[1:] != pair[:-1]]
     result: NDArray[np.int64] = order[first].astype(np.int64)
     return result
