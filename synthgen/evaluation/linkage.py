@@ -19,6 +19,8 @@ from numpy.typing import NDArray
 
 from synthgen.errors import SynthgenError
 from synthgen.evaluation import adapters, metrics
+from synthgen.evaluation.groups import read_people
+from synthgen.evaluation.linkage_groups import linkage_groups
 from synthgen.evaluation.linkage_report import linkage_report
 from synthgen.evaluation.linkage_scores import (
     Counts,
@@ -133,6 +135,7 @@ def score_linkage(
         curve=_curve(read, person, scored.true_pairs) if isinstance(read, adapters.ScoredPairs) else None,
         self_pairs_ignored=read.self_pairs if isinstance(read, adapters.ScoredPairs) else None,
         examples=_examples(opened, records, person, labels, table),
+        by_group=linkage_groups(read_people(opened), person, labels, records["source"], pairs, found),
     )
 
 

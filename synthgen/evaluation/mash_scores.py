@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from synthgen.evaluation.groups import GroupScore
+
 
 @dataclass(frozen=True)
 class AgencyChecks:
@@ -116,6 +118,7 @@ class MashScores:
     by_source: list[Group]
     by_storyline: list[Group]
     examples: list[Example]
+    by_group: list[GroupScore]  # checks, decisions and timeliness by the child's groups (evaluation/mash_groups.py)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 
 from synthgen import signals as signal_rules
 from synthgen.evaluation.flags_and_disclosures import Disclosures, Flags, read_disclosures, read_flags
+from synthgen.evaluation.groups import read_people
+from synthgen.evaluation.sharing_groups import sharing_groups
 from synthgen.evaluation.sharing_report import sharing_report
 from synthgen.evaluation.sharing_scores import (
     ConcernRecall,
@@ -323,7 +325,7 @@ def evaluate_sharing(
     """Score flags (and disclosures), files or tables, against a run's truth; with `json_path` and
     `report_path`, also write the scores as JSON and as one self-contained HTML page."""
     opened = open_run(run)
-    result = score(read_truth(opened), run, flags, disclosures)
+    result = score(read_truth(opened), opened if isinstance(run, Run) else run, flags, disclosures)
     if json_path is not None or report_path is not None:
         written = result.as_dict()
         if json_path is not None:
@@ -335,6 +337,7 @@ def evaluate_sharing(
 
 def score(truth: Truth, run: str | Path | Run, flags: Source, disclosures: Source | None = None) -> SharingScores:
     """As `evaluate_sharing`, with the run's truth already read (to score many files against one run)."""
+    opened = open_run(run)
     found = read_flags(flags, truth)
     visible_at_risk = np.intersect1d(truth.at_risk_ids, truth.visible_ids)
     return SharingScores(
@@ -350,4 +353,5 @@ def score(truth: Truth, run: str | Path | Run, flags: Source, disclosures: Sourc
         storylines=_storylines(found, truth),
         examples=_examples(found, truth),
         oversharing=None if disclosures is None else _oversharing(read_disclosures(disclosures, truth), found, truth),
+        by_group=sharing_groups(read_people(opened), found, truth),
     )

@@ -7,6 +7,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from synthgen.evaluation.groups import GroupScore
+
 
 @dataclass(frozen=True)
 class Detection:
@@ -149,6 +151,7 @@ class SharingScores:
     storylines: list[StorylineScore]
     examples: list[ExampleChild]
     oversharing: Oversharing | None  # None when no disclosures were given
+    by_group: list[GroupScore]  # recall, precision and time to flag by group (evaluation/sharing_groups.py)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form, with stable keys (what `--json` writes and the HTML report reads)."""
