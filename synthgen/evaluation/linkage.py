@@ -31,6 +31,7 @@ from synthgen.evaluation.linkage_scores import (
     PrecisionRecall,
     SourcePairRecall,
 )
+from synthgen.evaluation.provenance import provenance
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
@@ -136,6 +137,7 @@ def score_linkage(
         self_pairs_ignored=read.self_pairs if isinstance(read, adapters.ScoredPairs) else None,
         examples=_examples(opened, records, person, labels, table),
         by_group=linkage_groups(read_people(opened), person, labels, records["source"], pairs, found),
+        provenance=provenance(opened, {"predictions": predictions}),
     )
 
 

@@ -39,6 +39,7 @@ from synthgen.evaluation.mash_scores import (
     Timeliness,
 )
 from synthgen.evaluation.mash_truth import BANDS, SUPPORTED, MashTruth, canonical, read_truth, supported_index
+from synthgen.evaluation.provenance import Provenance, provenance
 from synthgen.kernel.dates import one_working_day_deadline
 from synthgen.outputs.files import write_text
 from synthgen.run_folder import Run, open_run
@@ -231,6 +232,7 @@ def score(
     run_name: str,
     responses_name: str | None,
     people: People,
+    provenance: Provenance,
 ) -> MashScores:
     name = responses_name or "responses"
     decision, rag, decided = _answered(truth, responses)
@@ -254,6 +256,7 @@ def score(
         by_storyline=_groups(truth, "storyline_id", decision, decided, found),
         examples=_examples(truth, decision, found),
         by_group=mash_groups(people, found, decision, supported, _within_one_working_day(received, decided)),
+        provenance=provenance,
     )
 
 
@@ -271,7 +274,8 @@ def evaluate_mash(
     truth = read_truth(opened)
     read = read_responses(responses, truth.contacts["contact_id"].combine_chunks())
     named = None if isinstance(responses, pa.Table) else str(responses)
-    scores = score(truth, read, str(opened.path), named, read_people(opened))
+    origin = provenance(opened, {"responses": responses})
+    scores = score(truth, read, str(opened.path), named, read_people(opened), origin)
     if json_path is not None or report_path is not None:
         written = scores.as_dict()
         if json_path is not None:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from synthgen.evaluation.groups import GroupScore
+from synthgen.evaluation.provenance import Provenance
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class MashScores:
     by_storyline: list[Group]
     examples: list[Example]
     by_group: list[GroupScore]  # checks, decisions and timeliness by the child's groups (evaluation/mash_groups.py)
+    provenance: Provenance  # what was scored: versions, the run's scenario hash and seed, the file's sha256
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

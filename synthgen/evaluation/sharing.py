@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from synthgen import signals as signal_rules
 from synthgen.evaluation.flags_and_disclosures import Disclosures, Flags, read_disclosures, read_flags
 from synthgen.evaluation.groups import read_people
+from synthgen.evaluation.provenance import provenance
 from synthgen.evaluation.sharing_groups import sharing_groups
 from synthgen.evaluation.sharing_report import sharing_report
 from synthgen.evaluation.sharing_scores import (
@@ -354,4 +355,5 @@ def score(truth: Truth, run: str | Path | Run, flags: Source, disclosures: Sourc
         examples=_examples(found, truth),
         oversharing=None if disclosures is None else _oversharing(read_disclosures(disclosures, truth), found, truth),
         by_group=sharing_groups(read_people(opened), found, truth),
+        provenance=provenance(opened, {"flags": flags, "disclosures": disclosures}),
     )
