@@ -4,11 +4,12 @@ The public API mirrors the command line, one function per command: ``load_scenar
 scenario file, ``generate`` writes a run, ``describe`` (and ``pair_differences``) set its figures beside
 England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage`` scores a linker's output;
 ``screen`` runs the reference screening method and ``evaluate_sharing`` scores a screening system's flags and
-disclosures; ``evaluate_mash`` scores a MASH system's partner checks, decisions and shares contact by
-contact; ``export_ssda903``, ``export_cin_census`` and ``export_training`` write the DfE returns and a training
-pack. Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the command line
-writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may
-move between releases.
+disclosures; ``mash`` answers every contact at the front door as the reference MASH does and ``evaluate_mash``
+scores a MASH system's partner checks, decisions and shares contact by contact; ``export_ssda903`` and
+``export_cin_census`` write the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a
+training pack. Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the
+command line writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong).
+Everything else may move between releases.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from synthgen.evaluation.mash_scores import MashScores
 from synthgen.evaluation.sharing import evaluate_sharing
 from synthgen.evaluation.sharing_scores import SharingScores
 from synthgen.linkage import METHODS, link
-from synthgen.outputs.returns.exports import CinCensus, export_cin_census, export_ssda903
+from synthgen.outputs.returns.annex_a import AnnexA
+from synthgen.outputs.returns.exports import CinCensus, export_annex_a, export_cin_census, export_ssda903
 from synthgen.outputs.training.pack import TrainingPack, export_training
 from synthgen.pipeline import generate
+from synthgen.reference_mash import mash
 from synthgen.run_folder import Run, open_run
 from synthgen.scenario.loader import load_scenario
 from synthgen.scenario.plan import Plan, make_plan
@@ -37,6 +40,7 @@ from synthgen.screening import Screened, screen
 
 __all__ = [
     "METHODS",
+    "AnnexA",
     "ArgumentError",
     "CinCensus",
     "Figure",
@@ -56,6 +60,7 @@ __all__ = [
     "evaluate_linkage",
     "evaluate_mash",
     "evaluate_sharing",
+    "export_annex_a",
     "export_cin_census",
     "export_ssda903",
     "export_training",
@@ -63,6 +68,7 @@ __all__ = [
     "link",
     "load_scenario",
     "make_plan",
+    "mash",
     "open_run",
     "pair_differences",
     "screen",

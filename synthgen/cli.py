@@ -23,6 +23,7 @@ from synthgen.arguments import ArgumentError
 from synthgen.calibration import COMPARED, Figure
 from synthgen.errors import SynthgenError
 from synthgen.linkage import DEFAULT_METHOD, METHODS
+from synthgen.reference_mash import DECISIONS
 from synthgen.tables import dictionary
 
 EXIT_USER_ERROR = 2
@@ -423,6 +424,30 @@ def screen(run: Path, out: Path, disclosures: Path | None, window: int, method: 
 
 @cli.command()
 @_run_argument
+@_out("Responses file (.parquet or .csv).")
+@_method
+def mash(run: Path, out: Path, method: str) -> None:
+    """Answer every contact at the front door from the agency files alone, as a reference MASH: the partners'
+    records found for the child and household (linked by a reference linker), a rating and decision by a stated
+    rule, decided within one working day, and the shares the run's sharing policy allows. Writes the responses
+    `synthgen evaluate mash` scores; never reads the truth.
+
+    \b
+    Example: synthgen mash output/demo -o responses.parquet --method fellegi-sunter
+    """
+    with _user_errors():
+        responses = synthgen.mash(run, method, out=out)
+    decided = responses.group_by("contact_id", use_threads=False).aggregate([("decision", "first")])
+    counts = {row["values"]: row["counts"] for row in pc.value_counts(decided["decision_first"]).to_pylist()}
+    kinds = ", ".join(f"{name} {counts[name]:,}" for name in DECISIONS if name in counts)
+    found = responses.num_rows - responses["record_id"].null_count
+    click.echo(
+        f"Wrote {out}: {decided.num_rows:,} contacts answered, {found:,} records found ({method}); decisions: {kinds}"
+    )
+
+
+@cli.command()
+@_run_argument
 @_method
 @_out("Predictions file (.parquet or .csv).")
 def link(run: Path, method: str, out: Path) -> None:
@@ -480,6 +505,33 @@ def export_cin_census(run: Path, out: Path, plant_errors: int, key: Path | None)
     click.echo(
         f"Wrote {out}: CIN census {result.year.year - 1}-{result.year.year % 100:02d}, {result.children:,} children"
     )
+    if result.key is not None:
+        click.echo(f"Wrote {result.key_path}: {result.key.num_rows} planted errors")
+
+
+@export.command("annex-a")
+@_run_argument
+@_out("The workbook to write (.xlsx).")
+@click.option(
+    "--months",
+    type=click.Choice(["6", "12"]),
+    default="6",
+    show_default=True,
+    help="The window of lists 1 to 8 before the inspection (lists 10 and 11 always cover 12).",
+)
+@_plant_errors("Known breaches of the format to plant.", show_default=True)
+@click.option("--key", type=click.Path(path_type=Path), help="The planted errors' key (default: FILE.key.csv).")
+def export_annex_a(run: Path, out: Path, months: str, plant_errors: int, key: Path | None) -> None:
+    """Write Ofsted's Annex A lists 1 to 11 (ILACS) as on the last day of the run's period, in one workbook; with
+    --plant-errors N, N known breaches of the format and a key (rule, list, column, row, child, value).
+
+    \b
+    Example: synthgen export annex-a output/demo -o output/demo-annex-a.xlsx --months 6
+    """
+    with _user_errors():
+        result = synthgen.export_annex_a(run, out, months=int(months), plant_errors=plant_errors, key=key)
+    rows = ", ".join(f"{number} {count:,}" for number, count in result.rows().items())
+    click.echo(f"Wrote {out}: Annex A as on {result.window.inspection}, rows by list: {rows}")
     if result.key is not None:
         click.echo(f"Wrote {result.key_path}: {result.key.num_rows} planted errors")
 

@@ -42,8 +42,10 @@ class Run:
         return self.read(table) if self.has(table) else tables.table(table).schema.empty_table()
 
 
-def open_run(path: str | Path | Run) -> Run:
-    """The run in folder `path`, checked to be complete (a `Run` already open is returned as it is)."""
+def open_run(path: str | Path | Run, *, truth: bool = True) -> Run:
+    """The run in folder `path`, checked to be complete (a `Run` already open is returned as it is). With
+    `truth=False` the truth's files need not be there: a reader of the agency files alone (the reference MASH)
+    works on a run handed over without its `truth/`."""
     if isinstance(path, Run):
         return path
     path = Path(path)
@@ -55,7 +57,8 @@ def open_run(path: str | Path | Run) -> Run:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         tables = manifest["tables"]
-        missing = [t["path"] for t in tables if not (path / t["path"]).exists()]
+        needed = [t["path"] for t in tables if truth or not str(t["path"]).startswith("truth/")]
+        missing = [name for name in needed if not (path / name).exists()]
     except (ValueError, KeyError, TypeError):
         raise SynthgenError(f"{manifest_path}: not a synthgen manifest") from None
     if missing:

@@ -175,6 +175,52 @@ def test_screen_refuses_a_bad_suffix_and_a_folder_that_is_not_a_run(demo_run: Pa
     assert list(tmp_path.iterdir()) == []
 
 
+def test_mash_then_evaluate_mash(demo_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "responses.csv"
+    code, stdout, stderr = run("mash", str(demo_run), "-o", str(out), "--method", "exact")
+    assert (code, stderr) == (0, "")
+    assert re.fullmatch(
+        rf"Wrote {re.escape(str(out))}: [\d,]+ contacts answered, [\d,]+ records found \(exact\); decisions: "
+        r"nfa [\d,]+, information_advice [\d,]+, early_help [\d,]+, referral [\d,]+, strategy_discussion [\d,]+\n",
+        stdout,
+    )
+    code, stdout, stderr = run("evaluate", "mash", str(demo_run), str(out))
+    assert (code, stderr) == (0, "")
+    assert "from the future 0\n" in stdout
+    assert "0 with fields outside the policy, 0 to recipients without a purpose" in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-o", "{tmp}/r.csv", "--method", "guess"],
+            "Error: Invalid value for '--method': 'guess' is not one of 'exact', 'fellegi-sunter'.\n",
+        ),
+        (["-o", "{tmp}/r.txt"], "Error: {tmp}/r.txt: responses are written as .parquet or .csv\n"),
+        ([], "Error: Missing option '-o' / '--out'.\n"),
+    ],
+)
+def test_mash_bad_options_are_one_line(demo_run: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    argv = [arg.format(tmp=tmp_path) for arg in args]
+    assert run("mash", str(demo_run), *argv) == (2, "", message.format(tmp=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mash_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    assert run("mash", str(tmp_path), "-o", str(tmp_path / "r.csv")) == (
+        2,
+        "",
+        f"Error: {tmp_path}: not a synthgen run (no manifest.json; was the run interrupted?)\n",
+    )
+    assert run("mash", str(tmp_path / "nowhere"), "-o", str(tmp_path / "r.csv")) == (
+        2,
+        "",
+        f"Error: {tmp_path / 'nowhere'}: no such run folder\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def _help_lines(path: str) -> list[str]:
     result = CliRunner().invoke(cli, [*path.split(), "--help"], terminal_width=80)
     assert result.exit_code == 0, result.output
@@ -207,7 +253,7 @@ def test_every_help_example_is_one_line_that_parses(name: str, command: click.Co
     assert parsed is command or isinstance(command, click.Group)
 
 
-@pytest.mark.parametrize("name", ["link", "screen"])
+@pytest.mark.parametrize("name", ["link", "screen", "mash"])
 def test_method_choices_are_the_linkers_registry(name: str) -> None:
     option = next(p for p in cli.commands[name].params if p.name == "method")
     assert isinstance(option.type, click.Choice)

@@ -1,6 +1,7 @@
 """The package's layers stay apart: the reference linkers never import the scorer (a linker cannot peek at how it
-will be marked), screening imports no generator module (it works from agency files, as a vendor's screen would),
-and nothing but the command line imports click (the library is usable without it)."""
+will be marked), the reference screen and MASH import no generator module (they work from agency files, as a
+vendor's system would), the reference MASH never imports the scorer, and nothing but the command line imports
+click (the library is usable without it)."""
 
 from __future__ import annotations
 
@@ -29,9 +30,16 @@ def test_the_linkers_never_import_the_scorer(module: str) -> None:
     assert [name for name in _imports(PACKAGE / "linkage" / module) if name.startswith("synthgen.evaluation")] == []
 
 
-def test_screening_imports_no_generator_module() -> None:
-    imported = _imports(PACKAGE / "screening.py")
+@pytest.mark.parametrize("module", ["screening.py", "reference_checks.py", "reference_mash.py"])
+def test_the_reference_systems_import_no_generator_module(module: str) -> None:
+    """The reference screen and the reference MASH work from agency files, as a vendor's system would."""
+    imported = _imports(PACKAGE / module)
     assert [name for name in imported if name.startswith(GENERATORS)] == []
+
+
+@pytest.mark.parametrize("module", ["reference_checks.py", "reference_mash.py"])
+def test_the_reference_mash_never_imports_the_scorer(module: str) -> None:
+    assert [name for name in _imports(PACKAGE / module) if name.startswith("synthgen.evaluation")] == []
 
 
 def test_only_the_command_line_imports_click() -> None:

@@ -93,3 +93,26 @@ def test_the_screening_scores_quoted_are_the_recorded_ones() -> None:
         f"it flags {exact['flagged']}, precision {_quoted(exact['precision'], 3)} and recall "
         f"{_quoted(exact['recall'], 3)} ({_quoted(exact['recall_visible'], 3)} of the visible)" in text
     )
+
+
+def test_the_reference_mash_scores_quoted_are_the_recorded_ones() -> None:
+    recorded = json.loads((ROOT / "evaluations" / "mash-demo.results.json").read_text())["profiles"]["realistic"]
+    text = " ".join(README.split())
+    fs, exact = recorded["fellegi-sunter"], recorded["exact"]
+    assert (
+        f"with Fellegi-Sunter linkage: partner-check recall {_quoted(fs['check_recall'], 4)} (child "
+        f"{_quoted(fs['child_recall'], 4)}, household {_quoted(fs['household_recall'], 4)}), precision "
+        f"{_quoted(fs['check_precision'], 4)}, {fs['from_the_future']} records from the future; decisions weighted "
+        f"kappa {_quoted(fs['decision_kappa'], 4)} (agreement {_quoted(fs['decision_agreement'], 4)}, ratings "
+        f"{_quoted(fs['rag_kappa'], 4)}); within one working day {_quoted(fs['within_one_working_day'], 4)}; of "
+        f"{fs['shares']:,} shares, {fs['fields_outside_policy'] + fs['recipients_without_purpose']} outside the "
+        f"policy and {fs['shares_outside_the_family']:,} about people outside the family" in text
+    )
+    assert (
+        f"With exact linkage: recall {_quoted(exact['check_recall'], 4)}, precision "
+        f"{_quoted(exact['check_precision'], 4)}, weighted kappa {_quoted(exact['decision_kappa'], 4)}, within one "
+        f"working day {_quoted(exact['within_one_working_day'], 4)}." in text
+    )
+    assert (
+        f"({fs['decisions_higher']} contacts given more than the truth supports, {fs['decisions_lower']} less)" in text
+    )

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen.evaluation.groups import People, read_people
-from synthgen.evaluation.mash_checks import Found, check_records, partner_checks
+from synthgen.evaluation.mash_checks import Found, about_family, check_records, partner_checks
 from synthgen.evaluation.mash_groups import mash_groups
 from synthgen.evaluation.mash_report import mash_report
 from synthgen.evaluation.mash_responses import Responses, read_responses
@@ -38,7 +38,7 @@ from synthgen.evaluation.mash_scores import (
     Sharing,
     Timeliness,
 )
-from synthgen.evaluation.mash_truth import BANDS, SUPPORTED, MashTruth, canonical, read_truth, supported_index
+from synthgen.evaluation.mash_truth import BANDS, SUPPORTED, MashTruth, read_truth, resolve, supported_index
 from synthgen.evaluation.provenance import Provenance, provenance
 from synthgen.kernel.dates import one_working_day_deadline
 from synthgen.outputs.files import write_text
@@ -146,10 +146,9 @@ def _sharing(truth: MashTruth, responses: Responses, found: Found, name: str) ->
     n = len(responses.share_contact)
     if not n:
         return Sharing(0, 0, 0, 0)
-    record = canonical(truth, responses.share_record, name)
-    first = truth.records.group_by("record_id", use_threads=False).aggregate([("agency", "first")])
-    agency = first["agency_first"].combine_chunks().take(pc.index_in(record, value_set=first["record_id"]))
-    about = found.about_family(responses.share_contact, record)
+    record, known = resolve(truth, responses.share_record, name)
+    agency = known["agency_first"].combine_chunks().take(pc.index_in(record, value_set=known["record_id"]))
+    about = about_family(truth, responses.share_contact, record, known)
     rule = pc.binary_join_element_wise(agency, responses.share_recipient, responses.share_purpose, "|")
     rules = pa.array(["|".join(key) for key in truth.allowed])
     has_purpose = pc.is_in(rule, value_set=rules).to_numpy(zero_copy_only=False)

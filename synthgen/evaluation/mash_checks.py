@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from synthgen.evaluation.mash_responses import Responses
 from synthgen.evaluation.mash_scores import AgencyChecks, PartnerChecks
-from synthgen.evaluation.mash_truth import MashTruth, canonical
+from synthgen.evaluation.mash_truth import MashTruth, resolve
 
 OUTCOMES = ("found", "missed", "future", "wrong")
 
@@ -26,9 +26,25 @@ def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator else 0.0
 
 
-def _keys(contact: NDArray[np.int64], record: pa.Array) -> pa.Array:
-    """One text key per (contact row, record id), for set lookups across tables."""
-    return pc.binary_join_element_wise(pa.array(contact).cast(pa.string()), record.cast(pa.string()), "|")
+def _pairs(
+    truth: MashTruth, contact: NDArray[np.int64], record: pa.Array
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """One integer per (contact row, record id) for the pairs given and for the truth's expected pairs, coded
+    alike, so that set lookups are sorts of integers rather than hashes of text."""
+    expected = truth.expected["record_id"].combine_chunks()
+    vocabulary = pc.unique(pa.concat_arrays([record, expected]))
+    n = len(vocabulary)
+    given = pc.index_in(record, value_set=vocabulary).to_numpy(zero_copy_only=False).astype(np.int64)
+    wanted = pc.index_in(expected, value_set=vocabulary).to_numpy(zero_copy_only=False).astype(np.int64)
+    return contact * n + given, truth.expected["contact"].to_numpy() * n + wanted
+
+
+def _member(values: NDArray[np.int64], among: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """np.isin for integer keys, by one sort and a binary search (no hashing of the larger side)."""
+    ordered = np.sort(among)
+    at = np.minimum(np.searchsorted(ordered, values), max(len(ordered) - 1, 0))
+    result: NDArray[np.bool_] = (ordered[at] == values) if len(ordered) else np.zeros(len(values), bool)
+    return result
 
 
 @dataclass(frozen=True)
@@ -44,20 +60,6 @@ class Found:
     future: NDArray[np.bool_]
     wrong: NDArray[np.bool_]
     expected_found: NDArray[np.bool_]  # per row of truth.expected: the system found it
-    households: pa.Table  # record_id, household_id_list: the households of the people each record is about
-
-    def about_family(self, contact: NDArray[np.int64], record: pa.Array) -> NDArray[np.bool_]:
-        """Whether each record (an agency file's id) is about the child or household of the contact in that row."""
-        at = pc.index_in(record, value_set=self.households["record_id"])
-        households = self.households["household_id_list"].combine_chunks().take(at)
-        wanted = self.truth.contacts["household_id"].combine_chunks().take(pa.array(contact, pa.int64()))
-        flat = pc.list_flatten(households).to_numpy(zero_copy_only=False)
-        parent = pc.list_parent_indices(households).to_numpy()
-        hit = flat == wanted.to_numpy(zero_copy_only=False)[parent]
-        result = np.bincount(parent[hit], minlength=len(record)) > 0
-        listed = pc.is_in(_keys(contact, record), value_set=_keys(self._expected_contact, self._expected_record))
-        about: NDArray[np.bool_] = result | listed.to_numpy(zero_copy_only=False)
-        return about
 
     @property
     def _expected_contact(self) -> NDArray[np.int64]:
@@ -102,10 +104,24 @@ class Found:
         return out
 
 
+def about_family(truth: MashTruth, contact: NDArray[np.int64], record: pa.Array, known: pa.Table) -> NDArray[np.bool_]:
+    """Whether each record is about someone in the household of the contact in that row, or listed for the contact
+    by the truth (`known`: the records' facts)."""
+    households = known["household_id_list"].combine_chunks().take(pc.index_in(record, value_set=known["record_id"]))
+    wanted = truth.contacts["household_id"].combine_chunks().take(pa.array(contact, pa.int64()))
+    flat = pc.list_flatten(households).to_numpy(zero_copy_only=False)
+    parent = pc.list_parent_indices(households).to_numpy()
+    hit = flat == wanted.to_numpy(zero_copy_only=False)[parent]
+    at_home = np.bincount(parent[hit], minlength=len(record)) > 0
+    given, expected = _pairs(truth, contact, record)
+    result: NDArray[np.bool_] = at_home | _member(given, expected)
+    return result
+
+
 def check_records(truth: MashTruth, responses: Responses, name: str) -> Found:
     """Each record the system found, as right, from the future or wrong (a linkage view id counts as the agency
     record behind it; the same record found twice for one contact counts once)."""
-    record = canonical(truth, responses.found_record, name)
+    record, known = resolve(truth, responses.found_record, name)
     pairs = (
         pa.table({"contact": responses.found_contact, "record": record})
         .group_by(["contact", "record"])
@@ -114,41 +130,23 @@ def check_records(truth: MashTruth, responses: Responses, name: str) -> Found:
     )
     contact = pairs["contact"].to_numpy()
     record = pairs["record"].combine_chunks()
-    found_keys = _keys(contact, record)
-    expected_keys = _keys(truth.expected["contact"].to_numpy(), truth.expected["record_id"].combine_chunks())
-    correct = pc.is_in(found_keys, value_set=expected_keys).to_numpy(zero_copy_only=False)
-    info = truth.records.group_by("record_id", use_threads=False).aggregate(
-        [("agency", "first"), ("table", "first"), ("known_on", "min")]
-    )
-    at = pc.index_in(record, value_set=info["record_id"])
-    known_on = info["known_on_min"].combine_chunks().take(at).to_numpy(zero_copy_only=False)
+    given, expected = _pairs(truth, contact, record)
+    correct = _member(given, expected)
+    at = pc.index_in(record, value_set=known["record_id"])
+    known_on = known["known_on_min"].combine_chunks().take(at).to_numpy(zero_copy_only=False)
     received = truth.contacts["received_on"].combine_chunks().to_numpy(zero_copy_only=False)[contact]
     later = ~np.isnat(known_on) & (known_on.astype("datetime64[D]") > received.astype("datetime64[D]"))
-    partial = Found(
-        truth,
-        contact,
-        record,
-        info["agency_first"].combine_chunks().take(at),
-        info["table_first"].combine_chunks().take(at),
-        correct,
-        np.zeros(len(contact), bool),
-        np.zeros(len(contact), bool),
-        pc.is_in(expected_keys, value_set=found_keys).to_numpy(zero_copy_only=False),
-        truth.records.group_by("record_id").aggregate([("household_id", "list")]),
-    )
-    family = partial.about_family(contact, record)
-    future = ~correct & family & later
+    future = ~correct & later & about_family(truth, contact, record, known)
     return Found(
         truth,
         contact,
         record,
-        partial.agency,
-        partial.table,
+        known["agency_first"].combine_chunks().take(at),
+        known["table_first"].combine_chunks().take(at),
         correct,
         future,
         ~correct & ~future,
-        partial.expected_found,
-        partial.households,
+        _member(expected, given),
     )
 
 

@@ -110,7 +110,8 @@ def _fields(name: str, table: pa.Table, shared: NDArray[np.bool_]) -> pa.Array:
     if "shared_fields" not in table.column_names:
         if shared.any():
             raise SynthgenError(f"{name}: missing column shared_fields (the fields each share disclosed)")
-        return pa.array([[] for _ in range(table.num_rows)], pa.list_(pa.string()))
+        empty = np.zeros(table.num_rows + 1, np.int32)
+        return pa.ListArray.from_arrays(pa.array(empty), pa.array([], pa.string()))
     values = table.column("shared_fields").combine_chunks()
     if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
         lists = values.cast(pa.list_(pa.string()))

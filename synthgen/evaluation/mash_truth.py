@@ -18,7 +18,6 @@ from numpy.typing import NDArray
 
 from synthgen import sharing_policy
 from synthgen.errors import SynthgenError
-from synthgen.kernel.arrays import first_of_runs
 from synthgen.run_folder import Run
 
 SUPPORTED = ("nfa", "early_help", "referral", "strategy_discussion")
@@ -31,7 +30,9 @@ class MashTruth:
     contacts: pa.Table  # contact_id, person_id, household_id, received_on, received_at, band, supported_decision,
     #                     at_risk, storyline_id, source, concern (one row per contact, in the contacts file's order)
     expected: pa.Table  # contact row, agency, table, record_id, relation: what a perfect check finds
-    records: pa.Table  # record_id (an agency file's id), agency, table, household_id, known_on: every record
+    records: pa.Table  # record_id (an agency file's id), agency, table, person_id, known_on: every record (a police
+    #                    incident once per person in it)
+    people: pa.Table  # person_id, household_id
     aliases: pa.Table  # record_id (a linkage view id) -> source_record_id
     allowed: sharing_policy.Allowed
 
@@ -46,39 +47,56 @@ def read_truth(run: Run) -> MashTruth:
     row = pc.index_in(expected["contact_id"], value_set=contacts["contact_id"])
     expected = expected.drop_columns(["contact_id"]).add_column(0, "contact", row.cast(pa.int64()))
     # a police incident is one record however many of the family were in it: about the child if the child was
-    expected = expected.sort_by([("contact", "ascending"), ("record_id", "ascending"), ("relation", "ascending")])
-    keys = pc.binary_join_element_wise(expected["contact"].cast(pa.string()), expected["record_id"], "|")
-    expected = expected.filter(pa.array(first_of_runs(keys.combine_chunks().to_numpy(zero_copy_only=False))))
-    people = run.read("truth/people", ["person_id", "household_id"])
-    events = run.read("truth/events", ["source", "table", "record_id", "person_id", "known_on"])
+    # ("child" sorts before "household")
+    expected = (
+        expected.group_by(["contact", "record_id"])
+        .aggregate([("agency", "min"), ("table", "min"), ("relation", "min")])
+        .rename_columns(["contact", "record_id", "agency", "table", "relation"])
+        .sort_by([("contact", "ascending"), ("record_id", "ascending")])
+    )
+    names = ["agency", "table", "record_id", "person_id", "known_on"]
+    events = run.read("truth/events", ["source", "table", "record_id", "person_id", "known_on"]).rename_columns(names)
     held = run.read("truth/records", ["source", "table", "source_record_id", "person_id", "known_on"])
-    held = held.rename_columns(["source", "table", "record_id", "person_id", "known_on"])
-    records = pa.concat_tables([events, held]).join(people, "person_id", join_type="left outer")
-    records = records.rename_columns([c if c != "source" else "agency" for c in records.column_names])
-    aliases = run.read("truth/records", ["record_id", "source_record_id"])
     return MashTruth(
         contacts=contacts,
         expected=expected,
-        records=records.select(["record_id", "agency", "table", "household_id", "known_on"]),
-        aliases=aliases,
+        records=pa.concat_tables([events, held.rename_columns(names)]),
+        people=run.read("truth/people", ["person_id", "household_id"]),
+        aliases=run.read("truth/records", ["record_id", "source_record_id"]),
         allowed=sharing_policy.of_scenario(run.manifest.get("scenario", {})),
     )
 
 
-def canonical(truth: MashTruth, ids: pa.Array, name: str) -> pa.Array:
-    """Each id as the agency file's id (a linkage view id becomes the record behind it); an id of neither is an
-    error naming the file."""
-    at = pc.index_in(ids, value_set=truth.aliases["record_id"])
-    behind = truth.aliases["source_record_id"].combine_chunks().take(at)
+def _among(table: pa.Table, column: str, ids: pa.Array) -> pa.Table:
+    """The rows of `table` whose `column` is one of `ids`: the hash set is built over the few ids a system gave,
+    and the run's millions of records only probe it."""
+    return table.filter(pc.is_in(table[column], value_set=pc.unique(ids)))
+
+
+def resolve(truth: MashTruth, ids: pa.Array, name: str) -> tuple[pa.Array, pa.Table]:
+    """Each id as the agency file's id (a linkage view id becomes the record behind it), and the facts of those
+    records; an id of neither is an error naming the file."""
+    aliases = _among(truth.aliases, "record_id", ids)
+    behind = aliases["source_record_id"].combine_chunks().take(pc.index_in(ids, value_set=aliases["record_id"]))
     result = pc.coalesce(behind, ids)
-    known = pc.is_in(result, value_set=truth.records["record_id"])
-    if not pc.all(known).as_py():
-        unknown = ids.filter(pc.invert(known))
+    known = facts(truth, result)
+    held = pc.is_in(result, value_set=known["record_id"])
+    if not pc.all(held).as_py():
+        unknown = ids.filter(pc.invert(held))
         raise SynthgenError(
             f"{name}: {len(pc.unique(unknown)):,} record_id values are not record ids of this run's agency files or "
             f"linkage view (e.g. {unknown[0].as_py()!r})"
         )
-    return result
+    return result, known
+
+
+def facts(truth: MashTruth, ids: pa.Array) -> pa.Table:
+    """For each distinct record among `ids` (agency file ids): its agency, table, the day its agency first held
+    it, and the households of the people it is about (a police incident is about everyone in it)."""
+    rows = _among(truth.records, "record_id", ids).join(truth.people, "person_id", join_type="left outer")
+    return rows.group_by("record_id", use_threads=False).aggregate(
+        [("agency", "first"), ("table", "first"), ("known_on", "min"), ("household_id", "list")]
+    )
 
 
 def supported_index(decision: pa.Array) -> NDArray[np.int64]:

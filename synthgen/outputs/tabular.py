@@ -14,10 +14,14 @@ import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 XLSX_MAX_ROWS = 1_048_575
 """Rows of data an Excel sheet holds (1,048,576 with the header); a larger table is written as CSV only."""
@@ -75,9 +79,17 @@ def write_xlsx(sheets: Mapping[str, pa.Table], path: Path) -> None:
         # openpyxl takes rows one at a time: a workbook is for people, at the size of a training borough
         for values in zip(*(column.to_pylist() for column in readable(table).columns), strict=True):
             sheet.append(list(values))
+    path.write_bytes(workbook_bytes(book))
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    """A workbook's bytes, stamped FIXED_TIME throughout (its properties and every zip entry), so that the same
+    workbook is the same bytes."""
+    book.properties.created = FIXED_TIME
+    book.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     book.save(buffer)
-    path.write_bytes(_fixed_zip(buffer.getvalue()))
+    return _fixed_zip(buffer.getvalue())
 
 
 def _fixed_zip(data: bytes) -> bytes:

@@ -119,7 +119,7 @@ class Census:
 def census(records: SocialCareRecords, year: CollectionYear) -> Census:
     """Select and shape the year's records into the census modules (see the module docstring for what is
     corrected)."""
-    episodes, episode_of = _episodes(records.referrals, year)
+    episodes, episode_of = cin_episodes(records.referrals, year)
     order = [("episode", "ascending")]
     return Census(
         _children(records.children, episodes, year),
@@ -228,7 +228,7 @@ NEVER = 10**7
 """A closure date for an episode still open (days since 1970: far beyond any real date)."""
 
 
-def _episodes(referrals: pa.Table, year: CollectionYear) -> tuple[pa.Table, pa.Table]:
+def cin_episodes(referrals: pa.Table, year: CollectionYear) -> tuple[pa.Table, pa.Table]:
     """The year's CIN episodes, and which episode each referral belongs to (referral_id, episode).
 
     An authority's system records every referral, but in the census a child has one episode at a time: a
@@ -383,7 +383,7 @@ def _earliest_referral(episodes: pa.Table, children: pa.ChunkedArray) -> NDArray
     return result
 
 
-def _one_per_child(children: pa.Table) -> pa.Table:
+def one_per_child(children: pa.Table) -> pa.Table:
     """One record per LA child id, sorted by it. A duplicate registration can leave two person records under one
     id (the case records are the child's, under that id); the census takes the one with a UPN, else the first by
     record id."""
@@ -400,7 +400,7 @@ def _one_per_child(children: pa.Table) -> pa.Table:
 def _children(children: pa.Table, episodes: pa.Table, year: CollectionYear) -> pa.Table:
     """One row per child with an episode in the year: identifiers and characteristics."""
     ids = pc.unique(episodes["la_child_id"])
-    rows = _one_per_child(children.filter(_member(children["la_child_id"], ids)))
+    rows = one_per_child(children.filter(_member(children["la_child_id"], ids)))
     n = rows.num_rows
     upn = rows["upn"].to_numpy(zero_copy_only=False)
     has = pc.is_valid(rows["upn"]).to_numpy(zero_copy_only=False)

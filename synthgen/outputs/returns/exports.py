@@ -1,9 +1,9 @@
-"""A run's standard returns, read, built and written: the library functions behind `synthgen export ssda903` and
-`synthgen export cin-census`.
+"""A run's standard returns, read, built and written: the library functions behind `synthgen export ssda903`,
+`synthgen export cin-census` and `synthgen export annex-a`.
 
 Both returns are built for the last whole collection year (1 April to 31 March) in the run's period. Nothing is
 half-written: the SSDA903 folder goes to a temporary folder beside its target, renamed into place at the end;
-the CIN census and its key are each written beside their target and renamed.
+the CIN census, Annex A and their keys are each written beside their target and renamed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from synthgen.kernel.rng import shard_stream
 from synthgen.outputs import folders
 from synthgen.outputs.files import require_suffix, write_atomically, write_bytes
 from synthgen.outputs.returns import cin_census_breaches, ssda903
+from synthgen.outputs.returns.annex_a import AnnexA, build_annex_a
 from synthgen.outputs.returns.cin_census import (
     RECORD_TABLES,
     CollectionYear,
@@ -125,4 +126,26 @@ def export_cin_census(
         table = result.key
         write_atomically(key_path, lambda temp: pacsv.write_csv(table, temp))
     write_bytes(out, result.xml)
+    return dataclasses.replace(result, path=out, key_path=key_path if result.key is not None else None)
+
+
+def export_annex_a(
+    run: str | Path | Run,
+    out: str | Path,
+    *,
+    months: int = 6,
+    plant_errors: int = 0,
+    key: str | Path | None = None,
+) -> AnnexA:
+    """Write a run's Annex A (Ofsted's lists 1 to 11, as on the last day of its period) to `out` (.xlsx), lists 1
+    to 8 over the `months` (6 or 12) before it; with `plant_errors` N, N known breaches of the format and their
+    key (rule, list, column, row, child, value) to `key` (default: the workbook's name with .key.csv)."""
+    out = Path(out)
+    require_suffix(out, (".xlsx",), "Annex A is written as .xlsx")
+    result = build_annex_a(run, months, plant_errors)
+    key_path = Path(key) if key is not None else out.with_suffix(".key.csv")
+    if result.key is not None:
+        table = result.key
+        write_atomically(key_path, lambda temp: pacsv.write_csv(table, temp))
+    write_bytes(out, result.xlsx)
     return dataclasses.replace(result, path=out, key_path=key_path if result.key is not None else None)
