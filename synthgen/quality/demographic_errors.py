@@ -42,7 +42,7 @@ def date_of_birth_errors(
     log.add(rows, "age_only", "date_of_birth")
     rows = chosen(rng, valid, rates, "date_of_birth", "copied_from_household", log)
     if len(rows):
-        other = household_member(rng, pop, person[rows])
+        other = household_member(rng, pop, person[rows], same_generation=True)
         found = other >= 0
         found[found] = pop.people.date_of_birth[other[found]] != dob[rows[found]]
         dob[rows[found]] = pop.people.date_of_birth[other[found]]
