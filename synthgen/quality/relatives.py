@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 from synthgen.world.population import ROLE, Population
 
 TRIES = 8
-"""Draws of another member before giving up on finding one of the same generation (households are small)."""
+"""Members looked at, going round the household from the one drawn, for one of the same generation."""
 
 
 def household_member(
@@ -17,21 +17,23 @@ def household_member(
 ) -> NDArray[np.int64]:
     """Another member of each person's household, or -1 for people who live alone (or are not rows: -1). With
     `same_generation`, a child's brother or sister or an adult's fellow adult, or -1 where none is found: the date
-    of birth given for a child by mistake is a sibling's (quality_rates.csv), not a parent's."""
+    of birth given for a child by mistake is a sibling's (quality_rates.csv), not a parent's. The same random
+    numbers are drawn either way: the search goes round the household from the member drawn."""
     missing = person < 0
     person = np.where(missing, 0, person)
     starts = pop.household_head  # a household's first member: rows go by household
     hh = pop.people.household[person]
     size = pop.household_size[hh]
     within = np.maximum(size, 1)
+    drawn = rng.integers(1, np.maximum(size, 2))
+    offset = (person - starts[hh] + drawn) % within
+    result: NDArray[np.int64] = np.where((size > 1) & ~missing, starts[hh] + offset, -1)
     if not same_generation:
-        offset = (person - starts[hh] + rng.integers(1, np.maximum(size, 2))) % within
-        result: NDArray[np.int64] = np.where((size > 1) & ~missing, starts[hh] + offset, -1)
         return result
-    draws = rng.integers(1, np.maximum(size, 2)[:, None], (len(person), TRIES))  # never the person themself
-    candidates = starts[hh][:, None] + ((person - starts[hh])[:, None] + draws) % within[:, None]
+    steps = (drawn[:, None] + np.arange(TRIES)[None, :]) % within[:, None]  # 0: the person themself
+    candidates = starts[hh][:, None] + ((person - starts[hh])[:, None] + steps) % within[:, None]
     child = pop.people.role == ROLE["child"]
-    alike = child[candidates] == child[person][:, None]
+    alike = (child[candidates] == child[person][:, None]) & (steps != 0)
     first = np.argmax(alike, axis=1)
     rows = np.arange(len(person))
     found = alike[rows, first] & (size > 1) & ~missing
