@@ -18,6 +18,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from synthgen.calibration.front_door_figures import front_door_figures
 from synthgen.calibration.local_figures import references
 from synthgen.calibration.measure import Measured, People, read_people
@@ -125,31 +128,39 @@ def describe(run: str | Path | Run) -> list[Figure]:
 
 
 def quality_figures(run: Run) -> list[Figure]:
-    """Each error kind's share of the records eligible for it, beside the configured rate.
+    """Each error kind's share of the records eligible for it, beside the share its rates lead one to expect.
 
-    The tolerance is four binomial standard errors plus 0.2 points. (OCR changes only values holding a
-    confusable sequence, so its share can fall a little under the rate.)
+    Without group-dependent mechanisms that is the configured rate; with them, the rate weighted by the eligible
+    records' groups (each record's chance, averaged), so the comparison stays like with like. The tolerance is
+    four binomial standard errors plus 0.2 points. (OCR changes only values holding a confusable sequence, so
+    its share can fall a little under the rate.)
     """
     if not run.has("truth/quality"):
         return []
     profile = run.manifest["scenario"]["data_quality"]["profile"]
-    summary = (
-        run.read("truth/quality")
-        .group_by(["source", "field", "kind", "rate"])
-        .aggregate([("eligible", "sum"), ("changed", "sum")])
+    table = run.read("truth/quality")
+    if "expected" not in table.column_names:  # a run written before group-dependent rates
+        table = table.append_column("expected", pc.multiply(table["rate"], table["eligible"].cast(pa.float64())))
+    summary = table.group_by(["source", "field", "kind", "rate"]).aggregate(
+        [("eligible", "sum"), ("changed", "sum"), ("expected", "sum")]
     )
     figures = []
     for row in sorted(summary.to_pylist(), key=lambda r: (r["source"], r["field"], r["kind"])):
         rate, eligible, changed = row["rate"], row["eligible_sum"], row["changed_sum"]
         if rate <= 0 or eligible == 0:
             continue
-        tolerance = 100 * (4 * math.sqrt(rate * (1 - rate) / eligible) + 0.002)
+        expected = min(row["expected_sum"] / eligible, 1.0)
+        weighted = abs(expected - rate) > 1e-9
+        tolerance = 100 * (4 * math.sqrt(expected * (1 - expected) / eligible) + 0.002)
+        source = f"scenario data_quality (profile {profile}); % of {eligible:,} eligible records"
+        if weighted:
+            source += f"; rate {100 * rate:g}% weighted by the records' groups (quality_groups.csv)"
         figures.append(
             Figure(
                 f"quality.{row['source']}.{row['field']}.{row['kind']}",
                 100 * changed / eligible,
-                100 * rate,
-                f"scenario data_quality (profile {profile}); % of {eligible:,} eligible records",
+                100 * expected,
+                source,
                 round(tolerance, 3),
                 "% of eligible records",
             )
