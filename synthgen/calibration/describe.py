@@ -113,6 +113,7 @@ def describe(run: str | Path | Run) -> list[Figure]:
         overrides,
         str(quality.get("profile", "realistic")),
         quality.get("rates") or None,
+        _duplicate_weights(run),
     )
     result = []
     people = read_people(run)
@@ -125,6 +126,23 @@ def describe(run: str | Path | Run) -> list[Figure]:
             tolerance = round(_tolerance(ref.value, rows[name]["tolerance"], basis), 3)
             result.append(Figure(name, float(value), ref.value, ref.source, tolerance, rows[name]["unit"], ref.england))
     return result + quality_figures(run)
+
+
+def _duplicate_weights(run: Run) -> dict[str, float]:
+    """By agency, how much its records' groups raise its duplicate rate on average (quality_groups.csv): the
+    duplicates truth/quality expects over those the flat rate would (1.0 without group-dependent mechanisms)."""
+    if not run.has("truth/quality"):
+        return {}
+    table = run.read("truth/quality")
+    if "expected" not in table.column_names:  # a run written before group-dependent rates
+        return {}
+    weights: dict[str, tuple[float, float]] = {}
+    for row in table.filter(pc.equal(table["kind"], "duplicate")).to_pylist():
+        if row["field"] == "record" and row["rate"] > 0 and row["eligible"] > 0:
+            flat = row["rate"] * row["eligible"]
+            total, base = weights.get(row["source"], (0.0, 0.0))
+            weights[row["source"]] = (total + row["expected"], base + flat)
+    return {source: total / base for source, (total, base) in weights.items()}
 
 
 def quality_figures(run: Run) -> list[Figure]:
