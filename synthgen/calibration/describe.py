@@ -136,13 +136,28 @@ def _duplicate_weights(run: Run) -> dict[str, float]:
     table = run.read("truth/quality")
     if "expected" not in table.column_names:  # a run written before group-dependent rates
         return {}
+    table = _in_millionths(
+        table.filter(pc.and_(pc.equal(table["field"], "record"), pc.equal(table["kind"], "duplicate")))
+    )
+    summary = table.group_by(["source", "rate"]).aggregate([("eligible", "sum"), ("expected", "sum")])
     weights: dict[str, tuple[float, float]] = {}
-    for row in table.filter(pc.equal(table["kind"], "duplicate")).to_pylist():
-        if row["field"] == "record" and row["rate"] > 0 and row["eligible"] > 0:
-            flat = row["rate"] * row["eligible"]
+    for row in summary.to_pylist():
+        if row["rate"] > 0 and row["eligible_sum"] > 0:
             total, base = weights.get(row["source"], (0.0, 0.0))
-            weights[row["source"]] = (total + row["expected"], base + flat)
+            weights[row["source"]] = (total + row["expected_sum"] / MILLION, base + row["rate"] * row["eligible_sum"])
     return {source: total / base for source, (total, base) in weights.items()}
+
+
+MILLION = 1_000_000
+"""truth/quality holds each shard's expected changes to six decimals: summed as whole millionths, a run's figures
+are the same however its shards or partitions are ordered."""
+
+
+def _in_millionths(table: pa.Table) -> pa.Table:
+    """truth/quality with its `expected` column as whole millionths (int64)."""
+    index = table.column_names.index("expected")
+    micro = pc.round(pc.multiply(table["expected"], float(MILLION))).cast(pa.int64())
+    return table.set_column(index, "expected", micro)
 
 
 def quality_figures(run: Run) -> list[Figure]:
@@ -159,15 +174,17 @@ def quality_figures(run: Run) -> list[Figure]:
     table = run.read("truth/quality")
     if "expected" not in table.column_names:  # a run written before group-dependent rates
         table = table.append_column("expected", pc.multiply(table["rate"], table["eligible"].cast(pa.float64())))
-    summary = table.group_by(["source", "field", "kind", "rate"]).aggregate(
-        [("eligible", "sum"), ("changed", "sum"), ("expected", "sum")]
+    summary = (
+        _in_millionths(table)
+        .group_by(["source", "field", "kind", "rate"])
+        .aggregate([("eligible", "sum"), ("changed", "sum"), ("expected", "sum")])
     )
     figures = []
     for row in sorted(summary.to_pylist(), key=lambda r: (r["source"], r["field"], r["kind"])):
         rate, eligible, changed = row["rate"], row["eligible_sum"], row["changed_sum"]
         if rate <= 0 or eligible == 0:
             continue
-        expected = min(row["expected_sum"] / eligible, 1.0)
+        expected = min(row["expected_sum"] / MILLION / eligible, 1.0)
         weighted = abs(expected - rate) > 1e-9
         tolerance = 100 * (4 * math.sqrt(expected * (1 - expected) / eligible) + 0.002)
         source = f"scenario data_quality (profile {profile}); % of {eligible:,} eligible records"
