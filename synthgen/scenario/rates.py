@@ -89,6 +89,12 @@ _EXCEPTIONS: tuple[tuple[str, str], ...] = (
     ("marac_meeting_interval_days", "positive"),
     ("school_suspensions_per_pupil", "positive"),
     ("school_suspensions_per_suspended_pupil", "positive"),
+    # the places: a divisor or the median of a lognormal (its log is taken); a neighbourhood has a postcode
+    ("street_postcodes_mean", "positive"),
+    ("addresses_per_postcode_median", "positive"),
+    ("gp_list_size_mean", "positive"),
+    ("*_school_pupils_mean", "positive"),
+    ("neighbourhood_postcodes", "at_least_1"),
     # the nearest place is the one a family always may choose: its weight cannot be 0
     ("gp_practice_choice_weight.nearest", "positive"),
     ("school_choice_weight.nearest", "positive"),

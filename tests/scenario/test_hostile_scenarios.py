@@ -72,8 +72,8 @@ def test_utf16_with_a_byte_order_mark_and_utf8_with_one_are_read(tmp_path: Path)
         ("rates:\n  birth_rate: .nan\n", "s.yaml:14: rates.birth_rate: must be at least 0 and at most 1, not nan"),
         ("rates:\n  birth_rate: .inf\n", "s.yaml:14: rates.birth_rate: must be at least 0 and at most 1, not inf"),
         (
-            "rates:\n  people_per_gp_practice: 0\n",
-            "s.yaml:14: rates.people_per_gp_practice: must be more than 0 and at most 90000, not 0.0",
+            "rates:\n  gp_list_size_mean: 0\n",
+            "s.yaml:14: rates.gp_list_size_mean: must be more than 0 and at most 101010, not 0.0",
         ),
         (
             "rates:\n  referrals_per_10k_children: 100000\n",
