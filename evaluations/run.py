@@ -3,7 +3,8 @@
     python evaluations/run.py evaluations/linkage-demo.yaml
 
 Writes <config>.results.json beside the configuration: per profile and method, the headline metrics, the
-recall by source pair and the false merges of hard negatives, and whether each banded figure is in its band.
+recall by source pair, the false merges of hard negatives, recall by person group with its interval, and whether
+each banded figure is in its band.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ def run_config(config_path: Path) -> dict[str, Any]:
                     **{k: round(v, 4) for k, v in headline.items()},
                     "recall_by_source_pair": scored["recall_by_source_pair"],
                     "false_merges_by_hard_negative": scored["false_merges_by_hard_negative"],
+                    "recall_by_group": [
+                        {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
+                        for row in scored["by_group"]
+                        if row["metric"] == "recall" and row["dimension"] != "agency_pair"
+                    ],
                     "in_band": {k: band[k][0] <= headline[k] <= band[k][1] for k in band},
                 }
     return results

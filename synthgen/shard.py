@@ -137,17 +137,20 @@ def _degrade(ctx: Context, person: PersonRecords) -> quality.Degraded:
     entry = tables.table(agency.path)
     scenario = plan.scenario
     rates = quality.rates_for(scenario.data_quality.profile, scenario.data_quality.rates)
+    rates_of = entry.quality_rates or agency.source
+    people = quality.PersonGroups.of(plan, ctx.pop, ctx.born)
     return quality.degrade(
         plan,
         ctx.pop,
         agency,
         _columns(agency.path),
-        rates.get(entry.quality_rates or agency.source, {}),
+        rates.get(rates_of, {}),
         entry.code or 0,
         person.spare_identifiers,
         person.own_identifiers,
         person.given,
-        quality.BirthDates(person.checked_birth_dates, person.children_only),
+        quality.BirthDates(person.checked_birth_dates),
+        quality.Scaling.of(quality.plan_rules(plan), rates_of, people, ctx.pop.shard),
     )
 
 

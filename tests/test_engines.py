@@ -82,7 +82,7 @@ def test_an_interrupted_dask_run_leaves_nothing_that_looks_complete(
         if stage == "merge" and done == 1:
             raise KeyboardInterrupt
 
-    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs").mkdir()  # the one writer rule: a run is written into a folder that exists
     with pytest.raises(KeyboardInterrupt):
         synthgen.generate(scenario, tmp_path / "runs" / "cut", client=client, progress=interrupt)
     assert not (tmp_path / "runs" / "cut").exists()

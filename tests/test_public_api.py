@@ -4,6 +4,7 @@ tables, returning typed results whose `as_dict()` is exactly the JSON the comman
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from pathlib import Path
 
@@ -16,6 +17,10 @@ import synthgen
 from synthgen.cli import cli
 
 PACKAGE = Path(synthgen.__file__).resolve().parent
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_every_public_name_is_there() -> None:
@@ -49,12 +54,20 @@ def test_evaluations_take_tables_as_well_as_files(demo_run: Path, tmp_path: Path
     from_table = synthgen.evaluate_linkage(demo_run, clusters).as_dict()
     assert from_table.pop("predictions") is None
     assert from_file.pop("predictions") == str(tmp_path / "clusters.csv")
+    # a file is fingerprinted by its bytes; a table handed over in memory has none of its own
+    assert from_table["provenance"].pop("input_sha256") == {"predictions": None}
+    assert from_file["provenance"].pop("input_sha256") == {"predictions": sha256(tmp_path / "clusters.csv")}
     assert from_table == from_file
     screened = synthgen.screen(demo_run, method="exact", out=tmp_path / "f.parquet", disclosures=tmp_path / "d.csv")
     shared_files = synthgen.evaluate_sharing(demo_run, tmp_path / "f.parquet", tmp_path / "d.csv").as_dict()
     shared_tables = synthgen.evaluate_sharing(demo_run, screened.flags, screened.disclosures).as_dict()
     assert (shared_tables.pop("flags"), shared_tables.pop("disclosures")) == (None, None)
     del shared_files["flags"], shared_files["disclosures"]
+    assert shared_tables["provenance"].pop("input_sha256") == {"flags": None, "disclosures": None}
+    assert shared_files["provenance"].pop("input_sha256") == {
+        "flags": sha256(tmp_path / "f.parquet"),
+        "disclosures": sha256(tmp_path / "d.csv"),
+    }
     assert shared_tables == shared_files
 
 

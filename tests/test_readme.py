@@ -80,6 +80,31 @@ def test_the_linkage_scores_quoted_are_the_recorded_ones() -> None:
         assert quoted in " ".join(README.split()), method
 
 
+def test_the_recall_by_group_quoted_is_the_recorded_one() -> None:
+    """The README's table of recall by group (section "Who is missed") is what evaluations/run.py recorded."""
+    recorded = json.loads((ROOT / "evaluations" / "linkage-demo.results.json").read_text())["profiles"]["realistic"]
+    names = {"ethnic_group": "{}", "age_band": "age {}", "deprivation_quintile": "deprivation quintile {}"}
+    rows = [line for line in README.splitlines() if line.startswith("| ") and "[" in line and "] " in line]
+    by_name = {line.split(" | ")[0][2:]: line for line in rows}
+
+    def cell(r: dict) -> str:  # type: ignore[type-arg]
+        mark = {"lower": " ▼", "higher": " ▲"}.get(r["gap"] or "", "")
+        return f"{r['value']:.3f} [{r['low']:.3f}, {r['high']:.3f}]{mark}"
+
+    quoted = 0
+    for dimension, name in names.items():
+        exact = {r["group"]: r for r in recorded["exact"]["recall_by_group"] if r["dimension"] == dimension}
+        probabilistic = {
+            r["group"]: r for r in recorded["fellegi-sunter"]["recall_by_group"] if r["dimension"] == dimension
+        }
+        for group in exact:
+            line = by_name.get(name.format(group))
+            if line is not None:
+                assert line == f"| {name.format(group)} | {cell(exact[group])} | {cell(probabilistic[group])} |"
+                quoted += 1
+    assert quoted >= 8
+
+
 def test_the_screening_scores_quoted_are_the_recorded_ones() -> None:
     recorded = json.loads((ROOT / "evaluations" / "sharing-demo.results.json").read_text())["profiles"]["realistic"]
     text = " ".join(README.split())

@@ -101,7 +101,6 @@ class PersonRecords:
     own_identifiers: dict[str, NDArray[np.object_]] | None = None  # each person's true identifiers, by column
     given: Changes | None = None  # what the table already differs from the truth in, as it was made
     checked_birth_dates: NDArray[np.bool_] | None = None  # rows whose date of birth the agency has seen proven
-    children_only: bool = False  # a table of children: a relative's details copied in error are a sibling's
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,5 @@ def produce(ctx: Context) -> Produced:
     # a child coming into care has their birth certificate seen: a slip in their date of birth does not survive
     # (the DfE's returns reject a looked-after child whose recorded age says adult: SSDA903 351, 352)
     in_care = pc.is_in(children.table["la_child_id"], value_set=care.cla_episodes["la_child_id"].combine_chunks())
-    records = PersonRecords(
-        children, own_identifiers=own, checked_birth_dates=in_care.to_numpy(zero_copy_only=False), children_only=True
-    )
+    records = PersonRecords(children, own_identifiers=own, checked_birth_dates=in_care.to_numpy(zero_copy_only=False))
     return Produced(persons=(records,), events=tuple(events))

@@ -18,6 +18,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from synthgen.calibration.front_door_figures import front_door_figures
 from synthgen.calibration.local_figures import references
 from synthgen.calibration.measure import Measured, People, read_people
@@ -110,6 +113,7 @@ def describe(run: str | Path | Run) -> list[Figure]:
         overrides,
         str(quality.get("profile", "realistic")),
         quality.get("rates") or None,
+        _duplicate_weights(run),
     )
     result = []
     people = read_people(run)
@@ -124,32 +128,74 @@ def describe(run: str | Path | Run) -> list[Figure]:
     return result + quality_figures(run)
 
 
-def quality_figures(run: Run) -> list[Figure]:
-    """Each error kind's share of the records eligible for it, beside the configured rate.
+def _duplicate_weights(run: Run) -> dict[str, float]:
+    """By agency, how much its records' groups raise its duplicate rate on average (quality_groups.csv): the
+    duplicates truth/quality expects over those the flat rate would (1.0 without group-dependent mechanisms)."""
+    if not run.has("truth/quality"):
+        return {}
+    table = run.read("truth/quality")
+    if "expected" not in table.column_names:  # a run written before group-dependent rates
+        return {}
+    table = _in_millionths(
+        table.filter(pc.and_(pc.equal(table["field"], "record"), pc.equal(table["kind"], "duplicate")))
+    )
+    summary = table.group_by(["source", "rate"]).aggregate([("eligible", "sum"), ("expected", "sum")])
+    weights: dict[str, tuple[float, float]] = {}
+    for row in summary.to_pylist():
+        if row["rate"] > 0 and row["eligible_sum"] > 0:
+            total, base = weights.get(row["source"], (0.0, 0.0))
+            weights[row["source"]] = (total + row["expected_sum"] / MILLION, base + row["rate"] * row["eligible_sum"])
+    return {source: total / base for source, (total, base) in weights.items()}
 
-    The tolerance is four binomial standard errors plus 0.2 points. (OCR changes only values holding a
-    confusable sequence, so its share can fall a little under the rate.)
+
+MILLION = 1_000_000
+"""truth/quality holds each shard's expected changes to six decimals: summed as whole millionths, a run's figures
+are the same however its shards or partitions are ordered."""
+
+
+def _in_millionths(table: pa.Table) -> pa.Table:
+    """truth/quality with its `expected` column as whole millionths (int64)."""
+    index = table.column_names.index("expected")
+    micro = pc.round(pc.multiply(table["expected"], float(MILLION))).cast(pa.int64())
+    return table.set_column(index, "expected", micro)
+
+
+def quality_figures(run: Run) -> list[Figure]:
+    """Each error kind's share of the records eligible for it, beside the share its rates lead one to expect.
+
+    Without group-dependent mechanisms that is the configured rate; with them, the rate weighted by the eligible
+    records' groups (each record's chance, averaged), so the comparison stays like with like. The tolerance is
+    four binomial standard errors plus 0.2 points. (OCR changes only values holding a confusable sequence, so
+    its share can fall a little under the rate.)
     """
     if not run.has("truth/quality"):
         return []
     profile = run.manifest["scenario"]["data_quality"]["profile"]
+    table = run.read("truth/quality")
+    if "expected" not in table.column_names:  # a run written before group-dependent rates
+        table = table.append_column("expected", pc.multiply(table["rate"], table["eligible"].cast(pa.float64())))
     summary = (
-        run.read("truth/quality")
+        _in_millionths(table)
         .group_by(["source", "field", "kind", "rate"])
-        .aggregate([("eligible", "sum"), ("changed", "sum")])
+        .aggregate([("eligible", "sum"), ("changed", "sum"), ("expected", "sum")])
     )
     figures = []
     for row in sorted(summary.to_pylist(), key=lambda r: (r["source"], r["field"], r["kind"])):
         rate, eligible, changed = row["rate"], row["eligible_sum"], row["changed_sum"]
         if rate <= 0 or eligible == 0:
             continue
-        tolerance = 100 * (4 * math.sqrt(rate * (1 - rate) / eligible) + 0.002)
+        expected = min(row["expected_sum"] / MILLION / eligible, 1.0)
+        weighted = abs(expected - rate) > 1e-9
+        tolerance = 100 * (4 * math.sqrt(expected * (1 - expected) / eligible) + 0.002)
+        source = f"scenario data_quality (profile {profile}); % of {eligible:,} eligible records"
+        if weighted:
+            source += f"; rate {100 * rate:g}% weighted by the records' groups (quality_groups.csv)"
         figures.append(
             Figure(
                 f"quality.{row['source']}.{row['field']}.{row['kind']}",
                 100 * changed / eligible,
-                100 * rate,
-                f"scenario data_quality (profile {profile}); % of {eligible:,} eligible records",
+                100 * expected,
+                source,
                 round(tolerance, 3),
                 "% of eligible records",
             )

@@ -121,10 +121,15 @@ def _deaths(la_number: int | None, params: Parameters) -> float:
 
 
 def _with_profile(
-    result: dict[str, Reference], profile: str, quality: dict[str, dict[str, dict[str, float]]] | None
+    result: dict[str, Reference],
+    profile: str,
+    quality: dict[str, dict[str, dict[str, float]]] | None,
+    weights: Mapping[str, float] | None = None,
 ) -> None:
     """Move the figures that duplicate registrations move (DUPLICATES_MOVE) to what the run's rates imply, in
-    place: England's references are those of the realistic profile."""
+    place: England's references are those of the realistic profile. `weights`, by agency: how much the records'
+    groups raise its duplicate rate on average (quality_groups.csv: recent arrivals are registered twice more
+    often), so an area with many recent arrivals has its extra duplicates weighted as its people are."""
     run_rates, realistic = rates_for(profile, quality), rates_for("realistic")
     for figure, (agency, effect) in DUPLICATES_MOVE.items():
         if figure not in result:
@@ -132,6 +137,8 @@ def _with_profile(
         rate, usual = run_rates[agency][("record", "duplicate")], realistic[agency][("record", "duplicate")]
         if rate == usual:
             continue
+        weight = (weights or {}).get(agency, 1.0)
+        rate, usual = rate * weight, usual * weight
         ref = result[figure]
         if effect == "adds":
             value = ref.value + 100 * (rate - usual) * (1 + ref.value / 100)
@@ -140,6 +147,8 @@ def _with_profile(
         else:
             value = ref.value * (1 + usual) / (1 + rate)
         source = f"{ref.source}; at {rate:.1%} duplicate {agency} records (profile {profile}), not {usual:.1%}"
+        if weight != 1.0:
+            source += " (rates weighted by the records' groups)"
         result[figure] = Reference(value, source, ref.value if ref.england is None else ref.england)
 
 
@@ -150,10 +159,12 @@ def references(
     overrides: Mapping[str, float],
     profile: str = "realistic",
     quality: dict[str, dict[str, dict[str, float]]] | None = None,
+    duplicate_weights: Mapping[str, float] | None = None,
 ) -> dict[str, Reference]:
     """Each figure's reference in a run of `la_number` whose period ends on `period_end`, under the scenario's
     `overrides` and data-quality `profile` and `quality` rates, from England's (`england`: figure -> (reference,
-    source), as figures.csv has them)."""
+    source), as figures.csv has them); `duplicate_weights`, by agency, the factor the records' groups raise its
+    duplicate rate by (truth/quality's expected changes over the rate's)."""
     name = local_authorities()[la_number].name
     result = {figure: Reference(value, source, None) for figure, (value, source) in england.items()}
 
@@ -188,5 +199,5 @@ def references(
             england[deaths][0] * expected / at_england,
             f"England's rates by age over {name}'s ages (ONS mid-2020); {england[deaths][1]}",
         )
-    _with_profile(result, profile, quality)
+    _with_profile(result, profile, quality, duplicate_weights)
     return result

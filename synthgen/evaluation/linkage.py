@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 from synthgen.arguments import PLACE, ArgumentError
 from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation import adapters, metrics
+from synthgen.evaluation.groups import read_people
+from synthgen.evaluation.linkage_groups import linkage_groups
 from synthgen.evaluation.linkage_report import linkage_report
 from synthgen.evaluation.linkage_scores import (
     Counts,
@@ -31,6 +33,7 @@ from synthgen.evaluation.linkage_scores import (
     PrecisionRecall,
     SourcePairRecall,
 )
+from synthgen.evaluation.provenance import provenance
 from synthgen.evaluation.record_index import find_sorted
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
@@ -145,6 +148,8 @@ def score_linkage(
         curve=_curve(read, person, scored.true_pairs) if isinstance(read, adapters.ScoredPairs) else None,
         self_pairs_ignored=read.self_pairs if isinstance(read, adapters.ScoredPairs) else None,
         examples=_examples(opened, records, person, labels, table),
+        by_group=linkage_groups(read_people(opened), person, labels, records["source"], pairs, found),
+        provenance=provenance(opened, {"predictions": predictions}),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from synthgen.evaluation.groups_report import who_is_missed
 from synthgen.evaluation.record_examples import examples_section
 from synthgen.outputs.html import (
     BarSeries,
@@ -515,6 +516,14 @@ def linkage_report(result: dict[str, Any]) -> str:
         Section("Splits and merges", _splits_merges_section(result)),
         Section("Recall by error kind", _error_kind_section(result)),
         Section("Recall by source pair", _source_pair_section(result)),
+        who_is_missed(
+            result,
+            "recall",
+            {"recall": "recall", "precision": "precision", "falsely_matched": "records falsely matched"},
+            "Recall is over the true pairs of each group's people (the rest are missed matches); precision over the "
+            "pairs of the group's records linked together (the rest are false matches); records falsely matched are "
+            "the group's records put in a cluster with another person's record.",
+        ),
         Section("False merges of hard negatives", _hard_negative_section(result)),
         Section("Worst examples", examples_section(result)),
     ]

@@ -7,6 +7,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from synthgen.evaluation.groups import GroupScore
+from synthgen.evaluation.provenance import Provenance
+
 
 @dataclass(frozen=True)
 class PrecisionRecall:
@@ -97,6 +100,8 @@ class LinkageScores:
     curve: Curve | None
     self_pairs_ignored: int | None  # scored pairs only (absent from the JSON for clusters)
     examples: dict[str, Any]  # the worst splits and merges, records side by side
+    by_group: list[GroupScore]  # recall, precision and records falsely matched by group (evaluation/groups.py)
+    provenance: Provenance  # what was scored: versions, the run's scenario hash and seed, the file's sha256
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form, with stable keys (what `--json` writes and the HTML report reads)."""

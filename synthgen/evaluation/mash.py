@@ -24,7 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.evaluation.groups import People, read_people
 from synthgen.evaluation.mash_checks import Found, about_family, check_records, partner_checks
+from synthgen.evaluation.mash_groups import mash_groups
 from synthgen.evaluation.mash_report import mash_report
 from synthgen.evaluation.mash_responses import Responses, read_responses
 from synthgen.evaluation.mash_scores import (
@@ -37,6 +39,7 @@ from synthgen.evaluation.mash_scores import (
     Timeliness,
 )
 from synthgen.evaluation.mash_truth import BANDS, SUPPORTED, MashTruth, read_truth, resolve, supported_index
+from synthgen.evaluation.provenance import Provenance, provenance
 from synthgen.kernel.dates import one_working_day_deadline
 from synthgen.outputs.files import claimed, write_text
 from synthgen.run_folder import Run, open_run
@@ -224,7 +227,14 @@ def _examples(truth: MashTruth, decision: NDArray[np.int64], found: Found) -> li
     ]
 
 
-def score(truth: MashTruth, responses: Responses, run_name: str, responses_name: str | None) -> MashScores:
+def score(
+    truth: MashTruth,
+    responses: Responses,
+    run_name: str,
+    responses_name: str | None,
+    people: People,
+    provenance: Provenance,
+) -> MashScores:
     name = responses_name or "responses"
     decision, rag, decided = _answered(truth, responses)
     # the records found and the records shared, resolved together: one pass over the run's millions of records
@@ -250,6 +260,8 @@ def score(truth: MashTruth, responses: Responses, run_name: str, responses_name:
         by_source=_groups(truth, "source", decision, decided, found),
         by_storyline=_groups(truth, "storyline_id", decision, decided, found),
         examples=_examples(truth, decision, found),
+        by_group=mash_groups(people, found, decision, supported, _within_one_working_day(received, decided)),
+        provenance=provenance,
     )
 
 
@@ -268,7 +280,9 @@ def evaluate_mash(
         opened = open_run(run)
         truth = read_truth(opened)
         read = read_responses(responses, truth.contacts["contact_id"].combine_chunks())
-        scores = score(truth, read, str(opened.path), None if isinstance(responses, pa.Table) else str(responses))
+        named = None if isinstance(responses, pa.Table) else str(responses)
+        origin = provenance(opened, {"responses": responses})
+        scores = score(truth, read, str(opened.path), named, read_people(opened), origin)
         if json_path is not None or report_path is not None:
             written = scores.as_dict()
             if json_path is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from synthgen.evaluation.groups_report import who_is_missed
 from synthgen.outputs.html import (
     BarSeries,
     Cell,
@@ -281,6 +282,18 @@ def mash_report(result: Mapping[str, Any]) -> str:
         Section("Timeliness", _timeliness(result)),
         Section("Sharing", _sharing(result)),
         Section("By group", _by_group(result)),
+        who_is_missed(
+            result,
+            "check_recall",
+            {
+                "check_recall": "partner check recall",
+                "check_precision": "partner check precision",
+                "decision_agreement": "decision as the truth supports",
+                "within_one_working_day": "decided within one working day",
+            },
+            "Each contact counts for the groups of the child it is about. Partner check recall is over the records a "
+            "perfect check finds; the agency pair is the contact's source and the partner agency checked.",
+        ),
         Section("Worked examples", _examples(result)),
     ]
     return page("MASH evaluation", sections, intro=_summary(result))

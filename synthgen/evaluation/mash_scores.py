@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from synthgen.evaluation.groups import GroupScore
+from synthgen.evaluation.provenance import Provenance
+
 
 @dataclass(frozen=True)
 class AgencyChecks:
@@ -116,6 +119,8 @@ class MashScores:
     by_source: list[Group]
     by_storyline: list[Group]
     examples: list[Example]
+    by_group: list[GroupScore]  # checks, decisions and timeliness by the child's groups (evaluation/mash_groups.py)
+    provenance: Provenance  # what was scored: versions, the run's scenario hash and seed, the file's sha256
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,6 +28,9 @@ from numpy.typing import NDArray
 
 from synthgen import signals as signal_rules
 from synthgen.evaluation.flags_and_disclosures import Disclosures, Flags, read_disclosures, read_flags
+from synthgen.evaluation.groups import read_people
+from synthgen.evaluation.provenance import provenance
+from synthgen.evaluation.sharing_groups import sharing_groups
 from synthgen.evaluation.sharing_report import sharing_report
 from synthgen.evaluation.sharing_scores import (
     ConcernRecall,
@@ -326,7 +329,7 @@ def evaluate_sharing(
     only with `overwrite`)."""
     with claimed([json_path, report_path], overwrite):
         opened = open_run(run)
-        result = score(read_truth(opened), run, flags, disclosures)
+        result = score(read_truth(opened), opened if isinstance(run, Run) else run, flags, disclosures)
         if json_path is not None or report_path is not None:
             written = result.as_dict()
             if json_path is not None:
@@ -338,6 +341,7 @@ def evaluate_sharing(
 
 def score(truth: Truth, run: str | Path | Run, flags: Source, disclosures: Source | None = None) -> SharingScores:
     """As `evaluate_sharing`, with the run's truth already read (to score many files against one run)."""
+    opened = open_run(run)
     found = read_flags(flags, truth)
     visible_at_risk = np.intersect1d(truth.at_risk_ids, truth.visible_ids)
     return SharingScores(
@@ -353,4 +357,6 @@ def score(truth: Truth, run: str | Path | Run, flags: Source, disclosures: Sourc
         storylines=_storylines(found, truth),
         examples=_examples(found, truth),
         oversharing=None if disclosures is None else _oversharing(read_disclosures(disclosures, truth), found, truth),
+        by_group=sharing_groups(read_people(opened), found, truth),
+        provenance=provenance(opened, {"flags": flags, "disclosures": disclosures}),
     )

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from synthgen.evaluation.groups_report import who_is_missed
 from synthgen.outputs.html import (
     BarSeries,
     Section,
@@ -369,6 +370,19 @@ def sharing_report(result: dict[str, Any]) -> str:
         Section("Detection", _detection(result)),
         Section("Time to flag", _time_to_flag(result)),
         Section("Recall by concern", _by_concern(result)),
+        who_is_missed(
+            result,
+            "recall",
+            {
+                "recall": "recall",
+                "precision": "precision",
+                "within_30_days": "flagged within 30 days",
+                "median_days_to_flag": "median days to flag",
+            },
+            "Recall is over each group's children at risk; precision over the group's people flagged; flagged "
+            "within 30 days over the group's children at risk whose case became visible across agencies. The agency "
+            "pair is the two agencies whose signals first made a child's case visible.",
+        ),
         Section("Storylines", _storylines(result)),
         Section("Example children", _examples(result)),
         Section("Over-sharing", _oversharing(result)),

@@ -7,6 +7,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from synthgen.evaluation.groups import GroupScore
+from synthgen.evaluation.provenance import Provenance
+
 
 @dataclass(frozen=True)
 class Detection:
@@ -149,6 +152,8 @@ class SharingScores:
     storylines: list[StorylineScore]
     examples: list[ExampleChild]
     oversharing: Oversharing | None  # None when no disclosures were given
+    by_group: list[GroupScore]  # recall, precision and time to flag by group (evaluation/sharing_groups.py)
+    provenance: Provenance  # what was scored: versions, the run's scenario hash and seed, the files' sha256
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form, with stable keys (what `--json` writes and the HTML report reads)."""

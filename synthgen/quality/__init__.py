@@ -10,7 +10,7 @@ moved, and so on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +25,7 @@ from synthgen.quality.changes import FIELDS, KINDS, Columns, Log, Rates
 from synthgen.quality.demographic_errors import date_of_birth_errors, sex_errors
 from synthgen.quality.duplicates import register_again
 from synthgen.quality.identifier_errors import identifier_errors
+from synthgen.quality.mechanisms import PersonGroups, Scaling, plan_rules
 from synthgen.quality.name_errors import name_errors
 from synthgen.scenario.plan import Plan
 from synthgen.world.population import ID_STRIDE, Population
@@ -37,8 +38,11 @@ __all__ = [
     "Changes",
     "Columns",
     "Degraded",
+    "PersonGroups",
+    "Scaling",
     "degrade",
     "empty_summary",
+    "plan_rules",
     "rates_for",
 ]
 
@@ -63,11 +67,10 @@ def rates_for(
 
 @dataclass(frozen=True)
 class BirthDates:
-    """How an agency holds dates of birth: rows it has seen proven (a birth certificate: no slip survives), and
-    whether its people are children, so that a date copied in error from a relative is a sibling's."""
+    """How an agency holds dates of birth: the rows it has seen proven (a birth certificate: no slip survives). A
+    date copied in error from a relative is always one of the same generation's (relatives.household_member)."""
 
     checked: NDArray[np.bool_] | None = None
-    children_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,12 @@ class Degraded:
     eligible: dict[tuple[str, str], int]
     rates: dict[tuple[str, str], float]
     given: int = 0  # the log's first entries: differences the table was made with, not the model's errors
+    expected: dict[tuple[str, str], float] = field(default_factory=dict)  # changes the rates lead one to expect
 
     def summary(self) -> pa.Table:
-        """One row per (field, kind) the model considered: its rate, eligible records and records it changed."""
+        """One row per (field, kind) the model considered: its rate, eligible records, the changes its rates lead one
+        to expect among them (the rate times the eligible records, unless group-dependent mechanisms vary it from
+        record to record) and the records it changed."""
         keys = sorted(set(self.eligible) | set(self.rates))
         made = _pair_counts(self.log_fields[self.given :], self.log_kinds[self.given :])
         changed = {(FIELDS[f], KINDS[k]): c for (f, k), c in made.items()}
@@ -96,14 +102,15 @@ class Degraded:
                 "kind": pa.array([k for _, k in keys], pa.string()),
                 "rate": pa.array([self.rates.get(key, 0.0) for key in keys], pa.float64()),
                 "eligible": pa.array([self.eligible.get(key, 0) for key in keys], pa.int64()),
+                "expected": pa.array([round(self.expected.get(key, 0.0), 6) for key in keys], pa.float64()),
                 "changed": pa.array([changed.get(key, 0) for key in keys], pa.int64()),
             }
         )
 
 
 def empty_summary() -> pa.Table:
-    names = ("source", "table", "field", "kind", "rate", "eligible", "changed")
-    types = (pa.string(), pa.string(), pa.string(), pa.string(), pa.float64(), pa.int64(), pa.int64())
+    names = ("source", "table", "field", "kind", "rate", "eligible", "expected", "changed")
+    types = (pa.string(), pa.string(), pa.string(), pa.string(), pa.float64(), pa.int64(), pa.float64(), pa.int64())
     return pa.table({name: pa.array([], kind) for name, kind in zip(names, types, strict=True)})
 
 
@@ -125,6 +132,7 @@ def degrade(
     person_identifiers: dict[str, NDArray[np.object_]] | None = None,
     given: Changes | None = None,
     birth_dates: BirthDates | None = None,
+    scaling: Scaling | None = None,
 ) -> Degraded:
     """Apply one agency's error model to one shard's table.
 
@@ -132,17 +140,20 @@ def degrade(
     none), for errors that take a relative's; `extra_identifiers` are unused valid identifiers for
     duplicates registered afresh; `given` lists what differs from the truth in the table as it was made (a contact
     that knew no family name, a notification copying the police's spelling), logged first; `birth_dates` says
-    which rows' dates of birth the agency has seen proven (no slip survives there) and whether a date copied from
-    a relative is a sibling's. The errors come in a
+    which rows' dates of birth the agency has seen proven (no slip survives there). The errors come in a
     fixed order, each from the table's own stream:
     duplicates first (a second registration then takes its own errors), then names, date of birth, sex,
-    identifiers and addresses.
+    identifiers and addresses. `scaling` makes rates depend on each record's person's groups (mechanisms.py).
     """
     rng = np.random.default_rng(np.random.SeedSequence(plan.seed, spawn_key=(table_code, pop.shard + 1, 77)))
     log = Log()
     if given is not None:
         _log_given(log, given)
+    if scaling is not None:
+        log.scale = scaling.rows(agency.person_id)
     registered = register_again(rng, plan, pop.shard, agency, columns, rates, table_code, extra_identifiers, log)
+    if scaling is not None:
+        log.scale = scaling.rows(registered.person_id)
     if given is not None:
         _log_given(log, _given_of_duplicates(given, registered.duplicate_of))
     values = registered.columns
@@ -165,7 +176,7 @@ def degrade(
         values[columns.date_of_birth],
         rates,
         log,
-        (checked, checks.children_only),
+        checked,
     )
     sex_errors(rng, values, columns, rates, log)
     held = [columns.identifier] if columns.identifier else []
@@ -176,7 +187,9 @@ def degrade(
     result = pa.table({name: values[name] for name in agency.table.column_names})
     rows, kinds, fields = log.arrays()
     degraded = AgencyTable(agency.source, agency.name, result, registered.key, registered.person_id)
-    return Degraded(degraded, registered.duplicate_of, rows, kinds, fields, log.eligible, rates, log.given)
+    return Degraded(
+        degraded, registered.duplicate_of, rows, kinds, fields, log.eligible, rates, log.given, log.expected
+    )
 
 
 def _log_given(log: Log, given: Changes) -> None:

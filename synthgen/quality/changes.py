@@ -67,14 +67,25 @@ Columns = PersonColumns
 table (synthgen/tables), which the model reads a table by."""
 
 
+@dataclass(frozen=True)
+class RowScale:
+    """Per-row multipliers of some errors' rates, for a table's rows as they stand (the group-dependent mechanisms
+    of synthgen/quality/mechanisms.py): an error not listed has its rate on every row."""
+
+    by_error: dict[tuple[str, str], NDArray[np.float64]]
+
+
 @dataclass
 class Log:
-    """Every change made to one table, as parallel arrays (row, kind, field), and the eligible rows per error."""
+    """Every change made to one table, as parallel arrays (row, kind, field), the eligible rows per error and the
+    changes the rates lead one to expect among them (with group-dependent rates, the sum of each row's chance)."""
 
     rows: list[NDArray[np.int64]] = field(default_factory=list)
     kinds: list[NDArray[np.int64]] = field(default_factory=list)
     fields: list[NDArray[np.int64]] = field(default_factory=list)
     eligible: dict[tuple[str, str], int] = field(default_factory=dict)
+    expected: dict[tuple[str, str], float] = field(default_factory=dict)
+    scale: RowScale | None = None  # the rows' multipliers, set by the model before it draws
     given: int = 0  # how many of the entries at the front are differences the table was made with
     given_parts: int = 0  # how many of the arrays they fill
 
@@ -112,15 +123,23 @@ def chosen(
     kind: str,
     log: Log,
 ) -> NDArray[np.int64]:
-    """The eligible rows that get this error, each with the configured chance; counts the eligible rows.
+    """The eligible rows that get this error, each with the configured chance (times its row's multiplier, where a
+    group-dependent mechanism sets one); counts the eligible rows and the changes expected among them.
 
-    No draw is made when the rate is zero, so a profile without an error leaves the stream as it was."""
-    rate = rates.get((field_name, kind), 0.0)
+    No draw is made when the rate is zero, so a profile without an error leaves the stream as it was; and the
+    draw is the same one whatever the multipliers, so a row no mechanism touches gets what it got without them."""
+    key = (field_name, kind)
+    rate = rates.get(key, 0.0)
     eligible = eligible & ~log.made(field_name, kind, len(eligible))  # an error is not made twice in one value
-    log.eligible[(field_name, kind)] = log.eligible.get((field_name, kind), 0) + int(eligible.sum())
+    log.eligible[key] = log.eligible.get(key, 0) + int(eligible.sum())
+    factor = log.scale.by_error.get(key) if log.scale is not None else None
+    if factor is not None and len(factor) != len(eligible):
+        raise ValueError(f"{field_name}.{kind}: {len(factor)} multipliers for {len(eligible)} rows")
+    chance = rate if factor is None else np.minimum(rate * factor, 1.0)
+    log.expected[key] = log.expected.get(key, 0.0) + float(np.sum(chance * eligible))
     if rate <= 0:
         return np.zeros(0, np.int64)
-    result: NDArray[np.int64] = np.flatnonzero(eligible & (rng.random(len(eligible)) < rate))
+    result: NDArray[np.int64] = np.flatnonzero(eligible & (rng.random(len(eligible)) < chance))
     return result
 
 

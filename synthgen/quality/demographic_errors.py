@@ -23,12 +23,11 @@ def date_of_birth_errors(
     column: pa.Array,
     rates: Rates,
     log: Log,
-    held: tuple[NDArray[np.bool_], bool] | None = None,
+    checked: NDArray[np.bool_] | None = None,
 ) -> pa.Array:
-    """The date-of-birth column with its errors; `person` is each record's person row, -1 where none; `held`: the
-    rows whose date the agency has seen proven (left as they are) and whether a relative's date copied in error
-    is a sibling's (a table of children)."""
-    checked, children_only = held if held is not None else (np.zeros(len(column), bool), False)
+    """The date-of-birth column with its errors; `person` is each record's person row, -1 where none; `checked`:
+    the rows whose date the agency has seen proven (left as they are)."""
+    checked = checked if checked is not None else np.zeros(len(column), bool)
     recorded = column.is_valid().to_numpy(zero_copy_only=False)
     valid = recorded.copy()
     dob = column.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
@@ -48,7 +47,7 @@ def date_of_birth_errors(
     log.add(rows, "age_only", "date_of_birth")
     rows = chosen(rng, valid, rates, "date_of_birth", "copied_from_household", log)
     if len(rows):
-        other = household_member(rng, pop, person[rows], children_only)
+        other = household_member(rng, pop, person[rows], same_generation=True)  # a child's is a sibling's
         found = other >= 0
         found[found] = pop.people.date_of_birth[other[found]] != dob[rows[found]]
         dob[rows[found]] = pop.people.date_of_birth[other[found]]

@@ -8,26 +8,35 @@ from numpy.typing import NDArray
 
 from synthgen.world.population import ROLE, Population
 
+TRIES = 8
+"""Members looked at, going round the household from the one drawn, for one of the same generation."""
+
 
 def household_member(
-    rng: np.random.Generator, pop: Population, person: NDArray[np.int64], children_only: bool = False
+    rng: np.random.Generator, pop: Population, person: NDArray[np.int64], same_generation: bool = False
 ) -> NDArray[np.int64]:
-    """Another member of each person's household, or -1 for people who live alone (or are not rows: -1); with
-    `children_only`, another child under 18 of the household (a sibling), or -1 where there is none."""
+    """Another member of each person's household, or -1 for people who live alone (or are not rows: -1). With
+    `same_generation`, a child's brother or sister under 18 or an adult's fellow adult, or -1 where none is found:
+    the date of birth given for a child by mistake is a sibling's (quality_rates.csv), not a parent's (a
+    looked-after child recorded with a parent's date fails SSDA903 351 and 352), nor a grown-up brother's. The same
+    random numbers are drawn either way: the search goes round the household from the member drawn."""
     missing = person < 0
     person = np.where(missing, 0, person)
     starts = pop.household_head  # a household's first member: rows go by household
     hh = pop.people.household[person]
     size = pop.household_size[hh]
-    offset = (person - starts[hh] + rng.integers(1, np.maximum(size, 2))) % np.maximum(size, 1)
+    within = np.maximum(size, 1)
+    drawn = rng.integers(1, np.maximum(size, 2))
+    offset = (person - starts[hh] + drawn) % within
     result: NDArray[np.int64] = np.where((size > 1) & ~missing, starts[hh] + offset, -1)
-    if children_only:
-        p = pop.people
-        rows = np.flatnonzero((p.role == ROLE["child"]) & (p.age < 18))  # by household, as all rows go
-        count = np.bincount(p.household[rows], minlength=len(starts))[hh]
-        first = np.searchsorted(rows, starts[hh])  # the household's first child
-        own = np.searchsorted(rows, person) - first  # the person's place among them
-        other = first + (own + rng.integers(1, np.maximum(count, 2))) % np.maximum(count, 1)
-        found = (count > 1) & ~missing
-        result = np.where(found, rows[np.minimum(other, len(rows) - 1)] if len(rows) else -1, -1)
-    return result
+    if not same_generation:
+        return result
+    steps = (drawn[:, None] + np.arange(TRIES)[None, :]) % within[:, None]  # 0: the person themself
+    candidates = starts[hh][:, None] + ((person - starts[hh])[:, None] + steps) % within[:, None]
+    child = (pop.people.role == ROLE["child"]) & (pop.people.age < 18)  # a dependent child
+    alike = (child[candidates] == child[person][:, None]) & (steps != 0)
+    first = np.argmax(alike, axis=1)
+    rows = np.arange(len(person))
+    found = alike[rows, first] & (size > 1) & ~missing
+    chosen: NDArray[np.int64] = np.where(found, candidates[rows, first], -1)
+    return chosen

@@ -200,15 +200,23 @@ def postcode_typos(rng: np.random.Generator, values: pa.Array) -> pa.Array:
 
 
 def transpositions(rng: np.random.Generator, values: pa.Array) -> tuple[pa.Array, NDArray[np.bool_]]:
-    """Two adjacent characters of each identifier swapped (where they differ)."""
+    """Two adjacent digits of each identifier swapped (where they differ). A letter stays where it is: a UPN's
+    first letter and check letter are not typed among its digits, and a UPN that no longer starts with a letter is
+    one no system accepts (SSDA903 rule 168)."""
     n = len(values)
     size = lengths(values)
     position = (rng.random(n) * np.maximum(size - 1, 1)).astype(np.int64)
     first = byte_at(values, position)
     second = byte_at(values, position + 1)
-    insert = np.stack([second, first], axis=1).astype(np.uint8)
-    new = splice(values, position, np.full(n, 2), insert, np.full(n, 2))
-    return new, first != second
+    digits = _is_digit(first) & _is_digit(second)
+    insert = np.where(digits[:, None], np.stack([second, first], axis=1), np.stack([first, second], axis=1))
+    new = splice(values, position, np.full(n, 2), insert.astype(np.uint8), np.full(n, 2))
+    return new, digits & (first != second)
+
+
+def _is_digit(byte: NDArray[np.integer]) -> NDArray[np.bool_]:
+    result: NDArray[np.bool_] = (byte >= ord("0")) & (byte <= ord("9"))
+    return result
 
 
 __all__ = [

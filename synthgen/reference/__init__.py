@@ -407,3 +407,37 @@ def quality_rates() -> tuple[QualityRate, ...]:
         QualityRate(r["agency"], r["field"], r["kind"], float(r["realistic"]), float(r["messy"]))
         for r in _rows("quality_rates.csv")
     )
+
+
+@dataclass(frozen=True)
+class QualityGroupRule:
+    """One group's multiplier under a group-dependent error mechanism (quality_groups.csv)."""
+
+    mechanism: str
+    dimension: str  # a dimension of synthgen.person_groups
+    group: str  # one of its labels
+    min_age: int  # the rule applies from this age (in whole years at the period's start)
+    multiplier: float
+    errors: tuple[tuple[str, str], ...]  # (field, kind) pairs whose rates it multiplies
+    agencies: tuple[str, ...] | None  # None: every agency that has those rates
+    status: str
+    source: str
+
+
+@cache
+def quality_groups() -> tuple[QualityGroupRule, ...]:
+    """The group-dependent error mechanisms: each group's multiplier of some error rates, with its source."""
+    return tuple(
+        QualityGroupRule(
+            r["mechanism"],
+            r["dimension"],
+            r["group"],
+            int(r["min_age"]),
+            float(r["multiplier"]),
+            tuple((e.split(".")[0], e.split(".")[1]) for e in r["errors"].split()),
+            None if r["agencies"] == "*" else tuple(r["agencies"].split()),
+            r["status"],
+            r["source"],
+        )
+        for r in _rows("quality_groups.csv")
+    )

@@ -83,19 +83,18 @@ def _by_kind(kind: str, default: float) -> Range:
 _EXCEPTIONS: tuple[tuple[str, str], ...] = (
     # divisors and the shapes and scales of gamma and beta draws: 0 has no meaning
     ("people_per_*", "positive"),
-    ("gp_list_size_mean", "positive"),
-    ("*_school_pupils_mean", "positive"),
-    ("street_postcodes_mean", "positive"),
-    # the log of a postcode's addresses is drawn around the log of this
-    ("addresses_per_postcode_median", "positive"),
-    # a neighbourhood is a run of at least one postcode
-    ("neighbourhood_postcodes", "at_least_1"),
     ("*_shape", "positive"),
     ("*_scale", "positive"),
     ("deprivation_beta_*", "positive"),
     ("marac_meeting_interval_days", "positive"),
     ("school_suspensions_per_pupil", "positive"),
     ("school_suspensions_per_suspended_pupil", "positive"),
+    # the places: a divisor or the median of a lognormal (its log is taken); a neighbourhood has a postcode
+    ("street_postcodes_mean", "positive"),
+    ("addresses_per_postcode_median", "positive"),
+    ("gp_list_size_mean", "positive"),
+    ("*_school_pupils_mean", "positive"),
+    ("neighbourhood_postcodes", "at_least_1"),
     # the nearest place is the one a family always may choose: its weight cannot be 0
     ("gp_practice_choice_weight.nearest", "positive"),
     ("school_choice_weight.nearest", "positive"),

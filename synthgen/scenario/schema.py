@@ -24,7 +24,7 @@ from pydantic import (
     model_serializer,
 )
 
-from synthgen import reference, sharing_policy
+from synthgen import person_groups, reference, sharing_policy
 from synthgen.scenario import rates as rate_checks
 from synthgen.scenario.templates import template_names
 
@@ -120,12 +120,58 @@ class Period(Strict):
 ErrorRates = dict[str, dict[str, dict[str, Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]]]]
 
 
+Multiplier = Annotated[float, Field(ge=0.0, le=1000.0, strict=False, allow_inf_nan=False)]
+
+
+class Mechanisms(Strict):
+    """Group-dependent errors (synthgen/reference/data/quality_groups.csv): a mechanism multiplies some error rates
+    for the people of some groups (transliterated names, recent arrivals without an NHS number, ...)."""
+
+    enabled: bool = Field(default=True, description="false: every error rate is the same for everyone")
+    off: list[str] = Field(default_factory=list, description="mechanisms switched off, e.g. [name_order]")
+    multipliers: dict[str, dict[str, Multiplier]] = Field(
+        default_factory=dict,
+        description="overrides by mechanism and group, e.g. {recent_arrival: {Black: 4.0}}; 1.0 switches a group off",
+    )
+
+    @field_validator("off")
+    @classmethod
+    def _known_off(cls, value: list[str]) -> list[str]:
+        known = sorted({rule.mechanism for rule in reference.quality_groups()})
+        for name in value:
+            if name not in known:
+                raise ValueError(f"unknown mechanism {name!r} (allowed: {', '.join(known)})")
+        return value
+
+    @field_validator("multipliers")
+    @classmethod
+    def _known_groups(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        dimension = {rule.mechanism: rule.dimension for rule in reference.quality_groups()}
+        for name, groups in value.items():
+            if name not in dimension:
+                raise ValueError(f"unknown mechanism {name!r} (allowed: {', '.join(sorted(dimension))})")
+            labels = person_groups.LABELS[dimension[name]]
+            for group in groups:
+                if group not in labels:
+                    raise ValueError(f"{name}: unknown {dimension[name]} {group!r} (allowed: {', '.join(labels)})")
+        return value
+
+
 class DataQuality(Strict):
     profile: Literal["clean", "realistic", "messy"] = "realistic"
     rates: ErrorRates = Field(
         default_factory=dict,
         description="overrides by agency, field and error kind, e.g. {health: {nhs_number: {missing: 0.05}}}",
     )
+    mechanisms: Mechanisms = Mechanisms()
+
+    @model_serializer(mode="wrap")
+    def _leave_out_default_mechanisms(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        """Mechanisms as shipped dump (and so hash) as before they could be changed."""
+        data = handler(self)
+        if isinstance(data, dict) and self.mechanisms == Mechanisms():
+            data.pop("mechanisms", None)
+        return data
 
     @field_validator("rates")
     @classmethod

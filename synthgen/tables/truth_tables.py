@@ -172,7 +172,8 @@ TRUTH = (
     ),
     Table(
         "truth/quality",
-        "Per shard, agency table, field and error kind: the rate configured, the records eligible and changed.",
+        "Per shard, agency table, field and error kind: the rate configured, the records eligible, the changes "
+        "expected and the records changed.",
         (
             Column("source", S, "the agency"),
             Column("table", S, "the agency table"),
@@ -180,6 +181,12 @@ TRUTH = (
             Column("kind", S, "the error kind, e.g. typo, nickname, day_month_swap, duplicate"),
             Column("rate", F, "the configured chance that an eligible record gets the error"),
             Column("eligible", I64, "records eligible for it"),
+            Column(
+                "expected",
+                F,
+                "changes the rates lead one to expect among the eligible: the sum of each record's chance, the rate "
+                "times its group-dependent multipliers (reference/data/quality_groups.csv)",
+            ),
             Column("changed", I64, "records changed"),
         ),
     ),

@@ -80,6 +80,19 @@ def test_transposed_nhs_numbers_fail_the_check_digit_when_changed(seed: int) -> 
     assert (new.to_numpy(zero_copy_only=False)[~changed] == np.asarray(numbers)[~changed]).all()
 
 
+def test_a_transposed_upn_keeps_its_letters_in_place() -> None:
+    """Only digits change places: a UPN still starts with its letter (SSDA903 rule 168's format)."""
+    rng = np.random.default_rng(3)
+    upns = pa.array(["K302685120241", "A12345678901B", "Z00000000000C"] * 200, pa.string())
+    new, changed = text.transpositions(rng, upns)
+    assert changed.any() and not changed.all()
+    values = new.to_pylist()
+    for value, upn in zip(values, upns.to_pylist(), strict=True):
+        assert [c for c in value if c.isalpha()] == [c for c in upn if c.isalpha()], upn
+        assert [i for i, c in enumerate(value) if c.isalpha()] == [i for i, c in enumerate(upn) if c.isalpha()], upn
+    assert all(v == u for v, u, c in zip(values, upns.to_pylist(), changed, strict=True) if not c)
+
+
 def test_hyphen_changes() -> None:
     rng = np.random.default_rng(1)
     names = pa.array(["Smith-Jones", "Khan-Ali"])

@@ -1,0 +1,92 @@
+"""Scores by group, on small hand-made inputs: each group's figure is the overall figure restricted to the group,
+the interval is Wilson's (over the effective trials where units come in clusters), and a gap is flagged only where
+the intervals part."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synthgen.evaluation.groups import proportions, wilson
+from synthgen.evaluation.linkage_groups import agency_pair_precision, falsely_matched, restricted_precision
+
+LABELS = ("a", "b", "c")
+
+
+def test_a_proportion_without_clusters_is_wilsons_interval() -> None:
+    """8 of 10 in group a: Wilson's 95% interval is [0.490, 0.943] (Newcombe 1998, table I, method 3)."""
+    code = np.array([0] * 10 + [1] * 30)
+    hits = np.array([1] * 8 + [0] * 2 + [1] * 15 + [0] * 15)
+    a, b, c = proportions("recall", "letters", LABELS, code, hits)
+    assert (a.hits, a.trials, a.value) == (8, 10, 0.8)
+    assert (round(a.low or 0, 3), round(a.high or 0, 3)) == (0.490, 0.943)
+    assert a.design_effect == 1.0 and a.clusters == 10
+    assert (b.hits, b.trials, b.value) == (15, 30, 0.5)
+    assert (a.rest_value, b.rest_value) == (15 / 30, 8 / 10)  # everyone else in the run
+    assert (c.trials, c.value, c.low, c.gap) == (0, None, None, None)
+
+
+def test_units_found_together_count_as_one_cluster() -> None:
+    """Forty people, each with five pairs found or missed together: the interval is the forty people's, not two
+    hundred pairs', and the design effect about five."""
+    person = np.repeat(np.arange(40), 5)
+    hits = np.repeat(np.arange(40) % 4 != 0, 5).astype(np.int64)  # 30 of 40 people found
+    code = np.zeros(len(person), np.int64)
+    clustered = proportions("recall", "letters", LABELS, code, hits, cluster=person)[0]
+    as_pairs = proportions("recall", "letters", LABELS, code, hits)[0]
+    assert clustered.value == as_pairs.value == 0.75 and clustered.trials == 200 and clustered.clusters == 40
+    assert clustered.design_effect == pytest.approx(5 * 40 / 39)
+    low, high = wilson(0.75, 39)
+    assert (clustered.low, clustered.high) == (pytest.approx(low), pytest.approx(high))
+    assert (clustered.high or 0) - (clustered.low or 0) > 2 * ((as_pairs.high or 0) - (as_pairs.low or 0))
+
+
+def test_a_gap_is_flagged_only_where_the_intervals_part() -> None:
+    code = np.repeat([0, 1, 2], 200)
+    hits = np.r_[np.zeros(200), np.ones(200), np.r_[np.ones(110), np.zeros(90)]].astype(np.int64)
+    a, b, c = proportions("recall", "letters", LABELS, code, hits)
+    assert (a.gap, b.gap) == ("lower", "higher")
+    # 0.55 [0.48, 0.62] beside everyone else's 0.5 [0.45, 0.55]: they overlap, so no gap
+    assert (c.value, c.rest_value, c.gap) == (0.55, 0.5, None)
+
+
+def _pairs(values: list[int]) -> set[tuple[int, int]]:
+    return {(i, j) for i, j in itertools.combinations(range(len(values)), 2) if values[i] == values[j]}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 4)), min_size=1, max_size=30), st.data())
+def test_each_groups_precision_is_the_pairwise_precision_of_its_records_alone(
+    records: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    """Counted from cells, never by listing pairs, and equal to listing them over the group's records."""
+    person = np.array([p for p, _ in records], np.int64)
+    cluster = np.array([c for _, c in records], np.int64)
+    group_of_person = data.draw(st.lists(st.integers(-1, 2), min_size=7, max_size=7))
+    code = np.array([group_of_person[p] for p in person], np.int64)
+    cell_code, _, true_positive, predicted = restricted_precision(person, cluster, code)
+    for g in range(3):
+        mine = [i for i in range(len(person)) if code[i] == g]
+        same_cluster = _pairs([int(cluster[i]) for i in mine])
+        same_person = _pairs([int(person[i]) for i in mine])
+        assert int(predicted[cell_code == g].sum()) == len(same_cluster)
+        assert int(true_positive[cell_code == g].sum()) == len(same_cluster & same_person)
+    wrong = falsely_matched(person, cluster)
+    for i in range(len(person)):
+        others = {int(person[j]) for j in range(len(person)) if cluster[j] == cluster[i]} - {int(person[i])}
+        assert wrong[i] == bool(others)
+
+
+def test_precision_by_agency_pair_counts_the_pairs_between_the_two() -> None:
+    person = np.array([0, 0, 1, 2, 2, 3])
+    cluster = np.array([0, 0, 0, 1, 1, 2])
+    source = pa.array(["health", "police", "police", "health", "health", "school"])
+    rows = {r.group: (r.hits, r.trials) for r in agency_pair_precision(person, cluster, source)}
+    # cluster 0: health-police 2 pairs (1 right), police-police 1 pair (wrong); cluster 1: health-health 1 right
+    assert rows["health-police"] == (1, 2) and rows["police-police"] == (0, 1) and rows["health-health"] == (1, 1)
+    assert rows["health-school"] == (0, 0) and rows["school-school"] == (0, 0)
