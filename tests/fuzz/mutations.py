@@ -149,8 +149,18 @@ def _csv_bytes(table: pa.Table) -> bytes:
         return bytes(buffer.getvalue().to_pybytes())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         # a nested column CSV cannot hold: as a spreadsheet would save it
-        rows = [",".join(table.column_names)] + [",".join(str(v) for v in row.values()) for row in table.to_pylist()]
+        columns = [_cell_texts(table.column(i).combine_chunks()) for i in range(table.num_columns)]
+        rows = [",".join(table.column_names)] + [",".join(cells) for cells in zip(*columns, strict=True)]
         return "\n".join(rows).encode("utf-8", "surrogatepass")
+
+
+def _cell_texts(column: pa.Array) -> list[str]:
+    """Each value as text; a time Python cannot hold (past year 9999) as the number it is stored as."""
+    try:
+        return [str(value) for value in column.to_pylist()]
+    except (OverflowError, ValueError):
+        width = pa.int64() if column.type.bit_width == 64 else pa.int32()
+        return [str(value) for value in column.view(width).to_pylist()]
 
 
 @st.composite
