@@ -34,11 +34,10 @@ def distinct_pairs(
         return np.zeros(0, np.int64)
     rank = record_ranks(record)
     # one integer per row, (contact, record rank, preference) in that order of significance: one sort of integers
-    key = contact.astype(np.int64) * (int(rank.max()) + 1) + rank
-    if prefer is not None:
-        key = key * (int(prefer.max()) + 1) + prefer
+    pair_of = contact.astype(np.int64) * (int(rank.max()) + 1) + rank
+    key = pair_of if prefer is None else pair_of * (int(prefer.max()) + 1) + prefer
     order = np.argsort(key, kind="stable")
-    pair = contact[order] * (int(rank.max()) + 1) + rank[order]
+    pair = pair_of[order]
     first = np.r_[True, pair[1:] != pair[:-1]]
     result: NDArray[np.int64] = order[first].astype(np.int64)
     return result
