@@ -91,7 +91,7 @@ def read_people(run: Run) -> People:
     return People(
         person_id=people["person_id"].to_numpy(),
         codes={
-            "ethnic_group": person_groups.ethnic_group_codes(people["ethnic_group"].to_numpy(zero_copy_only=False)),
+            "ethnic_group": person_groups.ethnic_group_codes_of(people["ethnic_group"]),
             "age_band": person_groups.age_band_codes(people["age_at_start"].to_numpy().astype(np.int64)),
             "sex": person_groups.sex_codes(pc.equal(people["sex"], "F").to_numpy(zero_copy_only=False)),
             "deprivation_quintile": person_groups.deprivation_quintile_codes(

@@ -38,12 +38,19 @@ class MashTruth:
     allowed: sharing_policy.Allowed
 
 
-def read_truth(run: Run) -> MashTruth:
+def read_contacts(run: Run) -> pa.Table:
+    """The contacts with their truth, in contact id order: what the responses are checked against before the rest
+    of the truth is needed."""
     if not run.has("agencies/social_care/contacts") or not run.has("truth/contacts"):
         raise SynthgenError(f"{run.path}: this run has no front door (generate it with front_door.enabled: true)")
     contacts = run.read("agencies/social_care/contacts", ["contact_id", "received_at", "source", "concern"])
     truth = run.read("truth/contacts")
-    contacts = contacts.join(truth, "contact_id", join_type="inner").sort_by("contact_id")
+    return contacts.join(truth, "contact_id", join_type="inner").sort_by("contact_id")
+
+
+def read_truth(run: Run, contacts: pa.Table | None = None) -> MashTruth:
+    """The truth of `contacts` (read_contacts; read here if not given)."""
+    contacts = read_contacts(run) if contacts is None else contacts
     expected = run.read("truth/contact_records", ["contact_id", "agency", "table", "record_id", "relation"])
     row = pc.index_in(expected["contact_id"], value_set=contacts["contact_id"])
     expected = expected.drop_columns(["contact_id"]).add_column(0, "contact", row.cast(pa.int64()))
@@ -54,13 +61,18 @@ def read_truth(run: Run) -> MashTruth:
     expected = expected.take(pa.array(kept)).select(["contact", "record_id", "agency", "table", "relation"])
     names = ["agency", "table", "record_id", "person_id", "known_on"]
     events = run.read("truth/events", ["source", "table", "record_id", "person_id", "known_on"]).rename_columns(names)
-    held = run.read("truth/records", ["source", "table", "source_record_id", "person_id", "known_on"])
+    held = run.read("truth/records", ["source", "table", "source_record_id", "person_id", "known_on", "record_id"])
     return MashTruth(
         contacts=contacts,
         expected=expected,
-        records=pa.concat_tables([events, held.rename_columns(names)]),
+        records=pa.concat_tables(
+            [
+                events,
+                held.select(["source", "table", "source_record_id", "person_id", "known_on"]).rename_columns(names),
+            ]
+        ),
         people=run.read("truth/people", ["person_id", "household_id"]),
-        aliases=run.read("truth/records", ["record_id", "source_record_id"]),
+        aliases=held.select(["record_id", "source_record_id"]),
         allowed=sharing_policy.of_scenario(run.manifest.get("scenario", {})),
     )
 
