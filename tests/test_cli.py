@@ -277,7 +277,23 @@ def test_an_argument_error_names_the_option(demo_run: Path, tmp_path: Path) -> N
             ["--cadence", "hourly"],
             "Error: Invalid value for '--cadence': 'hourly' is not one of 'daily', 'weekly'.\n",
         ),
-        (["--format", "xml"], "Error: Invalid value for '--format': 'xml' is not one of 'parquet', 'csv'.\n"),
+        (
+            ["--format", "xml"],
+            "Error: Invalid value for '--format': 'xml' is not one of 'parquet', 'csv', 'dfe-api'.\n",
+        ),
+        (
+            ["--format", "dfe-api", "--dfe-api-mode", "weekly"],
+            "Error: Invalid value for '--dfe-api-mode': 'weekly' is not one of 'deltas', 'snapshot'.\n",
+        ),
+        (["--dfe-api-mode", "snapshot"], "Error: --dfe-api-mode goes with format dfe-api only, not 'parquet'\n"),
+        (
+            ["--format", "dfe-api", "--dfe-api-mode", "deltas", "--snapshot-on", "2024-06-30"],
+            "Error: --dfe-api-mode deltas cannot go with a snapshot day: a snapshot is every child\n",
+        ),
+        (
+            ["--format", "dfe-api", "--snapshot-on", "2025-04-01"],
+            "Error: --snapshot-on 2025-04-01 is outside the run's period, 2024-04-01 to 2025-03-31\n",
+        ),
         (["--snapshot-on", "2024-13-01"], "Error: --snapshot-on must be a date (YYYY-MM-DD), not '2024-13-01'\n"),
         (["--snapshot-on", "1/6/2024"], "Error: --snapshot-on must be a date (YYYY-MM-DD), not '1/6/2024'\n"),
         (

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -49,8 +50,18 @@ SOURCES = (
     "care_leavers",
 )
 """The social-care tables a payload is made from (agencies/social_care/<name>)."""
+SCHEMA = "data/schemas/dfe_csc_api_payload.schema.json"
+"""The payload's JSON Schema, in synthgen.reference's package data."""
 SPEC = "v0.7"
 SPEC_SOURCE = "data-to-insight/dfe-csc-api-data-flows docs/json_payload_structure.md"
+
+
+def dfe_api_payload_schema() -> dict[str, Any]:
+    """The JSON Schema of one child's payload that synthgen ships (written from data-to-insight's documentation of
+    spec v0.7), for checking payloads: every one synthgen writes validates against it."""
+    text = resources.files("synthgen.reference").joinpath(*SCHEMA.split("/")).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def payloads(rows: Mapping[str, pa.Table]) -> tuple[list[str], list[str]]:

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from synthgen import tables
 from synthgen.errors import SynthgenError
 from synthgen.feeds.batches import Exported, exported, state_on
-from synthgen.feeds.dfe_api import SOCIAL_CARE, SOURCES, SPEC, SPEC_SOURCE, payloads
+from synthgen.feeds.dfe_api import SCHEMA, SOCIAL_CARE, SOURCES, SPEC, SPEC_SOURCE, payloads
 from synthgen.feeds.dfe_api_episodes import MADE, PURGE
 from synthgen.feeds.history import Days, History, dates
 from synthgen.feeds.known import RunFacts, date_of
@@ -167,7 +167,7 @@ def describe(facts: RunFacts, mode: str, files: list[dict[str, Any]]) -> dict[st
         "format": "dfe-api",
         "dfe_api_mode": mode,
         "spec": f"{SPEC} ({SPEC_SOURCE})",
-        "schema": "synthgen/reference/data/schemas/dfe_csc_api_payload.schema.json",
+        "schema": f"synthgen/reference/{SCHEMA}",
         "la_code": area.get("la_number"),
         "folder": FOLDER,
         "payloads": sum(f["children"] for f in files),
