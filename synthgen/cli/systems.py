@@ -123,11 +123,11 @@ def feed(
 ) -> None:
     """Write what each agency knew on each day: per agency and batch day, the inserts, updates and deletes its
     system would export, the linkage view's batches, and the feed's truth (every change and merge) apart. With
-    --format dfe-api, the social-care feed as the DfE children's social care API's JSON payloads, one file a day.
+    --format dfe-api, the social-care feed as the DfE children's social care API's JSON payloads, one file a day
+    (--dfe-api-mode deltas: each day's changed children; snapshot: every child).
 
     \b
     Example: synthgen feed output/demo -o output/demo-feed --cadence weekly
-    Example: synthgen feed output/demo -o output/demo-dfe --format dfe-api --dfe-api-mode deltas
     """
     with user_errors():
         manifest = synthgen.feed(
