@@ -80,19 +80,23 @@ class Referrals:
     def by_date(self, child: NDArray[np.int64], day: NDArray[np.int64]) -> NDArray[np.int64]:
         """Each record's referral (a row of `table`): the child's latest held referral on or before `day`; -1 where
         none is."""
+        if not len(self._key):
+            return np.full(len(child), -1, np.int64)
         at = np.searchsorted(self._key, child * DAY_SPAN + day + DAY_OFFSET, side="right") - 1
-        found = (at >= 0) & (self.child[self._sorted[np.maximum(at, 0)]] == child) if len(self._key) else at >= 0
-        return np.where(found, self._sorted[np.maximum(at, 0)] if len(self._key) else -1, -1)
+        row = self._sorted[np.maximum(at, 0)]
+        found: NDArray[np.int64] = np.where((at >= 0) & (self.child[row] == child), row, -1)
+        return found
 
     def by_id(
         self, ids: pa.Array | pa.ChunkedArray, child: NDArray[np.int64], day: NDArray[np.int64]
     ) -> NDArray[np.int64]:
         """Each record's own referral where it is held, else by date."""
-        held_ids = self.table["referral_id"].combine_chunks().filter(pa.array(~self.purge))
         held_rows = np.flatnonzero(~self.purge)
+        held_ids = self.table["referral_id"].combine_chunks().take(pa.array(held_rows, pa.int64()))
         at = pc.fill_null(pc.index_in(ids, value_set=held_ids), -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        named = np.where(at >= 0, held_rows[np.maximum(at, 0)] if len(held_rows) else -1, -1)
-        return np.where(named >= 0, named, self.by_date(child, day))
+        named = held_rows[np.maximum(at, 0)] if len(held_rows) else np.zeros(len(at), np.int64)
+        found: NDArray[np.int64] = np.where(at >= 0, named, self.by_date(child, day))
+        return found
 
 
 def _records(rows: Mapping[str, pa.Table], name: str, kids: pa.Array) -> tuple[pa.Table, NDArray[np.int64]]:
