@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from synthgen.evaluation.sharing import evaluate_sharing
     from synthgen.evaluation.sharing_scores import SharingScores
     from synthgen.feeds import feed
+    from synthgen.feeds.dfe_api import dfe_api_payload_schema
     from synthgen.linkage import METHODS, link
     from synthgen.outputs.returns.annex_a import AnnexA
     from synthgen.outputs.returns.exports import CinCensus, export_annex_a, export_cin_census, export_ssda903
@@ -60,6 +61,7 @@ _HOMES = {
     "synthgen.evaluation.sharing": ("evaluate_sharing",),
     "synthgen.evaluation.sharing_scores": ("SharingScores",),
     "synthgen.feeds": ("feed",),
+    "synthgen.feeds.dfe_api": ("dfe_api_payload_schema",),
     "synthgen.linkage": ("METHODS", "link"),
     "synthgen.outputs.returns.annex_a": ("AnnexA",),
     "synthgen.outputs.returns.exports": ("CinCensus", "export_annex_a", "export_cin_census", "export_ssda903"),
@@ -110,6 +112,7 @@ __all__ = [
     "TrainingPack",
     "__version__",
     "describe",
+    "dfe_api_payload_schema",
     "evaluate_linkage",
     "evaluate_mash",
     "evaluate_sharing",
