@@ -7,11 +7,11 @@ England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage
 disclosures; ``mash`` answers every contact at the front door as the reference MASH does and ``evaluate_mash``
 scores a MASH system's partner checks, decisions and shares contact by contact; ``feed`` writes a run day by
 day, as the batches each agency's system would have exported; ``experiment`` runs a grid of seeds × scenarios ×
-data-quality settings × systems and summarises the scores across seeds; ``export_ssda903`` and ``export_cin_census`` write
-the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a training pack. Evaluations
-take files or tables and return typed results whose ``as_dict()`` is the JSON the command line writes. A user
-error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may move between
-releases.
+data-quality settings × systems and summarises the scores across seeds; ``export_ssda903`` and
+``export_cin_census`` write the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a
+training pack. Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the
+command line writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong).
+Everything else may move between releases.
 
 Each name is imported from its module when first used, not with the package, so that the command line starts at
 once and a Ctrl-C in its first moment is one line, not a traceback from inside numpy's import.

@@ -57,7 +57,6 @@ class ScenarioEntry(Strict):
         default_factory=dict, description="dotted keys and values, e.g. {population.people: 3000}"
     )
 
-
     @field_validator("overrides")
     @classmethod
     def _not_seed(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +75,6 @@ class QualitySetting(Strict):
     )
 
 
-
 class System(Strict):
     name: Name
     reference: Literal["exact", "fellegi-sunter", "screen", "mash"] | None = None
@@ -89,7 +87,6 @@ class System(Strict):
         default=None, description="which evaluation scores the command's predictions"
     )
     output: str | None = Field(default=None, description="the predictions file's name, e.g. predictions.csv")
-
 
     @field_validator("output")
     @classmethod
@@ -121,7 +118,9 @@ class System(Strict):
         if self.command is not None and self.evaluate is None:
             raise ValueError(f"system {self.name!r}: a command needs evaluate ({', '.join(EVALUATIONS)})")
         if self.reference is not None and (self.evaluate is not None or self.output is not None):
-            raise ValueError(f"system {self.name!r}: evaluate and output are for commands; a reference system has its own")
+            raise ValueError(
+                f"system {self.name!r}: evaluate and output are for commands; a reference system has its own"
+            )
         return self
 
     @property
@@ -157,7 +156,6 @@ class Experiment(Strict):
     systems: list[System] = Field(min_length=1)
     keep_runs: bool = Field(default=False, description="keep every generated run under runs/ (they take disk)")
 
-
     @field_validator("seeds", mode="before")
     @classmethod
     def _seed_range(cls, value: Any) -> Any:
@@ -166,7 +164,7 @@ class Experiment(Strict):
             if set(value) != {"start", "count"} or not all(type(v) is int for v in (start, count)):
                 raise ValueError("must be a list of seeds or {start: N, count: N} (two whole numbers)")
             assert isinstance(start, int) and isinstance(count, int)
-            if not (0 <= start and 1 <= count <= MAX_SEEDS and start + count - 1 <= MAX_SEED):
+            if not (start >= 0 and 1 <= count <= MAX_SEEDS and start + count - 1 <= MAX_SEED):
                 raise ValueError(f"start must be 0 or more and count 1 to {MAX_SEEDS:,}, seeds below 2**63")
             return list(range(start, start + count))
         return value
@@ -218,6 +216,8 @@ def load_experiment(path: str | Path) -> Experiment:
     scenarios it names are read, with each setting, by `synthgen.experiments.resolve`.)"""
     path = Path(path)
     file = str(path)
+    if not path.exists():
+        raise ScenarioError([Issue(file, None, "", "experiment file not found")])
     document = yaml_file.read(path, file)
     node, data = document.node, document.data
     if not isinstance(data, dict):

@@ -74,7 +74,9 @@ def summary_page(experiment: Experiment, summarised: pa.Table) -> str:
             systems = list(dict.fromkeys(r["system"] for r in here if r["evaluation"] == kind))
             if not systems:
                 continue
-            overall = [r for r in here if r["evaluation"] == kind and r["group_kind"] == "all" and r["metric"] in metrics]
+            overall = [
+                r for r in here if r["evaluation"] == kind and r["group_kind"] == "all" and r["metric"] in metrics
+            ]
             headline_rows += sorted(overall, key=lambda r: (systems.index(r["system"]), metrics.index(r["metric"])))
             charts.append(_chart(overall, systems, metrics, "metric", f"{kind}: headline scores"))
             grouped = [

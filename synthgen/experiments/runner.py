@@ -78,30 +78,38 @@ class _RunTask:
 
 def resolve(experiment: Experiment, base: Path, file: str) -> dict[str, dict[str, Scenario]]:
     """Each scenario (by its label) under each quality setting, read and checked; every problem at once, each
-    pointed at the experiment file's line that names the scenario or setting."""
+    pointed at the experiment file's line: the scenario's (its file, its overrides), or the setting's."""
     issues: list[Issue] = []
     resolved: dict[str, dict[str, Scenario]] = {}
+
+    def load(path: Path, overrides: dict[str, object], at: tuple[str | int, ...], where: str) -> Scenario | None:
+        try:
+            return load_scenario(path, overrides)
+        except ScenarioError as error:
+            line = line_of(at, file) if Path(file).is_file() else None
+            issues.extend(Issue(file, line, where, str(problem)) for problem in error.issues)
+            return None
+
     for index, entry in enumerate(experiment.scenarios):
         path = Path(entry.path) if Path(entry.path).is_absolute() else base / entry.path
+        own = load(path, entry.overrides, ("scenarios", index), f"scenarios[{index}]")
+        if own is None:
+            continue
         loaded: dict[str, Scenario] = {}
         for q, setting in enumerate(experiment.quality):
-            try:
-                loaded[setting.name] = load_scenario(path, {**entry.overrides, **quality_overrides(setting)})
-            except ScenarioError as error:
-                at = ("scenarios", index) if not quality_overrides(setting) else ("quality", q)
-                where = f"scenarios[{index}]" if at[0] == "scenarios" else f"quality[{q}] (with scenarios[{index}])"
-                line = line_of(at, file) if Path(file).is_file() else None
-                issues += [Issue(file, line, where, str(problem)) for problem in error.issues]
-                break
-        if loaded:
-            label = entry.name or next(iter(loaded.values())).name
-            if label in resolved:
-                line = line_of(("scenarios", index), file) if Path(file).is_file() else None
-                issues.append(Issue(file, line, f"scenarios[{index}]", f"names scenario {label!r} twice (give name:)"))
-            resolved[label] = loaded
+            changes = quality_overrides(setting)
+            with_setting = (
+                load(path, {**entry.overrides, **changes}, ("quality", q), f"quality[{q}]") if changes else own
+            )
+            if with_setting is not None:
+                loaded[setting.name] = with_setting
+        label = entry.name or own.name
+        if label in resolved:
+            line = line_of(("scenarios", index), file) if Path(file).is_file() else None
+            issues.append(Issue(file, line, f"scenarios[{index}]", f"names scenario {label!r} twice (give it a name:)"))
+        resolved[label] = loaded
     if issues:
-        unique = list(dict.fromkeys(issues))
-        raise ScenarioError(unique)
+        raise ScenarioError(list(dict.fromkeys(issues)))
     return resolved
 
 
@@ -187,7 +195,9 @@ def _command(system: System, run: Path, out: Path, base: Path) -> None:
             word = word.replace(placeholder, value)
         words.append(word)
     try:
-        done = subprocess.run(words, cwd=base, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")  # noqa: S603
+        done = subprocess.run(
+            words, cwd=base, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace"
+        )
     except OSError as error:
         raise SynthgenError(f"command {words[0]!r} cannot be run ({error.strerror or error})") from None
     if done.returncode != 0:
@@ -279,7 +289,7 @@ def experiment(
         loaded, folder_of, file = config, Path(base or "."), "<experiment>"
     else:
         loaded, folder_of, file = load_experiment(config), Path(config).parent, str(config)
-    scenarios = resolve(loaded, Path(os.path.abspath(folder_of)), file)
+    scenarios = resolve(loaded, folder_of, file)
     systems = {system.name: system for system in loaded.systems}
     cells = expand(list(scenarios), [q.name for q in loaded.quality], loaded.seeds, list(systems))
     if not str(out).strip():
@@ -289,7 +299,9 @@ def experiment(
     try:
         folder = _prepare(Path(out), loaded.name, overwrite)
         _write_marker(folder, loaded)
-        tasks, computed = _pending(cells, scenarios, systems, folder, loaded.keep_runs, Path(os.path.abspath(folder_of)))
+        tasks, computed = _pending(
+            cells, scenarios, systems, folder, loaded.keep_runs, Path(os.path.abspath(folder_of))
+        )
         failures = _work(tasks, workers, len(cells), len(cells) - computed, progress)
         if failures:
             shown = failures[:MAX_FAILURES_SHOWN]

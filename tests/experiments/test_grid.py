@@ -14,7 +14,9 @@ seeds = st.lists(st.integers(0, 2**63 - 1), min_size=1, max_size=6, unique=True)
 
 
 @given(names, names, seeds, names)
-def test_every_combination_once(scenarios: list[str], qualities: list[str], seeds: list[int], systems: list[str]) -> None:
+def test_every_combination_once(
+    scenarios: list[str], qualities: list[str], seeds: list[int], systems: list[str]
+) -> None:
     cells = expand(scenarios, qualities, seeds, systems)
     assert len(cells) == len(scenarios) * len(qualities) * len(seeds) * len(systems)
     assert set(cells) == {Cell(*c) for c in itertools.product(scenarios, qualities, seeds, systems)}
@@ -22,7 +24,9 @@ def test_every_combination_once(scenarios: list[str], qualities: list[str], seed
 
 
 @given(names, names, seeds, names)
-def test_runs_hold_each_cell_once(scenarios: list[str], qualities: list[str], seeds: list[int], systems: list[str]) -> None:
+def test_runs_hold_each_cell_once(
+    scenarios: list[str], qualities: list[str], seeds: list[int], systems: list[str]
+) -> None:
     cells = expand(scenarios, qualities, seeds, systems)
     runs = by_run(cells)
     assert len(runs) == len(scenarios) * len(qualities) * len(seeds)

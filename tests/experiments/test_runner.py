@@ -41,7 +41,10 @@ def test_a_rerun_works_out_only_the_missing_cell(tmp_path: Path) -> None:
     first = synthgen.experiment(config, out)
     assert (first.computed, first.reused) == (2, 0)
     before = outputs(out)
-    kept, removed = out / Cell("small", "as-scenario", 3, "exact").result, out / Cell("small", "as-scenario", 4, "exact").result
+    kept, removed = (
+        out / Cell("small", "as-scenario", 3, "exact").result,
+        out / Cell("small", "as-scenario", 4, "exact").result,
+    )
     kept_stat = kept.stat()
     removed.unlink()
     second = synthgen.experiment(config, out)

@@ -42,7 +42,9 @@ def _check(result: dict[str, Any], evaluation: str) -> None:
         assert row["value"] == _at(result, row["metric"])
     keys = [(r["metric"], r["group_kind"], r["group"]) for r in rows]
     assert len(keys) == len(set(keys)), "a metric given twice"
-    grouped = [r for r in rows if r["lower"] is not None or r["group_kind"] in {g["dimension"] for g in result["by_group"]}]
+    grouped = [
+        r for r in rows if r["lower"] is not None or r["group_kind"] in {g["dimension"] for g in result["by_group"]}
+    ]
     expected = [(g["metric"], g["dimension"], g["group"], g["value"], g["low"], g["high"]) for g in result["by_group"]]
     assert [(r["metric"], r["group_kind"], r["group"], r["value"], r["lower"], r["upper"]) for r in grouped] == expected
     assert {r["scenario_sha256"] for r in rows} == {result["provenance"]["run_scenario_sha256"]}
