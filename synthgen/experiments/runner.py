@@ -160,6 +160,10 @@ def _prepare(out: Path, name: str, overwrite: bool) -> Path:
                 as_written="overwrite=True",
             )
     target.mkdir(exist_ok=True)
+    for parent, _, names in os.walk(target / "cells"):
+        for name in names:
+            if ".partial-" in name:  # a result a killed writer had not finished: never read, so removed
+                Path(parent, name).unlink(missing_ok=True)
     return target
 
 

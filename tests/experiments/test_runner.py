@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -116,3 +119,28 @@ def test_an_experiment_folder_is_resumed_and_nothing_else_is_touched(tmp_path: P
     again = synthgen.experiment(config, out, overwrite=True)
     assert (again.computed, again.reused) == (1, 0)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_killed_experiment_leaves_whole_results_and_resumes_to_the_same_bytes(tmp_path: Path) -> None:
+    config = write_experiment(tmp_path, EXACT, seeds="[3, 4, 5]")
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "synthgen", "experiment", str(config), "-o", str(out), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    cells = out / "cells" / "small" / "as-scenario"
+    while process.poll() is None and not list(cells.glob("seed-*/exact.json")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    written = list(cells.glob("seed-*/*.json"))
+    assert 1 <= len(written) < 3, "the kill came too late to test anything"
+    for path in written:
+        json.loads(path.read_text(encoding="utf-8"))  # each whole
+    assert not (out / "results.parquet").exists()
+    resumed = synthgen.experiment(config, out)
+    assert resumed.computed == 3 - len(written)
+    clean = synthgen.experiment(config, tmp_path / "clean")
+    assert outputs(out) == outputs(tmp_path / "clean") and clean.computed == 3
+    assert not [p for p in out.rglob("*") if ".partial-" in p.name or p.name == ".work"]
