@@ -57,5 +57,5 @@ def experiment(config: Path, out: Path | None, workers: int, overwrite: bool, qu
         mean = "-" if row["mean"] is None else f"{row['mean']:.4f}"
         click.echo(
             f"  {row['scenario']} {row['quality']} {row['system']:<16} {row['metric']:<24} "
-            f"{mean}{interval} over {row['seeds']} seeds"
+            f"{mean}{interval} over {row['seeds']} seed{'' if row['seeds'] == 1 else 's'}"
         )

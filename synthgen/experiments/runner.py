@@ -34,6 +34,7 @@ from synthgen.experiments.config import Experiment, System, line_of, load_experi
 from synthgen.experiments.grid import Cell, RunKey, by_run, expand
 from synthgen.outputs import locks
 from synthgen.outputs.files import write_table, write_text
+from synthgen.outputs.folders import MARKER as FOLDER_MARKER
 from synthgen.outputs.folders import read_marker, remove_tree
 from synthgen.scenario.loader import load_scenario
 from synthgen.scenario.plan import scenario_sha256
@@ -134,9 +135,6 @@ def _prepare(out: Path, name: str, overwrite: bool) -> Path:
     """The experiment folder, made (its parent must exist) or checked as this experiment's to resume; with
     `overwrite`, what an experiment wrote there is removed first, and nothing else."""
     target = Path(os.path.abspath(out))
-    if not target.parent.is_dir():
-        reason = "is not a folder" if target.parent.exists() else "does not exist"
-        raise SynthgenError(f"{out}: cannot be written, {target.parent} {reason}")
     if target.exists() and not target.is_dir():
         raise SynthgenError(f"{out} is a file, not an experiment folder; refusing to replace it")
     if target.is_dir() and any(target.iterdir()):
@@ -299,6 +297,14 @@ def experiment(
     if not str(out).strip():
         raise SynthgenError("the experiment folder is not named")
     target = Path(os.path.abspath(out))
+    if not target.parent.is_dir():
+        reason = "is not a folder" if target.parent.exists() else "does not exist"
+        raise SynthgenError(f"{out}: cannot be written, {target.parent} {reason}")
+    locks.check_name(target, Path(out))
+    for parent in target.parents:
+        if (parent / MARKER).is_file() or (parent / FOLDER_MARKER).is_file():
+            what = "a synthgen experiment" if (parent / MARKER).is_file() else "a folder synthgen wrote"
+            raise SynthgenError(f"{out} is inside {parent}, which is {what}; write it outside that folder")
     lock = locks.acquire(target, Path(out))
     try:
         folder = _prepare(Path(out), loaded.name, overwrite)

@@ -115,6 +115,8 @@ def test_an_experiment_folder_is_resumed_and_nothing_else_is_touched(tmp_path: P
     (out / "experiment.json").write_text(json.dumps(marker), encoding="utf-8")
     with pytest.raises(SynthgenError, match=r"holds experiment 'another', not 'small-grid'; pass overwrite=True"):
         synthgen.experiment(config, out)
+    with pytest.raises(SynthgenError, match=r"out/inner is inside .*/out, which is a synthgen experiment; write it"):
+        synthgen.experiment(config, out / "inner")
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     again = synthgen.experiment(config, out, overwrite=True)
     assert (again.computed, again.reused) == (1, 0)
