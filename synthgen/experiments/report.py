@@ -39,7 +39,8 @@ def _chart(
     svg = svg_bar_chart(
         categories, series, title=title, value_label="mean across seeds", horizontal=True, value_range=(0.0, 1.0)
     )
-    return figure(svg, "Bars are means across seeds; whiskers the 95% t-interval of the mean.")
+    shown = ", ".join(systems)
+    return figure(svg, f"{title} ({shown}): bars are means across seeds, whiskers the 95% t-interval of the mean.")
 
 
 def _percent(value: Any) -> str:

@@ -74,6 +74,9 @@ def test_the_same_bytes_for_any_number_of_workers(tmp_path: Path) -> None:
     assert len({(r["quality"], r["scenario_sha256"]) for r in rows}) == 2
     assert len({r["scenario_sha256"] for r in rows}) == 2
     assert {r["synthgen_version"] for r in rows} == {synthgen.__version__}
+    page = (tmp_path / "two" / "summary.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 4  # per setting: the headline scores, and recall by ethnic group
+    assert "linkage: recall by ethnic group (exact)" in page
 
 
 def test_a_command_is_scored_as_the_reference_it_runs(tmp_path: Path) -> None:
