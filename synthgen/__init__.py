@@ -6,11 +6,12 @@ England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage
 ``screen`` runs the reference screening method and ``evaluate_sharing`` scores a screening system's flags and
 disclosures; ``mash`` answers every contact at the front door as the reference MASH does and ``evaluate_mash``
 scores a MASH system's partner checks, decisions and shares contact by contact; ``feed`` writes a run day by
-day, as the batches each agency's system would have exported; ``export_ssda903`` and ``export_cin_census`` write
-the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a training pack. Evaluations
-take files or tables and return typed results whose ``as_dict()`` is the JSON the command line writes. A user
-error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may move between
-releases.
+day, as the batches each agency's system would have exported; ``experiment`` runs a grid of seeds × scenarios ×
+data-quality settings × systems and summarises the scores across seeds; ``export_ssda903`` and
+``export_cin_census`` write the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a
+training pack. Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the
+command line writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong).
+Everything else may move between releases.
 
 Each name is imported from its module when first used, not with the package, so that the command line starts at
 once and a Ctrl-C in its first moment is one line, not a traceback from inside numpy's import.
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from synthgen.evaluation.mash_scores import MashScores
     from synthgen.evaluation.sharing import evaluate_sharing
     from synthgen.evaluation.sharing_scores import SharingScores
+    from synthgen.experiments import Experiment, ExperimentResult, experiment, load_experiment
     from synthgen.feeds import feed
     from synthgen.feeds.dfe_api import dfe_api_payload_schema
     from synthgen.linkage import METHODS, link
@@ -60,6 +62,7 @@ _HOMES = {
     "synthgen.evaluation.mash_scores": ("MashScores",),
     "synthgen.evaluation.sharing": ("evaluate_sharing",),
     "synthgen.evaluation.sharing_scores": ("SharingScores",),
+    "synthgen.experiments": ("Experiment", "ExperimentResult", "experiment", "load_experiment"),
     "synthgen.feeds": ("feed",),
     "synthgen.feeds.dfe_api": ("dfe_api_payload_schema",),
     "synthgen.linkage": ("METHODS", "link"),
@@ -98,6 +101,8 @@ __all__ = [
     "AnnexA",
     "ArgumentError",
     "CinCensus",
+    "Experiment",
+    "ExperimentResult",
     "Figure",
     "Issue",
     "LinkageScores",
@@ -116,6 +121,7 @@ __all__ = [
     "evaluate_linkage",
     "evaluate_mash",
     "evaluate_sharing",
+    "experiment",
     "export_annex_a",
     "export_cin_census",
     "export_ssda903",
@@ -123,6 +129,7 @@ __all__ = [
     "feed",
     "generate",
     "link",
+    "load_experiment",
     "load_scenario",
     "make_plan",
     "mash",
