@@ -26,7 +26,7 @@ def my_matcher(records: pa.Table) -> pa.Table:
 def test_my_matcher_scores_well_on_a_seeded_borough(synthgen_run: SmallRun) -> None:
     clusters = my_matcher(synthgen_run.linkage)
     scores = synthgen_run.evaluate_linkage(clusters)
-    assert scores.pairwise.precision > 0.95
+    assert scores.pairwise.precision > 0.9
     assert scores.pairwise.f1 > 0.9
     # records of one person whose surnames differ by a typo are still found together, most of the time
     typos = next(e for e in scores.recall_by_error_kind if (e.field, e.kind) == ("family_name", "typo"))
