@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 
 import synthgen
 from synthgen.testing import AgencyRecords, SmallRun, agency_records
@@ -52,7 +52,7 @@ def _clusters_of(run: SmallRun) -> np.ndarray:
     return clusters["cluster_id"].to_numpy()
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sample=agency_records(errors=["family_name.typo"], others=2))
 def test_a_surname_typo_alone_does_not_split_a_person(sample: AgencyRecords) -> None:
     """Records of one person with a typo in the surname still match: a record whose only change is a surname typo

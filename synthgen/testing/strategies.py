@@ -1,15 +1,16 @@
 """Hypothesis strategies: scenarios that validate, small runs with their truth, and agency records with planted
 errors of chosen kinds and their true person.
 
-    from hypothesis import given, settings
+    from hypothesis import HealthCheck, given, settings
     from synthgen.testing import agency_records
 
-    @settings(max_examples=10, deadline=None)
+    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(agency_records(errors=["family_name.typo"]))
     def test_a_surname_typo_still_matches(sample): ...
 
 Generating a run takes a second or two, so `small_runs` and `agency_records` draw from a handful of seeds and
-sizes and each run is made once (synthgen/testing/runs.py); keep `max_examples` small and `deadline=None` for them.
+sizes and each run is made once (synthgen/testing/runs.py); keep `max_examples` small, `deadline=None`, and the
+too_slow health check off for them (the first draw of each seed generates its run).
 `scenarios` only validates, and is fast.
 """
 
