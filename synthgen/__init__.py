@@ -9,9 +9,10 @@ scores a MASH system's partner checks, decisions and shares contact by contact; 
 day, as the batches each agency's system would have exported; ``experiment`` runs a grid of seeds × scenarios ×
 data-quality settings × systems and summarises the scores across seeds; ``export_ssda903`` and
 ``export_cin_census`` write the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a
-training pack. Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the
-command line writes. A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong).
-Everything else may move between releases.
+training pack; ``synthgen.testing`` holds hypothesis strategies and a pytest plugin for a vendor's own tests.
+Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the command line writes.
+A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may move between
+releases.
 
 Each name is imported from its module when first used, not with the package, so that the command line starts at
 once and a Ctrl-C in its first moment is one line, not a traceback from inside numpy's import.
@@ -25,7 +26,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from synthgen import tables
+    from synthgen import tables, testing
     from synthgen.arguments import ArgumentError
     from synthgen.calibration.describe import Figure, describe
     from synthgen.calibration.pairs import pair_differences
@@ -82,8 +83,8 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 def __getattr__(name: str) -> Any:
     """A public name, imported from its module the first time it is asked for."""
-    if name == "tables":  # the table registry, a module; `synthgen tables` prints its data dictionary
-        return importlib.import_module("synthgen.tables")
+    if name in ("tables", "testing"):  # modules: the table registry, and the strategies and fixtures for tests
+        return importlib.import_module(f"synthgen.{name}")
     module = _HOME_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'synthgen' has no attribute {name!r}")
@@ -137,4 +138,5 @@ __all__ = [
     "pair_differences",
     "screen",
     "tables",
+    "testing",
 ]
