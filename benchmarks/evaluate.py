@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import measure, median_measure_cpu, synthgen
 
+from synthgen.linkage.view import pair_rows
 from synthgen.run_folder import Run, open_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,13 @@ def predictions(run: Run, scratch: Path) -> dict[str, Path]:
     noisy = person.copy()
     moved = rng.random(len(noisy)) < 0.05
     noisy[moved] = rng.choice(person, int(moved.sum()))
-    pairs = run.read("truth/pairs") if run.has("truth/pairs") else None
+    if run.has("truth/pairs"):
+        pairs = run.read("truth/pairs", ["unique_id_l", "unique_id_r"])
+    else:  # a run made without --pairs: its true pairs from the truth (a million of them at most, to keep it small)
+        left, right = pair_rows(person)
+        keep = np.sort(rng.permutation(len(left))[:1_000_000])
+        ids = truth["record_id"].combine_chunks()
+        pairs = pa.table({"unique_id_l": ids.take(pa.array(left[keep])), "unique_id_r": ids.take(pa.array(right[keep]))})
     files = {
         "perfect clusters": pa.table({"record_id": truth["record_id"], "cluster_id": person}),
         "5% mislinked clusters": pa.table({"record_id": truth["record_id"], "cluster_id": noisy}),

@@ -34,7 +34,7 @@ from synthgen.evaluation.linkage_scores import (
     SourcePairRecall,
 )
 from synthgen.evaluation.provenance import provenance
-from synthgen.evaluation.record_index import find_sorted
+from synthgen.evaluation.record_index import RecordIndex, find_sorted
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
@@ -103,26 +103,33 @@ def score_linkage(
     for name in ("linkage/records", "truth/records"):
         if not opened.has(name):
             raise SynthgenError(f"{opened.path}: this run has no {name} (generated before linkage views existed?)")
-    records = opened.read(
-        "truth/records",
-        ["record_id", "source", "person_id", "errors"],
-        dictionary=["source", "errors.list.element.kind", "errors.list.element.field"],
-    )
-    read = adapters.read_predictions(predictions, records["record_id"].combine_chunks())
+    index = RecordIndex.of(opened.read("truth/records", ["record_id"])["record_id"])
+    read = adapters.read_predictions(predictions, index)
     cut = DEFAULT_THRESHOLD if threshold is None else threshold
-    labels, absent = _predicted_labels(records.num_rows, read, cut)
-    person = records["person_id"].to_numpy()
-    table = metrics.contingency(person, labels)
+    labels, absent = _predicted_labels(index.size, read, cut)
+    curve = _curve(read, opened) if isinstance(read, adapters.ScoredPairs) else None
+    form = "clusters" if isinstance(read, adapters.Clusters) else "pairs"
+    self_pairs = read.self_pairs if isinstance(read, adapters.ScoredPairs) else None
+    del read  # a system's ten million ids and labels are not needed again
+    person = opened.read("truth/records", ["person_id"])["person_id"].to_numpy()
+    # each record's person and cluster as dense codes, worked out once and used by every score below
+    codes = metrics.dense_codes(person), metrics.dense_codes(labels)
+    table = metrics.contingency_of_codes(person, labels, *codes)
     scored = metrics.scores(table)
     pairs = linkage_view.pair_rows(person)
     found = labels[pairs[0]] == labels[pairs[1]]
+    records = opened.read(
+        "truth/records",
+        ["source", "errors"],
+        dictionary=["source", "errors.list.element.kind", "errors.list.element.field"],
+    )
     return LinkageScores(
         run=str(opened.path) if isinstance(run, Run) else str(run),
         predictions=None if isinstance(predictions, pa.Table) else str(predictions),
-        format="clusters" if isinstance(read, adapters.Clusters) else "pairs",
-        threshold=None if isinstance(read, adapters.Clusters) else cut,
-        records=records.num_rows,
-        records_in_predictions=records.num_rows - absent,
+        format=form,
+        threshold=None if form == "clusters" else cut,
+        records=index.size,
+        records_in_predictions=index.size - absent,
         absent_singletons=absent,
         pairwise=PrecisionRecall(scored.pairwise_precision, scored.pairwise_recall, scored.pairwise_f1),
         bcubed=PrecisionRecall(scored.bcubed_precision, scored.bcubed_recall, scored.bcubed_f1),
@@ -145,16 +152,20 @@ def score_linkage(
         recall_by_error_kind=[ErrorKindRecall(**row) for row in _recall_by_error_kind(records, pairs, found)],
         recall_by_source_pair=[SourcePairRecall(**row) for row in _recall_by_source_pair(records, pairs, found)],
         false_merges_by_hard_negative=[HardNegativeMerges(**row) for row in _hard_negative_merges(opened, table)],
-        curve=_curve(read, person, scored.true_pairs) if isinstance(read, adapters.ScoredPairs) else None,
-        self_pairs_ignored=read.self_pairs if isinstance(read, adapters.ScoredPairs) else None,
-        examples=_examples(opened, records, person, labels, table),
-        by_group=linkage_groups(read_people(opened), person, labels, records["source"], pairs, found),
+        curve=curve,
+        self_pairs_ignored=self_pairs,
+        examples=_examples(opened, index, records, person, labels, table),
+        by_group=linkage_groups(read_people(opened), table, (codes[0][0], codes[1][0]), records["source"], pairs, found),
         provenance=provenance(opened, {"predictions": predictions}),
     )
 
 
-def _curve(predictions: adapters.ScoredPairs, person: NDArray[np.int64], true_pairs: int) -> Curve:
+def _curve(predictions: adapters.ScoredPairs, run: Run) -> Curve:
+    """The threshold curve of scored pairs (worked out before the clusters' scores, so that the pairs can go)."""
+    person = run.read("truth/records", ["person_id"])["person_id"].to_numpy()
     is_match = person[predictions.left] == person[predictions.right]
+    sizes = np.bincount(metrics.dense_codes(person)[0])
+    true_pairs = int((sizes * (sizes - 1)).sum()) // 2
     curve = metrics.threshold_curve(predictions.score, is_match, true_pairs)
     return Curve(
         thresholds=curve.thresholds.tolist(),
@@ -301,7 +312,12 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
 
 
 def _examples(
-    run: Run, records: pa.Table, person: NDArray[np.int64], labels: NDArray[np.int64], table: metrics.Contingency
+    run: Run,
+    index: RecordIndex,
+    records: pa.Table,
+    person: NDArray[np.int64],
+    labels: NDArray[np.int64],
+    table: metrics.Contingency,
 ) -> dict[str, Any]:
     """The people split into the most clusters and the clusters merging the most people, records side by side."""
     people, clusters = table.true_labels, table.pred_labels
@@ -313,7 +329,7 @@ def _examples(
     merged = merged[people_per_cluster[merged] > 1]
     chosen_people, chosen_clusters = people[split], clusters[merged]
     wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))
-    wanted_ids = records["record_id"].take(pa.array(wanted))
+    wanted_ids = index.ids_of(wanted)
     # only the example records are read from the view (a whole view of ten million is a gigabyte)
     view = run.read_matching("linkage/records", "record_id", wanted_ids, ["record_id", "source", *EXAMPLE_FIELDS])
     index = pc.index_in(wanted_ids, value_set=view["record_id"])

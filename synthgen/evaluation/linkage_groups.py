@@ -20,19 +20,25 @@ records or pairs another.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import person_groups
 from synthgen.evaluation.groups import GroupScore, People, encode, proportions
+from synthgen.evaluation import metrics
+from synthgen.evaluation.metrics import dense_codes
 
 Ids = NDArray[np.int64]
 
 
 def _dense(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
-    uniques, inverse = np.unique(values, return_inverse=True)
-    return inverse.ravel().astype(np.int64), len(uniques)
+    """Dense codes in label order (person ids and cluster labels span little more than the records, so this is a
+    lookup table rather than a sort of ten million labels)."""
+    return dense_codes(values)
 
 
 def _pairs(counts: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -47,19 +53,36 @@ def restricted_precision(
     pairs among the cell's records (records with a negative code belong to none). Summed over a group's cells
     these are the pairwise precision of the linkage restricted to the group's records. A record's group is its
     person's, so a true pair never crosses groups."""
-    p, _ = _dense(person)
-    c, n_clusters = _dense(cluster)
-    inside = code >= 0
-    width = np.int64(max(n_clusters, 1))
-    groups = np.int64(max(int(code.max(initial=0)) + 1, 1))
-    cell, at = np.unique(c[inside] * groups + code[inside], return_inverse=True)
-    predicted = np.bincount(at.ravel(), minlength=len(cell))
-    found, size = np.unique(p[inside] * width + c[inside], return_counts=True)
-    person_group = np.full(len(p), -1, np.int64)
-    person_group[p[inside]] = code[inside]
-    found_cell = np.searchsorted(cell, (found % width) * groups + person_group[found // width])
-    true_positive = np.bincount(found_cell, weights=_pairs(size), minlength=len(cell)).astype(np.int64)
-    return (cell % groups).astype(np.int64), (cell // groups).astype(np.int64), true_positive, _pairs(predicted)
+    true_code, pred_code = _dense(person), _dense(cluster)
+    table = metrics.contingency_of_codes(person, cluster, true_code, pred_code)
+    person_code = np.full(true_code[1], -1, np.int64)
+    person_code[true_code[0]] = code
+    cells = _GroupCells.of(table, person_code)
+    return cells.group, cells.cluster, cells.true_positive, _pairs(cells.records)
+
+
+@dataclass(frozen=True)
+class _GroupCells:
+    """The (predicted cluster, group) cells of one dimension, summed from the contingency table's (person,
+    cluster) cells (a record's group is its person's), in order of cluster then group: ten million records become
+    a few million cells, and nothing is counted record by record."""
+
+    group: Ids
+    cluster: Ids
+    records: Ids  # records of the cell
+    true_positive: Ids  # pairs of the cell's records that are one person
+
+    @classmethod
+    def of(cls, table: metrics.Contingency, person_code: Ids) -> _GroupCells:
+        code = person_code[table.cell_true]
+        inside = code >= 0
+        groups = np.int64(max(int(person_code.max(initial=0)) + 1, 1))
+        cell, at = np.unique(table.cell_pred[inside] * groups + code[inside], return_inverse=True)
+        at = at.ravel()
+        size = table.cell_size[inside]
+        records = np.bincount(at, weights=size, minlength=len(cell)).astype(np.int64)
+        true_positive = np.bincount(at, weights=_pairs(size), minlength=len(cell)).astype(np.int64)
+        return cls((cell % groups).astype(np.int64), (cell // groups).astype(np.int64), records, true_positive)
 
 
 def _source_counts(owner: Ids, source: NDArray[np.int64], sources: int) -> tuple[Ids, NDArray[np.int64]]:
@@ -108,40 +131,80 @@ def agency_pair_precision(person: Ids, cluster: Ids, source: pa.Array) -> list[G
 
 def falsely_matched(person: Ids, cluster: Ids) -> NDArray[np.int64]:
     """Per record: 1 when its predicted cluster also holds a record of another person."""
-    p, _ = _dense(person)
-    c, n_clusters = _dense(cluster)
-    cells = np.unique(p * np.int64(max(n_clusters, 1)) + c)
-    people_per_cluster = np.bincount(cells % max(n_clusters, 1), minlength=n_clusters)
-    result: NDArray[np.int64] = (people_per_cluster[c] > 1).astype(np.int64)
+    pred_code = _dense(cluster)
+    table = metrics.contingency_of_codes(person, cluster, _dense(person), pred_code)
+    result: NDArray[np.int64] = (_people_per_cluster(table)[pred_code[0]] > 1).astype(np.int64)
     return result
+
+
+def _people_per_cluster(table: metrics.Contingency) -> Ids:
+    result: Ids = np.bincount(table.cell_pred, minlength=len(table.pred_sizes))
+    return result
+
+
+def source_codes(source: pa.Array | pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
+    """Each record's source as its place among the sources' names sorted (a null source is named "None"), and
+    those names: ten million records coded through their few distinct names, no string per record."""
+    if isinstance(source, pa.ChunkedArray):
+        source = source.unify_dictionaries() if pa.types.is_dictionary(source.type) else source
+        source = source.combine_chunks()
+    encoded = source if pa.types.is_dictionary(source.type) else pc.dictionary_encode(source)
+    values = [str(v) for v in encoded.dictionary.to_pylist()]
+    if encoded.null_count:
+        values.append("None")
+    names = sorted(set(values))
+    rank = np.array([names.index(v) for v in values], np.int64)
+    indices = encoded.indices.fill_null(len(values) - 1) if encoded.null_count else encoded.indices
+    return names, rank[np.asarray(indices.to_numpy(zero_copy_only=False), np.int64)]
+
+
+def source_pair_codes(source: pa.Array | pa.ChunkedArray, pairs: tuple[Ids, Ids]) -> tuple[tuple[str, ...], Ids]:
+    """Each pair's two sources as one label ("health-school": the two names in sorted order joined by a dash), the
+    labels sorted, and each pair's code among them; worked out on the few (source, source) combinations."""
+    names, code = source_codes(source)
+    k = np.int64(max(len(names), 1))
+    a, b = code[pairs[0]], code[pairs[1]]
+    key = np.minimum(a, b) * k + np.maximum(a, b)
+    present = np.flatnonzero(np.bincount(key, minlength=int(k * k)))
+    text = [f"{names[at // int(k)]}-{names[at % int(k)]}" for at in present.tolist()]
+    labels = tuple(sorted(set(text)))
+    lookup = np.zeros(int(k * k), np.int64)
+    lookup[present] = [labels.index(t) for t in text]
+    return labels, lookup[key]
 
 
 def linkage_groups(
     people: People,
-    person: Ids,
-    cluster: Ids,
-    source: pa.Array,
+    table: metrics.Contingency,
+    codes: tuple[Ids, Ids],
+    source: pa.Array | pa.ChunkedArray,
     pairs: tuple[Ids, Ids],
     found: NDArray[np.bool_],
 ) -> list[GroupScore]:
     """Recall, precision and records falsely matched, by every person dimension; recall and precision by agency
-    pair. `pairs` are the run's true pairs (rows) and `found` whether the system linked each."""
-    codes = people.of(person)
-    wrong = falsely_matched(person, cluster)
-    owner = person[pairs[0]]  # a true pair's person: the pairs of one person are found or missed together
+    pair. `table` is the contingency table of the run's people against the predicted clusters, `codes` each
+    record's person and cluster as numbered there, `pairs` the run's true pairs (rows) and `found` whether the
+    system linked each. The person dimensions are counted from the table's cells (a person's true pairs and the
+    pairs the system found among them, a cluster's records by group); only agency pairs need the pairs."""
+    true_code, pred_code = codes
+    person_codes = people.of(table.true_labels)  # per person of the table, not per record
+    wrong = _people_per_cluster(table) > 1
+    # per person: the true pairs and those the system found (pairs within one cell), one unit of the interval each
+    trials = _pairs(table.true_sizes)
+    hits = np.bincount(table.cell_true, weights=_pairs(table.cell_size), minlength=len(trials)).astype(np.int64)
+    paired = trials > 0
     rows: list[GroupScore] = []
     for dimension in person_groups.DIMENSIONS:
         labels = person_groups.LABELS[dimension]
-        code = codes[dimension]
-        rows += proportions("recall", dimension, labels, code[pairs[0]], found.astype(np.int64), cluster=owner)
-        cell_code, _, hits, trials = restricted_precision(person, cluster, code)
-        rows += proportions("precision", dimension, labels, cell_code, hits, trials)
-        rows += proportions("falsely_matched", dimension, labels, code, wrong, cluster=cluster)
-    names = np.asarray(source.to_numpy(zero_copy_only=False), dtype=object).astype(str)
-    left, right = names[pairs[0]], names[pairs[1]]
-    low, high = np.where(left <= right, left, right), np.where(left <= right, right, left)
-    pair_names = np.char.add(np.char.add(low, "-"), high) if len(low) else np.zeros(0, str)
-    labels, code = encode(pair_names.astype(object))
+        code = person_codes[dimension]
+        rows += proportions("recall", dimension, labels, code[paired], hits[paired], trials[paired])
+        cells = _GroupCells.of(table, code)
+        rows += proportions("precision", dimension, labels, cells.group, cells.true_positive, _pairs(cells.records))
+        # a cell's records are all falsely matched or none (its cluster holds another person's record or not)
+        wrong_records = np.where(wrong[cells.cluster], cells.records, 0)
+        rows += proportions("falsely_matched", dimension, labels, cells.group, wrong_records, cells.records)
+    labels, code = source_pair_codes(source, pairs)
+    owner = true_code[pairs[0]]  # a true pair's person: the pairs of one person are found or missed together
     rows += proportions("recall", "agency_pair", labels, code, found.astype(np.int64), cluster=owner)
-    rows += agency_pair_precision(person, cluster, source)
+    rows += agency_pair_precision(true_code, pred_code, source)
     return rows

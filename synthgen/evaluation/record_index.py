@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.kernel.record_ids import format_record_ids
 from synthgen.kernel.strings import CROCKFORD32
 
 WIDTH = 12
@@ -91,7 +92,9 @@ def find_sorted(sorted_values: NDArray[Any], values: NDArray[Any]) -> NDArray[np
 class RecordIndex:
     """A run's record ids, ready to find a system's ids among them (as row numbers in the run's order)."""
 
-    ids: pa.Array
+    size: int
+    ids: pa.Array | None
+    """The ids as text, kept only when they are not all of the 60-bit form (then they are searched as text)."""
     numbers: NDArray[np.uint64] | None
     """The ids' 60-bit numbers, sorted (None when an id of the run is not of that form)."""
     order: NDArray[np.int64] | None
@@ -103,13 +106,26 @@ class RecordIndex:
             ids = ids.combine_chunks()
         numbers, valid = codes(ids)
         if not valid.all():
-            return cls(ids, None, None)
+            return cls(len(ids), ids, None, None)
+        del ids  # ten million ids as text are two hundred megabytes; their numbers say the same
         order = np.argsort(numbers).astype(np.int64)
-        return cls(ids, numbers[order], order)
+        return cls(len(numbers), None, numbers[order], order)
+
+    def ids_of(self, rows: NDArray[np.int64]) -> pa.Array:
+        """The ids of some of the run's rows (a few), as text, in the order given."""
+        if self.ids is not None:
+            return self.ids.take(pa.array(rows, pa.int64()))
+        assert self.numbers is not None and self.order is not None
+        at = np.flatnonzero(np.isin(self.order, rows))  # a pass over the run, no inverse permutation kept
+        by_row = np.argsort(self.order[at])
+        place = np.searchsorted(self.order[at][by_row], rows)
+        texts: pa.Array = format_record_ids(self.numbers[at][by_row][place])
+        return texts
 
     def rows(self, ids: pa.Array) -> NDArray[np.int64]:
         """The run's row of each id, -1 where the run has no such record."""
         if self.numbers is None or self.order is None:
+            assert self.ids is not None
             found = pc.index_in(ids, value_set=self.ids)
             result: NDArray[np.int64] = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
             return result
