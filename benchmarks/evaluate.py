@@ -45,7 +45,9 @@ def predictions(run: Run, scratch: Path) -> dict[str, Path]:
         left, right = pair_rows(person)
         keep = np.sort(rng.permutation(len(left))[:1_000_000])
         ids = truth["record_id"].combine_chunks()
-        pairs = pa.table({"unique_id_l": ids.take(pa.array(left[keep])), "unique_id_r": ids.take(pa.array(right[keep]))})
+        pairs = pa.table(
+            {"unique_id_l": ids.take(pa.array(left[keep])), "unique_id_r": ids.take(pa.array(right[keep]))}
+        )
     files = {
         "perfect clusters": pa.table({"record_id": truth["record_id"], "cluster_id": person}),
         "5% mislinked clusters": pa.table({"record_id": truth["record_id"], "cluster_id": noisy}),

@@ -84,8 +84,12 @@ class People:
 def read_people(run: Run) -> People:
     """Each person's ethnic group, age band, sex and deprivation quintile, as the data-quality model saw them."""
     people = run.read(
-        "truth/people", ["person_id", "household_id", "sex", "age_at_start", "ethnic_group"], dictionary=["ethnic_group"]
+        "truth/people",
+        ["person_id", "household_id", "sex", "age_at_start", "ethnic_group"],
+        dictionary=["ethnic_group"],
     )
+    # coded before the join, which cannot carry a column whose parts have different dictionaries
+    people = people.set_column(4, "ethnic_group", pa.array(_ethnic_group_codes(people["ethnic_group"])))
     homes = run.read("truth/households", ["household_id", "deprivation"])
     people = people.join(homes, "household_id", join_type="left outer").sort_by("person_id")
     params = Parameters(run.manifest.get("scenario", {}).get("rates") or {})
@@ -93,7 +97,7 @@ def read_people(run: Run) -> People:
     return People(
         person_id=people["person_id"].to_numpy(),
         codes={
-            "ethnic_group": _ethnic_group_codes(people["ethnic_group"]),
+            "ethnic_group": people["ethnic_group"].to_numpy(),
             "age_band": person_groups.age_band_codes(people["age_at_start"].to_numpy().astype(np.int64)),
             "sex": person_groups.sex_codes(pc.equal(people["sex"], "F").to_numpy(zero_copy_only=False)),
             "deprivation_quintile": person_groups.deprivation_quintile_codes(
@@ -109,7 +113,7 @@ def _ethnic_group_codes(groups: pa.ChunkedArray) -> Ids:
     groups = groups.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(groups.type) else groups
     if not pa.types.is_dictionary(groups.type):
         return person_groups.ethnic_group_codes(groups.to_numpy(zero_copy_only=False))
-    per_label = person_groups.ethnic_group_codes(np.array(groups.dictionary.to_pylist() + [None], dtype=object))
+    per_label = person_groups.ethnic_group_codes(np.array([*groups.dictionary.to_pylist(), None], dtype=object))
     indices = groups.indices.fill_null(len(groups.dictionary)) if groups.null_count else groups.indices
     result: Ids = per_label[np.asarray(indices.to_numpy(zero_copy_only=False), np.int64)]
     return result

@@ -155,7 +155,9 @@ def score_linkage(
         curve=curve,
         self_pairs_ignored=self_pairs,
         examples=_examples(opened, index, records, person, labels, table),
-        by_group=linkage_groups(read_people(opened), table, (codes[0][0], codes[1][0]), records["source"], pairs, found),
+        by_group=linkage_groups(
+            read_people(opened), table, (codes[0][0], codes[1][0]), records["source"], pairs, found
+        ),
         provenance=provenance(opened, {"predictions": predictions}),
     )
 

@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import person_groups
-from synthgen.evaluation.groups import GroupScore, People, encode, proportions
 from synthgen.evaluation import metrics
+from synthgen.evaluation.groups import GroupScore, People, encode, proportions
 from synthgen.evaluation.metrics import dense_codes
 
 Ids = NDArray[np.int64]

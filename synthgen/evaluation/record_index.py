@@ -39,35 +39,51 @@ def _pair_table() -> NDArray[np.uint16]:
 _PAIRS = _pair_table()
 
 
-def codes(ids: pa.Array) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
+def codes(ids: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
     """Each id as its 60-bit number, and whether it is a well-formed id at all (else its number is 0). Decoded two
-    characters a pass over the whole column, so ten million ids take a few arrays of ten million."""
-    ids = ids.cast(pa.large_string())
+    characters a pass over the whole column (chunk by chunk, the text never copied), so ten million ids take a few
+    arrays of ten million."""
+    if isinstance(ids, pa.ChunkedArray):
+        if ids.num_chunks == 1:
+            return codes(ids.chunk(0))
+        coded = [codes(chunk) for chunk in ids.chunks]
+        if not coded:
+            return np.zeros(0, np.uint64), np.zeros(0, bool)
+        return np.concatenate([c[0] for c in coded]), np.concatenate([c[1] for c in coded])
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        ids = ids.cast(pa.large_string())
     n = len(ids)
     result = np.zeros(n, np.uint64)
     valid = np.zeros(n, bool)
     if n == 0:
         return result, valid
-    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64)[ids.offset : ids.offset + n + 1]
+    width = np.int64 if pa.types.is_large_string(ids.type) else np.int32
+    offsets = np.frombuffer(ids.buffers()[1], dtype=width)[ids.offset : ids.offset + n + 1].astype(np.int64)
     sized = np.diff(offsets) == WIDTH
     if ids.null_count:
         sized &= np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     if not sized.any():
         return result, valid
     data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)
-    if sized.all():  # every id 12 characters: the data buffer is an (n, 12) matrix as it stands
-        rows = np.arange(n)
+    every = bool(sized.all())
+    if every:  # every id 12 characters: the data buffer is an (n, 12) matrix as it stands
+        rows = None
         matrix = np.ascontiguousarray(data[offsets[0] : offsets[0] + n * WIDTH]).reshape(n, WIDTH)
     else:
         rows = np.flatnonzero(sized)
         matrix = data[offsets[rows][:, None] + np.arange(WIDTH)[None, :]]
     pairs = matrix.view(np.uint16)
-    number = np.zeros(len(rows), np.uint64)
-    bad = np.zeros(len(rows), bool)
+    number = np.zeros(len(pairs), np.uint64)
+    bad = np.zeros(len(pairs), bool)
     for position in range(WIDTH // 2):
         bits = _PAIRS[pairs[:, position]]
         bad |= bits == 0xFFFF
-        number = (number << np.uint64(10)) | bits.astype(np.uint64)
+        number <<= np.uint64(10)
+        number |= bits
+    if rows is None:
+        if not bad.any():  # the usual case: every id well formed, no copies
+            return number, np.ones(n, bool)
+        rows = np.arange(n)
     result[rows[~bad]] = number[~bad]
     valid[rows[~bad]] = True
     return result, valid
@@ -102,11 +118,9 @@ class RecordIndex:
 
     @classmethod
     def of(cls, ids: pa.Array | pa.ChunkedArray) -> RecordIndex:
-        if isinstance(ids, pa.ChunkedArray):
-            ids = ids.combine_chunks()
         numbers, valid = codes(ids)
         if not valid.all():
-            return cls(len(ids), ids, None, None)
+            return cls(len(ids), ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids, None, None)
         del ids  # ten million ids as text are two hundred megabytes; their numbers say the same
         order = np.argsort(numbers).astype(np.int64)
         return cls(len(numbers), None, numbers[order], order)

@@ -12,8 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen.evaluation.groups import proportions, wilson
-from synthgen.evaluation.linkage_groups import agency_pair_precision, falsely_matched, restricted_precision
+from synthgen.evaluation.groups import _ethnic_group_codes, proportions, wilson
+from synthgen.evaluation.linkage_groups import (
+    agency_pair_precision,
+    falsely_matched,
+    restricted_precision,
+    source_pair_codes,
+)
+from synthgen.person_groups import ethnic_group_codes
 
 LABELS = ("a", "b", "c")
 
@@ -90,3 +96,40 @@ def test_precision_by_agency_pair_counts_the_pairs_between_the_two() -> None:
     # cluster 0: health-police 2 pairs (1 right), police-police 1 pair (wrong); cluster 1: health-health 1 right
     assert rows["health-police"] == (1, 2) and rows["police-police"] == (0, 1) and rows["health-health"] == (1, 1)
     assert rows["health-school"] == (0, 0) and rows["school-school"] == (0, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["health", "police", "school", "police-x", "a"]), min_size=1, max_size=20),
+    st.data(),
+)
+def test_agency_pairs_are_named_as_joining_the_two_names_would(sources: list[str], data: st.DataObject) -> None:
+    """Coded through the few distinct sources (parts with different dictionaries too), the labels and codes are
+    those of joining each pair's two names, sorted, as text."""
+    n = len(sources)
+    left = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=30)), np.int64)
+    right = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=len(left), max_size=len(left))), np.int64)
+    cut = data.draw(st.integers(0, n))
+    parts = pa.chunked_array(
+        [
+            pa.array(sources[:cut], pa.string()).dictionary_encode(),
+            pa.array(sources[cut:], pa.string()).dictionary_encode(),
+        ]
+    )
+    names = [f"{min(sources[a], sources[b])}-{max(sources[a], sources[b])}" for a, b in zip(left, right, strict=True)]
+    expected = tuple(sorted(set(names)))
+    for source in (parts, pa.array(sources)):
+        labels, code = source_pair_codes(source, (left, right))
+        assert labels == expected and [labels[c] for c in code] == names
+
+
+def test_ethnic_groups_read_from_parts_with_different_dictionaries() -> None:
+    groups = pa.chunked_array(
+        [
+            pa.array(["White", None, "Asian"]).dictionary_encode(),
+            pa.array(["Black", "White", "Martian"]).dictionary_encode(),
+        ]
+    )
+    codes = _ethnic_group_codes(groups)
+    assert codes.tolist() == ethnic_group_codes(np.array(groups.to_pylist(), dtype=object)).tolist()
+    assert codes.tolist() == [0, -1, 2, 3, 0, -1]
