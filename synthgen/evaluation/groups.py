@@ -25,6 +25,7 @@ groups scored are the groups the data-quality mechanisms were planted for.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -198,10 +199,14 @@ def proportions(
     hits: NDArray[np.int64],
     trials: NDArray[np.int64] | None = None,
     cluster: Ids | None = None,
+    empty_units: NDArray[np.int64] | None = None,
 ) -> list[GroupScore]:
     """One metric by group: per unit its group `code` (an index into `labels`; negative: no group), its `hits`,
     its `trials` (1 each when not given) and its `cluster` (units of one cluster are found or missed together; each
-    unit its own cluster when not given). Every label gets a row, with no value where it has no trials."""
+    unit its own cluster when not given). Every label gets a row, with no value where it has no trials.
+    `empty_units` counts, per label, units of no trials left out of `code` (they add to the clusters an interval
+    is taken over and to nothing else): the predicted clusters holding no record of an agency pair, millions of
+    zeros per pair at scale."""
     k = len(labels)
     known = code >= 0
     unit_code = code[known].astype(np.int64)
@@ -212,6 +217,9 @@ def proportions(
     independent = cluster is None and trials is None
     group = _sums(unit_code, unit_hits, unit_trials, k)
     everyone = _sums(np.zeros(len(unit_code), np.int64), unit_hits, unit_trials, 1)
+    if empty_units is not None:
+        group = dataclasses.replace(group, clusters=group.clusters + empty_units.astype(np.float64))
+        everyone = dataclasses.replace(everyone, clusters=everyone.clusters + float(empty_units.sum()))
     everyone = _Sums(*(np.repeat(getattr(everyone, f), k) for f in ("hits", "trials", "clusters", "hh", "ht", "tt")))
     rest = everyone.minus(group)
     rows = []

@@ -29,8 +29,9 @@ from numpy.typing import NDArray
 
 from synthgen import person_groups
 from synthgen.evaluation import metrics
-from synthgen.evaluation.groups import GroupScore, People, encode, proportions
+from synthgen.evaluation.groups import GroupScore, People, proportions
 from synthgen.evaluation.metrics import dense_codes
+from synthgen.kernel.arrays import pairs_within
 
 Ids = NDArray[np.int64]
 
@@ -85,48 +86,40 @@ class _GroupCells:
         return cls((cell % groups).astype(np.int64), (cell // groups).astype(np.int64), records, true_positive)
 
 
-def _source_counts(owner: Ids, source: NDArray[np.int64], sources: int) -> tuple[Ids, NDArray[np.int64]]:
-    """Rows: each owner (a cluster, or a person within a cluster), sorted; columns: its records from each source."""
-    keys, counts = np.unique(owner * np.int64(sources) + source, return_counts=True)
-    owners, row = np.unique(keys // sources, return_inverse=True)
-    table = np.zeros((len(owners), sources), np.int64)
-    table[row.ravel(), keys % sources] = counts
-    return owners, table
+def _source_pairs(owner: Ids, source: Ids, k: int) -> tuple[Ids, Ids, Ids]:
+    """Per owner (a cluster, or a person within a cluster) and pair of sources (a <= b) holding a pair of its
+    records: the owner, the pair's label (its place in the order a, then b) and the pairs of records between the
+    two sources. Counted from the few (owner, source) entries, never per record pair."""
+    entry, count = np.unique(owner * np.int64(k) + source, return_counts=True)
+    owners, sources = entry // k, entry % k
+    same = count > 1
+    left, right = pairs_within(owners)  # entries of one owner, sorted by source, so sources[left] < sources[right]
+    a = np.r_[sources[same], sources[left]]
+    b = np.r_[sources[same], sources[right]]
+    label = a * k - a * (a - 1) // 2 + (b - a)
+    pairs = np.r_[_pairs(count[same]), count[left] * count[right]]
+    return np.r_[owners[same], owners[left]], label, pairs
 
 
-def _pairs_between(table: NDArray[np.int64], a: int, b: int) -> NDArray[np.int64]:
-    """Per row, the pairs of its records with one from source a and one from b (or two from a)."""
-    result: NDArray[np.int64] = _pairs(table[:, a]) if a == b else table[:, a] * table[:, b]
-    return result
-
-
-def agency_pair_precision(person: Ids, cluster: Ids, source: pa.Array) -> list[GroupScore]:
+def agency_pair_precision(person: Ids, cluster: Ids, source: pa.Array | pa.ChunkedArray) -> list[GroupScore]:
     """Pairwise precision over the predicted pairs between each two sources (or within one), each predicted
-    cluster one unit of the interval."""
-    names, code = encode(source)
+    cluster one unit of the interval. Only the clusters holding a pair between the two are listed as units; the
+    others (most of them, at scale) are counted as units of no trials."""
+    names, code = source_codes(source)
     k = len(names)
     p, _ = _dense(person)
     c, n_clusters = _dense(cluster)
     width = np.int64(max(n_clusters, 1))
-    clusters, predicted = _source_counts(c, code, k)
-    cells, found = _source_counts(p * width + c, code, k)
-    cell_cluster = np.searchsorted(clusters, cells % width)
-    labels: list[str] = []
-    unit_code, hits, trials = [], [], []
-    for a in range(k):
-        for b in range(a, k):
-            unit_code.append(np.full(len(clusters), len(labels), np.int64))
-            labels.append(f"{names[a]}-{names[b]}")
-            hits.append(np.bincount(cell_cluster, weights=_pairs_between(found, a, b), minlength=len(clusters)))
-            trials.append(_pairs_between(predicted, a, b))
-    return proportions(
-        "precision",
-        "agency_pair",
-        tuple(labels),
-        np.concatenate(unit_code) if unit_code else np.zeros(0, np.int64),
-        np.concatenate(hits).astype(np.int64) if hits else np.zeros(0, np.int64),
-        np.concatenate(trials) if trials else np.zeros(0, np.int64),
-    )
+    owner, label, trials = _source_pairs(c, code, k)
+    unit = label * width + owner
+    order = np.argsort(unit)  # by label, then cluster: the order the units would have one label at a time
+    unit, trials = unit[order], trials[order]
+    cell, cell_label, found = _source_pairs(p * width + c, code, k)
+    hits = np.bincount(np.searchsorted(unit, cell_label * width + cell % width), weights=found, minlength=len(unit))
+    labels = tuple(f"{names[a]}-{names[b]}" for a in range(k) for b in range(a, k))
+    unit_label = unit // width
+    empty = n_clusters - np.bincount(unit_label, minlength=len(labels))
+    return proportions("precision", "agency_pair", labels, unit_label, hits.astype(np.int64), trials, empty_units=empty)
 
 
 def falsely_matched(person: Ids, cluster: Ids) -> NDArray[np.int64]:
