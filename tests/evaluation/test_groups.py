@@ -133,3 +133,33 @@ def test_ethnic_groups_read_from_parts_with_different_dictionaries() -> None:
     codes = _ethnic_group_codes(groups)
     assert codes.tolist() == ethnic_group_codes(np.array(groups.to_pylist(), dtype=object)).tolist()
     assert codes.tolist() == [0, -1, 2, 3, 0, -1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4), st.sampled_from("xyz")), min_size=1, max_size=30))
+def test_precision_by_agency_pair_is_every_cluster_a_unit(records: list[tuple[int, int, str]]) -> None:
+    """Clusters holding no pair of two sources are left out of the units and counted as empty ones: the rows are
+    those of listing every cluster for every pair of sources, pairs counted one by one."""
+    person = np.array([p for p, _, _ in records], np.int64)
+    cluster = np.array([c for _, c, _ in records], np.int64)
+    source = [s for _, _, s in records]
+    names = sorted(set(source))
+    clusters = sorted(set(cluster.tolist()))
+    labels, code, hits, trials = [], [], [], []
+    for a, first in enumerate(names):
+        for second in names[a:]:
+            labels.append(f"{first}-{second}")
+            for c in clusters:
+                inside = [i for i in range(len(records)) if cluster[i] == c]
+                pairs = [
+                    (i, j)
+                    for i, j in itertools.combinations(inside, 2)
+                    if sorted((source[i], source[j])) == [first, second]
+                ]
+                code.append(len(labels) - 1)
+                trials.append(len(pairs))
+                hits.append(sum(person[i] == person[j] for i, j in pairs))
+    expected = proportions(
+        "precision", "agency_pair", tuple(labels), np.array(code), np.array(hits), np.array(trials, np.int64)
+    )
+    assert agency_pair_precision(person, cluster, pa.array(source)) == expected
