@@ -112,24 +112,35 @@ def score_linkage(
     self_pairs = read.self_pairs if isinstance(read, adapters.ScoredPairs) else None
     del read  # a system's ten million ids and labels are not needed again
     person = opened.read("truth/records", ["person_id"])["person_id"].to_numpy()
-    # each record's person and cluster as dense codes, worked out once and used by every score below
-    codes = metrics.dense_codes(person), metrics.dense_codes(labels)
-    table = metrics.contingency_of_codes(person, labels, *codes)
+    # each record's person and cluster as dense codes, worked out once and used by every score below; each big
+    # array is let go as soon as the scores that need it are done, so that ten million records fit in 2 GiB
+    true_code, pred_code = metrics.dense_codes(person), metrics.dense_codes(labels)
+    table = metrics.contingency_of_codes(person, labels, true_code, pred_code)
     scored = metrics.scores(table)
-    pairs = true_pairs(codes[0][0], table.true_sizes)
-    found = labels[pairs[0]] == labels[pairs[1]]
     records = opened.read(
         "truth/records",
         ["source", "errors"],
         dictionary=["source", "errors.list.element.kind", "errors.list.element.field"],
     )
+    examples = _examples(opened, index, records, person, labels, table)
+    size = index.size
+    del index
+    hard_negatives = [HardNegativeMerges(**row) for row in _hard_negative_merges(opened, table)]
+    pairs = true_pairs(true_code[0], table.true_sizes)
+    found = labels[pairs[0]] == labels[pairs[1]]
+    del person, labels
+    by_error = [ErrorKindRecall(**row) for row in _recall_by_error_kind(records, pairs, found)]
+    by_source = [SourcePairRecall(**row) for row in _recall_by_source_pair(records, pairs, found)]
+    source = records["source"]
+    del records
+    by_group = linkage_groups(read_people(opened), table, (true_code[0], pred_code[0]), source, pairs, found)
     return LinkageScores(
         run=str(opened.path) if isinstance(run, Run) else str(run),
         predictions=None if isinstance(predictions, pa.Table) else str(predictions),
         format=form,
         threshold=None if form == "clusters" else cut,
-        records=index.size,
-        records_in_predictions=index.size - absent,
+        records=size,
+        records_in_predictions=size - absent,
         absent_singletons=absent,
         pairwise=PrecisionRecall(scored.pairwise_precision, scored.pairwise_recall, scored.pairwise_f1),
         bcubed=PrecisionRecall(scored.bcubed_precision, scored.bcubed_recall, scored.bcubed_f1),
@@ -149,15 +160,13 @@ def score_linkage(
         splits={str(k): v for k, v in sorted(scored.splits.items())},
         merges={str(k): v for k, v in sorted(scored.merges.items())},
         cluster_sizes={"true": _histogram(table.true_sizes), "predicted": _histogram(table.pred_sizes)},
-        recall_by_error_kind=[ErrorKindRecall(**row) for row in _recall_by_error_kind(records, pairs, found)],
-        recall_by_source_pair=[SourcePairRecall(**row) for row in _recall_by_source_pair(records, pairs, found)],
-        false_merges_by_hard_negative=[HardNegativeMerges(**row) for row in _hard_negative_merges(opened, table)],
+        recall_by_error_kind=by_error,
+        recall_by_source_pair=by_source,
+        false_merges_by_hard_negative=hard_negatives,
         curve=curve,
         self_pairs_ignored=self_pairs,
-        examples=_examples(opened, index, records, person, labels, table),
-        by_group=linkage_groups(
-            read_people(opened), table, (codes[0][0], codes[1][0]), records["source"], pairs, found
-        ),
+        examples=examples,
+        by_group=by_group,
         provenance=provenance(opened, {"predictions": predictions}),
     )
 
