@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import person_groups
+from synthgen.evaluation.record_index import find_sorted
 from synthgen.reference import Parameters
 from synthgen.run_folder import Run
 
@@ -89,18 +90,22 @@ def read_people(run: Run) -> People:
         ["person_id", "household_id", "sex", "age_at_start", "ethnic_group"],
         dictionary=["ethnic_group"],
     )
-    # coded before the join, which cannot carry a column whose parts have different dictionaries
-    people = people.set_column(4, "ethnic_group", pa.array(_ethnic_group_codes(people["ethnic_group"])))
     homes = run.read("truth/households", ["household_id", "deprivation"])
-    people = people.join(homes, "household_id", join_type="left outer").sort_by("person_id")
+    # each person's household found by searching the households' sorted ids (no join of ten million rows)
+    home_order = np.argsort(homes["household_id"].to_numpy(), kind="stable")
+    home_ids = homes["household_id"].to_numpy()[home_order]
+    deprivation = pc.fill_null(homes["deprivation"], 0.0).to_numpy()[home_order]
+    order = np.argsort(people["person_id"].to_numpy(), kind="stable")
+    at = find_sorted(home_ids, people["household_id"].to_numpy()[order])
+    score = np.where(at >= 0, deprivation[np.maximum(at, 0)], 0.0)
     params = Parameters(run.manifest.get("scenario", {}).get("rates") or {})
-    score = pc.fill_null(people["deprivation"], 0.0).to_numpy()
+    female = pc.equal(people["sex"], "F").to_numpy(zero_copy_only=False)[order]
     return People(
-        person_id=people["person_id"].to_numpy(),
+        person_id=people["person_id"].to_numpy()[order],
         codes={
-            "ethnic_group": people["ethnic_group"].to_numpy(),
-            "age_band": person_groups.age_band_codes(people["age_at_start"].to_numpy().astype(np.int64)),
-            "sex": person_groups.sex_codes(pc.equal(people["sex"], "F").to_numpy(zero_copy_only=False)),
+            "ethnic_group": _ethnic_group_codes(people["ethnic_group"])[order],
+            "age_band": person_groups.age_band_codes(people["age_at_start"].to_numpy().astype(np.int64)[order]),
+            "sex": person_groups.sex_codes(female),
             "deprivation_quintile": person_groups.deprivation_quintile_codes(
                 score, person_groups.deprivation_cuts(params)
             ),
