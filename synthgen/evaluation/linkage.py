@@ -329,28 +329,50 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
         return []
     negatives = run.read("truth/hard_negatives", dictionary=["kind"])
     people = table.true_labels
-    left = find_sorted(people, negatives["person_id_l"].to_numpy())
-    right = find_sorted(people, negatives["person_id_r"].to_numpy())
+    left = _places(people, negatives["person_id_l"].to_numpy())
+    right = _places(people, negatives["person_id_r"].to_numpy())
     both = (left >= 0) & (right >= 0)
     kind = pc.dictionary_encode(negatives["kind"].combine_chunks())
     kinds = kind.indices.to_numpy(zero_copy_only=False)[both]
     left, right = left[both], right[both]
-    width = np.int64(max(len(table.pred_labels), 1))
-    cell_key = table.cell_true * width + table.cell_pred
+    del negatives, both
     per_person = np.bincount(table.cell_true, minlength=len(people))
     first_cell = np.r_[0, np.cumsum(per_person)[:-1]]
+    # most people are in one cluster: two such are merged when it is the same one
+    single = (per_person[left] == 1) & (per_person[right] == 1)
+    merged = np.zeros(len(left), bool)
+    merged[single] = table.cell_pred[first_cell[left[single]]] == table.cell_pred[first_cell[right[single]]]
+    rest = np.flatnonzero(~single)
+    left, right = left[rest], right[rest]
+    width = np.int64(max(len(table.pred_labels), 1))
+    cell_key = table.cell_true * width + table.cell_pred
     counts = per_person[left]
     pair = np.repeat(np.arange(len(left)), counts)
     cell = ranges(first_cell[left], counts)
     hit = find_sorted(cell_key, right[pair] * width + table.cell_pred[cell]) >= 0
-    merged = np.zeros(len(left), bool)
-    merged[pair[hit]] = True
+    merged[rest[pair[hit]]] = True
     names = kind.dictionary.to_pylist()
     result = []
     for code in sorted(set(kinds.tolist()), key=lambda c: names[c]):
         chosen = kinds == code
         pairs, count = int(chosen.sum()), int(merged[chosen].sum())
         result.append({"kind": names[code], "pairs": pairs, "merged": count, "share": count / max(pairs, 1)})
+    return result
+
+
+def _places(sorted_ids: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each id's place in sorted distinct ids, -1 where absent: by a lookup table when the ids span little more
+    than their number (person ids do), else by a sorted search."""
+    if len(sorted_ids) == 0 or len(ids) == 0:
+        return np.full(len(ids), -1, np.int64)
+    low, high = int(sorted_ids[0]), int(sorted_ids[-1])
+    if high - low > 4 * (len(sorted_ids) + len(ids)):
+        return find_sorted(sorted_ids, ids)
+    lookup = np.full(high - low + 1, -1, np.int64)
+    lookup[sorted_ids - low] = np.arange(len(sorted_ids))
+    inside = (ids >= low) & (ids <= high)
+    result = np.full(len(ids), -1, np.int64)
+    result[inside] = lookup[ids[inside] - low]
     return result
 
 
