@@ -197,7 +197,19 @@ def linkage_groups(
         wrong_records = np.where(wrong[cells.cluster], cells.records, 0)
         rows += proportions("falsely_matched", dimension, labels, cells.group, wrong_records, cells.records)
     labels, code = source_pair_codes(source, pairs)
-    owner = true_code[pairs[0]]  # a true pair's person: the pairs of one person are found or missed together
-    rows += proportions("recall", "agency_pair", labels, code, found.astype(np.int64), cluster=owner)
+    # a true pair's person: the pairs of one person are found or missed together, so the units are the (person,
+    # agency pair) cells, summed here rather than from a copy of every pair's unit
+    key = true_code[pairs[0]]
+    key *= max(len(labels), 1)
+    key += code
+    del code
+    cell, at = np.unique(key, return_inverse=True)
+    del key
+    at = at.ravel()
+    cell_hits = np.bincount(at, weights=found, minlength=len(cell)).astype(np.int64)
+    cell_pairs = np.bincount(at, minlength=len(cell))
+    del at
+    cell_code = cell % max(len(labels), 1)
+    rows += proportions("recall", "agency_pair", labels, cell_code, cell_hits, cell_pairs)
     rows += agency_pair_precision(true_code, pred_code, source)
     return rows
