@@ -86,11 +86,12 @@ class _GroupCells:
         return cls((cell % groups).astype(np.int64), (cell // groups).astype(np.int64), records, true_positive)
 
 
-def _source_pairs(owner: Ids, source: Ids, k: int) -> tuple[Ids, Ids, Ids]:
+def _source_pairs(key: Ids, k: int) -> tuple[Ids, Ids, Ids]:
     """Per owner (a cluster, or a person within a cluster) and pair of sources (a <= b) holding a pair of its
     records: the owner, the pair's label (its place in the order a, then b) and the pairs of records between the
-    two sources. Counted from the few (owner, source) entries, never per record pair."""
-    entry, count = np.unique(owner * np.int64(k) + source, return_counts=True)
+    two sources. Counted from the few (owner, source) entries (`key`: owner * k + source, per record), never per
+    record pair."""
+    entry, count = np.unique(key, return_counts=True)
     owners, sources = entry // k, entry % k
     same = count > 1
     left, right = pairs_within(owners)  # entries of one owner, sorted by source, so sources[left] < sources[right]
@@ -105,16 +106,27 @@ def agency_pair_precision(person: Ids, cluster: Ids, source: pa.Array | pa.Chunk
     """Pairwise precision over the predicted pairs between each two sources (or within one), each predicted
     cluster one unit of the interval. Only the clusters holding a pair between the two are listed as units; the
     others (most of them, at scale) are counted as units of no trials."""
-    names, code = source_codes(source)
-    k = len(names)
     p, _ = _dense(person)
     c, n_clusters = _dense(cluster)
+    return _agency_pair_precision(p, c, n_clusters, source)
+
+
+def _agency_pair_precision(p: Ids, c: Ids, n_clusters: int, source: pa.Array | pa.ChunkedArray) -> list[GroupScore]:
+    """As `agency_pair_precision`, from each record's person and cluster as dense codes (`n_clusters` of them)."""
+    names, code = source_codes(source)
+    k = len(names)
     width = np.int64(max(n_clusters, 1))
-    owner, label, trials = _source_pairs(c, code, k)
+    owner, label, trials = _source_pairs(c * np.int64(k) + code, k)
     unit = label * width + owner
     order = np.argsort(unit)  # by label, then cluster: the order the units would have one label at a time
     unit, trials = unit[order], trials[order]
-    cell, cell_label, found = _source_pairs(p * width + c, code, k)
+    key = p * width  # (person, cluster, source) as one key, built in place: ten million records
+    key += c
+    key *= k
+    key += code
+    del code
+    cell, cell_label, found = _source_pairs(key, k)
+    del key
     hits = np.bincount(np.searchsorted(unit, cell_label * width + cell % width), weights=found, minlength=len(unit))
     labels = tuple(f"{names[a]}-{names[b]}" for a in range(k) for b in range(a, k))
     unit_label = unit // width
@@ -211,5 +223,5 @@ def linkage_groups(
     del at
     cell_code = cell % max(len(labels), 1)
     rows += proportions("recall", "agency_pair", labels, cell_code, cell_hits, cell_pairs)
-    rows += agency_pair_precision(true_code, pred_code, source)
+    rows += _agency_pair_precision(true_code, pred_code, len(table.pred_sizes), source)
     return rows
