@@ -8,6 +8,9 @@ records with 5% mislinked, in this process.
     python benchmarks/evaluate.py                 # uses (or makes) a 1M-person Birmingham run
     python benchmarks/evaluate.py --run output/t1m --runs 3
     python benchmarks/evaluate.py --people 2000000   # about 10 million records (a partitioned run)
+
+A run made without --pairs gets its scored pairs from the truth (a million true pairs and as many wrong ones).
+Where a scoring spends its time and memory, phase by phase: benchmarks/evaluate_phases.py RUN PREDICTIONS.
 """
 
 from __future__ import annotations
