@@ -8,6 +8,9 @@ records with 5% mislinked, in this process.
     python benchmarks/evaluate.py                 # uses (or makes) a 1M-person Birmingham run
     python benchmarks/evaluate.py --run output/t1m --runs 3
     python benchmarks/evaluate.py --people 2000000   # about 10 million records (a partitioned run)
+
+A run made without --pairs gets its scored pairs from the truth (a million true pairs and as many wrong ones).
+Where a scoring spends its time and memory, phase by phase: benchmarks/evaluate_phases.py RUN PREDICTIONS.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import measure, median_measure_cpu, synthgen
 
+from synthgen.linkage.view import pair_rows
 from synthgen.run_folder import Run, open_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +42,15 @@ def predictions(run: Run, scratch: Path) -> dict[str, Path]:
     noisy = person.copy()
     moved = rng.random(len(noisy)) < 0.05
     noisy[moved] = rng.choice(person, int(moved.sum()))
-    pairs = run.read("truth/pairs") if run.has("truth/pairs") else None
+    if run.has("truth/pairs"):
+        pairs = run.read("truth/pairs", ["unique_id_l", "unique_id_r"])
+    else:  # a run made without --pairs: its true pairs from the truth (a million of them at most, to keep it small)
+        left, right = pair_rows(person)
+        keep = np.sort(rng.permutation(len(left))[:1_000_000])
+        ids = truth["record_id"].combine_chunks()
+        pairs = pa.table(
+            {"unique_id_l": ids.take(pa.array(left[keep])), "unique_id_r": ids.take(pa.array(right[keep]))}
+        )
     files = {
         "perfect clusters": pa.table({"record_id": truth["record_id"], "cluster_id": person}),
         "5% mislinked clusters": pa.table({"record_id": truth["record_id"], "cluster_id": noisy}),

@@ -22,8 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 DIMENSIONS = ("ethnic_group", "age_band", "sex", "deprivation_quintile")
@@ -50,14 +48,6 @@ Codes = dict[str, NDArray[np.int64]]
 def ethnic_group_codes(groups: NDArray[np.object_] | NDArray[np.str_]) -> NDArray[np.int64]:
     """The code of each high-level ethnic group label (White, Mixed, ...); UNKNOWN for anything else."""
     return _codes_of(np.asarray(groups, dtype=object), ETHNIC_GROUPS)
-
-
-def ethnic_group_codes_of(groups: pa.Array | pa.ChunkedArray) -> NDArray[np.int64]:
-    """ethnic_group_codes of a pyarrow column, hashed by pyarrow: a run's millions of people without a Python
-    string each."""
-    at = pc.index_in(groups, value_set=pa.array(ETHNIC_GROUPS, pa.string())).fill_null(UNKNOWN)
-    result: NDArray[np.int64] = at.to_numpy(zero_copy_only=False).astype(np.int64)
-    return result
 
 
 def age_band_codes(age: NDArray[np.int64]) -> NDArray[np.int64]:

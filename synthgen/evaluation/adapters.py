@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation import columns
+from synthgen.evaluation.metrics import dense_codes
 from synthgen.evaluation.record_index import RecordIndex
 
 CLUSTER_COLUMNS = (("record_id", "cluster_id"), ("unique_id", "cluster_id"))
@@ -131,15 +132,17 @@ def _clusters(name: str, table: pa.Table, id_column: str, cluster_column: str, r
 
 def first_seen_codes(labels: pa.Array) -> NDArray[np.int64]:
     """Dense codes for labels, numbered in order of first appearance (as dictionary encoding numbers them).
-    Integer labels are coded by sorting (hashing ten million large integers is several times slower)."""
+    Integer labels are coded in label order first (hashing ten million large integers is several times slower),
+    then renumbered by each code's first row."""
     if not pa.types.is_integer(labels.type):
         coded: NDArray[np.int64] = pc.dictionary_encode(labels).indices.to_numpy(zero_copy_only=False).astype(np.int64)
         return coded
-    values = labels.to_numpy()
-    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), np.int64)
-    rank[np.argsort(first)] = np.arange(len(first))
-    result: NDArray[np.int64] = rank[inverse.reshape(-1)]
+    code, k = dense_codes(labels.to_numpy())  # in label order, by a lookup table when the labels span little
+    first = np.full(k, len(code), np.int64)
+    np.minimum.at(first, code, np.arange(len(code)))
+    rank = np.empty(k, np.int64)
+    rank[np.argsort(first)] = np.arange(k)
+    result: NDArray[np.int64] = rank[code]
     return result
 
 

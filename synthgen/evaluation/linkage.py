@@ -34,7 +34,7 @@ from synthgen.evaluation.linkage_scores import (
     SourcePairRecall,
 )
 from synthgen.evaluation.provenance import provenance
-from synthgen.evaluation.record_index import find_sorted
+from synthgen.evaluation.record_index import RecordIndex, find_sorted
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
@@ -103,26 +103,44 @@ def score_linkage(
     for name in ("linkage/records", "truth/records"):
         if not opened.has(name):
             raise SynthgenError(f"{opened.path}: this run has no {name} (generated before linkage views existed?)")
+    index = RecordIndex.of(opened.read("truth/records", ["record_id"])["record_id"])
+    read = adapters.read_predictions(predictions, index)
+    cut = DEFAULT_THRESHOLD if threshold is None else threshold
+    labels, absent = _predicted_labels(index.size, read, cut)
+    curve = _curve(read, opened) if isinstance(read, adapters.ScoredPairs) else None
+    form = "clusters" if isinstance(read, adapters.Clusters) else "pairs"
+    self_pairs = read.self_pairs if isinstance(read, adapters.ScoredPairs) else None
+    del read  # a system's ten million ids and labels are not needed again
+    person = opened.read("truth/records", ["person_id"])["person_id"].to_numpy()
+    # each record's person and cluster as dense codes, worked out once and used by every score below; each big
+    # array is let go as soon as the scores that need it are done, so that ten million records fit in 2 GiB
+    true_code, pred_code = metrics.dense_codes(person), metrics.dense_codes(labels)
+    table = metrics.contingency_of_codes(person, labels, true_code, pred_code)
+    scored = metrics.scores(table)
     records = opened.read(
         "truth/records",
-        ["record_id", "source", "person_id", "errors"],
+        ["source", "errors"],
         dictionary=["source", "errors.list.element.kind", "errors.list.element.field"],
     )
-    read = adapters.read_predictions(predictions, records["record_id"].combine_chunks())
-    cut = DEFAULT_THRESHOLD if threshold is None else threshold
-    labels, absent = _predicted_labels(records.num_rows, read, cut)
-    person = records["person_id"].to_numpy()
-    table = metrics.contingency(person, labels)
-    scored = metrics.scores(table)
-    pairs = linkage_view.pair_rows(person)
+    examples = _examples(opened, index, records, person, labels, table)
+    size = index.size
+    del index
+    hard_negatives = [HardNegativeMerges(**row) for row in _hard_negative_merges(opened, table)]
+    pairs = true_pairs(true_code[0], table.true_sizes)
     found = labels[pairs[0]] == labels[pairs[1]]
+    del person, labels
+    by_error = [ErrorKindRecall(**row) for row in _recall_by_error_kind(records, pairs, found)]
+    by_source = [SourcePairRecall(**row) for row in _recall_by_source_pair(records, pairs, found)]
+    source = records["source"]
+    del records
+    by_group = linkage_groups(read_people(opened), table, (true_code[0], pred_code[0]), source, pairs, found)
     return LinkageScores(
         run=str(opened.path) if isinstance(run, Run) else str(run),
         predictions=None if isinstance(predictions, pa.Table) else str(predictions),
-        format="clusters" if isinstance(read, adapters.Clusters) else "pairs",
-        threshold=None if isinstance(read, adapters.Clusters) else cut,
-        records=records.num_rows,
-        records_in_predictions=records.num_rows - absent,
+        format=form,
+        threshold=None if form == "clusters" else cut,
+        records=size,
+        records_in_predictions=size - absent,
         absent_singletons=absent,
         pairwise=PrecisionRecall(scored.pairwise_precision, scored.pairwise_recall, scored.pairwise_f1),
         bcubed=PrecisionRecall(scored.bcubed_precision, scored.bcubed_recall, scored.bcubed_f1),
@@ -142,19 +160,55 @@ def score_linkage(
         splits={str(k): v for k, v in sorted(scored.splits.items())},
         merges={str(k): v for k, v in sorted(scored.merges.items())},
         cluster_sizes={"true": _histogram(table.true_sizes), "predicted": _histogram(table.pred_sizes)},
-        recall_by_error_kind=[ErrorKindRecall(**row) for row in _recall_by_error_kind(records, pairs, found)],
-        recall_by_source_pair=[SourcePairRecall(**row) for row in _recall_by_source_pair(records, pairs, found)],
-        false_merges_by_hard_negative=[HardNegativeMerges(**row) for row in _hard_negative_merges(opened, table)],
-        curve=_curve(read, person, scored.true_pairs) if isinstance(read, adapters.ScoredPairs) else None,
-        self_pairs_ignored=read.self_pairs if isinstance(read, adapters.ScoredPairs) else None,
-        examples=_examples(opened, records, person, labels, table),
-        by_group=linkage_groups(read_people(opened), person, labels, records["source"], pairs, found),
+        recall_by_error_kind=by_error,
+        recall_by_source_pair=by_source,
+        false_merges_by_hard_negative=hard_negatives,
+        curve=curve,
+        self_pairs_ignored=self_pairs,
+        examples=examples,
+        by_group=by_group,
         provenance=provenance(opened, {"predictions": predictions}),
     )
 
 
-def _curve(predictions: adapters.ScoredPairs, person: NDArray[np.int64], true_pairs: int) -> Curve:
+SMALL_PERSON = 16
+"""People with up to this many records have their pairs listed a size and a pair of places at a time."""
+
+
+def true_pairs(person: NDArray[np.int64], sizes: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every pair of rows of one person (left < right), from each row's person as a dense code and each person's
+    records. Written into two arrays of the final length: for each size of person up to SMALL_PERSON and each
+    pair of places (x, y) in such a person's rows, one slice of pairs; the few larger people by the general
+    kernel. Listing the pairs by sorting and repeating rows (`pairs_within`) takes several arrays of ten million
+    beside the result."""
+    order = np.argsort(person, kind="stable")  # each person's rows together, ascending
+    start = np.zeros(len(sizes), np.int64)
+    np.cumsum(sizes[:-1], out=start[1:])
+    per_person = sizes * (sizes - 1) // 2
+    total = int(per_person.sum())
+    left, right = np.empty(total, np.int64), np.empty(total, np.int64)
+    at = 0
+    for size in range(2, SMALL_PERSON + 1):
+        first = start[sizes == size]
+        for x in range(size - 1):
+            for y in range(x + 1, size):
+                left[at : at + len(first)] = order[first + x]
+                right[at : at + len(first)] = order[first + y]
+                at += len(first)
+    large = np.flatnonzero(sizes > SMALL_PERSON)
+    if len(large):
+        rows = order[ranges(start[large], sizes[large])]
+        big_left, big_right = linkage_view.pair_rows(person[rows])
+        left[at:], right[at:] = rows[big_left], rows[big_right]
+    return left, right
+
+
+def _curve(predictions: adapters.ScoredPairs, run: Run) -> Curve:
+    """The threshold curve of scored pairs (worked out before the clusters' scores, so that the pairs can go)."""
+    person = run.read("truth/records", ["person_id"])["person_id"].to_numpy()
     is_match = person[predictions.left] == person[predictions.right]
+    sizes = np.bincount(metrics.dense_codes(person)[0])
+    true_pairs = int((sizes * (sizes - 1)).sum()) // 2
     curve = metrics.threshold_curve(predictions.score, is_match, true_pairs)
     return Curve(
         thresholds=curve.thresholds.tolist(),
@@ -275,22 +329,28 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
         return []
     negatives = run.read("truth/hard_negatives", dictionary=["kind"])
     people = table.true_labels
-    left = find_sorted(people, negatives["person_id_l"].to_numpy())
-    right = find_sorted(people, negatives["person_id_r"].to_numpy())
+    left = _places(people, negatives["person_id_l"].to_numpy())
+    right = _places(people, negatives["person_id_r"].to_numpy())
     both = (left >= 0) & (right >= 0)
     kind = pc.dictionary_encode(negatives["kind"].combine_chunks())
     kinds = kind.indices.to_numpy(zero_copy_only=False)[both]
     left, right = left[both], right[both]
-    width = np.int64(max(len(table.pred_labels), 1))
-    cell_key = table.cell_true * width + table.cell_pred
+    del negatives, both
     per_person = np.bincount(table.cell_true, minlength=len(people))
     first_cell = np.r_[0, np.cumsum(per_person)[:-1]]
+    # most people are in one cluster: two such are merged when it is the same one
+    single = (per_person[left] == 1) & (per_person[right] == 1)
+    merged = np.zeros(len(left), bool)
+    merged[single] = table.cell_pred[first_cell[left[single]]] == table.cell_pred[first_cell[right[single]]]
+    rest = np.flatnonzero(~single)
+    left, right = left[rest], right[rest]
+    width = np.int64(max(len(table.pred_labels), 1))
+    cell_key = table.cell_true * width + table.cell_pred
     counts = per_person[left]
     pair = np.repeat(np.arange(len(left)), counts)
     cell = ranges(first_cell[left], counts)
     hit = find_sorted(cell_key, right[pair] * width + table.cell_pred[cell]) >= 0
-    merged = np.zeros(len(left), bool)
-    merged[pair[hit]] = True
+    merged[rest[pair[hit]]] = True
     names = kind.dictionary.to_pylist()
     result = []
     for code in sorted(set(kinds.tolist()), key=lambda c: names[c]):
@@ -300,8 +360,29 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
     return result
 
 
+def _places(sorted_ids: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each id's place in sorted distinct ids, -1 where absent: by a lookup table when the ids span little more
+    than their number (person ids do), else by a sorted search."""
+    if len(sorted_ids) == 0 or len(ids) == 0:
+        return np.full(len(ids), -1, np.int64)
+    low, high = int(sorted_ids[0]), int(sorted_ids[-1])
+    if high - low > 4 * (len(sorted_ids) + len(ids)):
+        return find_sorted(sorted_ids, ids)
+    lookup = np.full(high - low + 1, -1, np.int64)
+    lookup[sorted_ids - low] = np.arange(len(sorted_ids))
+    inside = (ids >= low) & (ids <= high)
+    result = np.full(len(ids), -1, np.int64)
+    result[inside] = lookup[ids[inside] - low]
+    return result
+
+
 def _examples(
-    run: Run, records: pa.Table, person: NDArray[np.int64], labels: NDArray[np.int64], table: metrics.Contingency
+    run: Run,
+    index: RecordIndex,
+    records: pa.Table,
+    person: NDArray[np.int64],
+    labels: NDArray[np.int64],
+    table: metrics.Contingency,
 ) -> dict[str, Any]:
     """The people split into the most clusters and the clusters merging the most people, records side by side."""
     people, clusters = table.true_labels, table.pred_labels
@@ -313,7 +394,7 @@ def _examples(
     merged = merged[people_per_cluster[merged] > 1]
     chosen_people, chosen_clusters = people[split], clusters[merged]
     wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))
-    wanted_ids = records["record_id"].take(pa.array(wanted))
+    wanted_ids = index.ids_of(wanted)
     # only the example records are read from the view (a whole view of ten million is a gigabyte)
     view = run.read_matching("linkage/records", "record_id", wanted_ids, ["record_id", "source", *EXAMPLE_FIELDS])
     index = pc.index_in(wanted_ids, value_set=view["record_id"])

@@ -20,19 +20,26 @@ records or pairs another.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import person_groups
-from synthgen.evaluation.groups import GroupScore, People, encode, proportions
+from synthgen.evaluation import metrics
+from synthgen.evaluation.groups import GroupScore, People, proportions
+from synthgen.evaluation.metrics import dense_codes
+from synthgen.kernel.arrays import pairs_within
 
 Ids = NDArray[np.int64]
 
 
 def _dense(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
-    uniques, inverse = np.unique(values, return_inverse=True)
-    return inverse.ravel().astype(np.int64), len(uniques)
+    """Dense codes in label order (person ids and cluster labels span little more than the records, so this is a
+    lookup table rather than a sort of ten million labels)."""
+    return dense_codes(values)
 
 
 def _pairs(counts: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -47,101 +54,174 @@ def restricted_precision(
     pairs among the cell's records (records with a negative code belong to none). Summed over a group's cells
     these are the pairwise precision of the linkage restricted to the group's records. A record's group is its
     person's, so a true pair never crosses groups."""
-    p, _ = _dense(person)
-    c, n_clusters = _dense(cluster)
-    inside = code >= 0
-    width = np.int64(max(n_clusters, 1))
-    groups = np.int64(max(int(code.max(initial=0)) + 1, 1))
-    cell, at = np.unique(c[inside] * groups + code[inside], return_inverse=True)
-    predicted = np.bincount(at.ravel(), minlength=len(cell))
-    found, size = np.unique(p[inside] * width + c[inside], return_counts=True)
-    person_group = np.full(len(p), -1, np.int64)
-    person_group[p[inside]] = code[inside]
-    found_cell = np.searchsorted(cell, (found % width) * groups + person_group[found // width])
-    true_positive = np.bincount(found_cell, weights=_pairs(size), minlength=len(cell)).astype(np.int64)
-    return (cell % groups).astype(np.int64), (cell // groups).astype(np.int64), true_positive, _pairs(predicted)
+    true_code, pred_code = _dense(person), _dense(cluster)
+    table = metrics.contingency_of_codes(person, cluster, true_code, pred_code)
+    person_code = np.full(true_code[1], -1, np.int64)
+    person_code[true_code[0]] = code
+    cells = _GroupCells.of(table, person_code)
+    return cells.group, cells.cluster, cells.true_positive, _pairs(cells.records)
 
 
-def _source_counts(owner: Ids, source: NDArray[np.int64], sources: int) -> tuple[Ids, NDArray[np.int64]]:
-    """Rows: each owner (a cluster, or a person within a cluster), sorted; columns: its records from each source."""
-    keys, counts = np.unique(owner * np.int64(sources) + source, return_counts=True)
-    owners, row = np.unique(keys // sources, return_inverse=True)
-    table = np.zeros((len(owners), sources), np.int64)
-    table[row.ravel(), keys % sources] = counts
-    return owners, table
+@dataclass(frozen=True)
+class _GroupCells:
+    """The (predicted cluster, group) cells of one dimension, summed from the contingency table's (person,
+    cluster) cells (a record's group is its person's), in order of cluster then group: ten million records become
+    a few million cells, and nothing is counted record by record."""
+
+    group: Ids
+    cluster: Ids
+    records: Ids  # records of the cell
+    true_positive: Ids  # pairs of the cell's records that are one person
+
+    @classmethod
+    def of(cls, table: metrics.Contingency, person_code: Ids) -> _GroupCells:
+        code = person_code[table.cell_true]
+        inside = code >= 0
+        groups = np.int64(max(int(person_code.max(initial=0)) + 1, 1))
+        cell, at = np.unique(table.cell_pred[inside] * groups + code[inside], return_inverse=True)
+        at = at.ravel()
+        size = table.cell_size[inside]
+        records = np.bincount(at, weights=size, minlength=len(cell)).astype(np.int64)
+        true_positive = np.bincount(at, weights=_pairs(size), minlength=len(cell)).astype(np.int64)
+        return cls((cell % groups).astype(np.int64), (cell // groups).astype(np.int64), records, true_positive)
 
 
-def _pairs_between(table: NDArray[np.int64], a: int, b: int) -> NDArray[np.int64]:
-    """Per row, the pairs of its records with one from source a and one from b (or two from a)."""
-    result: NDArray[np.int64] = _pairs(table[:, a]) if a == b else table[:, a] * table[:, b]
-    return result
+def _source_pairs(key: Ids, k: int) -> tuple[Ids, Ids, Ids]:
+    """Per owner (a cluster, or a person within a cluster) and pair of sources (a <= b) holding a pair of its
+    records: the owner, the pair's label (its place in the order a, then b) and the pairs of records between the
+    two sources. Counted from the few (owner, source) entries (`key`: owner * k + source, per record), never per
+    record pair."""
+    entry, count = np.unique(key, return_counts=True)
+    owners, sources = entry // k, entry % k
+    same = count > 1
+    left, right = pairs_within(owners)  # entries of one owner, sorted by source, so sources[left] < sources[right]
+    a = np.r_[sources[same], sources[left]]
+    b = np.r_[sources[same], sources[right]]
+    label = a * k - a * (a - 1) // 2 + (b - a)
+    pairs = np.r_[_pairs(count[same]), count[left] * count[right]]
+    return np.r_[owners[same], owners[left]], label, pairs
 
 
-def agency_pair_precision(person: Ids, cluster: Ids, source: pa.Array) -> list[GroupScore]:
+def agency_pair_precision(person: Ids, cluster: Ids, source: pa.Array | pa.ChunkedArray) -> list[GroupScore]:
     """Pairwise precision over the predicted pairs between each two sources (or within one), each predicted
-    cluster one unit of the interval."""
-    names, code = encode(source)
-    k = len(names)
+    cluster one unit of the interval. Only the clusters holding a pair between the two are listed as units; the
+    others (most of them, at scale) are counted as units of no trials."""
     p, _ = _dense(person)
     c, n_clusters = _dense(cluster)
+    return _agency_pair_precision(p, c, n_clusters, source)
+
+
+def _agency_pair_precision(p: Ids, c: Ids, n_clusters: int, source: pa.Array | pa.ChunkedArray) -> list[GroupScore]:
+    """As `agency_pair_precision`, from each record's person and cluster as dense codes (`n_clusters` of them)."""
+    names, code = source_codes(source)
+    k = len(names)
     width = np.int64(max(n_clusters, 1))
-    clusters, predicted = _source_counts(c, code, k)
-    cells, found = _source_counts(p * width + c, code, k)
-    cell_cluster = np.searchsorted(clusters, cells % width)
-    labels: list[str] = []
-    unit_code, hits, trials = [], [], []
-    for a in range(k):
-        for b in range(a, k):
-            unit_code.append(np.full(len(clusters), len(labels), np.int64))
-            labels.append(f"{names[a]}-{names[b]}")
-            hits.append(np.bincount(cell_cluster, weights=_pairs_between(found, a, b), minlength=len(clusters)))
-            trials.append(_pairs_between(predicted, a, b))
-    return proportions(
-        "precision",
-        "agency_pair",
-        tuple(labels),
-        np.concatenate(unit_code) if unit_code else np.zeros(0, np.int64),
-        np.concatenate(hits).astype(np.int64) if hits else np.zeros(0, np.int64),
-        np.concatenate(trials) if trials else np.zeros(0, np.int64),
-    )
+    owner, label, trials = _source_pairs(c * np.int64(k) + code, k)
+    unit = label * width + owner
+    order = np.argsort(unit)  # by label, then cluster: the order the units would have one label at a time
+    unit, trials = unit[order], trials[order]
+    key = p * width  # (person, cluster, source) as one key, built in place: ten million records
+    key += c
+    key *= k
+    key += code
+    del code
+    cell, cell_label, found = _source_pairs(key, k)
+    del key
+    hits = np.bincount(np.searchsorted(unit, cell_label * width + cell % width), weights=found, minlength=len(unit))
+    labels = tuple(f"{names[a]}-{names[b]}" for a in range(k) for b in range(a, k))
+    unit_label = unit // width
+    empty = n_clusters - np.bincount(unit_label, minlength=len(labels))
+    return proportions("precision", "agency_pair", labels, unit_label, hits.astype(np.int64), trials, empty_units=empty)
 
 
 def falsely_matched(person: Ids, cluster: Ids) -> NDArray[np.int64]:
     """Per record: 1 when its predicted cluster also holds a record of another person."""
-    p, _ = _dense(person)
-    c, n_clusters = _dense(cluster)
-    cells = np.unique(p * np.int64(max(n_clusters, 1)) + c)
-    people_per_cluster = np.bincount(cells % max(n_clusters, 1), minlength=n_clusters)
-    result: NDArray[np.int64] = (people_per_cluster[c] > 1).astype(np.int64)
+    pred_code = _dense(cluster)
+    table = metrics.contingency_of_codes(person, cluster, _dense(person), pred_code)
+    result: NDArray[np.int64] = (_people_per_cluster(table)[pred_code[0]] > 1).astype(np.int64)
     return result
+
+
+def _people_per_cluster(table: metrics.Contingency) -> Ids:
+    result: Ids = np.bincount(table.cell_pred, minlength=len(table.pred_sizes))
+    return result
+
+
+def source_codes(source: pa.Array | pa.ChunkedArray) -> tuple[list[str], NDArray[np.int64]]:
+    """Each record's source as its place among the sources' names sorted (a null source is named "None"), and
+    those names: ten million records coded through their few distinct names, no string per record."""
+    if isinstance(source, pa.ChunkedArray):
+        source = source.unify_dictionaries() if pa.types.is_dictionary(source.type) else source
+        source = source.combine_chunks()
+    encoded = source if pa.types.is_dictionary(source.type) else pc.dictionary_encode(source)
+    values = [str(v) for v in encoded.dictionary.to_pylist()]
+    if encoded.null_count:
+        values.append("None")
+    names = sorted(set(values))
+    rank = np.array([names.index(v) for v in values], np.int64)
+    indices = encoded.indices.fill_null(len(values) - 1) if encoded.null_count else encoded.indices
+    return names, rank[np.asarray(indices.to_numpy(zero_copy_only=False), np.int64)]
+
+
+def source_pair_codes(source: pa.Array | pa.ChunkedArray, pairs: tuple[Ids, Ids]) -> tuple[tuple[str, ...], Ids]:
+    """Each pair's two sources as one label ("health-school": the two names in sorted order joined by a dash), the
+    labels sorted, and each pair's code among them; worked out on the few (source, source) combinations."""
+    names, code = source_codes(source)
+    k = np.int64(max(len(names), 1))
+    a, b = code[pairs[0]], code[pairs[1]]
+    key = np.minimum(a, b) * k + np.maximum(a, b)
+    present = np.flatnonzero(np.bincount(key, minlength=int(k * k)))
+    text = [f"{names[at // int(k)]}-{names[at % int(k)]}" for at in present.tolist()]
+    labels = tuple(sorted(set(text)))
+    lookup = np.zeros(int(k * k), np.int64)
+    lookup[present] = [labels.index(t) for t in text]
+    return labels, lookup[key]
 
 
 def linkage_groups(
     people: People,
-    person: Ids,
-    cluster: Ids,
-    source: pa.Array,
+    table: metrics.Contingency,
+    codes: tuple[Ids, Ids],
+    source: pa.Array | pa.ChunkedArray,
     pairs: tuple[Ids, Ids],
     found: NDArray[np.bool_],
 ) -> list[GroupScore]:
     """Recall, precision and records falsely matched, by every person dimension; recall and precision by agency
-    pair. `pairs` are the run's true pairs (rows) and `found` whether the system linked each."""
-    codes = people.of(person)
-    wrong = falsely_matched(person, cluster)
-    owner = person[pairs[0]]  # a true pair's person: the pairs of one person are found or missed together
+    pair. `table` is the contingency table of the run's people against the predicted clusters, `codes` each
+    record's person and cluster as numbered there, `pairs` the run's true pairs (rows) and `found` whether the
+    system linked each. The person dimensions are counted from the table's cells (a person's true pairs and the
+    pairs the system found among them, a cluster's records by group); only agency pairs need the pairs."""
+    true_code, pred_code = codes
+    person_codes = people.of(table.true_labels)  # per person of the table, not per record
+    wrong = _people_per_cluster(table) > 1
+    # per person: the true pairs and those the system found (pairs within one cell), one unit of the interval each
+    trials = _pairs(table.true_sizes)
+    hits = np.bincount(table.cell_true, weights=_pairs(table.cell_size), minlength=len(trials)).astype(np.int64)
+    paired = trials > 0
     rows: list[GroupScore] = []
     for dimension in person_groups.DIMENSIONS:
         labels = person_groups.LABELS[dimension]
-        code = codes[dimension]
-        rows += proportions("recall", dimension, labels, code[pairs[0]], found.astype(np.int64), cluster=owner)
-        cell_code, _, hits, trials = restricted_precision(person, cluster, code)
-        rows += proportions("precision", dimension, labels, cell_code, hits, trials)
-        rows += proportions("falsely_matched", dimension, labels, code, wrong, cluster=cluster)
-    names = np.asarray(source.to_numpy(zero_copy_only=False), dtype=object).astype(str)
-    left, right = names[pairs[0]], names[pairs[1]]
-    low, high = np.where(left <= right, left, right), np.where(left <= right, right, left)
-    pair_names = np.char.add(np.char.add(low, "-"), high) if len(low) else np.zeros(0, str)
-    labels, code = encode(pair_names.astype(object))
-    rows += proportions("recall", "agency_pair", labels, code, found.astype(np.int64), cluster=owner)
-    rows += agency_pair_precision(person, cluster, source)
+        code = person_codes[dimension]
+        rows += proportions("recall", dimension, labels, code[paired], hits[paired], trials[paired])
+        cells = _GroupCells.of(table, code)
+        rows += proportions("precision", dimension, labels, cells.group, cells.true_positive, _pairs(cells.records))
+        # a cell's records are all falsely matched or none (its cluster holds another person's record or not)
+        wrong_records = np.where(wrong[cells.cluster], cells.records, 0)
+        rows += proportions("falsely_matched", dimension, labels, cells.group, wrong_records, cells.records)
+    labels, code = source_pair_codes(source, pairs)
+    # a true pair's person: the pairs of one person are found or missed together, so the units are the (person,
+    # agency pair) cells, summed here rather than from a copy of every pair's unit
+    key = true_code[pairs[0]]
+    key *= max(len(labels), 1)
+    key += code
+    del code
+    cell, at = np.unique(key, return_inverse=True)
+    del key
+    at = at.ravel()
+    cell_hits = np.bincount(at, weights=found, minlength=len(cell)).astype(np.int64)
+    cell_pairs = np.bincount(at, minlength=len(cell))
+    del at
+    cell_code = cell % max(len(labels), 1)
+    rows += proportions("recall", "agency_pair", labels, cell_code, cell_hits, cell_pairs)
+    rows += _agency_pair_precision(true_code, pred_code, len(table.pred_sizes), source)
     return rows

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.kernel.record_ids import format_record_ids
 from synthgen.kernel.strings import CROCKFORD32
 
 WIDTH = 12
@@ -38,35 +39,51 @@ def _pair_table() -> NDArray[np.uint16]:
 _PAIRS = _pair_table()
 
 
-def codes(ids: pa.Array) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
+def codes(ids: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.uint64], NDArray[np.bool_]]:
     """Each id as its 60-bit number, and whether it is a well-formed id at all (else its number is 0). Decoded two
-    characters a pass over the whole column, so ten million ids take a few arrays of ten million."""
-    ids = ids.cast(pa.large_string())
+    characters a pass over the whole column (chunk by chunk, the text never copied), so ten million ids take a few
+    arrays of ten million."""
+    if isinstance(ids, pa.ChunkedArray):
+        if ids.num_chunks == 1:
+            return codes(ids.chunk(0))
+        coded = [codes(chunk) for chunk in ids.chunks]
+        if not coded:
+            return np.zeros(0, np.uint64), np.zeros(0, bool)
+        return np.concatenate([c[0] for c in coded]), np.concatenate([c[1] for c in coded])
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        ids = ids.cast(pa.large_string())
     n = len(ids)
     result = np.zeros(n, np.uint64)
     valid = np.zeros(n, bool)
     if n == 0:
         return result, valid
-    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64)[ids.offset : ids.offset + n + 1]
+    width = np.int64 if pa.types.is_large_string(ids.type) else np.int32
+    offsets = np.frombuffer(ids.buffers()[1], dtype=width)[ids.offset : ids.offset + n + 1].astype(np.int64)
     sized = np.diff(offsets) == WIDTH
     if ids.null_count:
         sized &= np.asarray(ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     if not sized.any():
         return result, valid
     data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)
-    if sized.all():  # every id 12 characters: the data buffer is an (n, 12) matrix as it stands
-        rows = np.arange(n)
+    every = bool(sized.all())
+    if every:  # every id 12 characters: the data buffer is an (n, 12) matrix as it stands
+        rows = None
         matrix = np.ascontiguousarray(data[offsets[0] : offsets[0] + n * WIDTH]).reshape(n, WIDTH)
     else:
         rows = np.flatnonzero(sized)
         matrix = data[offsets[rows][:, None] + np.arange(WIDTH)[None, :]]
     pairs = matrix.view(np.uint16)
-    number = np.zeros(len(rows), np.uint64)
-    bad = np.zeros(len(rows), bool)
+    number = np.zeros(len(pairs), np.uint64)
+    bad = np.zeros(len(pairs), bool)
     for position in range(WIDTH // 2):
         bits = _PAIRS[pairs[:, position]]
         bad |= bits == 0xFFFF
-        number = (number << np.uint64(10)) | bits.astype(np.uint64)
+        number <<= np.uint64(10)
+        number |= bits
+    if rows is None:
+        if not bad.any():  # the usual case: every id well formed, no copies
+            return number, np.ones(n, bool)
+        rows = np.arange(n)
     result[rows[~bad]] = number[~bad]
     valid[rows[~bad]] = True
     return result, valid
@@ -91,7 +108,9 @@ def find_sorted(sorted_values: NDArray[Any], values: NDArray[Any]) -> NDArray[np
 class RecordIndex:
     """A run's record ids, ready to find a system's ids among them (as row numbers in the run's order)."""
 
-    ids: pa.Array
+    size: int
+    ids: pa.Array | None
+    """The ids as text, kept only when they are not all of the 60-bit form (then they are searched as text)."""
     numbers: NDArray[np.uint64] | None
     """The ids' 60-bit numbers, sorted (None when an id of the run is not of that form)."""
     order: NDArray[np.int64] | None
@@ -99,17 +118,28 @@ class RecordIndex:
 
     @classmethod
     def of(cls, ids: pa.Array | pa.ChunkedArray) -> RecordIndex:
-        if isinstance(ids, pa.ChunkedArray):
-            ids = ids.combine_chunks()
         numbers, valid = codes(ids)
         if not valid.all():
-            return cls(ids, None, None)
+            return cls(len(ids), ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids, None, None)
+        del ids  # ten million ids as text are two hundred megabytes; their numbers say the same
         order = np.argsort(numbers).astype(np.int64)
-        return cls(ids, numbers[order], order)
+        return cls(len(numbers), None, numbers[order], order)
+
+    def ids_of(self, rows: NDArray[np.int64]) -> pa.Array:
+        """The ids of some of the run's rows (a few), as text, in the order given."""
+        if self.ids is not None:
+            return self.ids.take(pa.array(rows, pa.int64()))
+        assert self.numbers is not None and self.order is not None
+        at = np.flatnonzero(np.isin(self.order, rows))  # a pass over the run, no inverse permutation kept
+        by_row = np.argsort(self.order[at])
+        place = np.searchsorted(self.order[at][by_row], rows)
+        texts: pa.Array = format_record_ids(self.numbers[at][by_row][place])
+        return texts
 
     def rows(self, ids: pa.Array) -> NDArray[np.int64]:
         """The run's row of each id, -1 where the run has no such record."""
         if self.numbers is None or self.order is None:
+            assert self.ids is not None
             found = pc.index_in(ids, value_set=self.ids)
             result: NDArray[np.int64] = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
             return result

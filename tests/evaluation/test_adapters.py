@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from synthgen.cli import cli
+from synthgen.evaluation.adapters import first_seen_codes
 
 EXPECTED = (
     "expected record_id and cluster_id (clusters), or record_id_l, record_id_r and match_probability or score "
@@ -117,3 +121,12 @@ def test_nothing_is_written_on_bad_input(demo_run: Path, tmp_path: Path) -> None
     code, _, _ = evaluate(demo_run, bad, "--json", str(tmp_path / "out.json"), "--report", str(tmp_path / "r.html"))
     assert code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.parquet"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.integers(-5, 30), st.integers(-(2**63), 2**63 - 1)), min_size=1, max_size=40))
+def test_integer_cluster_labels_are_numbered_as_dictionary_encoding_numbers_them(labels: list[int]) -> None:
+    """Small spans by a lookup table, wide ones by sorting: either way in order of first appearance."""
+    values = pa.array(labels, pa.int64())
+    expected = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False).tolist()
+    assert first_seen_codes(values).tolist() == expected

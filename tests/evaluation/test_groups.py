@@ -12,8 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen.evaluation.groups import MIN_CLUSTERS, proportions, wilson
-from synthgen.evaluation.linkage_groups import agency_pair_precision, falsely_matched, restricted_precision
+from synthgen.evaluation.groups import MIN_CLUSTERS, _ethnic_group_codes, proportions, wilson
+from synthgen.evaluation.linkage_groups import (
+    agency_pair_precision,
+    falsely_matched,
+    restricted_precision,
+    source_pair_codes,
+)
+from synthgen.person_groups import ethnic_group_codes
 
 LABELS = ("a", "b", "c")
 
@@ -113,3 +119,70 @@ def test_clusters_without_a_trial_do_not_make_a_group_large_enough() -> None:
     small = proportions("precision", "letters", LABELS, code, hits, trials)[0]
     assert (small.clusters, small.trials, small.value, small.gap) == (50, 10, 0.0, None)
     assert proportions("precision", "letters", LABELS, code, hits, trials, min_clusters=10)[0].gap == "lower"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["health", "police", "school", "police-x", "a"]), min_size=1, max_size=20),
+    st.data(),
+)
+def test_agency_pairs_are_named_as_joining_the_two_names_would(sources: list[str], data: st.DataObject) -> None:
+    """Coded through the few distinct sources (parts with different dictionaries too), the labels and codes are
+    those of joining each pair's two names, sorted, as text."""
+    n = len(sources)
+    left = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=30)), np.int64)
+    right = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=len(left), max_size=len(left))), np.int64)
+    cut = data.draw(st.integers(0, n))
+    parts = pa.chunked_array(
+        [
+            pa.array(sources[:cut], pa.string()).dictionary_encode(),
+            pa.array(sources[cut:], pa.string()).dictionary_encode(),
+        ]
+    )
+    names = [f"{min(sources[a], sources[b])}-{max(sources[a], sources[b])}" for a, b in zip(left, right, strict=True)]
+    expected = tuple(sorted(set(names)))
+    for source in (parts, pa.array(sources)):
+        labels, code = source_pair_codes(source, (left, right))
+        assert labels == expected and [labels[c] for c in code] == names
+
+
+def test_ethnic_groups_read_from_parts_with_different_dictionaries() -> None:
+    groups = pa.chunked_array(
+        [
+            pa.array(["White", None, "Asian"]).dictionary_encode(),
+            pa.array(["Black", "White", "Martian"]).dictionary_encode(),
+        ]
+    )
+    codes = _ethnic_group_codes(groups)
+    assert codes.tolist() == ethnic_group_codes(np.array(groups.to_pylist(), dtype=object)).tolist()
+    assert codes.tolist() == [0, -1, 2, 3, 0, -1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4), st.sampled_from("xyz")), min_size=1, max_size=30))
+def test_precision_by_agency_pair_is_every_cluster_a_unit(records: list[tuple[int, int, str]]) -> None:
+    """Clusters holding no pair of two sources are left out of the units and counted as empty ones: the rows are
+    those of listing every cluster for every pair of sources, pairs counted one by one."""
+    person = np.array([p for p, _, _ in records], np.int64)
+    cluster = np.array([c for _, c, _ in records], np.int64)
+    source = [s for _, _, s in records]
+    names = sorted(set(source))
+    clusters = sorted(set(cluster.tolist()))
+    labels, code, hits, trials = [], [], [], []
+    for a, first in enumerate(names):
+        for second in names[a:]:
+            labels.append(f"{first}-{second}")
+            for c in clusters:
+                inside = [i for i in range(len(records)) if cluster[i] == c]
+                pairs = [
+                    (i, j)
+                    for i, j in itertools.combinations(inside, 2)
+                    if sorted((source[i], source[j])) == [first, second]
+                ]
+                code.append(len(labels) - 1)
+                trials.append(len(pairs))
+                hits.append(sum(person[i] == person[j] for i, j in pairs))
+    expected = proportions(
+        "precision", "agency_pair", tuple(labels), np.array(code), np.array(hits), np.array(trials, np.int64)
+    )
+    assert agency_pair_precision(person, cluster, pa.array(source)) == expected

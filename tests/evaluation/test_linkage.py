@@ -10,9 +10,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from synthgen.cli import cli
-from synthgen.evaluation.linkage import evaluate_linkage
+from synthgen.evaluation import metrics
+from synthgen.evaluation.linkage import evaluate_linkage, true_pairs
+from synthgen.linkage.view import pair_rows
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +126,15 @@ def test_the_cli_writes_json_with_stable_keys_and_a_report(demo_run: Path, truth
         assert set(scores[key]) == {"precision", "recall", "f1"}
     assert {"homogeneity", "completeness", "v_measure", "adjusted_rand_index", "splits", "merges"} <= set(scores)
     assert report.read_text().startswith("<!DOCTYPE html>")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 8), max_size=60), st.integers(0, 40))
+def test_true_pairs_are_every_pair_of_one_persons_rows(person: list[int], crowd: int) -> None:
+    """Listed by size of person (and the largest by the general kernel): the same pairs as listing them directly."""
+    labels = np.array(person + [99] * crowd, np.int64)  # one person with more records than SMALL_PERSON
+    code, people = metrics.dense_codes(labels)
+    left, right = true_pairs(code, np.bincount(code, minlength=people))
+    assert (left < right).all()
+    expected = set(zip(*(side.tolist() for side in pair_rows(labels)), strict=True))
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == expected and len(left) == len(expected)
