@@ -13,8 +13,9 @@ With `--snapshot-on DATE`, instead, the run's own layout as it stood at the end 
 <feed>/truth/{records,events,signals,changes,merged}.parquet   the truth as it stood that day
 ```
 A batch file is written only for a table with rows that day. Every row starts with `operation` and `batch_day`,
-then the table's own columns as the run's file declares them. Tables are written one at a time (the linkage view
-last, from the person-level tables' views), so memory holds about one table's history.
+then the table's own columns as the run's file declares them. Tables are written one at a time, each a chunk of
+records at a time (the linkage view last, from the person-level tables' views put aside as they pass), so memory
+holds about one chunk's history and one day's batch file (synthgen.feeds.spill).
 """
 
 from __future__ import annotations
@@ -137,10 +138,10 @@ def write_batches(
     facts: RunFacts, temp: Path, days: Days, fmt: str, chunk: int = CHUNK_RECORDS
 ) -> list[dict[str, Any]]:
     """Every table's batches into `temp`, the linkage view's last, and the feed's truth; returns each table's
-        counts for feed.json. Each table is built a chunk of records at a time and its batch rows put aside on disk
-        (synthgen.feeds.spill), as are the person-level tables' versions in the linkage view's schema, so memory holds
-        about one chunk's history and one day's batch file, however large the run. `chunk` (records built at once)
-    changes no byte of the feed."""
+    counts for feed.json. Each table is built a chunk of records at a time and its batch rows put aside on disk
+    (synthgen.feeds.spill), as are the person-level tables' versions in the linkage view's schema, so memory holds
+    one table's year-end rows, one chunk's history and one day's batch file, never a whole table's history.
+    `chunk` (records built at once) changes no byte of the feed."""
     counts, changes, merged = [], [], []
     folders: set[Path] = set()
     scratch = temp / SCRATCH

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from synthgen.feeds import writer
 from synthgen.feeds.spill import Spill, regroup
+from synthgen.outputs.parquet import COMPRESSION
 
 
 def _table(start: int, n: int) -> pa.Table:
@@ -65,7 +66,7 @@ def test_a_file_written_a_row_group_at_a_time_is_the_same_bytes_as_at_once(
     metadata = {b"synthgen.table": b"test"}
     pieces = [b for start in range(0, rows, 333) for b in table.slice(start, 333).to_batches()]
     writer.write_pieces(pieces, rows, tmp_path / "pieces", "parquet", metadata)
-    compression = writer.COMPRESSION if rows >= writer.COMPRESS_FROM else "none"
+    compression = COMPRESSION if rows >= writer.COMPRESS_FROM else "none"
     whole = table.replace_schema_metadata(metadata)
     pq.write_table(whole, tmp_path / "whole.parquet", compression=compression, row_group_size=700)
     assert (tmp_path / "pieces.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
