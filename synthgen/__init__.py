@@ -6,10 +6,12 @@ England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage
 ``screen`` runs the reference screening method and ``evaluate_sharing`` scores a screening system's flags and
 disclosures; ``mash`` answers every contact at the front door as the reference MASH does and ``evaluate_mash``
 scores a MASH system's partner checks, decisions and shares contact by contact; ``feed`` writes a run day by
-day, as the batches each agency's system would have exported; ``export_ssda903`` and ``export_cin_census`` write
-the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a training pack. Evaluations
-take files or tables and return typed results whose ``as_dict()`` is the JSON the command line writes. A user
-error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may move between
+day, as the batches each agency's system would have exported; ``experiment`` runs a grid of seeds × scenarios ×
+data-quality settings × systems and summarises the scores across seeds; ``export_ssda903`` and
+``export_cin_census`` write the DfE returns, ``export_annex_a`` Ofsted's Annex A lists, and ``export_training`` a
+training pack; ``synthgen.testing`` holds hypothesis strategies and a pytest plugin for a vendor's own tests.
+Evaluations take files or tables and return typed results whose ``as_dict()`` is the JSON the command line writes.
+A user error is a ``SynthgenError`` (``ArgumentError`` when one argument is wrong). Everything else may move between
 releases.
 
 Each name is imported from its module when first used, not with the package, so that the command line starts at
@@ -24,7 +26,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from synthgen import tables
+    from synthgen import tables, testing
     from synthgen.arguments import ArgumentError
     from synthgen.calibration.describe import Figure, describe
     from synthgen.calibration.pairs import pair_differences
@@ -35,7 +37,9 @@ if TYPE_CHECKING:
     from synthgen.evaluation.mash_scores import MashScores
     from synthgen.evaluation.sharing import evaluate_sharing
     from synthgen.evaluation.sharing_scores import SharingScores
+    from synthgen.experiments import Experiment, ExperimentResult, experiment, load_experiment
     from synthgen.feeds import feed
+    from synthgen.feeds.dfe_api import dfe_api_payload_schema
     from synthgen.linkage import METHODS, link
     from synthgen.outputs.returns.annex_a import AnnexA
     from synthgen.outputs.returns.exports import CinCensus, export_annex_a, export_cin_census, export_ssda903
@@ -59,7 +63,9 @@ _HOMES = {
     "synthgen.evaluation.mash_scores": ("MashScores",),
     "synthgen.evaluation.sharing": ("evaluate_sharing",),
     "synthgen.evaluation.sharing_scores": ("SharingScores",),
+    "synthgen.experiments": ("Experiment", "ExperimentResult", "experiment", "load_experiment"),
     "synthgen.feeds": ("feed",),
+    "synthgen.feeds.dfe_api": ("dfe_api_payload_schema",),
     "synthgen.linkage": ("METHODS", "link"),
     "synthgen.outputs.returns.annex_a": ("AnnexA",),
     "synthgen.outputs.returns.exports": ("CinCensus", "export_annex_a", "export_cin_census", "export_ssda903"),
@@ -77,8 +83,8 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 def __getattr__(name: str) -> Any:
     """A public name, imported from its module the first time it is asked for."""
-    if name == "tables":  # the table registry, a module; `synthgen tables` prints its data dictionary
-        return importlib.import_module("synthgen.tables")
+    if name in ("tables", "testing"):  # modules: the table registry, and the strategies and fixtures for tests
+        return importlib.import_module(f"synthgen.{name}")
     module = _HOME_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'synthgen' has no attribute {name!r}")
@@ -96,6 +102,8 @@ __all__ = [
     "AnnexA",
     "ArgumentError",
     "CinCensus",
+    "Experiment",
+    "ExperimentResult",
     "Figure",
     "Issue",
     "LinkageScores",
@@ -110,9 +118,11 @@ __all__ = [
     "TrainingPack",
     "__version__",
     "describe",
+    "dfe_api_payload_schema",
     "evaluate_linkage",
     "evaluate_mash",
     "evaluate_sharing",
+    "experiment",
     "export_annex_a",
     "export_cin_census",
     "export_ssda903",
@@ -120,6 +130,7 @@ __all__ = [
     "feed",
     "generate",
     "link",
+    "load_experiment",
     "load_scenario",
     "make_plan",
     "mash",
@@ -127,4 +138,5 @@ __all__ = [
     "pair_differences",
     "screen",
     "tables",
+    "testing",
 ]

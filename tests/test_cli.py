@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Callable
@@ -277,7 +278,23 @@ def test_an_argument_error_names_the_option(demo_run: Path, tmp_path: Path) -> N
             ["--cadence", "hourly"],
             "Error: Invalid value for '--cadence': 'hourly' is not one of 'daily', 'weekly'.\n",
         ),
-        (["--format", "xml"], "Error: Invalid value for '--format': 'xml' is not one of 'parquet', 'csv'.\n"),
+        (
+            ["--format", "xml"],
+            "Error: Invalid value for '--format': 'xml' is not one of 'parquet', 'csv', 'dfe-api'.\n",
+        ),
+        (
+            ["--format", "dfe-api", "--dfe-api-mode", "weekly"],
+            "Error: Invalid value for '--dfe-api-mode': 'weekly' is not one of 'deltas', 'snapshot'.\n",
+        ),
+        (["--dfe-api-mode", "snapshot"], "Error: --dfe-api-mode goes with format dfe-api only, not 'parquet'\n"),
+        (
+            ["--format", "dfe-api", "--dfe-api-mode", "deltas", "--snapshot-on", "2024-06-30"],
+            "Error: --dfe-api-mode deltas cannot go with a snapshot day: a snapshot is every child\n",
+        ),
+        (
+            ["--format", "dfe-api", "--snapshot-on", "2025-04-01"],
+            "Error: --snapshot-on 2025-04-01 is outside the run's period, 2024-04-01 to 2025-03-31\n",
+        ),
         (["--snapshot-on", "2024-13-01"], "Error: --snapshot-on must be a date (YYYY-MM-DD), not '2024-13-01'\n"),
         (["--snapshot-on", "1/6/2024"], "Error: --snapshot-on must be a date (YYYY-MM-DD), not '1/6/2024'\n"),
         (
@@ -300,6 +317,26 @@ def test_feed_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
         f"Error: {tmp_path / 'nowhere'}: no such run folder\n",
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_feed_dfe_api_writes_a_json_array_per_day_and_says_what(demo_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dfe"
+    code, stdout, stderr = run("feed", str(demo_run), "-o", str(out), "--format", "dfe-api", "--cadence", "weekly")
+    assert (code, stderr) == (0, "")
+    manifest = json.loads((out / "feed.json").read_text())
+    files = sorted((out / "social_care" / "dfe_api").iterdir())
+    assert [f.name for f in files] == [f"{f['day']}.json" for f in manifest["files"]] and len(files) > 40
+    payloads = sum(len(json.loads(f.read_text())) for f in files)
+    size = sum(f.stat().st_size for f in files)
+    assert stdout == (
+        f"Wrote {out}: {len(files)} DfE API payload files (deltas), {payloads:,} child payloads, 0 purged, "
+        f"{size:,} bytes\n"
+    )
+    code, stdout, _ = run(
+        "feed", str(demo_run), "-o", str(out), "--format", "dfe-api", "--snapshot-on", "2024-06-30", "--overwrite"
+    )
+    assert code == 0 and stdout.startswith(f"Wrote {out}: 1 DfE API payload files (snapshot), ")
+    assert [f.name for f in (out / "social_care" / "dfe_api").iterdir()] == ["2024-06-30.json"]
 
 
 def test_feed_writes_then_replaces_only_a_feed_and_never_a_users_files(demo_run: Path, tmp_path: Path) -> None:

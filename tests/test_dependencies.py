@@ -34,9 +34,15 @@ def _names(requirements: object) -> set[str]:
     return {re.split(r"[<>=!~\[; ]", str(r), maxsplit=1)[0] for r in requirements}
 
 
-def _imported() -> set[str]:
+OPTIONAL = "testing"
+"""synthgen.testing, for vendors' own tests, imports hypothesis and pytest: installed with the `testing` extra."""
+
+
+def _imported(within: str | None = None) -> set[str]:
     found: set[str] = set()
     for path in (ROOT / "synthgen").rglob("*.py"):
+        if (path.relative_to(ROOT / "synthgen").parts[0] == OPTIONAL) != (within == OPTIONAL):
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)
@@ -62,3 +68,6 @@ def test_vocabulary_and_test_tools_are_extras_only() -> None:
     assert isinstance(extras, dict)
     assert {"faker"} <= _names(extras["reference"]) and {"faker", "hypothesis"} <= _names(extras["test"])
     assert "faker" in _names(extras["benchmark"])
+    # synthgen.testing alone imports hypothesis and pytest, which its extra brings
+    assert {"hypothesis", "pytest"} <= _imported(OPTIONAL) and {"hypothesis", "pytest"} == _names(extras[OPTIONAL])
+    assert _imported().isdisjoint({"pytest"})

@@ -141,3 +141,31 @@ def test_the_reference_mash_scores_quoted_are_the_recorded_ones() -> None:
     assert (
         f"({fs['decisions_higher']} contacts given more than the truth supports, {fs['decisions_lower']} less)" in text
     )
+
+
+def test_the_experiment_summary_quoted_is_the_recorded_one() -> None:
+    """The README's 20-seed figures are those of evaluations/demo-seeds.summary.csv (`synthgen experiment
+    experiments/demo-seeds.yaml` wrote it as summary.csv; re-run it, copy it there, then update them)."""
+    import csv
+
+    with (ROOT / "evaluations" / "demo-seeds.summary.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    prose = " ".join(README.split())
+
+    def figure(row: dict[str, str], decimals: int, spread: bool) -> str:
+        mean, lower, upper, low, high = (float(row[key]) for key in ("mean", "lower", "upper", "min", "max"))
+        text = f"{mean:.{decimals}f} [{lower:.{decimals}f}, {upper:.{decimals}f}]"
+        return f"{text} ({low:.{decimals}f}–{high:.{decimals}f})" if spread else text
+
+    for system in ("exact", "fellegi-sunter"):
+        overall = {r["metric"]: r for r in rows if r["system"] == system and r["group_kind"] == "all"}
+        cells = [figure(overall[f"pairwise.{m}"], 4, True) for m in ("precision", "recall", "f1")]
+        assert f"| `{system}` | {' | '.join(cells)} |" in prose, system
+    for system in ("exact", "fellegi-sunter"):
+        found = {
+            r["group"]: r
+            for r in rows
+            if r["system"] == system and r["group_kind"] == "ethnic_group" and r["metric"] == "recall"
+        }
+        cells = [figure(found[group], 3, False) for group in ("White", "Mixed", "Asian", "Black", "Other")]
+        assert f"| `{system}` | {' | '.join(cells)} |" in prose, system

@@ -8,7 +8,7 @@ traceback; a library error about one argument names the option that sets it.
 
 from __future__ import annotations
 
-from synthgen.cli import evaluate, export, runs, systems  # noqa: F401  (each module adds its commands to the group)
+from synthgen.cli import evaluate, experiment, export, runs, systems  # noqa: F401  (each module adds its commands to the group)
 from synthgen.cli.base import cli
 
 __all__ = ["cli", "main"]

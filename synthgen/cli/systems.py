@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 import synthgen
 from synthgen.cli.base import Int, cli, method_option, out_option, overwrite_option, run_argument, user_errors, working
+from synthgen.feeds import DFE_API_MODES
 from synthgen.feeds import FORMATS as FEED_FORMATS
 from synthgen.feeds.batches import CADENCES
 from synthgen.reference_mash import DECISIONS
@@ -105,18 +106,47 @@ def link(run: Path, method: str, out: Path, overwrite: bool) -> None:
     metavar="DATE",
     help="Write every agency's files (and the truth) as they stood at the end of this day (YYYY-MM-DD) instead.",
 )
+@click.option(
+    "--dfe-api-mode",
+    type=click.Choice(list(DFE_API_MODES)),
+    help="With --format dfe-api: each batch day's changed children (deltas, the default) or every child (snapshot).",
+)
 @overwrite_option("Replace the feed folder if it exists.")
-def feed(run: Path, out: Path, cadence: str, format_: str, snapshot_on: str | None, overwrite: bool) -> None:
+def feed(
+    run: Path,
+    out: Path,
+    cadence: str,
+    format_: str,
+    snapshot_on: str | None,
+    dfe_api_mode: str | None,
+    overwrite: bool,
+) -> None:
     """Write what each agency knew on each day: per agency and batch day, the inserts, updates and deletes its
-    system would export, the linkage view's batches, and the feed's truth (every change and merge) apart.
+    system would export, the linkage view's batches, and the feed's truth (every change and merge) apart. With
+    --format dfe-api, the social-care feed as the DfE children's social care API's JSON payloads, one file a day
+    (--dfe-api-mode deltas: each day's changed children; snapshot: every child).
 
     \b
     Example: synthgen feed output/demo -o output/demo-feed --cadence weekly
     """
     with user_errors():
         manifest = synthgen.feed(
-            run, out, cadence=cadence, format=format_, snapshot_on=snapshot_on, overwrite=overwrite
+            run,
+            out,
+            cadence=cadence,
+            format=format_,
+            snapshot_on=snapshot_on,
+            dfe_api_mode=dfe_api_mode,
+            overwrite=overwrite,
         )
+    if manifest.get("format") == "dfe-api":
+        files = manifest["files"]
+        size = sum(f["bytes"] for f in files)
+        click.echo(
+            f"Wrote {out}: {len(files):,} DfE API payload files ({manifest['dfe_api_mode']}), "
+            f"{manifest['payloads']:,} child payloads, {sum(f['purged'] for f in files):,} purged, {size:,} bytes"
+        )
+        return
     if manifest["kind"] == "snapshot":
         click.echo(f"Wrote {out}: every table as it stood on {manifest['snapshot_on']}")
         return

@@ -5,7 +5,8 @@ Every score here is a proportion: hits over trials of some unit (a true pair fou
 partner record found). An evaluation hands over, per unit, its group code in each dimension, whether it is a hit,
 how many trials it counts for and, where units are not independent, the cluster it belongs to; `proportions` sums
 them per group with `bincount` and sets beside each group the same figure for everyone else in the run (the rest).
-A group is flagged as a gap when its interval lies wholly below ("lower") or above ("higher") the rest's.
+A group is flagged as a gap when its interval lies wholly below ("lower") or above ("higher") the rest's, and
+only when the group and the rest each come in at least MIN_CLUSTERS independent clusters with a trial (below).
 
 The interval is Wilson's score interval (Wilson 1927), which behaves at 0 and 1 and for small groups, taken over
 an effective number of trials where units come in clusters (Korn and Graubard 1998, Survey Methodology 24:193):
@@ -101,6 +102,16 @@ def read_people(run: Run) -> People:
     )
 
 
+MIN_CLUSTERS = 30
+"""The fewest independent clusters (people for recall, predicted clusters for precision, children for sharing) with
+at least one trial that a group, and the rest, must have before a gap between them is flagged. The interval of a
+clustered proportion rests on the spread between its clusters: with a handful of people, the ratio estimator's
+variance (and so the design effect and the effective trials) is itself too uncertain to set an interval on, and a
+person or two decide the whole figure. Thirty is the usual rule of thumb for a normal approximation to a mean of
+independent units; below it a group's figure and interval are still reported, but not called a gap, so that the
+dozens of small groups an evaluation scores (four dimensions, a dozen metrics) do not fill the report with gaps
+that are chance."""
+
 Z = 1.959963984540054
 """The 97.5th percentile of the standard normal: two-sided 95% intervals."""
 
@@ -115,9 +126,10 @@ class _Sums:
     hh: NDArray[np.float64]
     ht: NDArray[np.float64]
     tt: NDArray[np.float64]
+    tried: NDArray[np.float64]  # clusters with at least one trial
 
     def minus(self, other: _Sums) -> _Sums:
-        return _Sums(*(getattr(self, f) - getattr(other, f) for f in ("hits", "trials", "clusters", "hh", "ht", "tt")))
+        return _Sums(*(getattr(self, f) - getattr(other, f) for f in _SUMMED))
 
     def interval(self, g: int, independent: bool) -> tuple[float | None, float | None, float | None, float | None]:
         """Value, Wilson 95% bounds over the effective trials, and the design effect, of group `g` (`independent`:
@@ -135,6 +147,9 @@ class _Sums:
         return p, low, high, t / effective
 
 
+_SUMMED = ("hits", "trials", "clusters", "hh", "ht", "tt", "tried")
+
+
 def wilson(p: float, trials: float, z: float = Z) -> tuple[float, float]:
     """Wilson's score interval for a proportion `p` over `trials` (which may be an effective, fractional count)."""
     denominator = 1 + z * z / trials
@@ -143,8 +158,10 @@ def wilson(p: float, trials: float, z: float = Z) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _gap(low: float | None, high: float | None, rest_low: float | None, rest_high: float | None) -> str | None:
-    if low is None or high is None or rest_low is None or rest_high is None:
+def _gap(
+    low: float | None, high: float | None, rest_low: float | None, rest_high: float | None, large_enough: bool = True
+) -> str | None:
+    if low is None or high is None or rest_low is None or rest_high is None or not large_enough:
         return None
     if high < rest_low:
         return "lower"
@@ -169,7 +186,16 @@ def _sums(code: NDArray[np.int64], hits: NDArray[np.float64], trials: NDArray[np
     def total(weights: NDArray[np.float64] | None) -> NDArray[np.float64]:
         return np.bincount(code, weights=weights, minlength=k).astype(np.float64)
 
-    return _Sums(total(hits), total(trials), total(None), total(hits * hits), total(hits * trials), total(trials**2))
+    tried = (trials > 0).astype(np.float64)
+    return _Sums(
+        total(hits),
+        total(trials),
+        total(None),
+        total(hits * hits),
+        total(hits * trials),
+        total(trials**2),
+        total(tried),
+    )
 
 
 def proportions(
@@ -180,10 +206,12 @@ def proportions(
     hits: NDArray[np.int64],
     trials: NDArray[np.int64] | None = None,
     cluster: Ids | None = None,
+    min_clusters: int = MIN_CLUSTERS,
 ) -> list[GroupScore]:
     """One metric by group: per unit its group `code` (an index into `labels`; negative: no group), its `hits`,
     its `trials` (1 each when not given) and its `cluster` (units of one cluster are found or missed together; each
-    unit its own cluster when not given). Every label gets a row, with no value where it has no trials."""
+    unit its own cluster when not given). Every label gets a row, with no value where it has no trials, and a gap
+    only where the group and the rest each have `min_clusters` clusters with a trial."""
     k = len(labels)
     known = code >= 0
     unit_code = code[known].astype(np.int64)
@@ -194,14 +222,15 @@ def proportions(
     independent = cluster is None and trials is None
     group = _sums(unit_code, unit_hits, unit_trials, k)
     everyone = _sums(np.zeros(len(unit_code), np.int64), unit_hits, unit_trials, 1)
-    everyone = _Sums(*(np.repeat(getattr(everyone, f), k) for f in ("hits", "trials", "clusters", "hh", "ht", "tt")))
+    everyone = _Sums(*(np.repeat(getattr(everyone, f), k) for f in _SUMMED))
     rest = everyone.minus(group)
     rows = []
     for g, label in enumerate(labels):  # a handful of groups per dimension
         value, low, high, effect = group.interval(g, independent)
         rest_value, rest_low, rest_high, _ = rest.interval(g, independent)
         hits_g, trials_g, clusters_g = (int(np.rint(x[g])) for x in (group.hits, group.trials, group.clusters))
-        gap = _gap(low, high, rest_low, rest_high)
+        large_enough = min(group.tried[g], rest.tried[g]) >= min_clusters
+        gap = _gap(low, high, rest_low, rest_high, large_enough)
         rows.append(
             GroupScore(
                 dimension, label, metric, hits_g, trials_g, value, low, high, rest_value, rest_low, rest_high, gap,
@@ -218,13 +247,14 @@ def by_person_groups(
     hits: NDArray[np.int64],
     trials: NDArray[np.int64] | None = None,
     cluster: Ids | None = None,
+    min_clusters: int = MIN_CLUSTERS,
 ) -> list[GroupScore]:
     """One metric by every person dimension, each unit placed by the person it is about."""
     codes = people.of(person)
     rows: list[GroupScore] = []
     for dimension in person_groups.DIMENSIONS:
         labels = person_groups.LABELS[dimension]
-        rows += proportions(metric, dimension, labels, codes[dimension], hits, trials, cluster)
+        rows += proportions(metric, dimension, labels, codes[dimension], hits, trials, cluster, min_clusters)
     return rows
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from synthgen.evaluation.groups import MIN_CLUSTERS
 from synthgen.outputs.html import BarSeries, Cell, CellValue, Section, esc, figure, html_table, row, svg_bar_chart
 
 DIMENSION_NAMES = {
@@ -86,7 +87,8 @@ def who_is_missed(result: Mapping[str, Any], headline: str, names: Mapping[str, 
     gaps = [r for r in rows if r["gap"]]
     intro = (
         f"<p>{esc(note)} Intervals are Wilson's 95% score intervals; a group is marked where its interval does not "
-        f"overlap everyone else's ({len(gaps)} such gaps here).</p>"
+        f"overlap everyone else's and both come in at least {MIN_CLUSTERS} independent clusters (people, predicted "
+        f"clusters or children: fewer decide nothing) ({len(gaps)} such gaps here).</p>"
     )
     charts = [
         _chart([r for r in rows if r["metric"] == headline and r["dimension"] == dimension], names[headline], dimension)

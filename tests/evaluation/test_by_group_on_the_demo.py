@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import synthgen
-from synthgen.evaluation.groups import GroupScore
+from synthgen.evaluation.groups import MIN_CLUSTERS, GroupScore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,5 +99,9 @@ def test_sharing_a_perfect_screen_scores_one_in_every_group_and_a_missed_group_s
     but_white = flags.filter(pc.equal(flags["ethnic_group"], "White")).select(["record_id", "flagged_at"])
     scores = synthgen.evaluate_sharing(demo_run, but_white)
     recall = _rows(scores.by_group, "recall", "ethnic_group")
-    assert recall["White"].value == 1.0 and recall["White"].gap == "higher"
+    white = recall["White"]
+    assert white.value == 1.0 and white.rest_value == 0.0 and (white.rest_high or 1) < (white.low or 0)
+    # the intervals part; a gap is called only if the rest (the demo's other children at risk) are enough to call it
+    rest = sum(r.clusters for g, r in recall.items() if g != "White")
+    assert white.gap == ("higher" if rest >= MIN_CLUSTERS else None)
     assert all(r.value == 0.0 for g, r in recall.items() if g != "White" and r.trials)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen.evaluation.groups import proportions, wilson
+from synthgen.evaluation.groups import MIN_CLUSTERS, proportions, wilson
 from synthgen.evaluation.linkage_groups import agency_pair_precision, falsely_matched, restricted_precision
 
 LABELS = ("a", "b", "c")
@@ -90,3 +90,26 @@ def test_precision_by_agency_pair_counts_the_pairs_between_the_two() -> None:
     # cluster 0: health-police 2 pairs (1 right), police-police 1 pair (wrong); cluster 1: health-health 1 right
     assert rows["health-police"] == (1, 2) and rows["police-police"] == (0, 1) and rows["health-health"] == (1, 1)
     assert rows["health-school"] == (0, 0) and rows["school-school"] == (0, 0)
+
+
+def test_a_group_too_small_is_never_called_a_gap() -> None:
+    """Twenty people all missed beside 500 all found: the intervals part, but twenty people are too few to call it
+    (MIN_CLUSTERS); with a minimum of ten it is a gap, and so it is with thirty people at the default."""
+    for size, minimum, gap in ((20, MIN_CLUSTERS, None), (20, 10, "lower"), (MIN_CLUSTERS, MIN_CLUSTERS, "lower")):
+        person = np.repeat(np.arange(size + 500), 3)  # three pairs each, found or missed together
+        code = (person >= size).astype(np.int64)
+        hits = (person >= size).astype(np.int64)
+        small, rest = proportions("recall", "letters", LABELS, code, hits, cluster=person, min_clusters=minimum)[:2]
+        assert (small.clusters, small.value, small.rest_value) == (size, 0.0, 1.0)
+        assert (small.high or 1) < (small.rest_low or 0)  # the intervals part whatever the size
+        assert (small.gap, rest.gap) == (gap, None if gap is None else "higher"), (size, minimum)
+
+
+def test_clusters_without_a_trial_do_not_make_a_group_large_enough() -> None:
+    """Forty predicted clusters of the group hold no predicted pair (singletons): only the ten that do count."""
+    code = np.r_[np.zeros(50), np.ones(400)].astype(np.int64)
+    trials = np.r_[np.ones(10), np.zeros(40), np.ones(400)].astype(np.int64)
+    hits = np.r_[np.zeros(50), np.ones(400)].astype(np.int64)
+    small = proportions("precision", "letters", LABELS, code, hits, trials)[0]
+    assert (small.clusters, small.trials, small.value, small.gap) == (50, 10, 0.0, None)
+    assert proportions("precision", "letters", LABELS, code, hits, trials, min_clusters=10)[0].gap == "lower"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import time
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -408,15 +407,15 @@ def test_components_match_union_find(case: tuple[int, list[tuple[int, int]]]) ->
     assert labels.tolist() == reference_components(n, edges)
 
 
-def test_components_of_long_chains_are_fast() -> None:
+def test_components_of_long_chains() -> None:
+    # a million-link chain is one component, whichever order its links come in (no recursion, no pass per link;
+    # how fast lives in benchmarks, not here)
     n = 1_000_000
     rng = np.random.default_rng(3)
     nodes = rng.permutation(n)  # a chain visiting the nodes in random order, edges listed in random order
     order = rng.permutation(n - 1)
     for left, right in [(np.arange(n - 1), np.arange(1, n)), (nodes[:-1][order], nodes[1:][order])]:
-        start = time.perf_counter()
         labels = connected_components(n, left, right)
-        assert time.perf_counter() - start < 5.0
         assert not labels.any()
 
 

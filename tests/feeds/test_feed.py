@@ -153,7 +153,13 @@ def test_the_same_run_gives_the_same_feed_bytes(demo_run: Path, tmp_path: Path) 
     ("arguments", "message"),
     [
         ({"cadence": "hourly"}, "cadence must be one of daily, weekly, not 'hourly'"),
-        ({"format": "xml"}, "format must be one of parquet, csv, not 'xml'"),
+        ({"format": "xml"}, "format must be one of parquet, csv, dfe-api, not 'xml'"),
+        ({"dfe_api_mode": "snapshot"}, "dfe_api_mode goes with format dfe-api only, not 'parquet'"),
+        ({"format": "dfe-api", "dfe_api_mode": "daily"}, "dfe_api_mode must be one of deltas, snapshot, not 'daily'"),
+        (
+            {"format": "dfe-api", "dfe_api_mode": "deltas", "snapshot_on": "2024-10-15"},
+            "dfe_api_mode deltas cannot go with a snapshot day: a snapshot is every child",
+        ),
         ({"snapshot_on": "15/10/2024"}, "snapshot_on must be a date (YYYY-MM-DD), not '15/10/2024'"),
         (
             {"snapshot_on": dt.date(2024, 3, 31)},
