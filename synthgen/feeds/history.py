@@ -120,9 +120,21 @@ def build(
     caller), the changes to undo and the transient records to add. A change on or before its record's day of
     making is not a change (the record was made that way); one after `last_day` is moved to it, as the year-end
     file already holds its result."""
+    return assemble(path, final, made, settle(changes, made, last_day), transients)
+
+
+def settle(changes: list[Change], made: Days, last_day: int) -> list[Change]:
+    """The changes `build` undoes: each after its record's making (moved to `last_day` if later), and each
+    record's column undone by one change at most. Per record, so a table's changes can be settled once and its
+    records then built in chunks (`assemble`)."""
+    return _one_change_per_column([_after_making(change, made, last_day) for change in changes])
+
+
+def assemble(path: str, final: pa.Table, made: Days, kept: list[Change], transients: list[Transients]) -> History:
+    """The history of `final`'s records from settled changes (`settle`) and transients: every version of a record
+    depends on that record's changes alone, so records 0..n-1 of a slice of a table (with the changes and
+    transients of its rows, renumbered) give the same versions as the whole table's."""
     n = final.num_rows
-    kept = [_after_making(change, made, last_day) for change in changes]
-    kept = _one_change_per_column(kept)
     record = np.concatenate([np.arange(n, dtype=np.int64), *[c.rows for c in kept]])
     day = np.concatenate([made.astype(np.int64), *[c.day for c in kept]])
     low = int(day.min(initial=0))
@@ -130,7 +142,7 @@ def build(
     v_record = key >> DAY_BITS
     v_day = (key & ((1 << DAY_BITS) - 1)) + low
     versions = _undo(final.take(pa.array(v_record)), kept, key, low)
-    history_changes = _changes_table(kept)
+    history_changes = change_log(kept, transients, n)
     if transients:
         return _with_transients(path, versions, v_record, v_day, made, n, transients, history_changes)
     purged = np.full(n, NEVER, dtype=np.int64)
@@ -251,16 +263,6 @@ def _with_transients(
         purges.append(t.purged)
     extra = pa.concat_tables(copies)
     m = extra.num_rows
-    kinds = np.repeat(np.asarray([t.kind for t in transients], dtype=object), [len(t.made) for t in transients])
-    merged = pa.table(
-        [
-            pa.array(np.arange(n, n + m), pa.int64()),
-            dates(np.concatenate(purges)),
-            pa.array(kinds, pa.string()),
-            repeated_list([], m),
-        ],
-        schema=CHANGES_SCHEMA,
-    )
     return History(
         path,
         pa.concat_tables([versions, extra]),
@@ -269,5 +271,25 @@ def _with_transients(
         np.r_[made, np.concatenate(days)],
         np.r_[np.full(n, NEVER, dtype=np.int64), np.concatenate(purges)],
         n,
-        pa.concat_tables([changes, merged]),
+        changes,
     )
+
+
+def change_log(kept: list[Change], transients: list[Transients], n: int) -> pa.Table:
+    """A table's changes as its history holds them (`History.changes`): every settled change, then each transient
+    record's purge (records n on). Needs no versions, so a table built in chunks has its whole log at once."""
+    changes = _changes_table(kept)
+    if not transients:
+        return changes
+    m = sum(len(t.made) for t in transients)
+    kinds = np.repeat(np.asarray([t.kind for t in transients], dtype=object), [len(t.made) for t in transients])
+    merged = pa.table(
+        [
+            pa.array(np.arange(n, n + m), pa.int64()),
+            dates(np.concatenate([t.purged for t in transients])),
+            pa.array(kinds, pa.string()),
+            repeated_list([], m),
+        ],
+        schema=CHANGES_SCHEMA,
+    )
+    return pa.concat_tables([changes, merged])

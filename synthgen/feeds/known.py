@@ -61,10 +61,12 @@ class RunFacts:
 
     @cached_property
     def records(self) -> pa.Table:
-        """truth/records: each person-level record's person, errors and day first held."""
+        """truth/records: each person-level record's person, errors and day first held (agency and table
+        dictionary-encoded: a few distinct values over every record)."""
         return self.run.read(
             "truth/records",
-            ["record_id", "source", "table", "source_record_id", "person_id", "duplicate_of", "errors", "known_on"],
+            ["record_id", "source", "table", "source_record_id", "person_id", "errors", "known_on"],
+            dictionary=["source", "table"],
         )
 
     @cached_property
@@ -83,28 +85,31 @@ class RunFacts:
         return self.run.read("truth/addresses", ["address_id", "address_line", "town", "postcode"])
 
     @cached_property
-    def events(self) -> dict[str, pa.Table]:
-        """truth/events by table name: each event record's id and day first held (one row per distinct id)."""
-        events = self.run.read("truth/events", ["source", "table", "record_id", "known_on"])
-        key = pc.binary_join_element_wise(events["source"], events["table"], "/")
-        grouped = pa.table({"key": key, "record_id": events["record_id"], "known_on": events["known_on"]})
-        grouped = grouped.group_by(["key", "record_id"], use_threads=False).aggregate([("known_on", "min")])
-        result: dict[str, pa.Table] = {}
-        codes = pc.dictionary_encode(grouped["key"].combine_chunks())
-        index = codes.indices.to_numpy(zero_copy_only=False)
-        order = np.argsort(index, kind="stable")
-        bounds = np.searchsorted(index[order], np.arange(len(codes.dictionary) + 1))
-        for at, name in enumerate(codes.dictionary.to_pylist()):
-            rows = pa.array(order[bounds[at] : bounds[at + 1]])
-            part = grouped.take(rows)
-            result[name] = pa.table({"record_id": part["record_id"], "known_on": part["known_on_min"]})
-        return result
+    def _events(self) -> pa.Table:
+        """truth/events: each event record's agency, table, id and day first held (agency and table
+        dictionary-encoded)."""
+        return self.run.read(
+            "truth/events", ["source", "table", "record_id", "known_on"], dictionary=["source", "table"]
+        )
+
+    def events(self, path: str) -> pa.Table | None:
+        """truth/events of one table: each event record's id and day first held (one row per distinct id), or None
+        if the truth has none of its events."""
+        entry = tables.table(path)
+        assert entry.agency is not None
+        events = self._events
+        found = events.filter(_of_table(events, entry.agency, entry.name))
+        if not found.num_rows:
+            return None
+        rows = pa.table({"record_id": found["record_id"], "known_on": found["known_on"]})
+        grouped = rows.group_by(["record_id"], use_threads=False).aggregate([("known_on", "min")])
+        return pa.table({"record_id": grouped["record_id"], "known_on": grouped["known_on_min"]})
 
     def person_records(self, path: str) -> pa.Table:
         """truth/records of one person-level table."""
         entry = tables.table(path)
-        mask = pc.and_(pc.equal(self.records["source"], entry.agency), pc.equal(self.records["table"], entry.name))
-        return self.records.filter(mask)
+        assert entry.agency is not None
+        return self.records.filter(_of_table(self.records, entry.agency, entry.name))
 
     def made(self, path: str, final: pa.Table) -> Days:
         """The day each year-end row was made: the day its agency first held it, within the feed's days."""
@@ -128,7 +133,7 @@ class RunFacts:
             truth = self.person_records(path)
             ids = truth["source_record_id"]
         else:
-            part = self.events.get(f"{entry.agency}/{entry.name}")
+            part = self.events(path)
             if part is None:
                 return None
             truth, ids = part, part["record_id"]
@@ -136,3 +141,17 @@ class RunFacts:
         found = pc.take(truth["known_on"], pc.fill_null(at, 0)) if len(ids) else pa.nulls(final.num_rows, pa.date32())
         known = pc.if_else(at.is_valid(), found, pa.scalar(None, pa.date32()))
         return day_numbers(known, missing=self.first)
+
+
+def _of_table(truth: pa.Table, agency: str, name: str) -> pa.ChunkedArray:
+    """Which rows of a truth table (its `source` and `table` dictionary-encoded) are of one agency table: compared
+    by dictionary index, never string by string."""
+    return pc.and_(_is(truth["source"], agency), _is(truth["table"], name))
+
+
+def _is(column: pa.ChunkedArray, value: str) -> pa.ChunkedArray:
+    chunks = []
+    for chunk in column.chunks:
+        at = pc.index_in(pa.scalar(value), value_set=chunk.dictionary).as_py()
+        chunks.append(pc.equal(chunk.indices, -1 if at is None else at))
+    return pa.chunked_array(chunks, pa.bool_())

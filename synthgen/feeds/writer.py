@@ -13,13 +13,17 @@ With `--snapshot-on DATE`, instead, the run's own layout as it stood at the end 
 <feed>/truth/{records,events,signals,changes,merged}.parquet   the truth as it stood that day
 ```
 A batch file is written only for a table with rows that day. Every row starts with `operation` and `batch_day`,
-then the table's own columns as the run's file declares them. Tables are written one at a time (the linkage view
-last, from the person-level tables' views), so memory holds about one table's history.
+then the table's own columns as the run's file declares them. Tables are written one at a time, each a chunk of
+records at a time (the linkage view last, from the person-level tables' views put aside as they pass), so memory
+holds about one chunk's history and one day's batch file (synthgen.feeds.spill).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +32,36 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from numpy.typing import NDArray
 
 from synthgen import __version__, tables
 from synthgen.feeds.batches import exported, operation_counts, state_on
-from synthgen.feeds.history import Days, History, dates
+from synthgen.feeds.history import NEVER, Days, History, dates
 from synthgen.feeds.known import RunFacts, date_of
-from synthgen.feeds.merges import Merged
 from synthgen.feeds.replay import row_key
-from synthgen.feeds.tables import feed_tables, linkage_history, table_history, view_part
+from synthgen.feeds.spill import Spill, regroup
+from synthgen.feeds.tables import (
+    CHUNK_RECORDS,
+    LINKAGE,
+    RECORD,
+    VALID_FROM,
+    LinkageNumbers,
+    TableLife,
+    ViewPart,
+    chunk_history,
+    feed_tables,
+    linkage_chunk,
+    linkage_ids,
+    table_life,
+    view_part,
+)
 from synthgen.feeds.truth_on import truth_on
 from synthgen.outputs.parquet import COMPRESSION
 
 MANIFEST = "feed.json"
+ROW_GROUP = 1024 * 1024
+"""Rows in a Parquet row group: pyarrow's own limit when a table is written at once, so a file written a row group
+at a time (`write_pieces`) is the same bytes."""
 COMPRESS_FROM = 1000
 """Batch files of fewer rows are written uncompressed: most of a daily feed's files hold a handful of rows, which
 compression barely shrinks and setting it up per column costs more than the rows themselves."""
@@ -112,23 +134,32 @@ def _folder(path: str) -> tuple[str, str]:
     return folder, name
 
 
-def write_batches(facts: RunFacts, temp: Path, days: Days, fmt: str) -> list[dict[str, Any]]:
+def write_batches(
+    facts: RunFacts, temp: Path, days: Days, fmt: str, chunk: int = CHUNK_RECORDS
+) -> list[dict[str, Any]]:
     """Every table's batches into `temp`, the linkage view's last, and the feed's truth; returns each table's
-    counts for feed.json."""
-    counts, parts, changes, merged = [], [], [], []
+    counts for feed.json. Each table is built a chunk of records at a time and its batch rows put aside on disk
+    (synthgen.feeds.spill), as are the person-level tables' versions in the linkage view's schema, so memory holds
+    one table's year-end rows, one chunk's history and one day's batch file, never a whole table's history.
+    `chunk` (records built at once) changes no byte of the feed."""
+    counts, changes, merged = [], [], []
     folders: set[Path] = set()
-    pool = ThreadPoolExecutor(max_workers=WRITERS)
-    with pool:
+    scratch = temp / SCRATCH
+    scratch.mkdir(parents=True, exist_ok=True)
+    view = _View(facts, scratch, chunk)
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool, view.spill:
         for path in feed_tables(facts):
-            table = table_history(facts, path)
-            counts.append(_write_table(facts, temp, table.history, days, fmt, pool, folders))
-            changes.append(_truth_changes(table.history))
-            if table.merged is not None:
-                merged.append(_truth_merged(facts, table.history, table.merged))
-            if tables.table(path).person is not None:
-                parts.append(view_part(facts, table))
-        if parts:
-            counts.append(_write_table(facts, temp, linkage_history(facts, parts), days, fmt, pool, folders))
+            life = table_life(facts, path)
+            extra: list[pa.Array] = []
+            chunks = view.chunks(life, extra)
+            counts.append(_write_table(facts, temp, path, chunks, days, fmt, pool, folders))
+            ids = _record_ids(life, extra)
+            changes.append(_truth_changes(path, life.change_log(), ids))
+            if life.merged is not None:
+                merged.append(_truth_merged(facts, life, ids))
+        if view.numbers is not None:
+            counts.append(_write_table(facts, temp, LINKAGE, view.histories(), days, fmt, pool, folders))
+    scratch.rmdir()
     (temp / "truth").mkdir(parents=True, exist_ok=True)
     write_file(pa.concat_tables(changes), temp / "truth" / "changes", fmt, _metadata(facts, "truth/changes", None))
     merged_table = pa.concat_tables(merged) if merged else MERGED.empty_table()
@@ -136,30 +167,164 @@ def write_batches(facts: RunFacts, temp: Path, days: Days, fmt: str) -> list[dic
     return counts
 
 
+SCRATCH = ".spill"
+"""The folder inside a feed's temporary folder where rows are put aside while it is written (removed before the
+feed is put in place)."""
+
+
+class _View:
+    """The linkage view's versions, put aside table by table as each chunk of a person-level table is built, and
+    read back a chunk of view records at a time."""
+
+    def __init__(self, facts: RunFacts, scratch: Path, chunk: int) -> None:
+        self.facts = facts
+        self.chunk = chunk
+        self.spill = Spill(scratch / "linkage.arrow")
+        self.numbers: LinkageNumbers | None = None
+
+    def chunks(self, life: TableLife, extra: list[pa.Array]) -> Iterator[History]:
+        """`life`'s history a chunk at a time; a person-level table's chunks are put aside in the view's schema as
+        they pass, and every table's merged duplicates' ids gathered into `extra`."""
+        ids = numbers = None
+        if tables.table(life.path).person is not None:
+            if self.numbers is None:
+                self.numbers = LinkageNumbers(self.facts.run.read(LINKAGE, ["record_id"])["record_id"].combine_chunks())
+            ids = linkage_ids(self.facts, life)
+            made = np.r_[life.made, *[t.made for t in life.transients]]
+            purged = np.r_[np.full(life.final.num_rows, NEVER, np.int64), *[t.purged for t in life.transients]]
+            numbers = self.numbers.number(ids, made, purged)
+        for start, stop in life.chunks(self.chunk):
+            chunk = chunk_history(life, start, stop)
+            history = chunk.history
+            extra.append(_chunk_record_ids(history).slice(history.year_end_rows))
+            if ids is not None and numbers is not None:
+                self._put(view_part(history, ids.take(pa.array(chunk.records))), numbers[chunk.records])
+            yield history
+
+    def _put(self, part: ViewPart, numbers: NDArray[np.int64]) -> None:
+        """A part of the view put aside under the view chunk of each version's record."""
+        record = numbers[part.record]
+        rows = part.versions.append_column(RECORD, pa.array(record)).append_column(
+            VALID_FROM, pa.array(part.valid_from, pa.int64())
+        )
+        bucket = record // self.chunk
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.flatnonzero(np.diff(bucket[order])) + 1
+        for at in np.split(order, bounds):
+            if len(at):
+                self.spill.put(int(bucket[at[0]]), rows.take(pa.array(at)))
+
+    def histories(self) -> Iterator[History]:
+        """The view's history a chunk of records at a time, in its records' order."""
+        assert self.numbers is not None
+        made, purged = self.numbers.days()
+        total = self.numbers.records
+        for key, start in enumerate(range(0, max(total, 1), self.chunk)):
+            stop = min(start + self.chunk, total)
+            batches = list(self.spill.batches(key))
+            schema = self.spill.schema
+            rows = pa.Table.from_batches(batches, schema=schema) if schema is not None else _empty_view()
+            yield linkage_chunk(rows, start, stop, made, purged, len(self.numbers.year_end))
+
+
+def _empty_view() -> pa.Table:
+    """No view versions at all (person-level tables without rows): nothing to export."""
+    return pa.table({RECORD: pa.array([], pa.int64()), VALID_FROM: pa.array([], pa.int64())})
+
+
 def _write_table(
-    facts: RunFacts, temp: Path, history: History, days: Days, fmt: str, pool: ThreadPoolExecutor, folders: set[Path]
+    facts: RunFacts,
+    temp: Path,
+    path: str,
+    histories: Iterable[History],
+    days: Days,
+    fmt: str,
+    pool: ThreadPoolExecutor,
+    folders: set[Path],
 ) -> dict[str, Any]:
-    """One table's batch files (`folders`: the day folders made so far, each made once: a daily feed has thousands
-    and the file system is slow to be asked again)."""
-    rows = exported(history, days)
-    table = rows.table(history, days)
-    folder, name = _folder(history.path)
-    bounds = np.searchsorted(rows.batch, np.arange(len(days) + 1), side="left")
-    jobs = []
-    for k in np.flatnonzero(np.diff(bounds)).tolist():
+    """One table's batch files from its history's chunks (`folders`: the day folders made so far, each made once:
+    a daily feed has thousands and the file system is slow to be asked again).
+
+    Each chunk's batch rows are put aside under (batch, part): part 0 the year-end records', 1 their merged
+    duplicates', as the whole history orders its versions (year-end records in file order, duplicates after);
+    each day's file is then that day's rows of every chunk, part 0 then part 1, in chunk order."""
+    counts = dict.fromkeys(("insert", "update", "delete"), 0)
+    with Spill(temp / SCRATCH / "batches.arrow") as spill:
+        for history in histories:
+            rows = exported(history, days)
+            for operation, count in operation_counts(rows).items():
+                counts[operation] += count
+            table = rows.table(history, days)
+            key = 2 * rows.batch + (history.record[rows.version] >= history.year_end_rows)
+            starts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]
+            for start, stop in zip(starts.tolist(), np.r_[starts[1:], len(key)].tolist(), strict=True):
+                if stop > start:
+                    spill.put(int(key[start]), table.slice(start, stop - start))
+        batches = _write_days(facts, temp, path, spill, days, fmt, pool, folders)
+    return {"path": path, **counts, "batches": batches}
+
+
+def _write_days(
+    facts: RunFacts,
+    temp: Path,
+    path: str,
+    spill: Spill,
+    days: Days,
+    fmt: str,
+    pool: ThreadPoolExecutor,
+    folders: set[Path],
+) -> int:
+    """Each day's batch file from the rows put aside; returns how many. Small files are written by the pool, a
+    few at a time (each holds its rows until written); one of more than a row group's rows is written here, a row
+    group at a time."""
+    folder, name = _folder(path)
+    jobs: deque[Future[None]] = deque()
+    written = sorted({key // 2 for key in spill.filled()})
+    for k in written:
         day = date_of(int(days[k])).isoformat()
         target = temp / folder / day
         if target not in folders:
             target.mkdir(parents=True, exist_ok=True)
             folders.add(target)
-        part = table.slice(int(bounds[k]), int(bounds[k + 1] - bounds[k]))
-        jobs.append(pool.submit(write_file, part, target / name, fmt, _metadata(facts, history.path, day)))
+        rows = spill.rows(2 * k) + spill.rows(2 * k + 1)
+        pieces = chain(spill.batches(2 * k), spill.batches(2 * k + 1))
+        metadata = _metadata(facts, path, day)
+        if rows > ROW_GROUP:
+            write_pieces(pieces, rows, target / name, fmt, metadata)
+            continue
+        table = pa.Table.from_batches(list(pieces)).combine_chunks()
+        jobs.append(pool.submit(write_file, table, target / name, fmt, metadata))
+        while len(jobs) > 2 * WRITERS:
+            jobs.popleft().result()
     for job in jobs:
         job.result()
-    return {"path": history.path, **operation_counts(rows), "batches": len(jobs)}
+    return len(written)
 
 
-def _record_ids(history: History) -> pa.Array:
+def write_pieces(
+    batches: Iterable[pa.RecordBatch], rows: int, path: Path, fmt: str, metadata: dict[bytes, bytes]
+) -> None:
+    """One file from its rows in pieces, a row group at a time: the same bytes `write_file` writes from all of them
+    at once (Parquet's writer cuts a table into row groups of ROW_GROUP rows, each written from one piece of
+    memory per column; `regroup` makes the same pieces)."""
+    groups = regroup(batches, ROW_GROUP)
+    if fmt == "csv":
+        first = csv_ready(next(groups))
+        with pacsv.CSVWriter(path.with_suffix(".csv"), first.schema) as writer:
+            writer.write_table(first)
+            for group in groups:
+                writer.write_table(csv_ready(group))
+        return
+    compression = COMPRESSION if rows >= COMPRESS_FROM else "none"
+    first = next(groups)
+    schema = first.schema.with_metadata(metadata)
+    with pq.ParquetWriter(path.with_suffix(".parquet"), schema, compression=compression) as writer:
+        writer.write_table(first.replace_schema_metadata(metadata))
+        for group in groups:
+            writer.write_table(group.replace_schema_metadata(metadata))
+
+
+def _chunk_record_ids(history: History) -> pa.Array:
     """Each record's id, from its last version."""
     last = np.r_[np.flatnonzero(history.record[1:] != history.record[:-1]), len(history.record) - 1]
     key = row_key(history.path)
@@ -169,11 +334,22 @@ def _record_ids(history: History) -> pa.Array:
     return history.versions[column].combine_chunks().take(pa.array(last))
 
 
-def _truth_changes(history: History) -> pa.Table:
-    entry = tables.table(history.path)
-    found = history.changes
+def _record_ids(life: TableLife, extra: list[pa.Array]) -> pa.Array:
+    """Each record of a table by its id: the year-end file's (a record's last version is its year-end row), then
+    its merged duplicates' (`extra`, gathered chunk by chunk)."""
+    key = row_key(life.path)
+    n = life.final.num_rows + sum(len(t.made) for t in life.transients)
+    if not key or not n:
+        return pa.nulls(n, pa.string())
+    year_end = life.final[key[0]].combine_chunks()
+    return pa.concat_arrays([year_end, *[ids.cast(year_end.type) for ids in extra]])
+
+
+def _truth_changes(path: str, found: pa.Table, ids: pa.Array) -> pa.Table:
+    """A table's changes (its change log) with each record named by its id."""
+    entry = tables.table(path)
     n = found.num_rows
-    ids = _record_ids(history).take(found["record"]) if n else pa.array([], pa.string())
+    ids = ids.take(found["record"]) if n else pa.array([], pa.string())
     return pa.table(
         [
             pa.array(np.full(n, entry.agency, dtype=object), pa.string()),
@@ -201,13 +377,15 @@ MERGED = pa.schema(
 )
 
 
-def _truth_merged(facts: RunFacts, history: History, merged: Merged) -> pa.Table:
+def _truth_merged(facts: RunFacts, life: TableLife, ids: pa.Array) -> pa.Table:
     """The table's merged duplicates: whose they are, which record they were merged into, and when."""
-    entry = tables.table(history.path)
-    extra = np.arange(history.year_end_rows, history.records)
-    ids = _record_ids(history)
+    assert life.merged is not None
+    entry = tables.table(life.path)
+    merged = life.merged
+    n = life.final.num_rows
+    extra = np.arange(n, n + len(merged.transients.made))
     originals = ids.take(pa.array(merged.transients.copy_of))
-    truth = facts.person_records(history.path)
+    truth = facts.person_records(life.path)
     person = (
         truth["person_id"]
         .combine_chunks()
@@ -222,30 +400,36 @@ def _truth_merged(facts: RunFacts, history: History, merged: Merged) -> pa.Table
             merged.linkage_ids,
             person,
             originals,
-            dates(history.made[extra]),
-            dates(history.purged[extra]),
+            dates(merged.transients.made),
+            dates(merged.transients.purged),
         ],
         schema=MERGED,
     )
 
 
-def write_snapshot(facts: RunFacts, temp: Path, day: int, fmt: str) -> list[dict[str, Any]]:
+def write_snapshot(facts: RunFacts, temp: Path, day: int, fmt: str, chunk: int = CHUNK_RECORDS) -> list[dict[str, Any]]:
     """Every table as it stood at the end of `day`, in the run's layout (agencies/<agency>/<table>, linkage), and
-    the truth as it stood then (synthgen.feeds.truth_on)."""
-    counts, parts, changes, merged = [], [], [], []
-    for path in feed_tables(facts):
-        table = table_history(facts, path)
-        counts.append(_write_state(facts, temp, table.history, day, fmt))
-        changes.append(_truth_changes(table.history))
-        if table.merged is not None:
-            merged.append(_truth_merged(facts, table.history, table.merged))
-        if tables.table(path).person is not None:
-            parts.append(view_part(facts, table))
+    the truth as it stood then (synthgen.feeds.truth_on). Built a chunk of records at a time, as the batches are:
+    memory holds one chunk's history and one table's rows held that day."""
+    counts, changes, merged = [], [], []
+    scratch = temp / SCRATCH
+    scratch.mkdir(parents=True, exist_ok=True)
+    view = _View(facts, scratch, chunk)
     held = pa.array([], pa.string())
-    if parts:
-        linkage = linkage_history(facts, parts)
-        counts.append(_write_state(facts, temp, linkage, day, fmt))
-        held = linkage.versions["record_id"].combine_chunks().take(pa.array(state_on(linkage, day)))
+    with view.spill:
+        for path in feed_tables(facts):
+            life = table_life(facts, path)
+            extra: list[pa.Array] = []
+            counts.append(_write_state(facts, temp, path, view.chunks(life, extra), day, fmt)[0])
+            ids = _record_ids(life, extra)
+            changes.append(_truth_changes(path, life.change_log(), ids))
+            if life.merged is not None:
+                merged.append(_truth_merged(facts, life, ids))
+        if view.numbers is not None:
+            count, rows = _write_state(facts, temp, LINKAGE, view.histories(), day, fmt)
+            counts.append(count)
+            held = rows["record_id"].combine_chunks()
+    scratch.rmdir()
     merged_table = pa.concat_tables(merged) if merged else MERGED.empty_table()
     truth = truth_on(facts, day, held, pa.concat_tables(changes), merged_table)
     for path, rows in truth.items():
@@ -255,12 +439,22 @@ def write_snapshot(facts: RunFacts, temp: Path, day: int, fmt: str) -> list[dict
     return counts
 
 
-def _write_state(facts: RunFacts, temp: Path, history: History, day: int, fmt: str) -> dict[str, Any]:
-    rows = history.versions.take(pa.array(state_on(history, day)))
-    key = row_key(history.path)
+def _write_state(
+    facts: RunFacts, temp: Path, path: str, histories: Iterable[History], day: int, fmt: str
+) -> tuple[dict[str, Any], pa.Table]:
+    """One table as it stood on `day`, in its key's order: the versions then holding, year-end records' then merged
+    duplicates' (as the whole history orders them), gathered chunk by chunk. Returns its counts and its rows."""
+    year_end, transients = [], []
+    for history in histories:
+        at = state_on(history, day)
+        split = np.searchsorted(history.record[at], history.year_end_rows)
+        year_end.append(history.versions.take(pa.array(at[:split])))
+        transients.append(history.versions.take(pa.array(at[split:])))
+    rows = pa.concat_tables(year_end + transients).combine_chunks()
+    key = row_key(path)
     if key:
         rows = rows.take(pc.sort_indices(rows, sort_keys=[(key[0], "ascending")]))
-    target = temp / f"{history.path}.parquet"
+    target = temp / f"{path}.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_file(rows, target.with_suffix(""), fmt, _metadata(facts, history.path, date_of(day).isoformat()))
-    return {"path": history.path, "rows": rows.num_rows}
+    write_file(rows, target.with_suffix(""), fmt, _metadata(facts, path, date_of(day).isoformat()))
+    return {"path": path, "rows": rows.num_rows}, rows

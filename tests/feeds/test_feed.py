@@ -1,6 +1,6 @@
 """The demo's feed: replayed batch by batch it is the run's agency files row for row, a snapshot on a day is the
-replay up to that day with the truth cut to it, its counts are its files', the agency files carry no truth, and
-the same run gives the same bytes."""
+replay up to that day with the truth cut to it, its counts are its files', the agency files carry no truth, the
+same run gives the same bytes, and so does building its tables in chunks of any size."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import synthgen
-from synthgen.feeds.batches import BATCH_DAY, OPERATION
+from synthgen.feeds.batches import BATCH_DAY, OPERATION, batch_days
+from synthgen.feeds.known import RunFacts, date_of, day_of
 from synthgen.feeds.replay import replay
+from synthgen.feeds.writer import write_batches, write_snapshot
+from synthgen.run_folder import open_run
 
 SNAPSHOT_ON = dt.date(2024, 10, 15)
 
@@ -171,3 +174,34 @@ def test_the_library_names_a_bad_argument_and_writes_nothing(
         synthgen.feed(demo_run, tmp_path / "feed", **arguments)  # type: ignore[arg-type]
     assert str(raised.value) == message
     assert list(tmp_path.iterdir()) == []
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    """Every file of a feed but its feed.json and folder marker (which name the folder), by path."""
+    skip = {"feed.json", ".synthgen.json"}
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file() and p.name not in skip}
+
+
+def test_building_tables_in_small_chunks_changes_no_byte_of_the_batches(
+    demo_run: Path, demo_feed: Path, tmp_path: Path
+) -> None:
+    """The demo's tables fit in one chunk each; in chunks of 997 records (the linkage view too) every batch file
+    and the truth are the same bytes, and the counts the same."""
+    facts = RunFacts(open_run(demo_run))
+    days = batch_days(date_of(facts.first), date_of(facts.last), "daily")
+    counts = write_batches(facts, tmp_path, days, "parquet", chunk=997)
+    assert counts == json.loads((demo_feed / "feed.json").read_text())["tables"]
+    written, expected = _files(tmp_path), _files(demo_feed)
+    assert written.keys() == expected.keys() and len(written) > 1000
+    assert all(written[path] == expected[path] for path in written)
+
+
+def test_a_snapshot_built_in_small_chunks_is_the_same_bytes(
+    demo_run: Path, demo_snapshot: Path, tmp_path: Path
+) -> None:
+    facts = RunFacts(open_run(demo_run))
+    counts = write_snapshot(facts, tmp_path, day_of(SNAPSHOT_ON), "parquet", chunk=997)
+    assert counts == json.loads((demo_snapshot / "feed.json").read_text())["tables"]
+    written, expected = _files(tmp_path), _files(demo_snapshot)
+    assert written.keys() == expected.keys()
+    assert all(written[path] == expected[path] for path in written)
