@@ -252,7 +252,9 @@ class _Tracker:
         differs = pc.fill_null(pc.not_equal(before, now), False).to_numpy(zero_copy_only=False)
         changed = np.flatnonzero(both & differs)
         key = self.person[changed] * np.int64(1 << 32)
-        reasons = np.searchsorted(self.event_key, key + day, "right") - np.searchsorted(self.event_key, key + start, "right")
+        reasons = np.searchsorted(self.event_key, key + day, "right") - np.searchsorted(
+            self.event_key, key + start, "right"
+        )
         churned = changed[reasons == 0]
         self.churned_records[churned] = True
         self.compared += int(both.sum())

@@ -99,8 +99,11 @@ def over_time_section(result: Mapping[str, Any]) -> Section:
         f"{fmt_metric((last.get('bcubed') or {}).get('f1'))}, {fmt_count(last.get('records'))} records held.</p>"
     )
     chart = figure(_f1_chart(days), "F1 of each day's clusters against the records held that day.")
-    body = note + last_line + row(chart) + row(
-        _latency_table(result.get("latency") or {}), _churn_table(result.get("churn") or {})
+    body = (
+        note
+        + last_line
+        + row(chart)
+        + row(_latency_table(result.get("latency") or {}), _churn_table(result.get("churn") or {}))
     )
     return Section("Over time", body)
 

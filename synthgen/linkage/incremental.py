@@ -64,7 +64,9 @@ def carry_ids(previous: pa.Table | None, linked: pa.Table, next_id: int) -> Carr
     fresh = np.flatnonzero(claim < 0)
     fresh = fresh[np.argsort(first_row[fresh], kind="stable")]
     claim[fresh] = next_id + np.arange(len(fresh), dtype=np.int64)
-    result = pa.table([linked["record_id"].combine_chunks(), pa.array(claim[cluster], pa.int64())], schema=OUTPUT_SCHEMA)
+    result = pa.table(
+        [linked["record_id"].combine_chunks(), pa.array(claim[cluster], pa.int64())], schema=OUTPUT_SCHEMA
+    )
     return Carried(result, next_id + len(fresh))
 
 
@@ -105,7 +107,9 @@ def apply_batch(state: pa.Table | None, batch: pa.Table) -> pa.Table:
     return pa.concat_tables([staying.select(columns), kept])
 
 
-def link_batches(batches: Iterable[tuple[dt.date, pa.Table | None]], linker: Linker) -> Iterator[tuple[dt.date, pa.Table]]:
+def link_batches(
+    batches: Iterable[tuple[dt.date, pa.Table | None]], linker: Linker
+) -> Iterator[tuple[dt.date, pa.Table]]:
     """Each batch day's clusters (record_id, cluster_id under lasting ids), linking the view held that day; a day
     without a batch keeps the day before's clusters."""
     state: pa.Table | None = None
