@@ -13,7 +13,9 @@ deleted) counted apart and left out. Over the whole series:
   could first be; never: not within the series);
 - **id churn**: a record held and named on two consecutive days of the series whose cluster id differs, without a
   truth reason: no record of the same person was made, changed or deleted (a duplicate merged) after the first
-  day and by the second. Ids are compared as they are written (integers, or text), so a renumbering is churn.
+  day and by the second, and its new cluster holds no more of its person's records than its old one (a link made
+  late is latency, not churn). Ids are compared as they are written (integers, or text), so a renumbering is
+  churn.
 
 The last file, when it is the run's last day, is also scored in full as `synthgen evaluate linkage` scores one
 file (`last_day_scores`). Every problem with the folder is one line: no dated files, a name that is not a date, a
@@ -193,6 +195,7 @@ class _Tracker:
         self.event_key = np.searchsorted(people, event_person) * np.int64(1 << 32) + event_day
         self.previous: pa.Array | None = None
         self.previous_day = 0
+        self.together = np.zeros(len(timeline.made), np.int64)  # each record's own person's records in its cluster
         self.compared = self.changes = self.explained = 0
         self.churned_records = np.zeros(len(timeline.made), bool)
 
@@ -210,7 +213,12 @@ class _Tracker:
         table = metrics.contingency(self.person[rows], label[rows])
         scored = metrics.scores(table)
         self._latency_day(day, table)
-        changes, churned = self._churn_day(day, held, clusters)
+        together = np.zeros(len(held), np.int64)
+        _, cell, size = np.unique(
+            self.person[rows] * np.int64(len(held) + 1) + label[rows], return_inverse=True, return_counts=True
+        )
+        together[rows] = size[cell.reshape(-1)]
+        changes, churned = self._churn_day(day, held, clusters, together)
         outside = clusters.rows[~inside]
         return DayScore(
             date=date,
@@ -236,13 +244,17 @@ class _Tracker:
         fresh = linked[self.first_linked[linked] < 0]
         self.first_linked[fresh] = day
 
-    def _churn_day(self, day: int, held: NDArray[np.bool_], clusters: DayClusters) -> tuple[int, int]:
-        """Records whose id differs from the day before's, and of those the ones without a truth reason."""
+    def _churn_day(
+        self, day: int, held: NDArray[np.bool_], clusters: DayClusters, together: NDArray[np.int64]
+    ) -> tuple[int, int]:
+        """Records whose id differs from the day before's, and of those the ones without a truth reason: none of
+        the person's records made, changed or deleted since the day before, and no more of them in its cluster."""
         position = np.full(len(held), -1, np.int64)
         position[clusters.rows] = np.arange(len(clusters.rows))
         position[~held] = -1
         now = clusters.labels.take(pa.array(position, mask=position < 0))
         before, self.previous = self.previous, now
+        together_before, self.together = self.together, together
         start, self.previous_day = self.previous_day, day
         if before is None:
             return 0, 0
@@ -252,9 +264,9 @@ class _Tracker:
         differs = pc.fill_null(pc.not_equal(before, now), False).to_numpy(zero_copy_only=False)
         changed = np.flatnonzero(both & differs)
         key = self.person[changed] * np.int64(1 << 32)
-        reasons = np.searchsorted(self.event_key, key + day, "right") - np.searchsorted(
-            self.event_key, key + start, "right"
-        )
+        after = np.searchsorted(self.event_key, key + start, "right")
+        reasons = np.searchsorted(self.event_key, key + day, "right") - after
+        reasons += together[changed] > together_before[changed]
         churned = changed[reasons == 0]
         self.churned_records[churned] = True
         self.compared += int(both.sum())

@@ -50,7 +50,9 @@ class IdChurn:
     """Cluster ids that changed between consecutive days of the series. A change is counted for a record held and
     named on both days whose cluster id differs; it has a truth reason (`explained`) when one of that record's
     person's records was made, changed or deleted (a merged duplicate) after the first of the two days and by the
-    second; the rest are `churned`. `churned_records` counts distinct records that churned at least once."""
+    second, or when its new cluster holds more of its person's records than its old one (a link, late or not,
+    which latency measures); the rest are `churned`. `churned_records` counts distinct records that churned at
+    least once."""
 
     compared: int  # (record, day) pairs held and named on a day and the day before
     changes: int
