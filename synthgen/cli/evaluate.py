@@ -39,7 +39,6 @@ def evaluate_linkage(
 
     \b
     Example: synthgen evaluate linkage output/demo output/demo-fs.parquet --json scores.json --report scores.html
-    Example: synthgen evaluate linkage output/demo output/demo-series --report over-time.html
     """
     if predictions.is_dir():
         if threshold is not None:

@@ -87,7 +87,6 @@ def link(run: Path, method: str, out: Path, incremental: bool, overwrite: bool) 
 
     \b
     Example: synthgen link output/demo --method fellegi-sunter -o output/demo-fs.parquet
-    Example: synthgen link output/demo-feed --incremental -o output/demo-series
     """
     if incremental:
         started = time.perf_counter()

@@ -54,9 +54,7 @@ def open_feed(path: str | Path) -> FeedFolder:
     if not isinstance(manifest, dict) or manifest.get("kind") not in ("batches", "snapshot"):
         raise SynthgenError(f"{folder}: {MANIFEST} is not a synthgen feed's")
     if manifest["kind"] != "batches":
-        raise SynthgenError(
-            f"{folder}: a snapshot (--snapshot-on) has no batches; link its linkage/records.parquet with synthgen link"
-        )
+        raise SynthgenError(f"{folder}: a snapshot has no batches; link its linkage/records.parquet as a run's")
     fmt = manifest.get("format")
     if fmt not in LINKAGE_FORMATS:
         raise SynthgenError(f"{folder}: a {fmt} feed carries no linkage batches; write the feed as parquet or csv")

@@ -157,8 +157,7 @@ def test_linking_incrementally_needs_a_feed_of_batches(demo_run: Path, weekly_fe
     synthgen.feed(demo_run, snapshot, snapshot_on="2024-06-01")
     cases = {
         str(demo_run): f"{demo_run}: not a feed (no readable feed.json; write one with synthgen feed)",
-        str(snapshot): f"{snapshot}: a snapshot (--snapshot-on) has no batches; link its linkage/records.parquet with "
-        "synthgen link",
+        str(snapshot): f"{snapshot}: a snapshot has no batches; link its linkage/records.parquet as a run's",
         str(tmp_path / "nowhere"): f"{tmp_path / 'nowhere'}: no such feed folder",
     }
     for source, message in cases.items():
