@@ -162,7 +162,9 @@ def score_linkage_series(run: str | Path | Run, series: str | Path) -> SeriesSco
     tracker = _Tracker(timeline)
     days = [tracker.day(day_of(day), day.isoformat(), read_day(path, index)) for day, path in files]
     last_day, last_path = files[-1]
-    full = score_linkage(opened, last_path) if day_of(last_day) == timeline.last else None
+    # the last file scored in full as one file is, when it names exactly the records held that day (the run's)
+    whole = days[-1].from_the_future == days[-1].no_longer_held == 0
+    full = score_linkage(opened, last_path) if day_of(last_day) == timeline.last and whole else None
     digest = hashlib.sha256("".join(f"{p.name} {sha256(p)}\n" for _, p in files).encode()).hexdigest()
     proof = provenance(opened, {})
     proof = replace(proof, input_sha256={"series": digest})

@@ -14,8 +14,8 @@ with a reference linker (`METHODS`), and the new clusters are given yesterday's 
 
 Linking the whole view again each day (rather than only the new records) keeps the day's clusters exactly what the
 linker gives for the records held that day: after the last batch they are the clusters `synthgen link` gives for
-the run, as a partition. On the demo (28,740 records, 365 daily batches) that costs about a fifth of a second a
-day with Fellegi-Sunter, a few hundredths with exact.
+the run, as a partition. On the demo (28,740 records, 365 daily batches) the whole feed took 51 s with exact and
+106 s with Fellegi-Sunter on two CPUs shared with other work: fast enough not to need a linker of its own.
 """
 
 from __future__ import annotations
