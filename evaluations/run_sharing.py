@@ -29,6 +29,7 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
     found, timing, shared = result["detection"], result["time_to_flag"], result["oversharing"]
     return {
         "flagged": found["flagged_people"],
+        "flags_from_the_future": result["flags_from_the_future"],
         "children_at_risk": found["children_at_risk"],
         "precision": round(found["precision"], 4),
         "recall": round(found["recall"], 4),

@@ -3,6 +3,7 @@
 The public API mirrors the command line, one function per command: ``load_scenario`` reads and validates a
 scenario file, ``generate`` writes a run, ``describe`` (and ``pair_differences``) set its figures beside
 England's, ``link`` runs a reference linker (``METHODS``) and ``evaluate_linkage`` scores a linker's output;
+``link_incremental`` links a feed day by day and ``evaluate_linkage_series`` scores such a series over time;
 ``screen`` runs the reference screening method and ``evaluate_sharing`` scores a screening system's flags and
 disclosures; ``mash`` answers every contact at the front door as the reference MASH does and ``evaluate_mash``
 scores a MASH system's partner checks, decisions and shares contact by contact; ``feed`` writes a run day by
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from synthgen.errors import Issue, ScenarioError, SynthgenError
     from synthgen.evaluation.linkage import evaluate_linkage
     from synthgen.evaluation.linkage_scores import LinkageScores
+    from synthgen.evaluation.linkage_series import evaluate_linkage_series
+    from synthgen.evaluation.linkage_series_scores import SeriesScores
     from synthgen.evaluation.mash import evaluate_mash
     from synthgen.evaluation.mash_scores import MashScores
     from synthgen.evaluation.sharing import evaluate_sharing
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from synthgen.feeds import feed
     from synthgen.feeds.dfe_api import dfe_api_payload_schema
     from synthgen.linkage import METHODS, link
+    from synthgen.linkage.incremental_folder import link_incremental
     from synthgen.outputs.returns.annex_a import AnnexA
     from synthgen.outputs.returns.exports import CinCensus, export_annex_a, export_cin_census, export_ssda903
     from synthgen.outputs.training.pack import TrainingPack, export_training
@@ -59,6 +63,8 @@ _HOMES = {
     "synthgen.errors": ("Issue", "ScenarioError", "SynthgenError"),
     "synthgen.evaluation.linkage": ("evaluate_linkage",),
     "synthgen.evaluation.linkage_scores": ("LinkageScores",),
+    "synthgen.evaluation.linkage_series": ("evaluate_linkage_series",),
+    "synthgen.evaluation.linkage_series_scores": ("SeriesScores",),
     "synthgen.evaluation.mash": ("evaluate_mash",),
     "synthgen.evaluation.mash_scores": ("MashScores",),
     "synthgen.evaluation.sharing": ("evaluate_sharing",),
@@ -67,6 +73,7 @@ _HOMES = {
     "synthgen.feeds": ("feed",),
     "synthgen.feeds.dfe_api": ("dfe_api_payload_schema",),
     "synthgen.linkage": ("METHODS", "link"),
+    "synthgen.linkage.incremental_folder": ("link_incremental",),
     "synthgen.outputs.returns.annex_a": ("AnnexA",),
     "synthgen.outputs.returns.exports": ("CinCensus", "export_annex_a", "export_cin_census", "export_ssda903"),
     "synthgen.outputs.training.pack": ("TrainingPack", "export_training"),
@@ -113,6 +120,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Screened",
+    "SeriesScores",
     "SharingScores",
     "SynthgenError",
     "TrainingPack",
@@ -120,6 +128,7 @@ __all__ = [
     "describe",
     "dfe_api_payload_schema",
     "evaluate_linkage",
+    "evaluate_linkage_series",
     "evaluate_mash",
     "evaluate_sharing",
     "experiment",
@@ -130,6 +139,7 @@ __all__ = [
     "feed",
     "generate",
     "link",
+    "link_incremental",
     "load_experiment",
     "load_scenario",
     "make_plan",

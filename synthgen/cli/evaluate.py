@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 import synthgen
-from synthgen.cli.base import Finite, cli, run_argument, score_files, user_errors, working
+from synthgen.cli.base import Finite, cli, fail, run_argument, score_files, user_errors, working
 
 
 @cli.group()
@@ -33,11 +33,18 @@ def evaluate_linkage(
     overwrite: bool,
 ) -> None:
     """Score record linkage: clusters (record_id, cluster_id) or scored pairs (record_id_l, record_id_r,
-    match_probability or score), in Parquet or CSV; Splink's column names are read as they come.
+    match_probability or score), in Parquet or CSV; Splink's column names are read as they come. PREDICTIONS may
+    be a folder of cluster files named by date (YYYY-MM-DD.parquet or .csv), as `synthgen link --incremental`
+    writes: each day is scored against the records held that day, with link latency and id churn over the series.
 
     \b
     Example: synthgen evaluate linkage output/demo output/demo-fs.parquet --json scores.json --report scores.html
     """
+    if predictions.is_dir():
+        if threshold is not None:
+            fail(["--threshold applies to scored pairs; a series holds clusters"])
+        _evaluate_series(run, predictions, json_path, report_path, overwrite)
+        return
     with user_errors(), working("scoring the predictions"):
         result = synthgen.evaluate_linkage(
             run, predictions, threshold, json_path=json_path, report_path=report_path, overwrite=overwrite
@@ -48,6 +55,30 @@ def evaluate_linkage(
     click.echo(f"v_measure {result.v_measure:.4f}  adjusted_rand_index {result.adjusted_rand_index:.4f}")
     if result.curve is not None and result.curve.best_threshold is not None:
         click.echo(f"best threshold {result.curve.best_threshold:.4f} (pairwise f1 {result.curve.best_f1:.4f})")
+
+
+def _evaluate_series(
+    run: Path, series: Path, json_path: Path | None, report_path: Path | None, overwrite: bool
+) -> None:
+    with user_errors(), working("scoring the series"):
+        result = synthgen.evaluate_linkage_series(
+            run, series, json_path=json_path, report_path=report_path, overwrite=overwrite
+        )
+    last = result.over_time[-1]
+    click.echo(f"{result.days:,} days, {result.first_day} to {result.last_day}")
+    click.echo(
+        f"last day: {last.records:,} records held; pairwise f1 {last.pairwise.f1:.4f}  bcubed f1 {last.bcubed.f1:.4f}"
+    )
+    latency, churn = result.latency, result.churn
+    median = "-" if latency.median_days is None else f"{latency.median_days:g}"
+    click.echo(
+        f"link latency over {latency.people:,} people: median {median} days, same day {latency.within_0_days:.4f}, "
+        f"within 7 {latency.within_7_days:.4f}, within 30 {latency.within_30_days:.4f}, never {latency.never:.4f}"
+    )
+    click.echo(
+        f"id churn: {churn.churned:,} changes without a truth reason ({churn.churned_records:,} records), "
+        f"{churn.explained:,} with one"
+    )
 
 
 @evaluate.command("sharing")
@@ -82,6 +113,11 @@ def evaluate_sharing(
         f"{found.children_at_risk:,} children at risk ({found.children_at_risk_visible:,} visible across "
         f"agencies); {found.flagged_people:,} people flagged"
     )
+    if result.flags_from_the_future:
+        click.echo(
+            f"{result.flags_from_the_future:,} flags cite a record before its agency held it (from the future, "
+            "not credited)"
+        )
     click.echo(
         f"precision {found.precision:.4f}  recall {found.recall:.4f}  f1 {found.f1:.4f}  "
         f"recall of visible {found.recall_visible:.4f}"

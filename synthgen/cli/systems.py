@@ -3,6 +3,7 @@ the agency files alone, so the evaluation loop works out of the box."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -73,14 +74,28 @@ def mash(run: Path, out: Path, method: str, overwrite: bool) -> None:
 @cli.command()
 @run_argument
 @method_option
-@out_option("Predictions file (.parquet or .csv).")
-@overwrite_option("Replace the predictions file if it exists.")
-def link(run: Path, method: str, out: Path, overwrite: bool) -> None:
+@out_option("Predictions file (.parquet or .csv); with --incremental, a folder of one file per batch day.")
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="RUN is a feed folder (synthgen feed): link its batches day by day, carrying cluster ids forward.",
+)
+@overwrite_option("Replace the predictions file (or folder) if it exists.")
+def link(run: Path, method: str, out: Path, incremental: bool, overwrite: bool) -> None:
     """Link a run's linkage view with a reference linker and write cluster predictions (record_id, cluster_id).
+    With --incremental, RUN is a feed folder instead: its linkage batches are linked day by day, each new cluster
+    keeping the smallest (oldest) id of its records, and OUT gets one YYYY-MM-DD.parquet per batch day.
 
     \b
     Example: synthgen link output/demo --method fellegi-sunter -o output/demo-fs.parquet
     """
+    if incremental:
+        started = time.perf_counter()
+        with user_errors(), working(f"linking the batches ({method})"):
+            written = synthgen.link_incremental(run, out, method, overwrite=overwrite)
+        seconds = time.perf_counter() - started
+        click.echo(f"Wrote {out}: {len(written['days']):,} days of clusters ({method}) in {seconds:.1f} s")
+        return
     with user_errors(), working(f"linking ({method})"):
         clusters = synthgen.link(run, method, out=out, overwrite=overwrite)
     clusters_count = pc.count_distinct(clusters["cluster_id"], mode="all").as_py()

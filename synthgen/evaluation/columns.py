@@ -31,9 +31,9 @@ _ARROW_ERRORS = (pa.ArrowException, OSError, ValueError, TypeError, KeyError, In
 _UTF16_OR_32 = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def read_file(path: Path, what: str) -> pa.Table:
+def read_file(path: Path, what: str, *, allow_empty: bool = False) -> pa.Table:
     """A user's Parquet or CSV file (`what` it holds names it in errors: predictions, flags, disclosures), with
-    at least one row and no column named twice."""
+    at least one row (unless `allow_empty`: a day of a series may hold no records) and no column named twice."""
     if not path.exists():
         raise SynthgenError(f"{path}: no such file")
     if path.is_dir():
@@ -47,7 +47,7 @@ def read_file(path: Path, what: str) -> pa.Table:
         if name in seen:
             raise SynthgenError(f"{path}: column {named(name)} appears more than once; each column must be named once")
         seen.add(name)
-    if table.num_rows == 0:
+    if table.num_rows == 0 and not allow_empty:
         raise SynthgenError(f"{path}: no {what} (the file has no rows)")
     return table
 

@@ -67,6 +67,7 @@ class Flags:
     concern: pa.Array  # the concern given with it
     rows: int
     stated_concerns: dict[str, int]
+    from_the_future: int  # rows flagging on a day before their record existed (its agency first held it)
 
 
 def read_flags(source: str | Path | pa.Table, truth: Truth) -> Flags:
@@ -85,16 +86,23 @@ def read_flags(source: str | Path | pa.Table, truth: Truth) -> Flags:
     person = mapped["person_id"].to_numpy()
     day = when[row]
     child = is_child(truth, person, day)
+    # a flag citing a record before its agency held it could not have been raised that day: from the future,
+    # counted apart and never credited
+    known = mapped["known_on"].combine_chunks().to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    future = day < known
     # an id of several people (an incident) flags the children in it, or everyone when none is a child
     people_per_row = np.bincount(row, minlength=table.num_rows)
     children_per_row = np.bincount(row, weights=child, minlength=table.num_rows)
-    keep = np.flatnonzero((people_per_row[row] == 1) | child | (children_per_row[row] == 0))
+    keep = np.flatnonzero(((people_per_row[row] == 1) | child | (children_per_row[row] == 0)) & ~future)
     # each person's earliest flag; on a tie, the first row of the file
     order = keep[np.lexsort((keep, day[keep].astype(np.int64), person[keep]))]
     first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
     counts = pc.value_counts(concern)
     stated = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
-    return Flags(person[first], day[first], concern.take(pa.array(row[first])), table.num_rows, dict(stated))
+    from_the_future = len(np.unique(row[future]))
+    return Flags(
+        person[first], day[first], concern.take(pa.array(row[first])), table.num_rows, dict(stated), from_the_future
+    )
 
 
 @dataclass(frozen=True)

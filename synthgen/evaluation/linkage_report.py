@@ -508,6 +508,11 @@ def linkage_report(result: dict[str, Any]) -> str:
     """
     method = result.get("method")
     title = f"Linkage evaluation: {method}" if method else "Linkage evaluation"
+    return page(title, linkage_sections(result), intro=_summary(result) + _meta(result))
+
+
+def linkage_sections(result: Mapping[str, Any]) -> list[Section]:
+    """The report's sections, for a page of its own or the last day of a series' page."""
     sections = [Section("Headline metrics", _headline(result))]
     if result.get("curve") is not None:
         sections.append(Section("Precision and recall by threshold", _curve_section(result)))
@@ -527,4 +532,4 @@ def linkage_report(result: dict[str, Any]) -> str:
         Section("False merges of hard negatives", _hard_negative_section(result)),
         Section("Worst examples", examples_section(result)),
     ]
-    return page(title, sections, intro=_summary(result) + _meta(result))
+    return sections

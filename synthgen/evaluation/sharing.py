@@ -350,6 +350,7 @@ def score(truth: Truth, run: str | Path | Run, flags: Source, disclosures: Sourc
         disclosures=_named(disclosures),
         period=Period(start=truth.period[0].isoformat(), end=truth.period[1].isoformat()),
         flag_rows=found.rows,
+        flags_from_the_future=found.from_the_future,
         detection=_detection(found, truth),
         time_to_flag=_delays(visible_at_risk, found, truth),
         by_concern=_by_concern(found, truth),

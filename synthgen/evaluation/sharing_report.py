@@ -140,6 +140,8 @@ def _summary(result: Mapping[str, Any]) -> str:
         f'<dl class="meta"><dt>Run</dt><dd>{esc(result.get("run"))}</dd><dt>Flags</dt>'
         f"<dd>{esc(result.get('flags') or 'a table given in memory')}</dd>"
         f"<dt>Disclosures</dt><dd>{esc(result.get('disclosures') or '—')}</dd>"
+        f"<dt>Flags from the future (citing a record before its agency held it; not credited)</dt>"
+        f"<dd>{esc(fmt_count(result.get('flags_from_the_future')))}</dd>"
         f"</dl>"
     )
 

@@ -145,6 +145,7 @@ class SharingScores:
     disclosures: str | None  # the disclosures file read (None when none were given, or for a table)
     period: Period
     flag_rows: int
+    flags_from_the_future: int  # flag rows citing a record before its agency held it: counted apart, never credited
     detection: Detection
     time_to_flag: TimeToFlag
     by_concern: list[ConcernRecall]

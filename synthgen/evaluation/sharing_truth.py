@@ -24,6 +24,8 @@ from synthgen.world.simulate import NEEDS
 
 Days = NDArray[np.datetime64]
 Ids = NDArray[np.int64]
+EARLIEST = dt.date(1, 1, 1)
+"""The day a record held from before the period (known_on null) counts as known from: before any flag."""
 TRUTH_TABLES = ("truth/records", "truth/events", "truth/people", "truth/risk", "truth/signals")
 
 
@@ -31,7 +33,7 @@ TRUTH_TABLES = ("truth/records", "truth/events", "truth/people", "truth/risk", "
 class Truth:
     """What the scores rest on, read once from a run, as columns (sorted person ids beside their values)."""
 
-    ids: pa.Table  # record_id, person_id, agency: every record id of the run (agency files and linkage view)
+    ids: pa.Table  # record_id, person_id, agency, known_on: every record id of the run (agency files, linkage view)
     person_id: Ids  # every person, sorted
     dob: Days  # their dates of birth (for 'is a child on the day')
     at_risk_ids: Ids  # children at risk, sorted
@@ -85,23 +87,25 @@ def is_child(truth: Truth, person: Ids | Sequence[int], day: Days | Sequence[dt.
 
 
 def _record_ids(run: Run) -> pa.Table:
-    """(record_id, person_id, agency) for every id a system may name: linkage view ids, agency record ids and
-    event ids (an incident maps to everyone in it)."""
-    records = run.read("truth/records", ["record_id", "source", "source_record_id", "person_id"])
-    events = run.read("truth/events", ["source", "record_id", "person_id"])
+    """(record_id, person_id, agency, known_on) for every id a system may name: linkage view ids, agency record
+    ids and event ids (an incident maps to everyone in it); known_on is the day its agency first held it (the
+    period's first day before it for a record held from before the period), so that a flag citing a record
+    before that day can be told apart as from the future."""
+    columns = ["record_id", "person_id", "source", "known_on"]
+    records = run.read("truth/records", ["record_id", "source", "source_record_id", "person_id", "known_on"])
+    events = run.read("truth/events", ["source", "record_id", "person_id", "known_on"])
     ids = pa.concat_tables(
         [
-            records.select(["record_id", "person_id", "source"]),
-            records.select(["source_record_id", "person_id", "source"]).rename_columns(
-                ["record_id", "person_id", "source"]
-            ),
-            events.select(["record_id", "person_id", "source"]),
+            records.select(columns),
+            records.select(["source_record_id", "person_id", "source", "known_on"]).rename_columns(columns),
+            events.select(columns).cast(records.select(columns).schema),
         ]
-    ).rename_columns(["record_id", "person_id", "agency"])
+    ).rename_columns(["record_id", "person_id", "agency", "known_on"])
+    ids = ids.set_column(3, "known_on", pc.fill_null(ids["known_on"], pa.scalar(EARLIEST, pa.date32())))
     return (
         ids.group_by(["record_id", "person_id"])
-        .aggregate([("agency", "min")])
-        .rename_columns(["record_id", "person_id", "agency"])
+        .aggregate([("agency", "min"), ("known_on", "min")])
+        .rename_columns(["record_id", "person_id", "agency", "known_on"])
     )
 
 

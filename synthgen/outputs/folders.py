@@ -52,7 +52,8 @@ RUN = Kind("run", "a synthgen run", "manifest.json")
 TRAINING_PACK = Kind("training-pack", "a training pack", "index.html")
 SSDA903 = Kind("ssda903", "an SSDA903 return", "header.csv")
 FEED = Kind("feed", "a synthgen feed", "feed.json")
-KINDS = {kind.name: kind for kind in (RUN, TRAINING_PACK, SSDA903, FEED)}
+SERIES = Kind("cluster-series", "a series of cluster files", "series.json")
+KINDS = {kind.name: kind for kind in (RUN, TRAINING_PACK, SSDA903, FEED, SERIES)}
 
 
 @dataclass(frozen=True)

@@ -86,13 +86,23 @@ def test_sharing_a_perfect_screen_scores_one_in_every_group_and_a_missed_group_s
     from synthgen.evaluation.sharing_truth import read_truth
 
     truth = read_truth(synthgen.open_run(demo_run))
-    records = pq.read_table(demo_run / "truth/records.parquet", columns=["record_id", "person_id"]).sort_by("record_id")
-    first = records.group_by("person_id", use_threads=False).aggregate([("record_id", "min")])
+    # each child's earliest-held record, flagged no earlier than it was held (earlier would be from the future)
+    records = pq.read_table(demo_run / "truth/records.parquet", columns=["record_id", "person_id", "known_on"])
+    start = truth.period[0]
+    records = records.set_column(2, "known_on", pc.fill_null(records["known_on"], pa.scalar(start)))
+    records = records.sort_by([("known_on", "ascending"), ("record_id", "ascending")])
+    first = records.group_by("person_id", use_threads=False).aggregate([("record_id", "first"), ("known_on", "first")])
     at_risk = pa.table({"person_id": pa.array(sorted(truth.at_risk), pa.int64())})
-    flags = at_risk.join(first, "person_id").rename_columns(["person_id", "record_id"])
+    flags = at_risk.join(first, "person_id").rename_columns(["person_id", "record_id", "known_on"])
     people = pq.read_table(demo_run / "truth/people.parquet", columns=["person_id", "ethnic_group"])
     flags = flags.join(people, "person_id")
-    day = pa.array([truth.visible.get(p) or truth.at_risk[p] for p in flags["person_id"].to_pylist()], pa.date32())
+    day = pa.array(
+        [
+            max(truth.visible.get(p) or truth.at_risk[p] or start, known)
+            for p, known in zip(flags["person_id"].to_pylist(), flags["known_on"].to_pylist(), strict=True)
+        ],
+        pa.date32(),
+    )
     flags = flags.append_column("flagged_at", day)
     perfect = synthgen.evaluate_sharing(demo_run, flags.select(["record_id", "flagged_at"]))
     assert all(r.value == 1.0 for r in perfect.by_group if r.metric in ("recall", "precision") and r.trials)

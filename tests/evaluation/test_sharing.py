@@ -33,28 +33,46 @@ def truth(demo_run: Path) -> Truth:
 
 @pytest.fixture(scope="module")
 def person_record(demo_run: Path) -> dict[int, str]:
-    """Each person's first linkage-view record id."""
-    records = pq.read_table(demo_run / "truth/records.parquet", columns=["record_id", "person_id"])
-    records = records.sort_by("record_id")
+    """Each person's earliest-held linkage-view record id (first by id among those held from before the period): a
+    flag citing a record before it was held is from the future and never credited."""
+    records = pq.read_table(demo_run / "truth/records.parquet", columns=["record_id", "person_id", "known_on"])
+    records = records.set_column(2, "known_on", pc.fill_null(records["known_on"], pa.scalar(dt.date(1, 1, 1))))
+    records = records.sort_by([("known_on", "ascending"), ("record_id", "ascending")])
     out: dict[int, str] = {}
     for record_id, person in zip(records["record_id"].to_pylist(), records["person_id"].to_pylist(), strict=True):
         out.setdefault(person, record_id)
     return out
 
 
-def _perfect(truth: Truth, children: list[int], person_record: dict[int, str]) -> pa.Table:
+@pytest.fixture(scope="module")
+def record_known(demo_run: Path) -> dict[str, dt.date]:
+    """The day each linkage-view record was first held (the period's first day for one held from before it)."""
+    records = pq.read_table(demo_run / "truth/records.parquet", columns=["record_id", "known_on"])
+    start = dt.date.fromisoformat(open_run(demo_run).manifest["period"]["start"])
+    return {
+        r: k or start for r, k in zip(records["record_id"].to_pylist(), records["known_on"].to_pylist(), strict=True)
+    }
+
+
+def _perfect(
+    truth: Truth, children: list[int], person_record: dict[int, str], known: dict[str, dt.date] | None = None
+) -> pa.Table:
     """Each child flagged on the day its case became visible (or its need's onset, or the period's start, when it
-    never became visible)."""
+    never became visible), and never before the record it cites was held (`known`)."""
     days = [truth.visible.get(p) or truth.at_risk.get(p) or truth.period[0] for p in children]
-    return pa.table({"record_id": [person_record[p] for p in children], "flagged_at": pa.array(days, pa.date32())})
+    ids = [person_record[p] for p in children]
+    if known is not None:
+        days = [max(day, known[record]) for day, record in zip(days, ids, strict=True)]
+    return pa.table({"record_id": ids, "flagged_at": pa.array(days, pa.date32())})
 
 
 def test_perfect_flags_score_recall_one_and_no_time_to_flag(
-    demo_run: Path, truth: Truth, person_record: dict[int, str], tmp_path: Path
+    demo_run: Path, truth: Truth, person_record: dict[int, str], record_known: dict[str, dt.date], tmp_path: Path
 ) -> None:
     flags = tmp_path / "flags.csv"
-    pacsv.write_csv(_perfect(truth, sorted(truth.at_risk), person_record), flags)
+    pacsv.write_csv(_perfect(truth, sorted(truth.at_risk), person_record, record_known), flags)
     result = evaluation.evaluate_sharing(demo_run, flags).as_dict()
+    assert result["flags_from_the_future"] == 0
     found = result["detection"]
     assert found["children_at_risk"] == len(truth.at_risk) > 50
     assert (found["precision"], found["recall"], found["f1"], found["recall_visible"]) == (1.0, 1.0, 1.0, 1.0)
@@ -65,14 +83,39 @@ def test_perfect_flags_score_recall_one_and_no_time_to_flag(
     assert result["oversharing"] is None
 
 
+def test_a_flag_citing_a_record_before_it_was_held_is_from_the_future(
+    demo_run: Path, record_known: dict[str, dt.date], tmp_path: Path
+) -> None:
+    """The same record flagged the day before and the day it was first held: only the second counts."""
+    start = dt.date.fromisoformat(open_run(demo_run).manifest["period"]["start"])
+    record = min((r for r, day in record_known.items() if day > start + dt.timedelta(days=30)), key=record_known.get)
+    day = record_known[record]
+    flags = tmp_path / "flags.csv"
+    early = pa.table({"record_id": [record], "flagged_at": pa.array([day - dt.timedelta(days=1)], pa.date32())})
+    pacsv.write_csv(early, flags)
+    result = evaluation.evaluate_sharing(demo_run, flags).as_dict()
+    assert result["flags_from_the_future"] == 1
+    assert result["detection"]["flagged_people"] == 0
+    on_time = pa.table({"record_id": [record], "flagged_at": pa.array([day], pa.date32())})
+    pacsv.write_csv(on_time, flags)
+    result = evaluation.evaluate_sharing(demo_run, flags).as_dict()
+    assert result["flags_from_the_future"] == 0
+    assert result["detection"]["flagged_people"] == 1
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_flagging_only_children_at_risk_is_always_precise(
-    data: st.DataObject, demo_run: Path, truth: Truth, person_record: dict[int, str], tmp_path: Path
+    data: st.DataObject,
+    demo_run: Path,
+    truth: Truth,
+    person_record: dict[int, str],
+    record_known: dict[str, dt.date],
+    tmp_path: Path,
 ) -> None:
     children = data.draw(st.lists(st.sampled_from(sorted(truth.at_risk)), min_size=1, unique=True))
     late = data.draw(st.integers(0, 60))
-    table = _perfect(truth, children, person_record)
+    table = _perfect(truth, children, person_record, record_known)
     table = table.set_column(
         1, "flagged_at", pa.array([d + dt.timedelta(days=late) for d in table["flagged_at"].to_pylist()], pa.date32())
     )
@@ -87,11 +130,13 @@ def test_flagging_only_children_at_risk_is_always_precise(
 
 
 def _everything(demo_run: Path) -> tuple[pa.Table, pa.Table]:
-    """Every record of the linkage view flagged on the first day, and every agency record shared with every other
-    agency, whole, for no stated purpose half the time."""
+    """Every record of the linkage view flagged on the day it was first held, and every agency record shared with
+    every other agency on the first day, whole, for no stated purpose half the time."""
     view = pq.read_table(demo_run / "linkage/records.parquet", columns=["record_id", "source", "source_record_id"])
     start = dt.date(2024, 4, 1)
-    flags = pa.table({"record_id": view["record_id"], "flagged_at": pa.array([start] * view.num_rows, pa.date32())})
+    known = pq.read_table(demo_run / "truth/records.parquet", columns=["record_id", "known_on"])
+    held = pc.fill_null(known["known_on"], pa.scalar(start)).take(pc.index_in(view["record_id"], known["record_id"]))
+    flags = pa.table({"record_id": view["record_id"], "flagged_at": held})
     rows: dict[str, list[Any]] = {k: [] for k in ("record_id", "fields", "recipient", "shared_at", "case", "purpose")}
     for i, (record_id, source) in enumerate(
         zip(view["source_record_id"].to_pylist(), view["source"].to_pylist(), strict=True)
@@ -115,7 +160,7 @@ def test_flagging_and_sharing_everything_scores_low_precision_and_high_overshari
     pq.write_table(flags, tmp_path / "flags.parquet")
     pq.write_table(disclosures, tmp_path / "disclosures.parquet")
     result = evaluation.score(truth, demo_run, tmp_path / "flags.parquet", tmp_path / "disclosures.parquet").as_dict()
-    assert result["detection"]["recall"] == 1.0
+    assert result["detection"]["recall"] == 1.0 and result["flags_from_the_future"] == 0
     assert result["detection"]["precision"] < 0.02
     shared = result["oversharing"]
     assert shared["disclosures"] == disclosures.num_rows
@@ -248,10 +293,10 @@ def test_bad_disclosure_files_are_one_line(demo_run: Path, tmp_path: Path) -> No
 
 
 def test_the_cli_writes_json_and_a_report(
-    demo_run: Path, truth: Truth, person_record: dict[int, str], tmp_path: Path
+    demo_run: Path, truth: Truth, person_record: dict[int, str], record_known: dict[str, dt.date], tmp_path: Path
 ) -> None:
     flags = tmp_path / "flags.csv"
-    pacsv.write_csv(_perfect(truth, sorted(truth.at_risk), person_record), flags)
+    pacsv.write_csv(_perfect(truth, sorted(truth.at_risk), person_record, record_known), flags)
     result = CliRunner().invoke(
         cli,
         [
