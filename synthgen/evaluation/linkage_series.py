@@ -138,7 +138,7 @@ def read_day(path: Path, index: RecordIndex) -> DayClusters:
         )
     if len(rows) and (np.bincount(rows) > 1).any():
         counts = np.bincount(rows)
-        repeated = index.ids[int(np.flatnonzero(counts > 1)[0])].as_py()
+        repeated = index.ids_of(np.flatnonzero(counts > 1)[:1])[0].as_py()
         raise SynthgenError(f"{name}: record {shown(repeated)} is in more than one row; a record is in one cluster")
     labels = columns.column(name, table, "cluster_id")
     if pa.types.is_integer(labels.type):

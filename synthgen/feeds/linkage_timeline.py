@@ -3,7 +3,7 @@
 A series of cluster files (one per day a linker ran) is scored against the records held on each of its days, not
 the year-end ones: a record made in June cannot be missed in May, and a duplicate made and merged within the year
 is a record of its person for the weeks it was held. This is the feed's own history of the linkage view
-(`synthgen.feeds.tables.linkage_history`), rebuilt from the run (the feed is made from the run alone, so the ids
+(`synthgen.feeds.tables`), rebuilt from the run (the feed is made from the run alone, so the ids
 are those of the run's feed, whatever its cadence), with each record's person from `truth/records` and, for a
 merged duplicate, its original's.
 """
@@ -20,7 +20,15 @@ from numpy.typing import NDArray
 from synthgen import tables
 from synthgen.feeds.history import NEVER, Days
 from synthgen.feeds.known import RunFacts
-from synthgen.feeds.tables import feed_tables, linkage_history, table_history, view_part
+from synthgen.feeds.tables import (
+    LINKAGE,
+    LinkageNumbers,
+    chunk_history,
+    feed_tables,
+    linkage_ids,
+    table_life,
+    view_part,
+)
 from synthgen.run_folder import Run
 
 
@@ -55,22 +63,34 @@ class Timeline:
 
 
 def linkage_timeline(run: Run) -> Timeline:
-    """The linkage view's timeline, as the run's feed carries it."""
+    """The linkage view's timeline, as the run's feed carries it (numbered as the feed's linkage history numbers
+    its records: the year-end linkage/records order, then merged duplicates)."""
     facts = RunFacts(run)
-    parts, duplicate_ids, originals = [], [], []
+    numbers = LinkageNumbers(run.read(LINKAGE, ["record_id"])["record_id"].combine_chunks())
+    ids_of, numbers_of, changed_record, changed_on, duplicate_ids, originals = [], [], [], [], [], []
     for path in feed_tables(facts):
         if tables.table(path).person is None:
             continue
-        table = table_history(facts, path)
-        part = view_part(facts, table)
-        parts.append(part)
-        if table.merged is not None:
-            duplicate_ids.append(table.merged.linkage_ids)
-            originals.append(part.ids.take(pa.array(table.merged.transients.copy_of)))
-    history = linkage_history(facts, parts)
-    record = history.record
-    first_version = np.r_[True, record[1:] != record[:-1]] if len(record) else np.zeros(0, bool)
-    record_id = history.versions["record_id"].combine_chunks().take(pa.array(np.flatnonzero(first_version)))
+        life = table_life(facts, path)
+        history = chunk_history(life, 0, life.final.num_rows).history
+        ids = linkage_ids(facts, life)
+        number = numbers.number(ids, history.made, history.purged)
+        part = view_part(history, ids)
+        later = np.r_[False, part.record[1:] == part.record[:-1]] if len(part.record) else np.zeros(0, bool)
+        changed_record.append(number[part.record[later]])
+        changed_on.append(part.valid_from[later])
+        ids_of.append(ids)
+        numbers_of.append(number)
+        if life.merged is not None:
+            duplicate_ids.append(life.merged.linkage_ids)
+            originals.append(ids.take(pa.array(life.merged.transients.copy_of)))
+    made, purged = numbers.days()
+    everyone = np.concatenate(numbers_of) if numbers_of else np.zeros(0, np.int64)
+    record_id = (
+        pa.concat_arrays(ids_of).take(pa.array(np.argsort(everyone, kind="stable")))
+        if ids_of
+        else pa.array([], pa.string())
+    )
     truth = facts.records
     at = pc.index_in(record_id, value_set=truth["record_id"].combine_chunks())
     if duplicate_ids:
@@ -83,14 +103,16 @@ def linkage_timeline(run: Run) -> Timeline:
     if at.null_count:
         raise ValueError("a linkage record of the feed has no person in the truth")
     person = truth["person_id"].combine_chunks().take(at).to_numpy(zero_copy_only=False).astype(np.int64)
-    later = ~first_version
+    changed = np.concatenate(changed_record) if changed_record else np.zeros(0, np.int64)
+    on = np.concatenate(changed_on) if changed_on else np.zeros(0, np.int64)
+    order = np.lexsort((on, changed))
     return Timeline(
         record_id=record_id,
         person=person,
-        made=history.made.astype(np.int64),
-        purged=history.purged.astype(np.int64),
-        changed_record=record[later].astype(np.int64),
-        changed_on=history.valid_from[later].astype(np.int64),
+        made=made.astype(np.int64),
+        purged=purged.astype(np.int64),
+        changed_record=changed[order].astype(np.int64),
+        changed_on=on[order].astype(np.int64),
         first=facts.first,
         last=facts.last,
     )
