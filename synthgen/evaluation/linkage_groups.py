@@ -31,7 +31,7 @@ from synthgen import person_groups
 from synthgen.evaluation import metrics
 from synthgen.evaluation.groups import GroupScore, People, proportions
 from synthgen.evaluation.metrics import dense_codes
-from synthgen.kernel.arrays import pairs_within
+from synthgen.kernel.arrays import first_of_runs, last_of_runs, pairs_within
 
 Ids = NDArray[np.int64]
 
@@ -89,10 +89,21 @@ class _GroupCells:
 def _source_pairs(key: Ids, k: int) -> tuple[Ids, Ids, Ids]:
     """Per owner (a cluster, or a person within a cluster) and pair of sources (a <= b) holding a pair of its
     records: the owner, the pair's label (its place in the order a, then b) and the pairs of records between the
-    two sources. Counted from the few (owner, source) entries (`key`: owner * k + source, per record), never per
-    record pair."""
-    entry, count = np.unique(key, return_counts=True)
-    owners, sources = entry // k, entry % k
+    two sources. Counted from the few (owner, source) entries (`key`: owner * k + source, per record, sorted here in
+    place: the caller's to lose), never per record pair. An entry with one record and no other source of its owner
+    holds no pair, and at scale most do (a person's one record, a cluster of one): they go before any pair is
+    listed, so that ten million keys do not become a dozen arrays of ten million."""
+    key.sort()
+    starts = np.flatnonzero(first_of_runs(key))
+    count = np.diff(np.append(starts, len(key)))
+    entry = key[starts]
+    del starts
+    owners = entry // k
+    keep = count > 1
+    keep |= ~(first_of_runs(owners) & last_of_runs(owners))
+    entry, count, owners = entry[keep], count[keep], owners[keep]
+    del keep
+    sources = entry % k
     same = count > 1
     left, right = pairs_within(owners)  # entries of one owner, sorted by source, so sources[left] < sources[right]
     a = np.r_[sources[same], sources[left]]
