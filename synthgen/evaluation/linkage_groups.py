@@ -21,6 +21,7 @@ records or pairs another.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -75,14 +76,25 @@ class _GroupCells:
 
     @classmethod
     def of(cls, table: metrics.Contingency, person_code: Ids) -> _GroupCells:
-        code = person_code[table.cell_true]
-        inside = code >= 0
         groups = np.int64(max(int(person_code.max(initial=0)) + 1, 1))
-        cell, at = np.unique(table.cell_pred[inside] * groups + code[inside], return_inverse=True)
-        at = at.ravel()
-        size = table.cell_size[inside]
-        records = np.bincount(at, weights=size, minlength=len(cell)).astype(np.int64)
-        true_positive = np.bincount(at, weights=_pairs(size), minlength=len(cell)).astype(np.int64)
+        # a group is one of a handful, so its code is a byte; the key is built in place and sorted once, and the
+        # cells' sums are taken over runs of equal keys (no inverse index, no float weights: a few million cells)
+        small: type[np.signedinteger[Any]] = np.int8 if groups <= np.iinfo(np.int8).max else np.int64
+        code = person_code.astype(small)[table.cell_true]
+        inside = code >= 0
+        key = table.cell_pred[inside]
+        key *= groups
+        key += code[inside]
+        del code
+        order = np.argsort(key)
+        key = key[order]
+        starts = np.flatnonzero(first_of_runs(key))
+        cell = key[starts]
+        del key
+        size = table.cell_size[inside][order]
+        del inside, order
+        records = np.add.reduceat(size, starts) if len(starts) else np.zeros(0, np.int64)
+        true_positive = np.add.reduceat(_pairs(size), starts) if len(starts) else np.zeros(0, np.int64)
         return cls((cell % groups).astype(np.int64), (cell // groups).astype(np.int64), records, true_positive)
 
 
@@ -219,6 +231,7 @@ def linkage_groups(
         # a cell's records are all falsely matched or none (its cluster holds another person's record or not)
         wrong_records = np.where(wrong[cells.cluster], cells.records, 0)
         rows += proportions("falsely_matched", dimension, labels, cells.group, wrong_records, cells.records)
+        del cells, wrong_records  # before the next dimension's cells are made
     labels, code = source_pair_codes(source, pairs)
     # a true pair's person: the pairs of one person are found or missed together, so the units are the (person,
     # agency pair) cells, summed here rather than from a copy of every pair's unit
