@@ -61,9 +61,10 @@ class Run:
             groups = [
                 g for g in range(parquet_file.metadata.num_row_groups) if _may_hold(parquet_file, g, column, wanted)
             ]
-            if groups:
-                read = parquet_file.read_row_groups(groups, columns=columns)
+            for group in groups:  # one row group at a time: the examples of a big run span hundreds of them
+                read = parquet_file.read_row_group(group, columns=columns)
                 found.append(read.filter(pc.is_in(read[column], value_set=values)))
+                del read
         return pa.concat_tables(found) if found else self.read(table, columns).slice(0, 0)
 
     def read_or_empty(self, table: str) -> pa.Table:

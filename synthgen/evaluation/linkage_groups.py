@@ -21,6 +21,7 @@ records or pairs another.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -31,7 +32,7 @@ from synthgen import person_groups
 from synthgen.evaluation import metrics
 from synthgen.evaluation.groups import GroupScore, People, proportions
 from synthgen.evaluation.metrics import dense_codes
-from synthgen.kernel.arrays import pairs_within
+from synthgen.kernel.arrays import first_of_runs, last_of_runs, pairs_within
 
 Ids = NDArray[np.int64]
 
@@ -75,24 +76,46 @@ class _GroupCells:
 
     @classmethod
     def of(cls, table: metrics.Contingency, person_code: Ids) -> _GroupCells:
-        code = person_code[table.cell_true]
-        inside = code >= 0
         groups = np.int64(max(int(person_code.max(initial=0)) + 1, 1))
-        cell, at = np.unique(table.cell_pred[inside] * groups + code[inside], return_inverse=True)
-        at = at.ravel()
-        size = table.cell_size[inside]
-        records = np.bincount(at, weights=size, minlength=len(cell)).astype(np.int64)
-        true_positive = np.bincount(at, weights=_pairs(size), minlength=len(cell)).astype(np.int64)
+        # a group is one of a handful, so its code is a byte; the key is built in place and sorted once, and the
+        # cells' sums are taken over runs of equal keys (no inverse index, no float weights: a few million cells)
+        small: type[np.signedinteger[Any]] = np.int8 if groups <= np.iinfo(np.int8).max else np.int64
+        code = person_code.astype(small)[table.cell_true]
+        inside = code >= 0
+        key = table.cell_pred[inside]
+        key *= groups
+        key += code[inside]
+        del code
+        order = np.argsort(key)
+        key = key[order]
+        starts = np.flatnonzero(first_of_runs(key))
+        cell = key[starts]
+        del key
+        size = table.cell_size[inside][order]
+        del inside, order
+        records = np.add.reduceat(size, starts) if len(starts) else np.zeros(0, np.int64)
+        true_positive = np.add.reduceat(_pairs(size), starts) if len(starts) else np.zeros(0, np.int64)
         return cls((cell % groups).astype(np.int64), (cell // groups).astype(np.int64), records, true_positive)
 
 
 def _source_pairs(key: Ids, k: int) -> tuple[Ids, Ids, Ids]:
     """Per owner (a cluster, or a person within a cluster) and pair of sources (a <= b) holding a pair of its
     records: the owner, the pair's label (its place in the order a, then b) and the pairs of records between the
-    two sources. Counted from the few (owner, source) entries (`key`: owner * k + source, per record), never per
-    record pair."""
-    entry, count = np.unique(key, return_counts=True)
-    owners, sources = entry // k, entry % k
+    two sources. Counted from the few (owner, source) entries (`key`: owner * k + source, per record, sorted here in
+    place: the caller's to lose), never per record pair. An entry with one record and no other source of its owner
+    holds no pair, and at scale most do (a person's one record, a cluster of one): they go before any pair is
+    listed, so that ten million keys do not become a dozen arrays of ten million."""
+    key.sort()
+    starts = np.flatnonzero(first_of_runs(key))
+    count = np.diff(np.append(starts, len(key)))
+    entry = key[starts]
+    del starts
+    owners = entry // k
+    keep = count > 1
+    keep |= ~(first_of_runs(owners) & last_of_runs(owners))
+    entry, count, owners = entry[keep], count[keep], owners[keep]
+    del keep
+    sources = entry % k
     same = count > 1
     left, right = pairs_within(owners)  # entries of one owner, sorted by source, so sources[left] < sources[right]
     a = np.r_[sources[same], sources[left]]
@@ -208,6 +231,7 @@ def linkage_groups(
         # a cell's records are all falsely matched or none (its cluster holds another person's record or not)
         wrong_records = np.where(wrong[cells.cluster], cells.records, 0)
         rows += proportions("falsely_matched", dimension, labels, cells.group, wrong_records, cells.records)
+        del cells, wrong_records  # before the next dimension's cells are made
     labels, code = source_pair_codes(source, pairs)
     # a true pair's person: the pairs of one person are found or missed together, so the units are the (person,
     # agency pair) cells, summed here rather than from a copy of every pair's unit
