@@ -91,7 +91,10 @@ def regroup(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
             batch = batch.slice(take)
             count += take
             if count == size:
-                yield pa.Table.from_batches(held).combine_chunks()
-                held, count = [], 0
+                group = pa.Table.from_batches(held).combine_chunks()
+                held, count = [], 0  # the pieces let go before the group is written: memory holds it once
+                yield group
     if held:
-        yield pa.Table.from_batches(held).combine_chunks()
+        group = pa.Table.from_batches(held).combine_chunks()
+        held = []
+        yield group

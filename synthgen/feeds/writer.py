@@ -312,16 +312,20 @@ def write_pieces(
         first = csv_ready(next(groups))
         with pacsv.CSVWriter(path.with_suffix(".csv"), first.schema) as writer:
             writer.write_table(first)
+            del first
             for group in groups:
                 writer.write_table(csv_ready(group))
+                del group
         return
     compression = COMPRESSION if rows >= COMPRESS_FROM else "none"
     first = next(groups)
     schema = first.schema.with_metadata(metadata)
     with pq.ParquetWriter(path.with_suffix(".parquet"), schema, compression=compression) as writer:
         writer.write_table(first.replace_schema_metadata(metadata))
+        del first  # each group let go once written, before the next is made: memory holds one at a time
         for group in groups:
             writer.write_table(group.replace_schema_metadata(metadata))
+            del group
 
 
 def _chunk_record_ids(history: History) -> pa.Array:
