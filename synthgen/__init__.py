@@ -23,8 +23,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from synthgen.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from synthgen import tables, testing
@@ -85,24 +86,7 @@ _HOMES = {
     "synthgen.scenario.schema": ("Scenario",),
     "synthgen.screening": ("Screened", "screen"),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module the first time it is asked for."""
-    if name in ("tables", "testing"):  # modules: the table registry, and the strategies and fixtures for tests
-        return importlib.import_module(f"synthgen.{name}")
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'synthgen' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
+__getattr__, __dir__ = lazy_names("synthgen", _HOMES, globals(), modules=("tables", "testing"))
 
 __all__ = [
     "METHODS",

@@ -21,8 +21,9 @@ needed only for the strategies.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from synthgen.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from synthgen.testing.records import AgencyRecords, plantable, planting_scenario
@@ -34,21 +35,7 @@ _HOMES = {
     "synthgen.testing.runs": ("SmallRun", "base_scenario", "small_run"),
     "synthgen.testing.strategies": ("agency_records", "rate_overrides", "scenarios", "small_runs"),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'synthgen.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
+__getattr__, __dir__ = lazy_names("synthgen.testing", _HOMES, globals())
 
 __all__ = [
     "AgencyRecords",
