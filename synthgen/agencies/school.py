@@ -72,6 +72,26 @@ def _upns(
     return identifiers.make_upns(la, estab, entry_year % 100, serial)
 
 
+def _school_choices(rng: np.random.Generator, plan: Plan, home: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:
+    """Each household's primary and secondary school: one of its nearest few of each phase, a larger school taking
+    more of its neighbourhood's children."""
+    pcs, schools = plan.postcodes, plan.schools
+    school_pc = schools.postcode_index
+    weights = tuple(plan.params.series("school_choice_weight").values())
+    choice = {}
+    for phase in ("primary", "secondary"):
+        of_phase = np.flatnonzero(schools.kind == phase)
+        near = nearest(
+            pcs.easting[home],
+            pcs.northing[home],
+            pcs.easting[school_pc[of_phase]],
+            pcs.northing[school_pc[of_phase]],
+            len(weights),
+        )
+        choice[phase] = of_phase[choose_nearby(rng, near, weights, schools.size[of_phase])]
+    return choice
+
+
 def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
     """The pupil register, and each person's UPN (null for people not on it) for the truth."""
     params = plan.params
@@ -88,23 +108,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
     hh = p.household[rows]
     g = group[rows]
 
-    pcs = plan.postcodes
-    home = pop.household_postcode
-    schools = plan.schools
-    school_pc = schools.postcode_index
-    choice = {}
-    weights = tuple(params.series("school_choice_weight").values())
-    for phase in ("primary", "secondary"):
-        of_phase = np.flatnonzero(schools.kind == phase)
-        near = nearest(
-            pcs.easting[home],
-            pcs.northing[home],
-            pcs.easting[school_pc[of_phase]],
-            pcs.northing[school_pc[of_phase]],
-            len(weights),
-        )
-        # a larger school takes more of its neighbourhood's children
-        choice[phase] = of_phase[choose_nearby(rng, near, weights, schools.size[of_phase])]
+    choice = _school_choices(rng, plan, pop.household_postcode)
     school = np.where(g <= 6, choice["primary"][hh], choice["secondary"][hh])
     entry_year = academic_year(plan) - g
     upn = _upns(rng, plan, pop.shard, entry_year, choice["primary"][hh])
@@ -141,7 +145,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
             "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
             "sex": pc.if_else(pa.array(p.female[rows]), "F", "M"),
             "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[rows]], pa.string()),
-            "school_urn": pa.array(schools.code[school], pa.string()),
+            "school_urn": pa.array(plan.schools.code[school], pa.string()),
             "year_group": pa.array(np.asarray(YEAR_GROUPS, dtype=object)[g], pa.string()),
             "entry_date": pa.array(entry_date, pa.date32()),
             "fsm_eligible": pa.array(fsm_household[hh]),
