@@ -70,6 +70,14 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_weekly_feed(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's weekly Parquet feed, written once for every test that only reads it."""
+    out = tmp_path_factory.mktemp("feeds") / "weekly"
+    synthgen.feed(demo_run, out, cadence="weekly")
+    return out
+
+
+@pytest.fixture(scope="session")
 def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo with the `clean` data-quality profile: the registers exactly as the truth has them."""
     out = tmp_path_factory.mktemp("runs") / "clean"

@@ -103,6 +103,11 @@ def overwrite_option(help: str) -> Callable[[F], F]:
     return click.option("--overwrite", is_flag=True, help=help)
 
 
+def workers_option(help: str) -> Callable[[F], F]:
+    """--workers: processes working at once; the output never depends on their number."""
+    return click.option("--workers", type=Int(min=1, max=256), default=1, show_default=True, help=help)
+
+
 def method_option(function: F) -> F:
     """--method: a reference linker, by the names the linkers' registry gives them."""
     return click.option("--method", type=click.Choice(list(METHODS)), default=DEFAULT_METHOD, show_default=True)(

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 import synthgen
-from synthgen.cli.base import Int, cli, overwrite_option, progress, user_errors
+from synthgen.cli.base import cli, overwrite_option, progress, user_errors, workers_option
 from synthgen.experiments.report import HEADLINES
 
 
@@ -19,13 +19,7 @@ from synthgen.experiments.report import HEADLINES
     type=click.Path(path_type=Path),
     help="Experiment folder (default: output/<name>); one holding this experiment is resumed.",
 )
-@click.option(
-    "--workers",
-    type=Int(min=1, max=256),
-    default=1,
-    show_default=True,
-    help="Cells worked out at once; results are identical for any number.",
-)
+@workers_option("Cells worked out at once; results are identical for any number.")
 @overwrite_option("Discard the folder's earlier results and work out every cell again.")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def experiment(config: Path, out: Path | None, workers: int, overwrite: bool, quiet: bool) -> None:

@@ -10,7 +10,7 @@ import click
 
 import synthgen
 from synthgen.calibration import COMPARED, Figure
-from synthgen.cli.base import Int, cli, overwrite_option, progress, run_argument, user_errors, working
+from synthgen.cli.base import Int, cli, overwrite_option, progress, run_argument, user_errors, workers_option, working
 from synthgen.outputs.storage import is_url
 from synthgen.tables import dictionary
 
@@ -22,13 +22,7 @@ from synthgen.tables import dictionary
 )
 @click.option("--seed", type=Int(min=0, max=2**63 - 1), help="Override the scenario's seed.")
 @click.option("--people", type=Int(min=1), help="Override the number of residents.")
-@click.option(
-    "--workers",
-    type=Int(min=1, max=256),
-    default=1,
-    show_default=True,
-    help="Worker processes; output is identical for any number.",
-)
+@workers_option("Worker processes; output is identical for any number.")
 @overwrite_option("Replace the folder if it holds a run synthgen wrote (and nothing else).")
 @click.option("--pairs", is_flag=True, help="Also write truth/pairs: every true pair in Splink's labels format.")
 @click.option(

@@ -76,14 +76,13 @@ def test_feed_json_counts_are_the_files(deltas: Path, weekly: Path) -> None:
 
 
 def test_a_days_deltas_are_the_children_whose_records_the_parquet_feeds_batch_changes(
-    demo_run: Path, tmp_path: Path
+    demo_run: Path, demo_weekly_feed: Path, tmp_path: Path
 ) -> None:
     """Those with a child record by then: a pathway record the LA made before the child's record (2 of the demo's
     2,102) waits for it."""
     synthgen.feed(demo_run, tmp_path / "dfe", format="dfe-api", cadence="weekly")
-    synthgen.feed(demo_run, tmp_path / "parquet", cadence="weekly")
     found = {day: {p["la_child_id"] for p in payloads} for day, payloads in _days(tmp_path / "dfe")}
-    folder = tmp_path / "parquet" / "agencies" / "social_care"
+    folder = demo_weekly_feed / "agencies" / "social_care"
     changed: dict[dt.date, set[str]] = {}
     for name in SOURCES:
         for f in folder.glob(f"*/{name}.parquet"):

@@ -114,10 +114,8 @@ def test_a_batch_replaces_updated_records_and_drops_deleted_ones() -> None:
 
 
 @pytest.fixture(scope="module")
-def weekly_feed(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("feeds") / "weekly"
-    synthgen.feed(demo_run, out, cadence="weekly")
-    return out
+def weekly_feed(demo_weekly_feed: Path) -> Path:
+    return demo_weekly_feed
 
 
 @pytest.fixture(scope="module")
