@@ -48,9 +48,8 @@ def read_contacts(run: Run) -> pa.Table:
     return contacts.join(truth, "contact_id", join_type="inner").sort_by("contact_id")
 
 
-def read_truth(run: Run, contacts: pa.Table | None = None) -> MashTruth:
-    """The truth of `contacts` (read_contacts; read here if not given)."""
-    contacts = read_contacts(run) if contacts is None else contacts
+def read_truth(run: Run, contacts: pa.Table) -> MashTruth:
+    """The truth of `contacts` (read_contacts)."""
     expected = run.read("truth/contact_records", ["contact_id", "agency", "table", "record_id", "relation"])
     row = pc.index_in(expected["contact_id"], value_set=contacts["contact_id"])
     expected = expected.drop_columns(["contact_id"]).add_column(0, "contact", row.cast(pa.int64()))
