@@ -121,7 +121,18 @@ class System(Strict):
             raise ValueError(
                 f"system {self.name!r}: evaluate and output are for commands; a reference system has its own"
             )
+        self._no_unused_settings()
         return self
+
+    def _no_unused_settings(self) -> None:
+        """A setting the system would silently ignore is refused: a user who sets a window on a linker believes
+        it shaped the scores."""
+        uses = {"screen": {"method", "window"}, "mash": {"method"}}.get(self.reference or "", set())
+        unused = sorted(({"method", "window"} & self.model_fields_set) - uses)
+        if unused:
+            who = {"method": "the screen and mash", "window": "the screen"}
+            detail = "; ".join(f"{name} is for {who[name]}" for name in unused)
+            raise ValueError(f"system {self.name!r}: {detail}, not for {self.reference or 'a command'}")
 
     @property
     def evaluation(self) -> str:

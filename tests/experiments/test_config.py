@@ -73,6 +73,31 @@ def test_schema_problems_all_at_once(folder: Path) -> None:
     assert not (folder / "out").exists()
 
 
+def test_a_setting_the_system_would_ignore_is_refused(folder: Path) -> None:
+    config = write(
+        folder,
+        """\
+        experiment_version: 1
+        name: ignored
+        seeds: {start: 1, count: 1}
+        scenarios: [{path: s.yaml}]
+        systems:
+          - {name: fs, reference: fellegi-sunter, window: 30}
+          - {name: hub, reference: mash, method: exact, window: 7}
+          - {name: mine, command: "my-linker {run} {out}", evaluate: linkage, method: exact}
+          - {name: screen, reference: screen, method: exact, window: 30}
+        """,
+    )
+    assert run("experiment", config, "-o", "out") == (
+        2,
+        "",
+        "Error: e.yaml:6: systems[0]: system 'fs': window is for the screen, not for fellegi-sunter\n"
+        "Error: e.yaml:7: systems[1]: system 'hub': window is for the screen, not for mash\n"
+        "Error: e.yaml:8: systems[2]: system 'mine': method is for the screen and mash, not for a command\n",
+    )
+    assert not (folder / "out").exists()
+
+
 def test_problems_in_the_scenarios_point_at_the_experiment_file(folder: Path) -> None:
     config = write(
         folder,
