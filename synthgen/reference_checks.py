@@ -164,8 +164,9 @@ def normalised_address(line: pa.Array, postcode: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(kept(line), kept(postcode), "|")
 
 
-class _Files:
-    """The run's files, each read once; the days each record was first held."""
+class AgencyFiles:
+    """The run's agency files, each read once; the days each record was first held, from what the files show
+    (shared with the reference screen, which must not act on a record before its agency held it)."""
 
     def __init__(self, run: Run) -> None:
         self.run = run
@@ -245,7 +246,7 @@ class _Part:
     concern: NDArray[np.object_]
 
 
-def holdings(files: _Files, linked: Linked) -> Holdings:
+def holdings(files: AgencyFiles, linked: Linked) -> Holdings:
     """Every record of the checked tables, registers first, each event placed with its register record."""
     parts: list[_Part] = []
     registers: dict[str, tuple[int, pa.Table]] = {}  # agency -> (its first row, its register)
@@ -349,7 +350,7 @@ def _ends(records: pa.Table) -> Day:
     return signals.days(records["end_date"].combine_chunks())
 
 
-def _concerns(files: _Files, entry: tables.Table, records: pa.Table, dob: Day) -> NDArray[np.object_]:
+def _concerns(files: AgencyFiles, entry: tables.Table, records: pa.Table, dob: Day) -> NDArray[np.object_]:
     """The signal kind of each concerning record (the rules of synthgen.signals, about anyone), None otherwise."""
     kind = np.full(records.num_rows, None, dtype=object)
     name = f"{entry.agency}/{entry.name}"
@@ -361,7 +362,7 @@ def _concerns(files: _Files, entry: tables.Table, records: pa.Table, dob: Day) -
     return kind
 
 
-def read_contacts(files: _Files) -> Contacts:
+def read_contacts(files: AgencyFiles) -> Contacts:
     if not files.run.has(CONTACTS) or not files.run.has(SUBJECTS):
         raise SynthgenError(f"{files.run.path}: this run has no front door (generate it with front_door.enabled: true)")
     table = files.read(CONTACTS).select(["contact_id", "received_at", "source", "concern", "la_child_id"])
@@ -387,7 +388,7 @@ class _Subjects:
         return result
 
 
-def _subjects(files: _Files, contacts: Contacts, linked: Linked) -> _Subjects:
+def _subjects(files: AgencyFiles, contacts: Contacts, linked: Linked) -> _Subjects:
     table = files.read(SUBJECTS)
     contact = _codes_in(table["contact_id"].combine_chunks(), contacts.table["contact_id"].combine_chunks())
     keep = contact >= 0
@@ -400,7 +401,7 @@ def _subjects(files: _Files, contacts: Contacts, linked: Linked) -> _Subjects:
     )
 
 
-def find(files: _Files, contacts: Contacts, held: Holdings, linked: Linked) -> Found:
+def find(files: AgencyFiles, contacts: Contacts, held: Holdings, linked: Linked) -> Found:
     """Every record about the family of each contact's child that its agency held by the contact's day."""
     subjects = _subjects(files, contacts, linked)
     child_contact, child_cluster = _child_clusters(files, contacts, held, subjects)
@@ -425,7 +426,7 @@ def _held_by(held: Day, day: Day) -> NDArray[np.bool_]:
 
 
 def _child_clusters(
-    files: _Files, contacts: Contacts, held: Holdings, subjects: _Subjects
+    files: AgencyFiles, contacts: Contacts, held: Holdings, subjects: _Subjects
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """(contact, cluster) of each contact's child: the subjects standing for the child, and the authority's record
     of the child where the contact carries its id and the authority held it before the contact's day."""
@@ -493,7 +494,7 @@ class Checks:
 
 def partner_checks(run: Run, method: str) -> Checks:
     """Check every contact of a run against the partners' files, linking the linkage view with `method`."""
-    files = _Files(run)
+    files = AgencyFiles(run)
     contacts = read_contacts(files)
     if not run.has("linkage/records"):
         raise SynthgenError(f"{run.path}: this run has no linkage/records to link")

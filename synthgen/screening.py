@@ -8,7 +8,8 @@ It is the yardstick a screening system is scored beside, and makes the loop work
    agency records them (their own, possibly wrong, birth dates), and place each with its child's cluster through
    the agency's own keys (police person id, local patient id or NHS number, UPN, LA child id);
 3. flag a cluster on the first day a concerning record from one agency follows one from another agency within
-   the window (90 days by default);
+   the window (90 days by default), each record counted from the day the screen could have seen it (entered, about
+   a child the agency already held), so no flag is from the future;
 4. disclose, for each flag, what the policy lets each agency share for safeguarding with each other agency:
    the child's person-level records and the concerning records up to the flag.
 What it knows of the files (each agency's register, each event table's id column) comes from the table registry
@@ -32,6 +33,7 @@ from synthgen.arguments import PLACE, ArgumentError
 from synthgen.errors import SynthgenError, shown
 from synthgen.linkage import DEFAULT_METHOD, METHODS, link
 from synthgen.outputs.files import TABLE_SUFFIXES, claimed, require_suffix, write_table
+from synthgen.reference_checks import AgencyFiles, Day
 from synthgen.run_folder import Run, open_run
 
 DEFAULT_WINDOW = 90
@@ -64,17 +66,19 @@ def _lookup(keys: pa.Array, table: pa.Table, key: str, value: str) -> pa.Array:
     return table.column(value).combine_chunks().take(index)
 
 
-def _found(run: Run, agency: str, table: str, period: tuple[dt.date, dt.date]) -> _Found | None:
+def _found(files: AgencyFiles, agency: str, table: str, period: tuple[dt.date, dt.date]) -> _Found | None:
+    run = files.run
     path = f"agencies/{agency}/{table}"
     if not run.has(path) or not run.has(f"agencies/{agency}/{PERSON_TABLES[agency]}"):
         return None
-    records = run.read(path)
-    register = run.read(f"agencies/{agency}/{PERSON_TABLES[agency]}")
+    records = files.read(path)
+    register = files.read(f"agencies/{agency}/{PERSON_TABLES[agency]}")
+    event_held = files.held(tables.agency_table(agency, table), records)
     # an event's own id, as the registry declares it (record_id; a police role's incident_id; a social care
     # referral's referral_id): the id truth/events and truth/signals use
     id_column = tables.agency_table(agency, table).id_column or "record_id"
     if agency == "police":
-        incidents = run.read("agencies/police/incidents", ["incident_id", "incident_type", "occurred_at"])
+        incidents = files.read("agencies/police/incidents")
         records = records.append_column(
             "incident_type", _lookup(records["incident_id"], incidents, "incident_id", "incident_type")
         ).append_column("occurred_at", _lookup(records["incident_id"], incidents, "incident_id", "occurred_at"))
@@ -94,7 +98,11 @@ def _found(run: Run, agency: str, table: str, period: tuple[dt.date, dt.date]) -
     else:
         dob = signals.days(_lookup(person_record, register, "record_id", "date_of_birth"))
     found = signals.concerns(agency, table, records, dob, period)
-    keep = signals.is_child(dob[found.rows], found.day) & signals.in_period(found.day, period)
+    known = _known(files, agency, register, person_record, event_held)[found.rows]
+    # a concern counts from the day the screen could see it: the event, entered on the agency's system, about a
+    # person the agency already held (NaT held: from before the period)
+    seen = np.fmax(found.day, known)
+    keep = signals.is_child(dob[found.rows], found.day) & signals.in_period(seen, period)
     rows = pa.array(found.rows[keep], pa.int64())
     return _Found(
         agency,
@@ -102,8 +110,22 @@ def _found(run: Run, agency: str, table: str, period: tuple[dt.date, dt.date]) -
         records.column(id_column).combine_chunks().take(rows),
         person_record.take(rows),
         found.kind[keep],
-        found.day[keep],
+        seen[keep],
     )
+
+
+def _known(
+    files: AgencyFiles, agency: str, register: pa.Table, person_record: pa.Array, event_held: Day
+) -> NDArray[np.datetime64]:
+    """For each event record, the later of the day its agency entered it and the day it first held the person
+    record the event is placed with (NaT where neither is dated)."""
+    held = files.held(tables.registers()[agency], register)
+    at = pc.index_in(person_record, value_set=register["record_id"].combine_chunks())
+    placed = at.is_valid().to_numpy(zero_copy_only=False)
+    person_held = np.full(len(person_record), np.datetime64("NaT"), dtype="datetime64[D]")
+    person_held[placed] = held[at.to_numpy(zero_copy_only=False)[placed].astype(np.int64)]
+    result: NDArray[np.datetime64] = np.fmax(event_held.astype("datetime64[D]"), person_held)
+    return result
 
 
 def _first_flags(
@@ -209,7 +231,8 @@ def _screen(run: Run, window: int, method: str, policy: list[dict[str, Any]] | N
 def _concerning(run: Run, period: tuple[dt.date, dt.date]) -> pa.Table | None:
     """Every concerning record about a child that can be placed with a person-level record of its agency: key
     (agency|person record), agency (its place in the policy's list), table, record_id, kind, day."""
-    parts = [_found(run, name.split("/")[0], name.split("/")[1], period) for name in signals.RULES]
+    files = AgencyFiles(run)
+    parts = [_found(files, name.split("/")[0], name.split("/")[1], period) for name in signals.RULES]
     agencies = list(sharing_policy.AGENCIES)
     rows = []
     for f in (part for part in parts if part is not None):

@@ -144,7 +144,7 @@ def test_each_record_is_dated_as_the_truth_dates_it(demo_run: Path) -> None:
     """From the files alone, every record's first day with its agency is the truth's known_on, but for duplicate
     police nominals no incident names (the force's files cannot date them: the check never finds those)."""
     run = open_run(demo_run)
-    files = reference_checks._Files(run)
+    files = reference_checks.AgencyFiles(run)
     held = reference_checks.holdings(files, reference_checks.Linked(run, "fellegi-sunter"))
     events = pq.read_table(demo_run / "truth/events.parquet", columns=["table", "record_id", "known_on"])
     records = pq.read_table(demo_run / "truth/records.parquet", columns=["table", "source_record_id", "known_on"])
