@@ -256,14 +256,32 @@ def in_period(day: Day, period: tuple[dt.date, dt.date]) -> NDArray[np.bool_]:
     return result
 
 
-def birth_dates(people: pa.Table, person_id: NDArray[np.int64]) -> Day:
-    """Each person's date of birth from truth/people (NaT for an id it does not hold)."""
-    index = pc.index_in(pa.array(person_id, pa.int64()), value_set=people.column("person_id").combine_chunks())
-    known = index.is_valid().to_numpy(zero_copy_only=False)
-    dob = days(people.column("date_of_birth").combine_chunks())
-    result = np.full(len(person_id), np.datetime64("NaT"), dtype="datetime64[D]")
-    result[known] = dob[index.to_numpy(zero_copy_only=False)[known].astype(np.int64)]
-    return result
+@dataclass(frozen=True)
+class BirthLookup:
+    """truth/people's birth dates by person id, sorted once for the many look-ups of one shard's signals (one per
+    source table; a hash set of every person built for each was most of the signals' time)."""
+
+    ids: NDArray[np.int64]  # ascending; of equal ids, the first in truth/people comes first
+    dob: Day  # in the same order
+
+    @staticmethod
+    def of(people: pa.Table) -> BirthLookup:
+        ids = people.column("person_id").combine_chunks()
+        if ids.null_count:
+            ids = ids.filter(ids.is_valid())  # a null id is nobody's
+            people = people.filter(people.column("person_id").is_valid())
+        values = ids.to_numpy(zero_copy_only=False).astype(np.int64)
+        order = np.argsort(values, kind="stable")
+        return BirthLookup(values[order], days(people.column("date_of_birth").combine_chunks())[order])
+
+    def __call__(self, person_id: NDArray[np.int64]) -> Day:
+        """Each person's date of birth (NaT for an id truth/people does not hold)."""
+        at = np.minimum(np.searchsorted(self.ids, person_id), max(len(self.ids) - 1, 0))
+        result = np.full(len(person_id), np.datetime64("NaT"), dtype="datetime64[D]")
+        if len(self.ids):
+            known = self.ids[at] == person_id
+            result[known] = self.dob[at[known]]
+        return result
 
 
 def _empty() -> pa.Table:
@@ -284,8 +302,9 @@ def signals(
     bytes do not depend on the order the sources come in.
     """
     parts = []
+    births = BirthLookup.of(people)
     for source in sources:
-        dob = birth_dates(people, source.person_id)
+        dob = births(source.person_id)
         found = concerns(source.agency, source.table, source.records, dob, period)
         person = source.person_id[found.rows]
         keep = is_child(dob[found.rows], found.day) & in_period(found.day, period) & (person >= 0)
@@ -307,7 +326,7 @@ def signals(
     table = pa.concat_tables(parts) if parts else _empty()
     table = _distinct(table)
     if storyline_events is not None and storyline_events.num_rows:
-        table = _with_storylines(table, people, storyline_events, period)
+        table = _with_storylines(table, births, storyline_events, period)
     order = pc.sort_indices(
         table,
         sort_keys=[(name, "ascending") for name in ("date_known", "agency", "table", "record_id", "person_id")],
@@ -327,7 +346,9 @@ def _distinct(table: pa.Table) -> pa.Table:
     return table.take(pa.array(np.sort(first)))
 
 
-def _with_storylines(table: pa.Table, people: pa.Table, events: pa.Table, period: tuple[dt.date, dt.date]) -> pa.Table:
+def _with_storylines(
+    table: pa.Table, births: BirthLookup, events: pa.Table, period: tuple[dt.date, dt.date]
+) -> pa.Table:
     events = events.select([*STORYLINE_KEYS, "storyline_id", "kind", "date"])
     events = events.take(pc.sort_indices(events, sort_keys=[("storyline_id", "ascending")]))
     events = _distinct(events.append_column("date_known", events["date"]).drop_columns(["date"]))
@@ -342,7 +363,7 @@ def _with_storylines(table: pa.Table, people: pa.Table, events: pa.Table, period
     rest = rest.filter(pc.is_null(rest["matched"])).drop_columns(["matched"])
     person = rest["person_id"].to_numpy(zero_copy_only=False).astype(np.int64)
     day = days(rest["date_known"].combine_chunks()) if rest.num_rows else np.zeros(0, "datetime64[D]")
-    keep = is_child(birth_dates(people, person), day) & in_period(day, period)
+    keep = is_child(births(person), day) & in_period(day, period)
     rest = rest.filter(pa.array(keep))
     added = pa.table({field.name: rest[field.name].cast(field.type) for field in SIGNAL_SCHEMA})
     return pa.concat_tables([joined.select(SIGNAL_SCHEMA.names).cast(SIGNAL_SCHEMA), added])

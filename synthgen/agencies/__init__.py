@@ -57,11 +57,16 @@ def nearest(
 ) -> NDArray[np.int64]:
     """Indices of the k nearest places for each origin, nearest first.
 
-    Origins repeat (many households share a postcode), so distances are computed once per distinct origin.
+    Origins repeat (many households share a postcode), so distances are computed once per distinct origin. The
+    distinct origins are found as complex numbers (east + i north): one sort of a plain array, where the rows of
+    a two-column array sort as records, five times slower.
     """
     k = min(k, len(to_east))
-    points, inverse = np.unique(np.stack([from_east, from_north], axis=1), axis=0, return_inverse=True)
-    distance = (points[:, :1] - to_east[None, :]) ** 2 + (points[:, 1:] - to_north[None, :]) ** 2
+    origin = np.empty(len(from_east), dtype=np.complex128)
+    origin.real, origin.imag = from_east, from_north
+    distinct, inverse = np.unique(origin, return_inverse=True)
+    east, north = distinct.real[:, None], distinct.imag[:, None]
+    distance = (east - to_east[None, :]) ** 2 + (north - to_north[None, :]) ** 2
     if k < distance.shape[1]:
         candidates = np.argpartition(distance, k - 1, axis=1)[:, :k]
     else:

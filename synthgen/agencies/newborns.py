@@ -23,6 +23,7 @@ from synthgen.agencies import (
     name_columns,
     nearest,
 )
+from synthgen.kernel import strings
 from synthgen.kernel.arrays import top
 from synthgen.kernel.record_ids import format_record_ids, record_ids_from
 from synthgen.kernel.rng import shard_stream
@@ -37,7 +38,7 @@ def _names(plan: Plan, pop: Population, born: Births, rows: np.ndarray) -> dict[
     return {
         **name_columns(pop, born, rows),
         "date_of_birth": pa.array(born.date_of_birth[rows], pa.date32()),
-        "sex": pc.if_else(pa.array(born.female[rows]), "2", "1"),
+        "sex": pc.if_else(pa.array(born.female[rows]), strings.text("2"), strings.text("1")),
         "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
     }
 

@@ -48,7 +48,7 @@ from synthgen.agencies.police_incidents import (
     needs,
 )
 from synthgen.agencies.producer import Context, Keyed, PersonRecords, Produced
-from synthgen.kernel import identifiers
+from synthgen.kernel import identifiers, strings
 from synthgen.kernel.dates import age_on
 from synthgen.kernel.record_ids import format_record_ids, parse_record_ids, record_ids
 from synthgen.kernel.rng import shard_stream
@@ -180,7 +180,7 @@ def _nominals(
             **name_columns(pop, p, rows),
             "date_of_birth": pa.array(dob, pa.date32()),
             "age": pa.array(age, pa.int32()),
-            "sex": pc.if_else(pa.array(p.female[rows]), "Female", "Male"),
+            "sex": pc.if_else(pa.array(p.female[rows]), strings.text("Female"), strings.text("Male")),
             **address_columns(plan, pop, p.household[rows]),
             "pnc_id": pa.array(pnc, pa.string()),
         }

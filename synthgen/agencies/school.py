@@ -143,7 +143,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
             "preferred_given_name": names["given_name"],
             "preferred_family_name": pc.coalesce(preferred, names["family_name"]),
             "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
-            "sex": pc.if_else(pa.array(p.female[rows]), "F", "M"),
+            "sex": pc.if_else(pa.array(p.female[rows]), strings.text("F"), strings.text("M")),
             "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[rows]], pa.string()),
             "school_urn": pa.array(plan.schools.code[school], pa.string()),
             "year_group": pa.array(np.asarray(YEAR_GROUPS, dtype=object)[g], pa.string()),

@@ -14,6 +14,21 @@ from numpy.typing import NDArray
 CROCKFORD32 = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)
 
 
+def text(value: str) -> pa.StringScalar:
+    """A string scalar for a compute function: a bare Python str there has Arrow infer its type, and the inference
+    tries to import dateutil (a failed import, searched for on every call) each time."""
+    return pa.scalar(value, pa.string())
+
+
+def among(values: NDArray[np.object_], others: pa.Array | pa.ChunkedArray) -> NDArray[np.bool_]:
+    """Whether each string is one of `others`: `np.isin` of the same, by a hash look-up in Arrow (np.isin sorts
+    both object arrays, which takes a shard's LA child ids tens of milliseconds)."""
+    value_set = others.combine_chunks() if isinstance(others, pa.ChunkedArray) else others
+    found = pc.is_in(pa.array(values, pa.string()), value_set=value_set).fill_null(False)
+    result: NDArray[np.bool_] = found.to_numpy(zero_copy_only=False)
+    return result
+
+
 def from_byte_matrix(matrix: NDArray[np.uint8]) -> pa.StringArray:
     """An Arrow string array whose i-th value is row i of an ASCII byte matrix."""
     n, width = matrix.shape
@@ -46,7 +61,7 @@ def _joined(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]
     """vocab[first], joined to vocab[second] by `separator` where a second part is given."""
     a = names(vocab, first)
     b = names(vocab, second)
-    joined = pc.binary_join_element_wise(a, b, separator)
+    joined = pc.binary_join_element_wise(a, b, text(separator))
     return pc.if_else(pa.array(second >= 0), joined, a)
 
 
@@ -57,7 +72,9 @@ def surnames(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64
 
 def address_lines(streets: NDArray[np.str_], numbers: NDArray[np.int64]) -> pa.Array:
     """Address lines ('12 Oak Road'): house number and street, a whole column at a time."""
-    return pc.binary_join_element_wise(pa.array(numbers.astype(str), pa.string()), pa.array(streets, pa.string()), " ")
+    return pc.binary_join_element_wise(
+        pa.array(numbers.astype(str), pa.string()), pa.array(streets, pa.string()), text(" ")
+    )
 
 
 def middle_names(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:
