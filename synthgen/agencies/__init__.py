@@ -135,8 +135,10 @@ def address_columns(
 ) -> dict[str, pa.Array]:
     """address_line, town (when asked for) and postcode of each row's household."""
     home = pop.household_postcode[household]
-    columns = {"address_line": strings.address_lines(plan.streets[home], pop.household_number[household])}
+    columns = {
+        "address_line": strings.address_lines(strings.taken(plan.streets, home), pop.household_number[household])
+    }
     if town:
-        columns["town"] = pa.array(plan.towns[home], pa.string())
-    columns["postcode"] = pa.array(plan.postcodes.postcode[home], pa.string())
+        columns["town"] = strings.taken(plan.towns, home)
+    columns["postcode"] = strings.taken(plan.postcodes.postcode, home)
     return columns

@@ -74,7 +74,7 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
             # NHS Data Dictionary 'person stated gender code': 1 male, 2 female
             "sex": pc.if_else(pa.array(p.female[rows]), strings.text("2"), strings.text("1")),
             **address_columns(plan, pop, hh, town=True),
-            "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),
+            "practice_ods_code": strings.taken(plan.practices.code, practice),
             "registration_date": pa.array(registered_on, pa.date32()),
         }
     )
@@ -88,7 +88,7 @@ def practices(plan: Plan) -> pa.Table:
         {
             "practice_ods_code": pa.array(s.code, pa.string()),
             "practice_name": pa.array(s.name, pa.string()),
-            "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
+            "postcode": strings.taken(plan.postcodes.postcode, s.postcode_index),
         }
     )
 

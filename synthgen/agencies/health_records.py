@@ -74,5 +74,5 @@ def person_columns(plan: Plan, pop: Population, rows: NDArray[np.int64]) -> Colu
         "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
         # NHS Data Dictionary 'person stated gender code': 1 male, 2 female
         "sex": pc.if_else(pa.array(p.female[rows], pa.bool_()), strings.text("2"), strings.text("1")),
-        "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+        "postcode": strings.taken(plan.postcodes.postcode, home),
     }

@@ -39,7 +39,7 @@ def _names(plan: Plan, pop: Population, born: Births, rows: np.ndarray) -> dict[
         **name_columns(pop, born, rows),
         "date_of_birth": pa.array(born.date_of_birth[rows], pa.date32()),
         "sex": pc.if_else(pa.array(born.female[rows]), strings.text("2"), strings.text("1")),
-        "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+        "postcode": strings.taken(plan.postcodes.postcode, home),
     }
 
 
@@ -72,7 +72,7 @@ def newborn_registrations(plan: Plan, pop: Population, born: Births, after: int)
             "date_of_birth": names["date_of_birth"],
             "sex": names["sex"],
             **address_columns(plan, pop, born.household[rows], town=True),
-            "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),
+            "practice_ods_code": strings.taken(plan.practices.code, practice),
             "registration_date": pa.array(registered_on[rows], pa.date32()),
         }
     )

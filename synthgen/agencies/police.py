@@ -142,7 +142,7 @@ def _incidents_table(plan: Plan, book: IncidentBook, inc_ids: pa.Array, inc_key:
             "incident_type": pa.array(INCIDENT_TYPES, pa.string()).take(pa.array(np.concatenate(book.kind)[order])),
             "crime": pa.array(np.concatenate(book.crime)[order]),
             "dash_risk": pa.array(DASH_LEVELS, pa.string()).take(pa.array(dash[order], mask=dash[order] < 0)),
-            "location_postcode": pa.array(plan.postcodes.postcode[np.concatenate(book.location)[order]], pa.string()),
+            "location_postcode": strings.taken(plan.postcodes.postcode, np.concatenate(book.location)[order]),
         }
     )
 

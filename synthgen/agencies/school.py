@@ -145,7 +145,7 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
             "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
             "sex": pc.if_else(pa.array(p.female[rows]), strings.text("F"), strings.text("M")),
             "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[rows]], pa.string()),
-            "school_urn": pa.array(plan.schools.code[school], pa.string()),
+            "school_urn": strings.taken(plan.schools.code, school),
             "year_group": pa.array(np.asarray(YEAR_GROUPS, dtype=object)[g], pa.string()),
             "entry_date": pa.array(entry_date, pa.date32()),
             "fsm_eligible": pa.array(fsm_household[hh]),
@@ -168,7 +168,7 @@ def schools_table(plan: Plan) -> pa.Table:
             "laestab": pa.array(plan.la.number * 10000 + s.establishment, pa.int32()),
             "school_name": pa.array(s.name, pa.string()),
             "phase": pa.array(s.kind, pa.string()),
-            "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
+            "postcode": strings.taken(plan.postcodes.postcode, s.postcode_index),
         }
     )
 

@@ -29,6 +29,24 @@ def among(values: NDArray[np.object_], others: pa.Array | pa.ChunkedArray) -> ND
     return result
 
 
+_HELD: dict[int, tuple[NDArray[np.str_] | NDArray[np.object_], pa.Array]] = {}
+"""Arrow copies of the vocabularies `taken` has been asked for, by the id of the numpy array (held beside its
+copy, so the id is not reused while the entry stands)."""
+
+
+def taken(values: NDArray[np.str_] | NDArray[np.object_], rows: NDArray[np.int64]) -> pa.Array:
+    """values[rows] as an Arrow string column, for a vocabulary that never changes once made (the plan's streets,
+    towns, postcodes and codes): each is converted to Arrow once per process and then taken from, rather than
+    converting every row of every table that names a street or a postcode, shard after shard."""
+    held = _HELD.get(id(values))
+    if held is None or held[0] is not values:
+        if len(_HELD) >= 64:  # a process that makes many plans (the tests) keeps the latest
+            del _HELD[next(iter(_HELD))]
+        held = (values, pa.array(values, pa.string()))
+        _HELD[id(values)] = held
+    return held[1].take(pa.array(np.asarray(rows), pa.int64()))
+
+
 def from_byte_matrix(matrix: NDArray[np.uint8]) -> pa.StringArray:
     """An Arrow string array whose i-th value is row i of an ASCII byte matrix."""
     n, width = matrix.shape
@@ -70,11 +88,9 @@ def surnames(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64
     return _joined(vocab, first, second, "-")
 
 
-def address_lines(streets: NDArray[np.str_], numbers: NDArray[np.int64]) -> pa.Array:
+def address_lines(streets: pa.Array, numbers: NDArray[np.int64]) -> pa.Array:
     """Address lines ('12 Oak Road'): house number and street, a whole column at a time."""
-    return pc.binary_join_element_wise(
-        pa.array(numbers.astype(str), pa.string()), pa.array(streets, pa.string()), text(" ")
-    )
+    return pc.binary_join_element_wise(pc.cast(pa.array(numbers, pa.int64()), pa.string()), streets, text(" "))
 
 
 def middle_names(vocab: pa.Array, first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:

@@ -137,16 +137,16 @@ def households_table(pop: Population) -> pa.Table:
 
 
 def _address_rows(plan: Plan, ids: np.ndarray, pc_index: np.ndarray, numbers: np.ndarray) -> pa.Table:
-    street = pa.array(plan.streets[pc_index], pa.string())
+    street = strings.taken(plan.streets, pc_index)
     return pa.table(
         {
             "address_id": pa.array(ids),
             "house_number": pa.array(numbers, pa.int32()),
             "street": street,
-            "address_line": strings.address_lines(plan.streets[pc_index], numbers),
-            "town": pa.array(plan.towns[pc_index], pa.string()),
-            "postcode": pa.array(plan.postcodes.postcode[pc_index], pa.string()),
-            "outward_code": pa.array(plan.postcodes.outward[pc_index], pa.string()),
+            "address_line": strings.address_lines(strings.taken(plan.streets, pc_index), numbers),
+            "town": strings.taken(plan.towns, pc_index),
+            "postcode": strings.taken(plan.postcodes.postcode, pc_index),
+            "outward_code": strings.taken(plan.postcodes.outward, pc_index),
             "la_number": pa.array(np.full(len(pc_index), plan.la.number), pa.int16()),
             "easting": pa.array(plan.postcodes.easting[pc_index]),
             "northing": pa.array(plan.postcodes.northing[pc_index]),

@@ -30,3 +30,23 @@ def test_text_is_a_string_scalar_that_compute_functions_take() -> None:
     joined = pc.binary_join_element_wise(pa.array(["12", "3"]), pa.array(["Oak Road", "Elm Way"]), strings.text(" "))
     assert strings.text("F").type == pa.string()
     assert joined.to_pylist() == ["12 Oak Road", "3 Elm Way"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), _words), min_size=1, max_size=10), st.data())
+def test_taken_is_the_rows_converted(vocabulary: list[str | None], data: st.DataObject) -> None:
+    """The same column as converting values[rows] (nulls for None), asked once or again of the same vocabulary,
+    as an object array or a fixed-width one."""
+    rows = np.array(data.draw(st.lists(st.integers(0, len(vocabulary) - 1), max_size=15)), dtype=np.int64)
+    as_objects = np.array(vocabulary, dtype=object)
+    for _ in range(2):
+        assert strings.taken(as_objects, rows).equals(pa.array(as_objects[rows], pa.string()))
+    fixed = np.array([v or "" for v in vocabulary])
+    assert strings.taken(fixed, rows).equals(pa.array(fixed[rows], pa.string()))
+
+
+@given(st.lists(st.tuples(st.integers(-(10**6), 10**6), _words), max_size=10))
+def test_address_lines_put_the_number_before_the_street(lines: list[tuple[int, str]]) -> None:
+    numbers = np.array([n for n, _ in lines], dtype=np.int64)
+    streets = pa.array([s for _, s in lines], pa.string())
+    assert strings.address_lines(streets, numbers).to_pylist() == [f"{n} {s}" for n, s in lines]
