@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from synthgen import tables
 from synthgen.agencies.school_events import school_year_half_terms
+from synthgen.kernel import strings
 from synthgen.kernel.dates import age_on
 
 if TYPE_CHECKING:
@@ -314,8 +315,8 @@ def signals(
             pa.table(
                 {
                     "person_id": pa.array(person[keep], pa.int64()),
-                    "agency": pa.array(np.full(n, source.agency, dtype=object), pa.string()),
-                    "table": pa.array(np.full(n, source.table, dtype=object), pa.string()),
+                    "agency": strings.repeated(source.agency, n),
+                    "table": strings.repeated(source.table, n),
                     "record_id": source.record_id.take(pa.array(rows, pa.int64())).cast(pa.string()),
                     "kind": pa.array(found.kind[keep], pa.string()),
                     "date_known": pa.array(found.day[keep], pa.date32()),

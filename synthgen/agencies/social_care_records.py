@@ -100,9 +100,7 @@ def children_rows(
             **name_columns(pop, who, rows),
             "date_of_birth": pa.array(who.date_of_birth[rows], pa.date32()),
             "sex": pc.if_else(pa.array(who.female[rows]), strings.text("F"), strings.text("M")),
-            "ethnicity": pa.array(
-                np.asarray(reference.ethnicities().codes, dtype=object)[who.ethnicity[rows]], pa.string()
-            ),
+            "ethnicity": strings.labelled(reference.ethnicities().codes, who.ethnicity[rows]),
             "nhs_number": pa.array(who.nhs_number[rows], pa.string()),
             "upn": pa.array(upn, pa.string()),
             **address_columns(plan, pop, who.household[rows]),

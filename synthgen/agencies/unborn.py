@@ -119,7 +119,7 @@ def _in_need_records(
             "referral_id": referral_id,
             "start_date": date(assess_start),
             "authorised_date": date(assess_end, open_from=days),
-            "outcome": pa.array(np.full(n, "in_need", dtype=object), pa.string()),
+            "outcome": strings.repeated("in_need", n),
             "factors": list_column(n, entries),
         }
     )

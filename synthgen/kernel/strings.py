@@ -6,6 +6,8 @@ handed to Arrow as a single buffer; this is the difference between ~10^5 and ~10
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -45,6 +47,20 @@ def taken(values: NDArray[np.str_] | NDArray[np.object_], rows: NDArray[np.int64
         held = (values, pa.array(values, pa.string()))
         _HELD[id(values)] = held
     return held[1].take(pa.array(np.asarray(rows), pa.int64()))
+
+
+def repeated(value: str, n: int) -> pa.StringArray:
+    """A column of one string n times, made by Arrow (an object array of n references converts ten times slower)."""
+    result: pa.StringArray = pa.repeat(text(value), n)
+    return result
+
+
+def labelled(labels: Sequence[str], index: NDArray[np.int64]) -> pa.StringArray:
+    """labels[index] (numpy's indexing: -1 is the last label) as an Arrow string column, taken in Arrow from the
+    handful of labels rather than converting a column of Python strings."""
+    index = np.asarray(index, dtype=np.int64)
+    result: pa.StringArray = pa.array(list(labels), pa.string()).take(np.where(index < 0, index + len(labels), index))
+    return result
 
 
 def from_byte_matrix(matrix: NDArray[np.uint8]) -> pa.StringArray:

@@ -43,7 +43,7 @@ def view_columns(table: pa.Table, columns: Columns, source: str, record_id: pa.A
     )
     view = {
         "record_id": record_id,
-        "source": pa.array(np.full(n, source, dtype=object), pa.string()),
+        "source": strings.repeated(source, n),
         "source_record_id": _column(table, "record_id"),
         "given_name": _column(table, columns.given_name),
         "middle_names": _column(table, columns.middle_names),
@@ -72,7 +72,7 @@ def linkage_part(
         {
             "record_id": record_id,
             "source": view["source"],
-            "table": pa.array(np.full(n, agency.name, dtype=object), pa.string()),
+            "table": strings.repeated(agency.name, n),
             "source_record_id": view["source_record_id"],
             "person_id": pa.array(agency.person_id),
             "duplicate_of": pc.if_else(

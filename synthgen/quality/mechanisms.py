@@ -121,8 +121,10 @@ class Scaling:
         known = (row >= 0) & (row < len(self.people.age))
         at = np.where(known, row, 0)
         result: dict[tuple[str, str], NDArray[np.float64]] = {}
+        age = self.people.age[at]
+        codes = {dimension: self.people.codes[dimension][at] for dimension in {rule.dimension for rule in self.rules}}
         for rule in self.rules:  # a handful of rules, each over whole columns
-            hit = known & (self.people.codes[rule.dimension][at] == rule.group) & (self.people.age[at] >= rule.min_age)
+            hit = known & (codes[rule.dimension] == rule.group) & (age >= rule.min_age)
             factor = np.where(hit, rule.multiplier, 1.0)
             for error in rule.errors:
                 result[error] = result[error] * factor if error in result else factor

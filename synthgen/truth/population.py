@@ -18,7 +18,7 @@ from synthgen.world.simulate import Simulation
 
 
 def _labels(labels: tuple[str, ...], index: np.ndarray) -> pa.Array:
-    return pa.array(np.asarray(labels, dtype=object)[index], pa.string())
+    return strings.labelled(labels, index)
 
 
 def people_table(pop: Population, upn: pa.Array, died: np.ndarray) -> pa.Table:
@@ -66,7 +66,7 @@ def newborns_table(pop: Population, born: Births) -> pa.Table:
         {
             "person_id": pa.array(born.person_id),
             "household_id": pa.array(pop.household_id[born.household]),
-            "household_role": pa.array(np.full(n, "child", dtype=object), pa.string()),
+            "household_role": strings.repeated("child", n),
             "sex": pc.if_else(pa.array(born.female), strings.text("F"), strings.text("M")),
             "date_of_birth": pa.array(born.date_of_birth, pa.date32()),
             "age_at_start": pa.array(np.full(n, -1), pa.int16()),

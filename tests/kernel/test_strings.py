@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,3 +51,21 @@ def test_address_lines_put_the_number_before_the_street(lines: list[tuple[int, s
     numbers = np.array([n for n, _ in lines], dtype=np.int64)
     streets = pa.array([s for _, s in lines], pa.string())
     assert strings.address_lines(streets, numbers).to_pylist() == [f"{n} {s}" for n, s in lines]
+
+
+@given(st.lists(_words, min_size=1, max_size=6), st.data())
+def test_labelled_indexes_as_numpy_does(labels: list[str], data: st.DataObject) -> None:
+    """labels[index] with numpy's meaning of a negative index; an index past either end is an error."""
+    index = np.array(data.draw(st.lists(st.integers(-len(labels), len(labels) - 1), max_size=12)), dtype=np.int64)
+    expected = np.asarray(labels, dtype=object)[index].tolist()
+    assert strings.labelled(tuple(labels), index).to_pylist() == expected
+
+
+def test_labelled_refuses_an_index_past_the_labels() -> None:
+    with pytest.raises(IndexError):
+        strings.labelled(("a", "b"), np.array([2]))
+
+
+@given(_words, st.integers(0, 50))
+def test_repeated_is_the_value_n_times(value: str, n: int) -> None:
+    assert strings.repeated(value, n).to_pylist() == [value] * n
