@@ -50,31 +50,36 @@ class Known:
 
 def _all_records(
     ctx: Context,
-) -> tuple[NDArray[np.int64], NDArray[np.object_], pa.Array, NDArray[np.int64], NDArray[np.datetime64]]:
-    """(agency, table, record id, person id, known on) of every record the shard's agencies have made so far."""
+) -> tuple[
+    NDArray[np.int64], NDArray[np.int64], pa.Array, NDArray[np.int64], NDArray[np.datetime64], NDArray[np.object_]
+]:
+    """(agency, table, record id, person id, known on) of every record the shard's agencies have made so far; the
+    table as its place in the list of table names that comes last (named only for the records kept)."""
     agency, name, ids, person, known = [], [], [], [], []
-    for table in [*ctx.made.values(), *ctx.held.values()]:
+    every = [*ctx.made.values(), *ctx.held.values()]
+    for index, table in enumerate(every):
         entry = tables.table(table.path)
         n = table.table.num_rows
         agency.append(np.full(n, AGENCIES.index(table.source), np.int64))
-        name.append(np.full(n, table.name, dtype=object))
+        name.append(np.full(n, index, np.int64))
         ids.append(table.table.column(entry.id_column or "record_id").combine_chunks().cast(pa.string()))
         person.append(table.person_id)
         known.append(known_on(ctx, table))
     if not agency:
         empty = np.zeros(0, np.int64)
-        return empty, np.zeros(0, object), pa.array([], pa.string()), empty, np.zeros(0, "datetime64[D]")
+        return empty, empty, pa.array([], pa.string()), empty, np.zeros(0, "datetime64[D]"), np.zeros(0, object)
     return (
         np.concatenate(agency),
         np.concatenate(name),
         pa.concat_arrays(ids),
         np.concatenate(person),
         np.concatenate(known),
+        np.array([table.name for table in every], dtype=object),
     )
 
 
 def known_records(ctx: Context, people: Everyone, contacts: Contacts) -> Known:
-    agency, name, ids, person, known = _all_records(ctx)
+    agency, name, ids, person, known, names = _all_records(ctx)
     row = people.rows(person)
     valid = (row >= 0) & (row < len(people))
     household = np.where(valid, people.household[np.where(valid, row, 0)], -1)
@@ -94,7 +99,7 @@ def known_records(ctx: Context, people: Everyone, contacts: Contacts) -> Known:
     return Known(
         contact=contact,
         agency=agency[record],
-        table=name[record],
+        table=names[name[record]],
         record_id=ids.take(pa.array(record, pa.int64())),
         person_id=person[record],
         relation=np.where(own, "child", "household").astype(object),
