@@ -171,18 +171,28 @@ def _missing_education(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date
     return _pick([(np.ones(len(when), bool), "missing_education")], when)
 
 
-def half_term_last_days(years: NDArray[np.object_], numbers: NDArray[np.int64]) -> Day:
+def half_term_last_days(years: NDArray[np.object_] | pa.Array | pa.ChunkedArray, numbers: NDArray[np.int64]) -> Day:
     """The last school day (a weekday) of each (academic year label such as '2024/25', half-term 1-6), NaT for
-    labels that are not read as a year."""
+    labels that are not read as a year (and for nulls). An Arrow column of labels is read as codes into its few
+    distinct labels, without making a Python string of every row."""
     result = np.full(len(years), np.datetime64("NaT"), dtype="datetime64[D]")
-    for label in sorted(set(years.tolist())):  # a handful of academic years
+    if isinstance(years, pa.ChunkedArray | pa.Array):
+        column = years.combine_chunks() if isinstance(years, pa.ChunkedArray) else years
+        distinct = pc.unique(column.drop_null())
+        code = pc.index_in(column, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False)
+        labels: list[tuple[object, NDArray[np.bool_] | None]] = [
+            (label, code == i) for i, label in enumerate(distinct.to_pylist())
+        ]
+    else:
+        labels = [(label, None) for label in sorted(set(years.tolist()))]  # a handful of academic years
+    for label, rows in labels:
         try:
             first = int(str(label)[:4])
         except ValueError:
             continue
         after = np.array([end for _, end in school_year_half_terms(first)], dtype="datetime64[D]")
         ends = np.busday_offset(after - 1, 0, roll="backward")  # the last weekday of the half-term
-        chosen = (years == label) & (numbers >= 1) & (numbers <= 6)
+        chosen = (years == label if rows is None else rows) & (numbers >= 1) & (numbers <= 6)
         result[chosen] = ends[numbers[chosen] - 1]
     return result
 
@@ -195,7 +205,7 @@ def _attendance(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> C
     possible = counts("possible_sessions")
     missed = counts("authorised_absence") + counts("unauthorised_absence")
     absent = (possible > 0) & (missed >= PERSISTENT_ABSENCE * np.maximum(possible, 1))
-    years = _text(table, "academic_year")
+    years = table.column("academic_year").fill_null("")
     numbers = table.column("half_term").fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     when = np.minimum(half_term_last_days(years, numbers), np.datetime64(period[1], "D"))
     return _pick([(absent, "persistent_absence")], when)

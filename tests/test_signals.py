@@ -248,3 +248,19 @@ def test_birth_lookup_finds_what_a_hash_look_up_finds(people_ids: list[int | Non
     days = dob.to_numpy(zero_copy_only=False).astype("datetime64[D]")
     expected[known] = days[index.to_numpy(zero_copy_only=False)[known].astype(np.int64)]
     np.testing.assert_array_equal(signals.BirthLookup.of(people)(person), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["2023/24", "2024/25", "", "spring", None]), st.integers(-1, 8)), max_size=30)
+)
+def test_half_term_last_days_read_alike_from_arrow_and_numpy(rows: list[tuple[str | None, int]]) -> None:
+    """An Arrow column of academic years gives the days its Python strings give (nulls read as no year)."""
+    years = pa.array([year for year, _ in rows], pa.string())
+    numbers = np.array([number for _, number in rows], dtype=np.int64)
+    as_objects = years.fill_null("").to_numpy(zero_copy_only=False).astype(object)
+    expected = signals.half_term_last_days(as_objects, numbers)
+    np.testing.assert_array_equal(signals.half_term_last_days(years, numbers), expected)
+    np.testing.assert_array_equal(
+        signals.half_term_last_days(pa.chunked_array([years], pa.string()), numbers), expected
+    )
