@@ -101,8 +101,10 @@ def days(column: pa.Array | pa.ChunkedArray) -> Day:
     return result
 
 
-def _text(table: pa.Table, name: str) -> NDArray[np.object_]:
-    result: NDArray[np.object_] = table.column(name).fill_null("").to_numpy(zero_copy_only=False).astype(object)
+def _among(table: pa.Table, name: str, *values: str) -> NDArray[np.bool_]:
+    """Rows whose text column holds one of the values (a null holds none), compared in Arrow."""
+    found = pc.is_in(table.column(name), value_set=pa.array(values, pa.string())).fill_null(False)
+    result: NDArray[np.bool_] = found.to_numpy(zero_copy_only=False)
     return result
 
 
@@ -122,21 +124,18 @@ def _pick(choices: Sequence[tuple[NDArray[np.bool_], str]], when: Day) -> Concer
 
 
 def _police_roles(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> Concerns:
-    role = _text(table, "role")
-    incident = _text(table, "incident_type")
     return _pick(
         [
-            (incident == "domestic_abuse", "domestic_abuse_incident"),
-            (role == "missing_person", "missing_episode"),
-            (role == "victim", "crime_victim"),
-            (role == "suspect", "crime_suspect"),
+            (_among(table, "incident_type", "domestic_abuse"), "domestic_abuse_incident"),
+            (_among(table, "role", "missing_person"), "missing_episode"),
+            (_among(table, "role", "victim"), "crime_victim"),
+            (_among(table, "role", "suspect"), "crime_suspect"),
         ],
         days(table.column("occurred_at")),
     )
 
 
 def _ae_attendances(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> Concerns:
-    complaint = _text(table, "chief_complaint_group")
     when = days(table.column("arrived_at"))
     infant = np.zeros(len(when), bool)
     known = ~np.isnat(dob)
@@ -144,8 +143,8 @@ def _ae_attendances(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) 
     return _pick(
         [
             (_flag(table, "safeguarding_concern"), "ae_safeguarding_concern"),
-            (np.isin(complaint, ["overdose/poisoning", "mental health"]), "ae_self_harm"),
-            ((complaint == "injury") & infant, "infant_injury"),
+            (_among(table, "chief_complaint_group", "overdose/poisoning", "mental health"), "ae_self_harm"),
+            (_among(table, "chief_complaint_group", "injury") & infant, "infant_injury"),
         ],
         when,
     )
