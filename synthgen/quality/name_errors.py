@@ -7,6 +7,8 @@ change only for a double-barrelled surname, a surname change only for someone wh
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -59,14 +61,15 @@ def name_errors(
     log.add(dropped, "missing", "middle_names")
 
 
-_LAST: list[tuple[Population, pa.Array]] = []
-"""The last population's other surnames: every person-level table of a shard asks for them."""
+_LAST: list[tuple[weakref.ref[Population], pa.Array]] = []
+"""The last population's other surnames: every person-level table of a shard asks for them. The population is
+held weakly, so that a finished shard's world is freed while the next one is made."""
 
 
 def _other_surnames(pop: Population) -> pa.Array:
     """Every person's other surname (`_other_surname`), worked out once per shard (population)."""
-    if not _LAST or _LAST[0][0] is not pop:
-        _LAST[:] = [(pop, _other_surname(pop))]
+    if not _LAST or _LAST[0][0]() is not pop:
+        _LAST[:] = [(weakref.ref(pop), _other_surname(pop))]
     return _LAST[0][1]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -69,3 +72,13 @@ def test_labelled_refuses_an_index_past_the_labels() -> None:
 @given(_words, st.integers(0, 50))
 def test_repeated_is_the_value_n_times(value: str, n: int) -> None:
     assert strings.repeated(value, n).to_pylist() == [value] * n
+
+
+def test_taken_lets_a_vocabulary_go() -> None:
+    """A vocabulary no one holds any more is not kept alive by its Arrow copy (a worker makes a plan per shard)."""
+    vocabulary = np.array(["Oak Road", "Elm Way"])
+    gone = weakref.ref(vocabulary)
+    assert strings.taken(vocabulary, np.array([1, 0])).to_pylist() == ["Elm Way", "Oak Road"]
+    del vocabulary
+    gc.collect()
+    assert gone() is None
