@@ -94,6 +94,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> Shard:
     keyed: list[Keyed] = []
     produced_truth: dict[str, pa.Table] = {}
     enabled = plan.scenario.agencies
+    people = quality.PersonGroups.of(plan, ctx.pop, ctx.born)  # the same for every table the shard degrades
     for agency, produce in PRODUCERS:
         if agency is not None and not getattr(enabled, agency).enabled:
             continue
@@ -105,7 +106,7 @@ def shard_tables(plan: Plan, shard: int, pairs: bool = False) -> Shard:
         # a person-level table as the agency holds it, errors and all, for what later producers copy from it (a
         # police notification carries the police's spelling)
         for person in made.persons:
-            degraded = _degrade(ctx, person)
+            degraded = _degrade(ctx, person, people)
             ctx.held[person.records.path] = degraded.agency
             ctx.held_changes[person.records.path] = Changes(
                 degraded.log_rows,
@@ -130,7 +131,7 @@ def _columns(path: str) -> quality.Columns:
     return entry.person
 
 
-def _degrade(ctx: Context, person: PersonRecords) -> quality.Degraded:
+def _degrade(ctx: Context, person: PersonRecords, people: quality.PersonGroups) -> quality.Degraded:
     """A person-level table through the data-quality model, with the error rates of the agency that holds it."""
     plan = ctx.plan
     agency = person.records
@@ -138,7 +139,6 @@ def _degrade(ctx: Context, person: PersonRecords) -> quality.Degraded:
     scenario = plan.scenario
     rates = quality.rates_for(scenario.data_quality.profile, scenario.data_quality.rates)
     rates_of = entry.quality_rates or agency.source
-    people = quality.PersonGroups.of(plan, ctx.pop, ctx.born)
     return quality.degrade(
         plan,
         ctx.pop,

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from synthgen import tables
 from synthgen.agencies.school_events import school_year_half_terms
+from synthgen.kernel import strings
 from synthgen.kernel.dates import age_on
 
 if TYPE_CHECKING:
@@ -100,8 +101,10 @@ def days(column: pa.Array | pa.ChunkedArray) -> Day:
     return result
 
 
-def _text(table: pa.Table, name: str) -> NDArray[np.object_]:
-    result: NDArray[np.object_] = table.column(name).fill_null("").to_numpy(zero_copy_only=False).astype(object)
+def _among(table: pa.Table, name: str, *values: str) -> NDArray[np.bool_]:
+    """Rows whose text column holds one of the values (a null holds none), compared in Arrow."""
+    found = pc.is_in(table.column(name), value_set=pa.array(values, pa.string())).fill_null(False)
+    result: NDArray[np.bool_] = found.to_numpy(zero_copy_only=False)
     return result
 
 
@@ -121,21 +124,18 @@ def _pick(choices: Sequence[tuple[NDArray[np.bool_], str]], when: Day) -> Concer
 
 
 def _police_roles(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> Concerns:
-    role = _text(table, "role")
-    incident = _text(table, "incident_type")
     return _pick(
         [
-            (incident == "domestic_abuse", "domestic_abuse_incident"),
-            (role == "missing_person", "missing_episode"),
-            (role == "victim", "crime_victim"),
-            (role == "suspect", "crime_suspect"),
+            (_among(table, "incident_type", "domestic_abuse"), "domestic_abuse_incident"),
+            (_among(table, "role", "missing_person"), "missing_episode"),
+            (_among(table, "role", "victim"), "crime_victim"),
+            (_among(table, "role", "suspect"), "crime_suspect"),
         ],
         days(table.column("occurred_at")),
     )
 
 
 def _ae_attendances(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> Concerns:
-    complaint = _text(table, "chief_complaint_group")
     when = days(table.column("arrived_at"))
     infant = np.zeros(len(when), bool)
     known = ~np.isnat(dob)
@@ -143,8 +143,8 @@ def _ae_attendances(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) 
     return _pick(
         [
             (_flag(table, "safeguarding_concern"), "ae_safeguarding_concern"),
-            (np.isin(complaint, ["overdose/poisoning", "mental health"]), "ae_self_harm"),
-            ((complaint == "injury") & infant, "infant_injury"),
+            (_among(table, "chief_complaint_group", "overdose/poisoning", "mental health"), "ae_self_harm"),
+            (_among(table, "chief_complaint_group", "injury") & infant, "infant_injury"),
         ],
         when,
     )
@@ -170,18 +170,28 @@ def _missing_education(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date
     return _pick([(np.ones(len(when), bool), "missing_education")], when)
 
 
-def half_term_last_days(years: NDArray[np.object_], numbers: NDArray[np.int64]) -> Day:
+def half_term_last_days(years: NDArray[np.object_] | pa.Array | pa.ChunkedArray, numbers: NDArray[np.int64]) -> Day:
     """The last school day (a weekday) of each (academic year label such as '2024/25', half-term 1-6), NaT for
-    labels that are not read as a year."""
+    labels that are not read as a year (and for nulls). An Arrow column of labels is read as codes into its few
+    distinct labels, without making a Python string of every row."""
     result = np.full(len(years), np.datetime64("NaT"), dtype="datetime64[D]")
-    for label in sorted(set(years.tolist())):  # a handful of academic years
+    if isinstance(years, pa.ChunkedArray | pa.Array):
+        column = years.combine_chunks() if isinstance(years, pa.ChunkedArray) else years
+        distinct = pc.unique(column.drop_null())
+        code = pc.index_in(column, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False)
+        labels: list[tuple[object, NDArray[np.bool_] | None]] = [
+            (label, code == i) for i, label in enumerate(distinct.to_pylist())
+        ]
+    else:
+        labels = [(label, None) for label in sorted(set(years.tolist()))]  # a handful of academic years
+    for label, rows in labels:
         try:
             first = int(str(label)[:4])
         except ValueError:
             continue
         after = np.array([end for _, end in school_year_half_terms(first)], dtype="datetime64[D]")
         ends = np.busday_offset(after - 1, 0, roll="backward")  # the last weekday of the half-term
-        chosen = (years == label) & (numbers >= 1) & (numbers <= 6)
+        chosen = (years == label if rows is None else rows) & (numbers >= 1) & (numbers <= 6)
         result[chosen] = ends[numbers[chosen] - 1]
     return result
 
@@ -194,7 +204,7 @@ def _attendance(table: pa.Table, dob: Day, period: tuple[dt.date, dt.date]) -> C
     possible = counts("possible_sessions")
     missed = counts("authorised_absence") + counts("unauthorised_absence")
     absent = (possible > 0) & (missed >= PERSISTENT_ABSENCE * np.maximum(possible, 1))
-    years = _text(table, "academic_year")
+    years = table.column("academic_year").fill_null("")
     numbers = table.column("half_term").fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     when = np.minimum(half_term_last_days(years, numbers), np.datetime64(period[1], "D"))
     return _pick([(absent, "persistent_absence")], when)
@@ -256,14 +266,32 @@ def in_period(day: Day, period: tuple[dt.date, dt.date]) -> NDArray[np.bool_]:
     return result
 
 
-def birth_dates(people: pa.Table, person_id: NDArray[np.int64]) -> Day:
-    """Each person's date of birth from truth/people (NaT for an id it does not hold)."""
-    index = pc.index_in(pa.array(person_id, pa.int64()), value_set=people.column("person_id").combine_chunks())
-    known = index.is_valid().to_numpy(zero_copy_only=False)
-    dob = days(people.column("date_of_birth").combine_chunks())
-    result = np.full(len(person_id), np.datetime64("NaT"), dtype="datetime64[D]")
-    result[known] = dob[index.to_numpy(zero_copy_only=False)[known].astype(np.int64)]
-    return result
+@dataclass(frozen=True)
+class BirthLookup:
+    """truth/people's birth dates by person id, sorted once for the many look-ups of one shard's signals (one per
+    source table; a hash set of every person built for each was most of the signals' time)."""
+
+    ids: NDArray[np.int64]  # ascending; of equal ids, the first in truth/people comes first
+    dob: Day  # in the same order
+
+    @staticmethod
+    def of(people: pa.Table) -> BirthLookup:
+        ids = people.column("person_id").combine_chunks()
+        if ids.null_count:
+            ids = ids.filter(ids.is_valid())  # a null id is nobody's
+            people = people.filter(people.column("person_id").is_valid())
+        values = ids.to_numpy(zero_copy_only=False).astype(np.int64)
+        order = np.argsort(values, kind="stable")
+        return BirthLookup(values[order], days(people.column("date_of_birth").combine_chunks())[order])
+
+    def __call__(self, person_id: NDArray[np.int64]) -> Day:
+        """Each person's date of birth (NaT for an id truth/people does not hold)."""
+        at = np.minimum(np.searchsorted(self.ids, person_id), max(len(self.ids) - 1, 0))
+        result = np.full(len(person_id), np.datetime64("NaT"), dtype="datetime64[D]")
+        if len(self.ids):
+            known = self.ids[at] == person_id
+            result[known] = self.dob[at[known]]
+        return result
 
 
 def _empty() -> pa.Table:
@@ -284,8 +312,9 @@ def signals(
     bytes do not depend on the order the sources come in.
     """
     parts = []
+    births = BirthLookup.of(people)
     for source in sources:
-        dob = birth_dates(people, source.person_id)
+        dob = births(source.person_id)
         found = concerns(source.agency, source.table, source.records, dob, period)
         person = source.person_id[found.rows]
         keep = is_child(dob[found.rows], found.day) & in_period(found.day, period) & (person >= 0)
@@ -295,8 +324,8 @@ def signals(
             pa.table(
                 {
                     "person_id": pa.array(person[keep], pa.int64()),
-                    "agency": pa.array(np.full(n, source.agency, dtype=object), pa.string()),
-                    "table": pa.array(np.full(n, source.table, dtype=object), pa.string()),
+                    "agency": strings.repeated(source.agency, n),
+                    "table": strings.repeated(source.table, n),
                     "record_id": source.record_id.take(pa.array(rows, pa.int64())).cast(pa.string()),
                     "kind": pa.array(found.kind[keep], pa.string()),
                     "date_known": pa.array(found.day[keep], pa.date32()),
@@ -307,7 +336,7 @@ def signals(
     table = pa.concat_tables(parts) if parts else _empty()
     table = _distinct(table)
     if storyline_events is not None and storyline_events.num_rows:
-        table = _with_storylines(table, people, storyline_events, period)
+        table = _with_storylines(table, births, storyline_events, period)
     order = pc.sort_indices(
         table,
         sort_keys=[(name, "ascending") for name in ("date_known", "agency", "table", "record_id", "person_id")],
@@ -327,7 +356,9 @@ def _distinct(table: pa.Table) -> pa.Table:
     return table.take(pa.array(np.sort(first)))
 
 
-def _with_storylines(table: pa.Table, people: pa.Table, events: pa.Table, period: tuple[dt.date, dt.date]) -> pa.Table:
+def _with_storylines(
+    table: pa.Table, births: BirthLookup, events: pa.Table, period: tuple[dt.date, dt.date]
+) -> pa.Table:
     events = events.select([*STORYLINE_KEYS, "storyline_id", "kind", "date"])
     events = events.take(pc.sort_indices(events, sort_keys=[("storyline_id", "ascending")]))
     events = _distinct(events.append_column("date_known", events["date"]).drop_columns(["date"]))
@@ -342,7 +373,7 @@ def _with_storylines(table: pa.Table, people: pa.Table, events: pa.Table, period
     rest = rest.filter(pc.is_null(rest["matched"])).drop_columns(["matched"])
     person = rest["person_id"].to_numpy(zero_copy_only=False).astype(np.int64)
     day = days(rest["date_known"].combine_chunks()) if rest.num_rows else np.zeros(0, "datetime64[D]")
-    keep = is_child(birth_dates(people, person), day) & in_period(day, period)
+    keep = is_child(births(person), day) & in_period(day, period)
     rest = rest.filter(pa.array(keep))
     added = pa.table({field.name: rest[field.name].cast(field.type) for field in SIGNAL_SCHEMA})
     return pa.concat_tables([joined.select(SIGNAL_SCHEMA.names).cast(SIGNAL_SCHEMA), added])

@@ -229,3 +229,38 @@ def test_storyline_events_name_their_signals_and_add_what_the_rules_miss() -> No
         ("R2", 3, "referral", None),  # background
         ("M1", 1, "school_move", "S1"),  # the storyline's own event, which no rule reads as a signal
     ]  # the adult's event and the event after the period are not signals about a child in the period
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.integers(-3, 12)), max_size=15),
+    st.lists(st.integers(-5, 15), max_size=20),
+)
+def test_birth_lookup_finds_what_a_hash_look_up_finds(people_ids: list[int | None], wanted: list[int]) -> None:
+    """The sorted look-up gives each id the birth date of its first row in truth/people, as `index_in` does, NaT
+    for an id it does not hold (duplicates, nulls and all)."""
+    dob = pa.array([dt.date(2000, 1, 1) + dt.timedelta(days=i) for i in range(len(people_ids))], pa.date32())
+    people = pa.table({"person_id": pa.array(people_ids, pa.int64()), "date_of_birth": dob})
+    person = np.array(wanted, dtype=np.int64)
+    index = pc.index_in(pa.array(person, pa.int64()), value_set=people["person_id"].combine_chunks())
+    expected = np.full(len(person), np.datetime64("NaT"), dtype="datetime64[D]")
+    known = index.is_valid().to_numpy(zero_copy_only=False)
+    days = dob.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    expected[known] = days[index.to_numpy(zero_copy_only=False)[known].astype(np.int64)]
+    np.testing.assert_array_equal(signals.BirthLookup.of(people)(person), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["2023/24", "2024/25", "", "spring", None]), st.integers(-1, 8)), max_size=30)
+)
+def test_half_term_last_days_read_alike_from_arrow_and_numpy(rows: list[tuple[str | None, int]]) -> None:
+    """An Arrow column of academic years gives the days its Python strings give (nulls read as no year)."""
+    years = pa.array([year for year, _ in rows], pa.string())
+    numbers = np.array([number for _, number in rows], dtype=np.int64)
+    as_objects = years.fill_null("").to_numpy(zero_copy_only=False).astype(object)
+    expected = signals.half_term_last_days(as_objects, numbers)
+    np.testing.assert_array_equal(signals.half_term_last_days(years, numbers), expected)
+    np.testing.assert_array_equal(
+        signals.half_term_last_days(pa.chunked_array([years], pa.string()), numbers), expected
+    )

@@ -57,11 +57,16 @@ def nearest(
 ) -> NDArray[np.int64]:
     """Indices of the k nearest places for each origin, nearest first.
 
-    Origins repeat (many households share a postcode), so distances are computed once per distinct origin.
+    Origins repeat (many households share a postcode), so distances are computed once per distinct origin. The
+    distinct origins are found as complex numbers (east + i north): one sort of a plain array, where the rows of
+    a two-column array sort as records, five times slower.
     """
     k = min(k, len(to_east))
-    points, inverse = np.unique(np.stack([from_east, from_north], axis=1), axis=0, return_inverse=True)
-    distance = (points[:, :1] - to_east[None, :]) ** 2 + (points[:, 1:] - to_north[None, :]) ** 2
+    origin = np.empty(len(from_east), dtype=np.complex128)
+    origin.real, origin.imag = from_east, from_north
+    distinct, inverse = np.unique(origin, return_inverse=True)
+    east, north = distinct.real[:, None], distinct.imag[:, None]
+    distance = (east - to_east[None, :]) ** 2 + (north - to_north[None, :]) ** 2
     if k < distance.shape[1]:
         candidates = np.argpartition(distance, k - 1, axis=1)[:, :k]
     else:
@@ -130,8 +135,10 @@ def address_columns(
 ) -> dict[str, pa.Array]:
     """address_line, town (when asked for) and postcode of each row's household."""
     home = pop.household_postcode[household]
-    columns = {"address_line": strings.address_lines(plan.streets[home], pop.household_number[household])}
+    columns = {
+        "address_line": strings.address_lines(strings.taken(plan.streets, home), pop.household_number[household])
+    }
     if town:
-        columns["town"] = pa.array(plan.towns[home], pa.string())
-    columns["postcode"] = pa.array(plan.postcodes.postcode[home], pa.string())
+        columns["town"] = strings.taken(plan.towns, home)
+    columns["postcode"] = strings.taken(plan.postcodes.postcode, home)
     return columns

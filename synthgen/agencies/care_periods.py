@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from synthgen.agencies import TABLE_CODES, looked_after
 from synthgen.agencies.open_cases import Cases
 from synthgen.agencies.social_care_records import SocialCareTables, children_rows, ids, with_children
-from synthgen.kernel import identifiers
+from synthgen.kernel import identifiers, strings
 from synthgen.kernel.record_ids import record_ids_from
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -78,9 +78,9 @@ def with_looked_after(
     la = tables.cla_episodes.column("la_child_id").to_numpy(zero_copy_only=False)
     past_rows, past_start, past_end = _last_years_leavers(plan, pop, sim, rows, len(cases.child_rows) / 10_000)
     rng = shard_stream(plan.seed, pop.shard, "looked-after-children")
-    used = tables.children.table.column("la_child_id").to_numpy(zero_copy_only=False)
+    used = tables.children.table.column("la_child_id")
     pool = identifiers.allocate_la_child_ids(rng, len(past_rows) + len(used), pop.shard, plan.shards)
-    past_la = pool[~np.isin(pool, used)][: len(past_rows)]
+    past_la = pool[~strings.among(pool, used)][: len(past_rows)]
     key = record_ids_from(
         plan.record_key, TABLE_CODES["social_care/children"], pop.shard, tables.children.table.num_rows, len(past_rows)
     )

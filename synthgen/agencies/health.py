@@ -25,6 +25,7 @@ from synthgen.agencies import (
     newborns,
 )
 from synthgen.agencies.producer import Context, PersonRecords, Produced
+from synthgen.kernel import strings
 from synthgen.kernel.record_ids import format_record_ids, record_ids
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -71,9 +72,9 @@ def gp_registrations(plan: Plan, pop: Population) -> AgencyTable:
             **name_columns(pop, p, rows),
             "date_of_birth": pa.array(dob, pa.date32()),
             # NHS Data Dictionary 'person stated gender code': 1 male, 2 female
-            "sex": pc.if_else(pa.array(p.female[rows]), "2", "1"),
+            "sex": pc.if_else(pa.array(p.female[rows]), strings.text("2"), strings.text("1")),
             **address_columns(plan, pop, hh, town=True),
-            "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),
+            "practice_ods_code": strings.taken(plan.practices.code, practice),
             "registration_date": pa.array(registered_on, pa.date32()),
         }
     )
@@ -87,7 +88,7 @@ def practices(plan: Plan) -> pa.Table:
         {
             "practice_ods_code": pa.array(s.code, pa.string()),
             "practice_name": pa.array(s.name, pa.string()),
-            "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
+            "postcode": strings.taken(plan.postcodes.postcode, s.postcode_index),
         }
     )
 

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen.agencies import name_columns
+from synthgen.kernel import strings
 from synthgen.reference import Parameters
 from synthgen.scenario.plan import Plan
 from synthgen.world.population import Population
@@ -72,6 +73,6 @@ def person_columns(plan: Plan, pop: Population, rows: NDArray[np.int64]) -> Colu
         **name_columns(pop, p, rows, middle=False),
         "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
         # NHS Data Dictionary 'person stated gender code': 1 male, 2 female
-        "sex": pc.if_else(pa.array(p.female[rows], pa.bool_()), "2", "1"),
-        "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+        "sex": pc.if_else(pa.array(p.female[rows], pa.bool_()), strings.text("2"), strings.text("1")),
+        "postcode": strings.taken(plan.postcodes.postcode, home),
     }

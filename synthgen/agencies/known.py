@@ -48,7 +48,7 @@ def known_on(ctx: Context, table: AgencyTable) -> Day:
         return signals.days(table.table.column(column).combine_chunks())
     records = table.table
     if table.path == "agencies/school/attendance":
-        years = records.column("academic_year").fill_null("").to_numpy(zero_copy_only=False).astype(object)
+        years = records.column("academic_year").fill_null("")
         numbers = records.column("half_term").fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
         return signals.half_term_last_days(years, numbers)
     if table.path == "agencies/police/persons":

@@ -20,6 +20,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from synthgen.agencies.care_pathway import care_days
+from synthgen.kernel import strings
 from synthgen.kernel.rng import shard_stream
 from synthgen.reference import Parameters
 from synthgen.scenario.plan import Plan
@@ -299,8 +300,8 @@ def history(plan: Plan, shard: int, periods: Periods, days: int, uasc_male: NDAr
             "placement_provider": pa.array(provider, pa.string()),
             "reason_episode_ceased": pa.array(ended, pa.string()),
             "reason_place_change": pa.array(reason_change, pa.string()),
-            "home_postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
-            "placement_postcode": pa.array(plan.postcodes.postcode[placed_at], pa.string()),
+            "home_postcode": strings.taken(plan.postcodes.postcode, home),
+            "placement_postcode": strings.taken(plan.postcodes.postcode, placed_at),
             "urn": pa.array(urn, pa.string()),
         }
     )

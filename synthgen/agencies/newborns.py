@@ -23,6 +23,7 @@ from synthgen.agencies import (
     name_columns,
     nearest,
 )
+from synthgen.kernel import strings
 from synthgen.kernel.arrays import top
 from synthgen.kernel.record_ids import format_record_ids, record_ids_from
 from synthgen.kernel.rng import shard_stream
@@ -37,8 +38,8 @@ def _names(plan: Plan, pop: Population, born: Births, rows: np.ndarray) -> dict[
     return {
         **name_columns(pop, born, rows),
         "date_of_birth": pa.array(born.date_of_birth[rows], pa.date32()),
-        "sex": pc.if_else(pa.array(born.female[rows]), "2", "1"),
-        "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+        "sex": pc.if_else(pa.array(born.female[rows]), strings.text("2"), strings.text("1")),
+        "postcode": strings.taken(plan.postcodes.postcode, home),
     }
 
 
@@ -71,7 +72,7 @@ def newborn_registrations(plan: Plan, pop: Population, born: Births, after: int)
             "date_of_birth": names["date_of_birth"],
             "sex": names["sex"],
             **address_columns(plan, pop, born.household[rows], town=True),
-            "practice_ods_code": pa.array(plan.practices.code[practice], pa.string()),
+            "practice_ods_code": strings.taken(plan.practices.code, practice),
             "registration_date": pa.array(registered_on[rows], pa.date32()),
         }
     )
@@ -107,7 +108,7 @@ def new_birth_visits(plan: Plan, pop: Population, born: Births, sim: Simulation,
             "date_of_birth": names["date_of_birth"],
             "sex": names["sex"],
             "postcode": names["postcode"],
-            "visit_type": pa.array(np.full(n, "new_birth", dtype=object), pa.string()),
+            "visit_type": strings.repeated("new_birth", n),
             "due_date": pa.array(due[rows], pa.date32()),
             "visit_date": pa.array(visit, pa.date32()),
             "within_14_days": pa.array(~not_on_time),

@@ -48,7 +48,7 @@ from synthgen.agencies.police_incidents import (
     needs,
 )
 from synthgen.agencies.producer import Context, Keyed, PersonRecords, Produced
-from synthgen.kernel import identifiers
+from synthgen.kernel import identifiers, strings
 from synthgen.kernel.dates import age_on
 from synthgen.kernel.record_ids import format_record_ids, parse_record_ids, record_ids
 from synthgen.kernel.rng import shard_stream
@@ -142,7 +142,7 @@ def _incidents_table(plan: Plan, book: IncidentBook, inc_ids: pa.Array, inc_key:
             "incident_type": pa.array(INCIDENT_TYPES, pa.string()).take(pa.array(np.concatenate(book.kind)[order])),
             "crime": pa.array(np.concatenate(book.crime)[order]),
             "dash_risk": pa.array(DASH_LEVELS, pa.string()).take(pa.array(dash[order], mask=dash[order] < 0)),
-            "location_postcode": pa.array(plan.postcodes.postcode[np.concatenate(book.location)[order]], pa.string()),
+            "location_postcode": strings.taken(plan.postcodes.postcode, np.concatenate(book.location)[order]),
         }
     )
 
@@ -180,7 +180,7 @@ def _nominals(
             **name_columns(pop, p, rows),
             "date_of_birth": pa.array(dob, pa.date32()),
             "age": pa.array(age, pa.int32()),
-            "sex": pc.if_else(pa.array(p.female[rows]), "Female", "Male"),
+            "sex": pc.if_else(pa.array(p.female[rows]), strings.text("Female"), strings.text("Male")),
             **address_columns(plan, pop, p.household[rows]),
             "pnc_id": pa.array(pnc, pa.string()),
         }

@@ -143,10 +143,10 @@ def pupils(plan: Plan, pop: Population) -> tuple[Pupils, pa.Array]:
             "preferred_given_name": names["given_name"],
             "preferred_family_name": pc.coalesce(preferred, names["family_name"]),
             "date_of_birth": pa.array(p.date_of_birth[rows], pa.date32()),
-            "sex": pc.if_else(pa.array(p.female[rows]), "F", "M"),
-            "ethnicity": pa.array(np.asarray(eth.codes, dtype=object)[p.ethnicity[rows]], pa.string()),
-            "school_urn": pa.array(plan.schools.code[school], pa.string()),
-            "year_group": pa.array(np.asarray(YEAR_GROUPS, dtype=object)[g], pa.string()),
+            "sex": pc.if_else(pa.array(p.female[rows]), strings.text("F"), strings.text("M")),
+            "ethnicity": strings.labelled(eth.codes, p.ethnicity[rows]),
+            "school_urn": strings.taken(plan.schools.code, school),
+            "year_group": strings.labelled(YEAR_GROUPS, g),
             "entry_date": pa.array(entry_date, pa.date32()),
             "fsm_eligible": pa.array(fsm_household[hh]),
             "sen_provision": pa.array(sen, pa.string()),
@@ -168,7 +168,7 @@ def schools_table(plan: Plan) -> pa.Table:
             "laestab": pa.array(plan.la.number * 10000 + s.establishment, pa.int32()),
             "school_name": pa.array(s.name, pa.string()),
             "phase": pa.array(s.kind, pa.string()),
-            "postcode": pa.array(plan.postcodes.postcode[s.postcode_index], pa.string()),
+            "postcode": strings.taken(plan.postcodes.postcode, s.postcode_index),
         }
     )
 

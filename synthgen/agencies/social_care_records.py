@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from synthgen import reference
 from synthgen.agencies import TABLE_CODES, AgencyTable, address_columns, name_columns
+from synthgen.kernel import strings
 from synthgen.kernel.record_ids import format_record_ids, record_ids_from
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -98,10 +99,8 @@ def children_rows(
             "la_child_id": la_ids,
             **name_columns(pop, who, rows),
             "date_of_birth": pa.array(who.date_of_birth[rows], pa.date32()),
-            "sex": pc.if_else(pa.array(who.female[rows]), "F", "M"),
-            "ethnicity": pa.array(
-                np.asarray(reference.ethnicities().codes, dtype=object)[who.ethnicity[rows]], pa.string()
-            ),
+            "sex": pc.if_else(pa.array(who.female[rows]), strings.text("F"), strings.text("M")),
+            "ethnicity": strings.labelled(reference.ethnicities().codes, who.ethnicity[rows]),
             "nhs_number": pa.array(who.nhs_number[rows], pa.string()),
             "upn": pa.array(upn, pa.string()),
             **address_columns(plan, pop, who.household[rows]),

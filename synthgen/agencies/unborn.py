@@ -27,7 +27,7 @@ from synthgen.agencies.social_care_records import (
     weekday,
     with_children,
 )
-from synthgen.kernel import identifiers
+from synthgen.kernel import identifiers, strings
 from synthgen.kernel.record_ids import record_ids_from
 from synthgen.kernel.rng import shard_stream
 from synthgen.scenario.plan import Plan
@@ -119,7 +119,7 @@ def _in_need_records(
             "referral_id": referral_id,
             "start_date": date(assess_start),
             "authorised_date": date(assess_end, open_from=days),
-            "outcome": pa.array(np.full(n, "in_need", dtype=object), pa.string()),
+            "outcome": strings.repeated("in_need", n),
             "factors": list_column(n, entries),
         }
     )
@@ -208,9 +208,9 @@ def with_unborn(
     close = np.where(unborn.protected, plan_end, assess_end + banded(rng, params, "cin_episode_duration_share", n))
     close = np.maximum(close, assess_end)  # not before the assessment is authorised
 
-    used = tables.children.table.column("la_child_id").to_numpy(zero_copy_only=False)
+    used = tables.children.table.column("la_child_id")
     pool = identifiers.allocate_la_child_ids(rng, n + len(used), pop.shard, plan.shards)
-    la_ids = pa.array(pool[~np.isin(pool, used)][:n], pa.string())  # distinct from the shard's other ids
+    la_ids = pa.array(pool[~strings.among(pool, used)][:n], pa.string())  # distinct from the shard's other ids
     referrals, assessments, cin_plans = _in_need_records(
         rng, plan, pop.shard, sim, hh, unborn, tables, la_ids, close, (assess_start, assess_end)
     )

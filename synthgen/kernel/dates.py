@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,11 +17,33 @@ def _month_day(days: NDArray[np.datetime64]) -> NDArray[np.int64]:
     return result
 
 
+_CALENDAR_FROM = np.datetime64("1800-01-01", "D").astype(np.int64)
+_CALENDAR_TO = np.datetime64("2300-01-01", "D").astype(np.int64)
+
+
+@cache
+def _calendar() -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each day from 1800 to 2299 (days since 1800-01-01): its year and its month and day as month * 100 + day,
+    as `_month_day` counts them (made once per process: an age is then two look-ups a row)."""
+    days = np.arange(_CALENDAR_FROM, _CALENDAR_TO).astype("datetime64[D]")
+    return days.astype("datetime64[Y]").astype(np.int64), _month_day(days)
+
+
+def _in_calendar(days: NDArray[np.datetime64]) -> bool:
+    numbers = days.astype(np.int64)
+    return not numbers.size or bool(numbers.min() >= _CALENDAR_FROM and numbers.max() < _CALENDAR_TO)
+
+
 def age_on(dob: NDArray[np.datetime64], day: dt.date | NDArray[np.datetime64]) -> NDArray[np.int64]:
     """Completed years on `day` (one date for everyone, or each row's own): the birthday must have been reached
     (compared by month and day, so leap years do not shift it)."""
     born = dob.astype("datetime64[D]")
     when = np.asarray(day, dtype="datetime64[D]")
+    if _in_calendar(born) and _in_calendar(when):  # every day in the calendar (no NaT): look the parts up
+        year, month_day = _calendar()
+        at_born, at_when = born.astype(np.int64) - _CALENDAR_FROM, when.astype(np.int64) - _CALENDAR_FROM
+        looked_up: NDArray[np.int64] = (year[at_when] - year[at_born]) - (month_day[at_born] > month_day[at_when])
+        return looked_up
     years = when.astype("datetime64[Y]").astype(np.int64) - born.astype("datetime64[Y]").astype(np.int64)
     result: NDArray[np.int64] = years - (_month_day(born) > _month_day(when))
     return result

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.kernel import strings
 from synthgen.kernel.arrays import pairs_within
 from synthgen.kernel.record_ids import format_record_ids, record_ids
 from synthgen.quality import FIELDS, KINDS, Columns, Degraded
@@ -36,11 +37,13 @@ def view_columns(table: pa.Table, columns: Columns, source: str, record_id: pa.A
     n = table.num_rows
     sex = _column(table, columns.sex)
     normalised_sex = pc.if_else(
-        pc.equal(sex, columns.female), "F", pc.if_else(pc.equal(sex, columns.male), "M", pa.scalar(None, pa.string()))
+        pc.equal(sex, strings.text(columns.female)),
+        strings.text("F"),
+        pc.if_else(pc.equal(sex, strings.text(columns.male)), strings.text("M"), pa.scalar(None, pa.string())),
     )
     view = {
         "record_id": record_id,
-        "source": pa.array(np.full(n, source, dtype=object), pa.string()),
+        "source": strings.repeated(source, n),
         "source_record_id": _column(table, "record_id"),
         "given_name": _column(table, columns.given_name),
         "middle_names": _column(table, columns.middle_names),
@@ -69,7 +72,7 @@ def linkage_part(
         {
             "record_id": record_id,
             "source": view["source"],
-            "table": pa.array(np.full(n, agency.name, dtype=object), pa.string()),
+            "table": strings.repeated(agency.name, n),
             "source_record_id": view["source_record_id"],
             "person_id": pa.array(agency.person_id),
             "duplicate_of": pc.if_else(

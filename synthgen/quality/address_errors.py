@@ -34,10 +34,10 @@ def address_errors(
     if len(stale_rows):
         hh = pop.people.household[person[stale_rows]]
         pc_index = pop.addresses.previous_postcode[hh]
-        line = strings.address_lines(plan.streets[pc_index], pop.addresses.previous_number[hh])
+        line = strings.address_lines(strings.taken(plan.streets, pc_index), pop.addresses.previous_number[hh])
         values[columns.address] = replace(values[columns.address], stale_rows, line)
         values[columns.postcode] = replace(
-            values[columns.postcode], stale_rows, pa.array(plan.postcodes.postcode[pc_index])
+            values[columns.postcode], stale_rows, strings.taken(plan.postcodes.postcode, pc_index)
         )
         log.add(stale_rows, "stale_address", "address")
         # the old address may be in the same postcode: then only the address line differs

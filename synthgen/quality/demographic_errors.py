@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.kernel import strings
 from synthgen.quality.changes import Columns, Log, Rates, chosen, replace
 from synthgen.quality.edits import date_parts, dates_with
 from synthgen.quality.relatives import household_member
@@ -83,6 +84,7 @@ def sex_errors(rng: np.random.Generator, values: dict[str, pa.Array], columns: C
     flipped = chosen(rng, np.ones(len(sex), bool), rates, "sex", "wrong_value", log)
     if len(flipped):
         current = sex.take(pa.array(flipped))
-        other_sex = pc.if_else(pc.equal(current, columns.female), columns.male, columns.female)
+        female, male = strings.text(columns.female), strings.text(columns.male)
+        other_sex = pc.if_else(pc.equal(current, female), male, female)
         values[columns.sex] = replace(sex, flipped, other_sex)
         log.add(flipped, "wrong_value", "sex")

@@ -82,13 +82,13 @@ class PersonGroups:
     @staticmethod
     def of(plan: Plan, pop: Population, born: Births) -> PersonGroups:
         p = pop.people
-        ethnic = reference.ethnicities().groups
-        labels = np.asarray(ethnic, dtype=object)[np.r_[p.ethnicity, born.ethnicity]]
+        # each ethnicity's group code, then indexed by person (a handful of labels rather than a column of strings)
+        ethnic = person_groups.ethnic_group_codes(np.asarray(reference.ethnicities().groups, dtype=object))
         age = np.r_[p.age, np.zeros(len(born), np.int64)].astype(np.int64)
         score = pop.household_deprivation[np.r_[p.household, born.household]]
         return PersonGroups(
             codes={
-                "ethnic_group": person_groups.ethnic_group_codes(labels),
+                "ethnic_group": ethnic[np.r_[p.ethnicity, born.ethnicity]].astype(np.int64),
                 "age_band": person_groups.age_band_codes(age),
                 "sex": person_groups.sex_codes(np.r_[p.female, born.female]),
                 "deprivation_quintile": person_groups.deprivation_quintile_codes(
@@ -121,8 +121,10 @@ class Scaling:
         known = (row >= 0) & (row < len(self.people.age))
         at = np.where(known, row, 0)
         result: dict[tuple[str, str], NDArray[np.float64]] = {}
+        age = self.people.age[at]
+        codes = {dimension: self.people.codes[dimension][at] for dimension in {rule.dimension for rule in self.rules}}
         for rule in self.rules:  # a handful of rules, each over whole columns
-            hit = known & (self.people.codes[rule.dimension][at] == rule.group) & (self.people.age[at] >= rule.min_age)
+            hit = known & (codes[rule.dimension] == rule.group) & (age >= rule.min_age)
             factor = np.where(hit, rule.multiplier, 1.0)
             for error in rule.errors:
                 result[error] = result[error] * factor if error in result else factor

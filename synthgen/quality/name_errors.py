@@ -7,6 +7,8 @@ change only for a double-barrelled surname, a surname change only for someone wh
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,7 +45,7 @@ def name_errors(
         log.add(swap, "name_swap", "given_name")
         log.add(swap, "name_swap", "family_name")
 
-    other = _other_surname(pop, person)
+    other = _other_surnames(pop).take(pa.array(person, pa.int64()))
     eligible = known & (other.is_valid().to_numpy(zero_copy_only=False) if len(other) else np.zeros(0, bool))
     not_swapped = ~np.isin(np.arange(len(family)), swap)
     changed = chosen(rng, eligible & not_swapped, rates, "family_name", "surname_change", log)
@@ -59,14 +61,26 @@ def name_errors(
     log.add(dropped, "missing", "middle_names")
 
 
-def _other_surname(pop: Population, person: NDArray[np.int64]) -> pa.Array:
+_LAST: list[tuple[weakref.ref[Population], pa.Array]] = []
+"""The last population's other surnames: every person-level table of a shard asks for them. The population is
+held weakly, so that a finished shard's world is freed while the next one is made."""
+
+
+def _other_surnames(pop: Population) -> pa.Array:
+    """Every person's other surname (`_other_surname`), worked out once per shard (population)."""
+    if not _LAST or _LAST[0][0]() is not pop:
+        _LAST[:] = [(weakref.ref(pop), _other_surname(pop))]
+    return _LAST[0][1]
+
+
+def _other_surname(pop: Population) -> pa.Array:
     """Another surname each person has gone by, or null: the one used day to day (step-families), the birth
     surname (a married woman's maiden name), or for a child, the other parent's."""
     p = pop.people
     vocab = pa.array(pop.surnames, pa.string())
 
     def name(first: NDArray[np.int64], second: NDArray[np.int64]) -> pa.Array:
-        return text.surnames(vocab, first[person], second[person])
+        return text.surnames(vocab, first, second)
 
     current = name(p.surname_1, p.surname_2)
     preferred = name(p.preferred_surname_1, p.preferred_surname_2)
@@ -76,8 +90,8 @@ def _other_surname(pop: Population, person: NDArray[np.int64]) -> pa.Array:
     other_parent = np.where(p.surname_1[np.maximum(other_parent, 0)] == p.surname_1, -1, other_parent)
     parent_name = text.surnames(
         vocab,
-        np.where(other_parent >= 0, p.surname_1[np.maximum(other_parent, 0)], -1)[person],
-        np.where(other_parent >= 0, p.surname_2[np.maximum(other_parent, 0)], -1)[person],
+        np.where(other_parent >= 0, p.surname_1[np.maximum(other_parent, 0)], -1),
+        np.where(other_parent >= 0, p.surname_2[np.maximum(other_parent, 0)], -1),
     )
     candidates = pc.coalesce(
         preferred, pc.if_else(pc.equal(birth, current), pa.scalar(None, pa.string()), birth), parent_name

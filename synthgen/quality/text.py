@@ -74,9 +74,9 @@ def rehyphenate(rng: np.random.Generator, params: Parameters, values: pa.Array, 
         joined = pc.replace_substring(values, "-", "", max_replacements=1)
         return pc.utf8_capitalize(joined)
     parts = pc.split_pattern(values, "-", max_splits=1)
-    first, second = pc.list_element(parts, 0), pc.list_element(parts, 1)
+    first, second = pc.list_element(parts, pa.scalar(0, pa.int64())), pc.list_element(parts, pa.scalar(1, pa.int64()))
     if kind == "hyphen_reorder":
-        return pc.binary_join_element_wise(second, first, "-")
+        return pc.binary_join_element_wise(second, first, strings.text("-"))
     keep_first = pa.array(rng.random(len(values)) < params["hyphen_drop_keep_first_share"])
     return pc.if_else(keep_first, first, second)
 

@@ -58,6 +58,7 @@ class Parameters(Mapping[str, float]):
 
     def __init__(self, overrides: Mapping[str, float] | None = None) -> None:
         self._values = {**default_parameters(), **(overrides or {})}
+        self._series: dict[str, dict[str, float]] = {}  # each family once: a shard asks for them over a hundred times
 
     def __getitem__(self, name: str) -> float:
         return self._values[name]
@@ -74,8 +75,12 @@ class Parameters(Mapping[str, float]):
 
     def series(self, prefix: str) -> dict[str, float]:
         """The family `prefix.<label>`: label -> value, in the order the files list them."""
-        start = f"{prefix}."
-        return {name[len(start) :]: value for name, value in self._values.items() if name.startswith(start)}
+        found = self._series.get(prefix)
+        if found is None:
+            start = f"{prefix}."
+            found = {name[len(start) :]: value for name, value in self._values.items() if name.startswith(start)}
+            self._series[prefix] = found
+        return dict(found)  # the caller's own copy
 
     def values_of(self, prefix: str) -> NDArray[np.float64]:
         """The family's values as an array, in file order."""

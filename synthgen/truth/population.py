@@ -18,7 +18,7 @@ from synthgen.world.simulate import Simulation
 
 
 def _labels(labels: tuple[str, ...], index: np.ndarray) -> pa.Array:
-    return pa.array(np.asarray(labels, dtype=object)[index], pa.string())
+    return strings.labelled(labels, index)
 
 
 def people_table(pop: Population, upn: pa.Array, died: np.ndarray) -> pa.Table:
@@ -32,7 +32,7 @@ def people_table(pop: Population, upn: pa.Array, died: np.ndarray) -> pa.Table:
             "person_id": pa.array(p.person_id),
             "household_id": pa.array(pop.household_id[p.household]),
             "household_role": _labels(ROLES, p.role),
-            "sex": pc.if_else(pa.array(p.female), "F", "M"),
+            "sex": pc.if_else(pa.array(p.female), strings.text("F"), strings.text("M")),
             "date_of_birth": pa.array(p.date_of_birth, pa.date32()),
             "age_at_start": pa.array(p.age, pa.int16()),
             "ethnicity": _labels(eth.codes, p.ethnicity),
@@ -66,8 +66,8 @@ def newborns_table(pop: Population, born: Births) -> pa.Table:
         {
             "person_id": pa.array(born.person_id),
             "household_id": pa.array(pop.household_id[born.household]),
-            "household_role": pa.array(np.full(n, "child", dtype=object), pa.string()),
-            "sex": pc.if_else(pa.array(born.female), "F", "M"),
+            "household_role": strings.repeated("child", n),
+            "sex": pc.if_else(pa.array(born.female), strings.text("F"), strings.text("M")),
             "date_of_birth": pa.array(born.date_of_birth, pa.date32()),
             "age_at_start": pa.array(np.full(n, -1), pa.int16()),
             "ethnicity": _labels(eth.codes, born.ethnicity),
@@ -137,16 +137,16 @@ def households_table(pop: Population) -> pa.Table:
 
 
 def _address_rows(plan: Plan, ids: np.ndarray, pc_index: np.ndarray, numbers: np.ndarray) -> pa.Table:
-    street = pa.array(plan.streets[pc_index], pa.string())
+    street = strings.taken(plan.streets, pc_index)
     return pa.table(
         {
             "address_id": pa.array(ids),
             "house_number": pa.array(numbers, pa.int32()),
             "street": street,
-            "address_line": strings.address_lines(plan.streets[pc_index], numbers),
-            "town": pa.array(plan.towns[pc_index], pa.string()),
-            "postcode": pa.array(plan.postcodes.postcode[pc_index], pa.string()),
-            "outward_code": pa.array(plan.postcodes.outward[pc_index], pa.string()),
+            "address_line": strings.address_lines(strings.taken(plan.streets, pc_index), numbers),
+            "town": strings.taken(plan.towns, pc_index),
+            "postcode": strings.taken(plan.postcodes.postcode, pc_index),
+            "outward_code": strings.taken(plan.postcodes.outward, pc_index),
             "la_number": pa.array(np.full(len(pc_index), plan.la.number), pa.int16()),
             "easting": pa.array(plan.postcodes.easting[pc_index]),
             "northing": pa.array(plan.postcodes.northing[pc_index]),

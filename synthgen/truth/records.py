@@ -9,6 +9,7 @@ from synthgen import tables
 from synthgen.agencies import AgencyTable
 from synthgen.agencies.known import known_on
 from synthgen.agencies.producer import Context
+from synthgen.kernel import strings
 
 
 def events_table(ctx: Context, events: list[AgencyTable]) -> pa.Table:
@@ -20,8 +21,8 @@ def events_table(ctx: Context, events: list[AgencyTable]) -> pa.Table:
         [
             pa.table(
                 {
-                    "source": pa.array(np.full(e.table.num_rows, e.source, dtype=object), pa.string()),
-                    "table": pa.array(np.full(e.table.num_rows, e.name, dtype=object), pa.string()),
+                    "source": strings.repeated(e.source, e.table.num_rows),
+                    "table": strings.repeated(e.name, e.table.num_rows),
                     "record_id": e.table.column(tables.table(e.path).id_column or "record_id").combine_chunks(),
                     "person_id": pa.array(e.person_id),
                     "known_on": _days(known_on(ctx, e)),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from synthgen.kernel.arrays import categorical, first_of_runs
+from synthgen.kernel.arrays import categorical, first_of_runs, rank_within
 from synthgen.reference import AgePyramid, Parameters
 from synthgen.world.households import T
 from synthgen.world.members import Members
@@ -186,6 +186,22 @@ def _draw_ages(rng: np.random.Generator, weights: NDArray[np.float64], lo: int, 
     return result
 
 
+def _by_family(
+    family: NDArray[np.int64], score: NDArray[np.float64], fits: NDArray[np.bool_], families: int
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Each family's children's scores summed and fits all true, row by row over the grid: what np.add.at and
+    np.logical_and.at give (each family's children added in the order they come), a child's place in its family
+    at a time, as ufunc.at over rows of a matrix is slow."""
+    family_score = np.zeros((families, score.shape[1]))
+    family_fits = np.ones((families, fits.shape[1]), bool)
+    rank = rank_within(family)
+    for place in range(int(rank.max()) + 1 if len(rank) else 0):  # a family's children: a handful at most
+        kids = rank == place
+        family_score[family[kids]] += score[kids]  # each family once per place: no index repeats
+        family_fits[family[kids]] &= fits[kids]
+    return family_score, family_fits
+
+
 def _place_youngest(
     rng: np.random.Generator,
     offset: NDArray[np.float64],
@@ -215,10 +231,7 @@ def _place_youngest(
         fits = ages < 18.0
         score = np.where(fits, lacking[np.minimum(ages, 17.99).astype(np.int64)], 0.0)
         family = np.searchsorted(batch_sorted := np.sort(batch), kid_hh[kids])
-        family_score = np.zeros((len(batch_sorted), len(grid)))
-        np.add.at(family_score, family, score)
-        family_fits = np.ones((len(batch_sorted), len(grid)), bool)
-        np.logical_and.at(family_fits, family, fits)
+        family_score, family_fits = _by_family(family, score, fits, len(batch_sorted))
         weight = np.where(family_fits, np.maximum(family_score, 1e-6), 0.0)
         weight[~family_fits.any(axis=1), 0] = 1.0
         step = categorical(rng, weight)

@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from synthgen.kernel import dates
 from synthgen.kernel.dates import age_on, moments
 
 
@@ -44,3 +45,19 @@ def test_moments_fall_in_their_rows_days_at_the_weighted_hours() -> None:
     assert (when >= first).all() and (when < end).all()
     assert set(((when - when.astype("datetime64[D]")).astype(np.int64) // 3600).tolist()) == {9, 17}
     assert (when[-1000:].astype("datetime64[D]") == np.datetime64("2025-03-31")).all()
+
+
+_day_numbers = st.integers(-200_000, 200_000) | st.sampled_from([np.iinfo(np.int64).min])  # far days, and NaT
+
+
+@given(st.lists(st.tuples(_day_numbers, _day_numbers), min_size=1, max_size=30), st.booleans())
+def test_age_on_looked_up_is_age_on_computed(pairs: list[tuple[int, int]], one_day: bool) -> None:
+    """The calendar look-up (days 1800-2299) gives what the date arithmetic gives, beyond it and for NaT too."""
+    born = np.array([b for b, _ in pairs], dtype=np.int64).astype("datetime64[D]")
+    when = np.array([w for _, w in pairs], dtype=np.int64).astype("datetime64[D]")
+    day = when[:1][0] if one_day else when
+    day_when = np.broadcast_to(np.asarray(day), born.shape)
+    with np.errstate(over="ignore"):  # NaT's parts are nonsense, but the same nonsense both ways
+        years = day_when.astype("datetime64[Y]").astype(np.int64) - born.astype("datetime64[Y]").astype(np.int64)
+        expected = years - (dates._month_day(born) > dates._month_day(day_when))
+        assert age_on(born, day).tolist() == expected.tolist()

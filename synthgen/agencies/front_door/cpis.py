@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from synthgen import signals
 from synthgen.agencies.front_door.people import Everyone
 from synthgen.agencies.producer import Context
-from synthgen.kernel import identifiers
+from synthgen.kernel import identifiers, strings
 from synthgen.kernel.arrays import first_of_runs
 
 NOT_UPLOADED = "no valid NHS number"
@@ -107,6 +107,6 @@ def flags(ctx: Context, uploaded: pa.Table) -> pa.Table:
             "plan_type": shared.column("plan_type"),
             "start_date": shared.column("start_date"),
             "end_date": shared.column("end_date"),
-            "responsible_la": pa.array(np.full(shared.num_rows, ctx.plan.la.name, dtype=object), pa.string()),
+            "responsible_la": strings.repeated(ctx.plan.la.name, shared.num_rows),
         }
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import tables
@@ -21,6 +22,7 @@ from synthgen.agencies.front_door.handling import CHECKED
 from synthgen.agencies.front_door.people import Everyone
 from synthgen.agencies.known import known_on
 from synthgen.agencies.producer import Context
+from synthgen.kernel import strings
 from synthgen.kernel.arrays import ranges
 
 AGENCIES = tables.AGENCIES
@@ -33,10 +35,10 @@ class Known:
 
     contact: NDArray[np.int64]
     agency: NDArray[np.int64]  # index into AGENCIES
-    table: NDArray[np.object_]
+    table: pa.Array  # the table's name
     record_id: pa.Array
     person_id: NDArray[np.int64]
-    relation: NDArray[np.object_]  # child or household
+    relation: pa.Array  # child or household
     known: NDArray[np.datetime64]  # NaT: from before the period
 
     def held_by(self, contacts: int) -> NDArray[np.bool_]:
@@ -50,31 +52,34 @@ class Known:
 
 def _all_records(
     ctx: Context,
-) -> tuple[NDArray[np.int64], NDArray[np.object_], pa.Array, NDArray[np.int64], NDArray[np.datetime64]]:
-    """(agency, table, record id, person id, known on) of every record the shard's agencies have made so far."""
+) -> tuple[NDArray[np.int64], NDArray[np.int64], pa.Array, NDArray[np.int64], NDArray[np.datetime64], tuple[str, ...]]:
+    """(agency, table, record id, person id, known on) of every record the shard's agencies have made so far; the
+    table as its place in the list of table names that comes last (named only for the records kept)."""
     agency, name, ids, person, known = [], [], [], [], []
-    for table in [*ctx.made.values(), *ctx.held.values()]:
+    every = [*ctx.made.values(), *ctx.held.values()]
+    for index, table in enumerate(every):
         entry = tables.table(table.path)
         n = table.table.num_rows
         agency.append(np.full(n, AGENCIES.index(table.source), np.int64))
-        name.append(np.full(n, table.name, dtype=object))
+        name.append(np.full(n, index, np.int64))
         ids.append(table.table.column(entry.id_column or "record_id").combine_chunks().cast(pa.string()))
         person.append(table.person_id)
         known.append(known_on(ctx, table))
     if not agency:
         empty = np.zeros(0, np.int64)
-        return empty, np.zeros(0, object), pa.array([], pa.string()), empty, np.zeros(0, "datetime64[D]")
+        return empty, empty, pa.array([], pa.string()), empty, np.zeros(0, "datetime64[D]"), ()
     return (
         np.concatenate(agency),
         np.concatenate(name),
         pa.concat_arrays(ids),
         np.concatenate(person),
         np.concatenate(known),
+        tuple(table.name for table in every),
     )
 
 
 def known_records(ctx: Context, people: Everyone, contacts: Contacts) -> Known:
-    agency, name, ids, person, known = _all_records(ctx)
+    agency, name, ids, person, known, names = _all_records(ctx)
     row = people.rows(person)
     valid = (row >= 0) & (row < len(people))
     household = np.where(valid, people.household[np.where(valid, row, 0)], -1)
@@ -94,9 +99,9 @@ def known_records(ctx: Context, people: Everyone, contacts: Contacts) -> Known:
     return Known(
         contact=contact,
         agency=agency[record],
-        table=name[record],
+        table=strings.labelled(names, name[record]),
         record_id=ids.take(pa.array(record, pa.int64())),
         person_id=person[record],
-        relation=np.where(own, "child", "household").astype(object),
+        relation=pc.if_else(pa.array(own, pa.bool_()), strings.text("child"), strings.text("household")),
         known=known[record],
     )

@@ -172,10 +172,10 @@ def truth_contact_records(known: Known, contact_id: pa.Array) -> pa.Table:
         {
             "contact_id": contact_id.take(pa.array(known.contact, pa.int64())),
             "agency": as_array(known.agency, AGENCIES),
-            "table": pa.array(known.table, pa.string()),
+            "table": known.table,
             "record_id": known.record_id,
             "person_id": pa.array(known.person_id, pa.int64()),
-            "relation": pa.array(known.relation, pa.string()),
+            "relation": known.relation,
             "known_on": pa.array(known.known, pa.date32(), mask=np.isnat(known.known)),
         }
     )

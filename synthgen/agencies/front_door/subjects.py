@@ -71,8 +71,10 @@ def true_details(ctx: Context, people: Everyone, row: NDArray[np.int64]) -> dict
         "middle_names": middle,
         "family_name": people.family_name.take(pa.array(row)),
         "date_of_birth": pa.array(people.date_of_birth[row], pa.date32()),
-        "address_line": strings.address_lines(plan.streets[home], pop.household_number[people.household[row]]),
-        "postcode": pa.array(plan.postcodes.postcode[home], pa.string()),
+        "address_line": strings.address_lines(
+            strings.taken(plan.streets, home), pop.household_number[people.household[row]]
+        ),
+        "postcode": strings.taken(plan.postcodes.postcode, home),
     }
 
 
