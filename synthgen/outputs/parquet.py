@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from synthgen.outputs.storage import HashingSink, Store
 
 KEY = "_key"
 COMPRESSION = "zstd"
+WRITE_BUFFER = 1 << 20
+"""Bytes a Parquet file is written (and hashed) in."""
 DICTIONARY_SAMPLE = 10_000
 """Rows of a file's first row group looked at to choose the columns it dictionary-encodes."""
 DICTIONARY_DISTINCT = 0.3
@@ -108,6 +110,19 @@ def _writer_options(first: pa.Table) -> dict[str, Any]:
     return {"compression": COMPRESSION, "use_dictionary": dictionary_columns(first)}
 
 
+@contextmanager
+def _hashed(sink: Any) -> Iterator[tuple[HashingSink, pa.NativeFile]]:
+    """A stream for a Parquet writer that hashes and passes on its bytes a mebibyte at a time (the writer's own
+    writes are a few kilobytes each: tens of thousands of Python calls and system calls for a large table); the
+    HashingSink's sha256 and size are whole once the block ends."""
+    hashing = HashingSink(sink)
+    buffered = pa.BufferedOutputStream(pa.PythonFile(hashing, mode="w"), buffer_size=WRITE_BUFFER)
+    try:
+        yield hashing, buffered
+    finally:
+        buffered.close()
+
+
 def write_row_groups(
     store: Store, relative: str, tables: Iterable[pa.Table], metadata: dict[str, str], schema: pa.Schema
 ) -> Written:
@@ -117,13 +132,19 @@ def write_row_groups(
     result: Written = {}
 
     def write(sink: Any) -> None:
-        hashing = HashingSink(sink)
         rows = 0
         pieces = (table.cast(schema) for table in tables)
-        # the rows before the first non-empty table are none: the writer opens once its options can be chosen
-        first = next((table for table in pieces if table.num_rows), schema.empty_table())
-        with pq.ParquetWriter(hashing, _with_metadata(schema, metadata), **_writer_options(first)) as writer:
-            for table in itertools.chain([first], pieces):
+        # the writer opens once the file's first DICTIONARY_SAMPLE rows (or all of them) are at hand
+        ahead: list[pa.Table] = []
+        for table in pieces:
+            ahead.append(table)
+            if sum(held.num_rows for held in ahead) >= DICTIONARY_SAMPLE:
+                break
+        first = pa.concat_tables(ahead) if ahead else schema.empty_table()
+        with _hashed(sink) as (hashing, buffered), pq.ParquetWriter(
+            buffered, _with_metadata(schema, metadata), **_writer_options(first)
+        ) as writer:
+            for table in itertools.chain(ahead, pieces):
                 if table.num_rows:
                     writer.write_table(
                         table.replace_schema_metadata(writer.schema.metadata), row_group_size=table.num_rows
@@ -187,12 +208,12 @@ def write_table(store: Store, table: pa.Table, out: str, metadata: dict[str, str
     result: Written = {}
 
     def write(sink: Any) -> None:
-        hashing = HashingSink(sink)
-        pq.write_table(
-            table.replace_schema_metadata(_with_metadata(table.schema, metadata).metadata),
-            hashing,
-            **_writer_options(table),
-        )
+        with _hashed(sink) as (hashing, buffered):
+            pq.write_table(
+                table.replace_schema_metadata(_with_metadata(table.schema, metadata).metadata),
+                buffered,
+                **_writer_options(table),
+            )
         result.update(
             path=out, rows=table.num_rows, columns=schema.names, bytes=hashing.size, sha256=hashing.digest.hexdigest()
         )
