@@ -9,6 +9,7 @@ own, so the rows read in part order are the single file's rows. Each file's sha2
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import json
@@ -26,6 +27,14 @@ from numpy.typing import NDArray
 from synthgen.outputs.storage import HashingSink, Store
 
 KEY = "_key"
+BUCKET_ROWS = "synthgen.bucket_rows"
+BATCH_ROWS = "synthgen.batch_rows"
+"""A keyed part's schema metadata: its rows per bucket, and the least rows of a batch it was written with."""
+MERGE_BATCH_ROWS = 4096
+"""Least rows of a batch in a keyed table's part: the merge reads a batch once per shard, so some thousands of rows
+make its fixed cost small; their merge holds a batch per shard at a time."""
+SORT_ROWS = 1 << 17
+"""About how many rows of consecutive buckets a merge sorts at once (each bucket stays a row group of its own)."""
 COMPRESSION = "zstd"
 WRITE_BUFFER = 1 << 20
 """Bytes a Parquet file is written (and hashed) in."""
@@ -46,24 +55,68 @@ def bucket_bounds(keys: NDArray[np.uint64], buckets: int) -> NDArray[np.int64]:
 
 
 def write_part(
-    store: Store, relative: str, table: pa.Table, keys: NDArray[np.uint64] | None = None, buckets: int = 1
+    store: Store,
+    relative: str,
+    table: pa.Table,
+    keys: NDArray[np.uint64] | None = None,
+    buckets: int = 1,
+    batch_rows: int = 1,
 ) -> NDArray[np.int64]:
-    """An IPC part: one batch per bucket when keyed (rows sorted by key), else one batch; returns each batch's
-    rows."""
+    """An IPC part: when keyed, its rows sorted by key, in batches of consecutive whole buckets holding at least
+    `batch_rows` rows each (1: a batch per non-empty bucket), each bucket's rows listed in the schema's metadata;
+    else one batch. Returns the rows per bucket (or the one batch's rows).
+
+    Batches of several buckets keep a merge's reads linear in the run: a batch costs some microseconds a column to
+    read whatever its rows, and buckets are as many as shards, so a batch per bucket made shards x buckets reads a
+    table (40,000 at 10M people), most of them a few rows."""
     if keys is None:
         # a part read whole: its batches as they are, uncombined
         store.write_atomically(relative, lambda sink: _write_batches(store, sink, table.schema, table.to_batches()))
         return np.array([table.num_rows], dtype=np.int64)
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
-    table = table.take(pa.array(order)).append_column(KEY, pa.array(keys))
     bounds = bucket_bounds(keys, buckets)
-    # exactly one record batch per bucket, even an empty one, so batch b is always bucket b
-    sorted_batch = table.combine_chunks().to_batches(max_chunksize=max(table.num_rows, 1))
-    whole = sorted_batch[0] if sorted_batch else pa.RecordBatch.from_pylist([], schema=table.schema)
-    batches = [whole.slice(bounds[b], bounds[b + 1] - bounds[b]) for b in range(buckets)]
-    store.write_atomically(relative, lambda sink: _write_batches(store, sink, table.schema, batches))
-    return np.diff(bounds).astype(np.int64)
+    counts = np.diff(bounds).astype(np.int64)
+    schema = table.schema.append(pa.field(KEY, pa.uint64())).with_metadata(
+        {BUCKET_ROWS: _listed(counts), BATCH_ROWS: str(batch_rows)}
+    )
+    sorted_table = pa.Table.from_arrays([*table.take(pa.array(order)).columns, pa.array(keys)], schema=schema)
+    whole = sorted_table.combine_chunks().to_batches(max_chunksize=max(sorted_table.num_rows, 1))
+    batch = whole[0] if whole else pa.RecordBatch.from_pylist([], schema=schema)
+    batches = [batch.slice(bounds[first], bounds[last] - bounds[first]) for first, last in groups(counts, batch_rows)]
+    store.write_atomically(relative, lambda sink: _write_batches(store, sink, schema, batches))
+    return counts
+
+
+def _listed(counts: NDArray[np.int64]) -> str:
+    return ",".join(str(count) for count in counts.tolist())
+
+
+class _KeyedPart:
+    """A keyed part read a range of buckets at a time, in bucket order: each batch is read once however many
+    ranges it serves (the one last read is kept for the next range)."""
+
+    def __init__(self, reader: pa.ipc.RecordBatchFileReader) -> None:
+        self.reader = reader
+        self.counts = np.array(reader.schema.metadata[BUCKET_ROWS.encode()].decode().split(","), dtype=np.int64)
+        self.offsets = np.r_[0, np.cumsum(self.counts)]
+        self.spans = groups(self.counts, int(reader.schema.metadata[BATCH_ROWS.encode()].decode()))
+        self.starts = [first for first, _ in self.spans]
+        self.held: tuple[int, pa.RecordBatch] | None = None
+
+    def rows(self, first: int, last: int) -> list[pa.RecordBatch]:
+        """Buckets [first, last): slices of the batches holding them."""
+        pieces = []
+        at = bisect.bisect_right(self.starts, first) - 1
+        while at < len(self.spans) and self.spans[at][0] < last:
+            start = int(self.offsets[self.spans[at][0]])
+            if self.held is None or self.held[0] != at:
+                self.held = (at, self.reader.get_batch(at))
+            lo, hi = int(self.offsets[first]) - start, int(self.offsets[last]) - start
+            batch = self.held[1]
+            pieces.append(batch.slice(max(lo, 0), max(0, min(hi, batch.num_rows) - max(lo, 0))))
+            at += 1
+        return pieces
 
 
 def _write_batches(store: Store, sink: Any, schema: pa.Schema, batches: list[pa.RecordBatch]) -> None:
@@ -141,9 +194,10 @@ def write_row_groups(
             if sum(held.num_rows for held in ahead) >= DICTIONARY_SAMPLE:
                 break
         first = pa.concat_tables(ahead) if ahead else schema.empty_table()
-        with _hashed(sink) as (hashing, buffered), pq.ParquetWriter(
-            buffered, _with_metadata(schema, metadata), **_writer_options(first)
-        ) as writer:
+        with (
+            _hashed(sink) as (hashing, buffered),
+            pq.ParquetWriter(buffered, _with_metadata(schema, metadata), **_writer_options(first)) as writer,
+        ):
             for table in itertools.chain(ahead, pieces):
                 if table.num_rows:
                     writer.write_table(
@@ -158,18 +212,23 @@ def write_row_groups(
     return result
 
 
-def _sorted_by_key(table: pa.Table) -> pa.Table:
-    return table.take(pc.sort_indices(table, [(KEY, "ascending")])).drop_columns([KEY])
-
-
 def _buckets(store: Store, parts: list[str], first: int, last: int) -> Iterator[pa.Table]:
-    """Buckets first..last-1 of every part, each sorted by record id: a shuffle across all shards. Each part is
-    opened once and read a bucket (one record batch) at a time."""
+    """Buckets first..last-1 of every part, each sorted by record id: a shuffle across all shards. Consecutive
+    buckets of about SORT_ROWS rows are gathered from every part and sorted at once; buckets are ranges of keys and
+    the sort is stable, so each bucket's rows are those it would hold sorted alone, in the same order (rows of
+    equal key in shard order). Each part is opened once and each of its batches read once."""
     with ExitStack() as stack:
-        readers = [pa.ipc.open_file(stack.enter_context(store.open_input(part))) for part in parts]
-        part_schema = readers[0].schema
-        for bucket in range(first, last):
-            yield _sorted_by_key(pa.Table.from_batches([r.get_batch(bucket) for r in readers], schema=part_schema))
+        readers = [_KeyedPart(pa.ipc.open_file(stack.enter_context(store.open_input(part)))) for part in parts]
+        part_schema = readers[0].reader.schema
+        counts = np.sum([reader.counts for reader in readers], axis=0)
+        for start, end in groups(counts[first:last], SORT_ROWS):
+            lo, hi = first + start, first + end
+            pieces = [piece for reader in readers for piece in reader.rows(lo, hi)]
+            gathered = pa.Table.from_batches(pieces, schema=part_schema).combine_chunks()
+            ordered = gathered.take(pc.sort_indices(gathered, [(KEY, "ascending")])).drop_columns([KEY])
+            offsets = np.r_[0, np.cumsum(counts[lo:hi])]
+            for at in range(hi - lo):
+                yield ordered.slice(offsets[at], offsets[at + 1] - offsets[at])
 
 
 def merge_shuffled(
@@ -191,10 +250,10 @@ def read_part(store: Store, relative: str) -> pa.Table:
 
 
 def read_bucket(store: Store, relative: str, bucket: int) -> pa.Table:
-    """One bucket (record batch) of a keyed IPC part."""
+    """One bucket of a keyed IPC part."""
     with store.open_input(relative) as source:
-        reader = pa.ipc.open_file(source)
-        return pa.Table.from_batches([reader.get_batch(bucket)], schema=reader.schema)
+        part = _KeyedPart(pa.ipc.open_file(source))
+        return pa.Table.from_batches(part.rows(bucket, bucket + 1), schema=part.reader.schema)
 
 
 def merge_in_order(store: Store, parts: list[str], out: str, metadata: dict[str, str], schema: pa.Schema) -> Written:
