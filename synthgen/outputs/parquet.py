@@ -212,16 +212,16 @@ def write_row_groups(
     return result
 
 
-def _buckets(store: Store, parts: list[str], first: int, last: int) -> Iterator[pa.Table]:
+def _buckets(store: Store, parts: list[str], first: int, last: int, sort_rows: int = SORT_ROWS) -> Iterator[pa.Table]:
     """Buckets first..last-1 of every part, each sorted by record id: a shuffle across all shards. Consecutive
-    buckets of about SORT_ROWS rows are gathered from every part and sorted at once; buckets are ranges of keys and
+    buckets of about `sort_rows` rows are gathered from every part and sorted at once; buckets are ranges of keys and
     the sort is stable, so each bucket's rows are those it would hold sorted alone, in the same order (rows of
     equal key in shard order). Each part is opened once and each of its batches read once."""
     with ExitStack() as stack:
         readers = [_KeyedPart(pa.ipc.open_file(stack.enter_context(store.open_input(part)))) for part in parts]
         part_schema = readers[0].reader.schema
         counts = np.sum([reader.counts for reader in readers], axis=0)
-        for start, end in groups(counts[first:last], SORT_ROWS):
+        for start, end in groups(counts[first:last], sort_rows):
             lo, hi = first + start, first + end
             pieces = [piece for reader in readers for piece in reader.rows(lo, hi)]
             gathered = pa.Table.from_batches(pieces, schema=part_schema).combine_chunks()
