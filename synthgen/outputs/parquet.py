@@ -30,10 +30,10 @@ KEY = "_key"
 BUCKET_ROWS = "synthgen.bucket_rows"
 BATCH_ROWS = "synthgen.batch_rows"
 """A keyed part's schema metadata: its rows per bucket, and the least rows of a batch it was written with."""
-MERGE_BATCH_ROWS = 4096
-"""Least rows of a batch in a keyed table's part: the merge reads a batch once per shard, so some thousands of rows
-make its fixed cost small; their merge holds a batch per shard at a time."""
-SORT_ROWS = 1 << 17
+MERGE_BATCH_ROWS = 1024
+"""Least rows of a batch in a keyed table's part: a batch's fixed cost (some microseconds a column) is small beside
+a thousand rows', and a merge holds a batch of every shard's part at a time (at 200 shards, some 30 MB)."""
+SORT_ROWS = 1 << 16
 """About how many rows of consecutive buckets a merge sorts at once (each bucket stays a row group of its own)."""
 COMPRESSION = "zstd"
 WRITE_BUFFER = 1 << 20
@@ -224,7 +224,7 @@ def _buckets(store: Store, parts: list[str], first: int, last: int, sort_rows: i
         for start, end in groups(counts[first:last], sort_rows):
             lo, hi = first + start, first + end
             pieces = [piece for reader in readers for piece in reader.rows(lo, hi)]
-            gathered = pa.Table.from_batches(pieces, schema=part_schema).combine_chunks()
+            gathered = pa.Table.from_batches(pieces, schema=part_schema)
             ordered = gathered.take(pc.sort_indices(gathered, [(KEY, "ascending")])).drop_columns([KEY])
             offsets = np.r_[0, np.cumsum(counts[lo:hi])]
             for at in range(hi - lo):
