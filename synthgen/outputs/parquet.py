@@ -1,10 +1,11 @@
 """Parquet output: shard parts, merged into one file per table or into a folder of part files, plus the manifest.
 
-Shards write their tables as Arrow IPC parts. Agency tables are split into buckets by record id, so the merge
-can shuffle every table across all shards one bucket at a time: memory stays at about one shard's worth however
-large the run, and the result is the same bytes whichever worker wrote which part. A merge writes consecutive
-buckets (or shards, for truth) as one file's row groups; a partitioned run gives each group of them a file of its
-own, so the rows read in part order are the single file's rows. Each file's sha256 is taken as it is written.
+Shards write their tables as Arrow IPC parts. Agency tables are split into buckets by record id (a part's batches
+hold whole buckets), so the merge can shuffle every table across all shards a few buckets at a time: memory stays
+at about a few shards' worth however large the run, and the result is the same bytes whichever worker wrote which
+part. A merge writes consecutive buckets (or shards, for truth) as one file's row groups; a partitioned run gives
+each group of them a file of its own, so the rows read in part order are the single file's rows. Each file's
+sha256 is taken as it is written.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ COMPRESSION = "zstd"
 WRITE_BUFFER = 1 << 20
 """Bytes a Parquet file is written (and hashed) in."""
 DICTIONARY_SAMPLE = 10_000
-"""Rows of a file's first row group looked at to choose the columns it dictionary-encodes."""
+"""A file's first rows looked at to choose the columns it dictionary-encodes."""
 DICTIONARY_DISTINCT = 0.3
 """A column is dictionary-encoded when at most this share of the sampled values are distinct."""
 Written = dict[str, Any]
