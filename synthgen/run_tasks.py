@@ -40,7 +40,9 @@ def run_shard(plan: Plan, shard: int, store: Store, pairs: bool) -> ShardWritten
     made = shard_tables(plan, shard, pairs)
     rows: dict[str, NDArray[np.int64]] = {}
     for item in made.keyed:
-        rows[item.path] = parquet.write_part(store, keyed_part(item.path, shard), item.table, item.key, plan.shards)
+        rows[item.path] = parquet.write_part(
+            store, keyed_part(item.path, shard), item.table, item.key, plan.shards, parquet.MERGE_BATCH_ROWS
+        )
     for name, table in made.truth.items():
         rows[f"truth/{name}"] = parquet.write_part(store, truth_part(name, shard), table)
     rows["namesakes"] = namesake_pass.write_candidates(plan, store, shard, made.truth)

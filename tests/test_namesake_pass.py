@@ -54,7 +54,12 @@ def test_a_streamed_file_has_the_bytes_of_a_table_written_whole(tmp_path: Path) 
     )
     meta = {"synthgen.table": "truth/hard_negatives"}
     whole = io.BytesIO()
-    pq.write_table(table.replace_schema_metadata(meta), whole, compression=parquet.COMPRESSION)
+    pq.write_table(
+        table.replace_schema_metadata(meta),
+        whole,
+        compression=parquet.COMPRESSION,
+        use_dictionary=parquet.dictionary_columns(table),
+    )
     cuts = [0, 7, 400_000, 1_048_576, 1_500_000, 2_090_000, rows]
     pieces = (table.slice(a, b - a) for a, b in itertools.pairwise(cuts))
     written = parquet.write_row_groups(

@@ -1,16 +1,24 @@
-"""Writing a run: all or nothing, checksummed, and never over something that is not a run."""
+"""Writing a run: all or nothing, checksummed, and never over something that is not a run; a merge gives each
+bucket the rows of sorting it alone; files dictionary-encode only the columns whose values repeat."""
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import synthgen
 from synthgen import pipeline as run_module
 from synthgen.outputs import parquet
+from synthgen.outputs.storage import Store
 
 
 def test_manifest_checksums_match_the_files(demo_run: Path) -> None:
@@ -47,3 +55,75 @@ def test_a_failed_overwrite_keeps_the_old_run(
         synthgen.generate(scenario, out, overwrite=True)
     assert (out / "manifest.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "s.yaml"]
+
+
+KEYS = [at * (1 << 60) // 13 + tie for at in range(13) for tie in (0, 1)]
+"""Keys spread over the 60-bit range, each twice (rows of equal key), so parts fill many buckets."""
+
+
+@given(
+    parts=st.lists(st.lists(st.sampled_from(KEYS), max_size=40), min_size=1, max_size=4),
+    buckets=st.integers(1, 7),
+    batch_rows=st.sampled_from([1, 3, 10, 100]),
+    sort_rows=st.sampled_from([1, 7, 1000]),
+    span=st.tuples(st.integers(0, 7), st.integers(0, 7)),
+)
+def test_a_merge_gives_each_bucket_the_rows_of_sorting_it_alone(
+    parts: list[list[int]], buckets: int, batch_rows: int, sort_rows: int, span: tuple[int, int]
+) -> None:
+    """However a part's buckets are batched and however many buckets are sorted at once, each bucket comes out as
+    its rows from every part, in part order, stably sorted by key: the merge of one bucket at a time."""
+    first, last = sorted(min(at, buckets) for at in span)
+    tables = [
+        pa.table({"part": pa.array([number] * len(keys), pa.int64()), "row": pa.array(range(len(keys)), pa.int64())})
+        for number, keys in enumerate(parts)
+    ]
+    expected = []
+    for bucket in range(first, last):
+        pieces = []
+        for table, keys in zip(tables, parts, strict=True):
+            order = np.argsort(np.array(keys, dtype=np.uint64), kind="stable")
+            bounds = parquet.bucket_bounds(np.array(keys, dtype=np.uint64)[order], buckets)
+            pieces.append(
+                table.take(pa.array(order[bounds[bucket] : bounds[bucket + 1]], pa.int64())).append_column(
+                    parquet.KEY, pa.array(np.array(keys, dtype=np.uint64)[order][bounds[bucket] : bounds[bucket + 1]])
+                )
+            )
+        joined = pa.concat_tables(pieces)
+        expected.append(joined.take(pa.array(np.argsort(joined[parquet.KEY].to_numpy(), kind="stable"))))
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(folder)
+        names = [f"p{number}.arrow" for number in range(len(parts))]
+        for name, table, keys in zip(names, tables, parts, strict=True):
+            rows = parquet.write_part(store, name, table, np.array(keys, dtype=np.uint64), buckets, batch_rows)
+            assert rows.tolist() == [len(e) for e in _bucketed(keys, buckets)]
+        merged = list(parquet._buckets(store, names, first, last, sort_rows))
+        alone = [parquet.read_bucket(store, names[0], bucket) for bucket in range(first, last)]
+    assert [table.to_pylist() for table in merged] == [e.drop_columns([parquet.KEY]).to_pylist() for e in expected]
+    own = _bucketed(parts[0], buckets)[first:last]
+    assert [table[parquet.KEY].to_pylist() for table in alone] == own
+
+
+def _bucketed(keys: list[int], buckets: int) -> list[list[int]]:
+    ordered = np.sort(np.array(keys, dtype=np.uint64), kind="stable")
+    bounds = parquet.bucket_bounds(ordered, buckets)
+    return [ordered[bounds[b] : bounds[b + 1]].tolist() for b in range(buckets)]
+
+
+def test_only_columns_whose_values_repeat_are_dictionary_encoded(tmp_path: Path) -> None:
+    rows = 3 * parquet.DICTIONARY_SAMPLE
+    kinds = pa.struct([("kind", pa.string()), ("field", pa.string())])
+    table = pa.table(
+        {
+            "record_id": pa.array([f"R{n:08d}" for n in range(rows)]),
+            "sex": pa.array(["F", "M", "U"] * (rows // 3)),
+            "errors": pa.array([[{"kind": "typo", "field": "sex"}]] * rows, pa.list_(kinds)),
+        }
+    )
+    assert parquet.dictionary_columns(table) == ["sex", "errors.list.element.kind", "errors.list.element.field"]
+    parquet.write_table(Store(str(tmp_path)), table, "t.parquet", {}, table.schema)
+    chunks = pq.ParquetFile(tmp_path / "t.parquet").metadata.row_group(0)
+    encoded = {chunks.column(at).path_in_schema: chunks.column(at).encodings for at in range(chunks.num_columns)}
+    assert "RLE_DICTIONARY" not in encoded["record_id"]
+    assert all("RLE_DICTIONARY" in encoded[name] for name in parquet.dictionary_columns(table))
+    assert pq.read_table(tmp_path / "t.parquet").equals(table)
