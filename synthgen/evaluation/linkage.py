@@ -23,6 +23,7 @@ from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation import adapters, metrics
 from synthgen.evaluation.groups import read_people
 from synthgen.evaluation.linkage_groups import linkage_groups
+from synthgen.evaluation.linkage_memory import arrays_reused
 from synthgen.evaluation.linkage_report import linkage_report
 from synthgen.evaluation.linkage_scores import (
     Counts,
@@ -97,6 +98,11 @@ def score_linkage(
     run: str | Path | Run, predictions: str | Path | pa.Table, threshold: float | None = None
 ) -> LinkageScores:
     """As `evaluate_linkage`, without writing anything."""
+    with arrays_reused():
+        return _score_linkage(run, predictions, threshold)
+
+
+def _score_linkage(run: str | Path | Run, predictions: str | Path | pa.Table, threshold: float | None) -> LinkageScores:
     if threshold is not None and not (isinstance(threshold, int | float) and math.isfinite(threshold)):
         raise ArgumentError("threshold", f"{PLACE} must be a finite number, not {shown(threshold)}")
     opened = open_run(run)
