@@ -46,10 +46,12 @@ def codes(ids: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.uint64], NDArray[
     if isinstance(ids, pa.ChunkedArray):
         if ids.num_chunks == 1:
             return codes(ids.chunk(0))
-        coded = [codes(chunk) for chunk in ids.chunks]
-        if not coded:
-            return np.zeros(0, np.uint64), np.zeros(0, bool)
-        return np.concatenate([c[0] for c in coded]), np.concatenate([c[1] for c in coded])
+        numbers, valid = np.zeros(len(ids), np.uint64), np.zeros(len(ids), bool)
+        at = 0
+        for chunk in ids.chunks:  # each chunk decoded into its place: no second copy of ten million numbers
+            numbers[at : at + len(chunk)], valid[at : at + len(chunk)] = codes(chunk)
+            at += len(chunk)
+        return numbers, valid
     if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
         ids = ids.cast(pa.large_string())
     n = len(ids)
@@ -98,33 +100,41 @@ def sorted_order(values: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
     """np.argsort(values, kind="stable") for integers, from one plain sort: each row number is packed into the low
     bits of its value (less its minimum) and the packed keys sorted, a vectorised sort several times faster than an
     argsort of ten million. When value and row need more than 64 bits (a record id's 60), the value's lowest bits
-    give way and the few runs whose kept bits tie are put in order afterwards."""
+    give way and the few runs whose kept bits tie are put in order afterwards. The key is worked in place: one
+    array of the values' length beside them."""
     n = len(values)
     if n < 2:
         return np.arange(n, dtype=np.int64)
     low = values.min()
-    wide = values.astype(np.uint64) if np.issubdtype(values.dtype, np.unsignedinteger) else values.astype(np.int64)
-    shifted = (wide - wide.dtype.type(low)).astype(np.uint64, copy=False)
-    del wide
+    if np.issubdtype(values.dtype, np.unsignedinteger):
+        key = values.astype(np.uint64, copy=False) - np.uint64(low)
+    else:
+        key = values.astype(np.int64)
+        key -= np.int64(low)
+        key = key.view(np.uint64)
     row_bits = (n - 1).bit_length()
-    lost = max(int(shifted.max()).bit_length() + row_bits - 64, 0)
-    key = shifted >> np.uint64(lost) if lost else shifted.copy()
+    lost = max(int(key.max()).bit_length() + row_bits - 64, 0)
+    key >>= np.uint64(lost)
     key <<= np.uint64(row_bits)
-    key |= np.arange(n, dtype=np.uint64)
+    step = 1 << 20
+    for start in range(0, n, step):  # the row numbers or-ed in a slice at a time (no arange of ten million)
+        key[start : start + step] |= np.arange(start, min(start + step, n), dtype=np.uint64)
     key.sort()
     mask = np.uint64((1 << row_bits) - 1)
-    order = (key & mask).astype(np.int64)
-    if lost:
-        key >>= np.uint64(row_bits)
+    tied = None
+    if lost:  # neighbours whose kept bits are equal differ below the row bits
         tied = np.zeros(n, bool)
-        same = key[1:] == key[:-1]
+        same = (key[1:] ^ key[:-1]) <= mask
         tied[1:] |= same
         tied[:-1] |= same
-        del key, same
+        del same
+    key &= mask
+    order = key.view(np.int64)
+    if tied is not None:
         at = np.flatnonzero(tied)
         if len(at):  # runs of values equal in their kept bits: ordered by the whole value, then the row
             rows = order[at]
-            order[at] = rows[np.lexsort((rows, shifted[rows]))]
+            order[at] = rows[np.lexsort((rows, values[rows]))]
     return order
 
 
