@@ -201,7 +201,7 @@ def true_pairs(
     np.cumsum(sizes[:-1], out=start[1:])
     per_person = sizes * (sizes - 1) // 2
     total = int(per_person.sum())
-    left, right = np.empty(total, order.dtype), np.empty(total, order.dtype)
+    left, right = np.empty_like(order, shape=total), np.empty_like(order, shape=total)
     at = 0
     for size in range(2, SMALL_PERSON + 1):
         first = start[sizes == size]
@@ -398,7 +398,8 @@ def _largest(counts: NDArray[np.int64], k: int) -> NDArray[np.int64]:
     cut = np.partition(counts, len(counts) - k)[len(counts) - k]  # the k-th largest count
     above = np.flatnonzero(counts > cut)
     above = above[np.argsort(-counts[above], kind="stable")]
-    return np.r_[above, np.flatnonzero(counts == cut)[: k - len(above)]].astype(np.int64)
+    result: NDArray[np.int64] = np.r_[above, np.flatnonzero(counts == cut)[: k - len(above)]].astype(np.int64)
+    return result
 
 
 def _examples(

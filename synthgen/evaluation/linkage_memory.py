@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ def _glibc() -> ctypes.CDLL | None:
 @contextmanager
 def arrays_reused() -> Iterator[None]:
     """Big arrays allocated from the heap and freed into it (not mapped and unmapped) until the block ends."""
-    advice = getattr(getattr(np, "_core", None), "multiarray", None)
+    advice: Any = getattr(getattr(np, "_core", None), "multiarray", None)
     huge = advice._set_madvise_hugepage(False) if hasattr(advice, "_set_madvise_hugepage") else None
     libc = _glibc()
     if libc is not None:
