@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from synthgen import person_groups
-from synthgen.evaluation.record_index import find_sorted
+from synthgen.evaluation.record_index import find_sorted, sorted_order
 from synthgen.reference import Parameters
 from synthgen.run_folder import Run
 
@@ -93,10 +93,10 @@ def read_people(run: Run) -> People:
     )
     homes = run.read("truth/households", ["household_id", "deprivation"])
     # each person's household found by searching the households' sorted ids (no join of ten million rows)
-    home_order = np.argsort(homes["household_id"].to_numpy(), kind="stable")
+    home_order = sorted_order(homes["household_id"].to_numpy())
     home_ids = homes["household_id"].to_numpy()[home_order]
     deprivation = pc.fill_null(homes["deprivation"], 0.0).to_numpy()[home_order]
-    order = np.argsort(people["person_id"].to_numpy(), kind="stable")
+    order = sorted_order(people["person_id"].to_numpy())
     at = find_sorted(home_ids, people["household_id"].to_numpy()[order])
     score = np.where(at >= 0, deprivation[np.maximum(at, 0)], 0.0)
     params = Parameters(run.manifest.get("scenario", {}).get("rates") or {})

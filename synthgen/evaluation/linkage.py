@@ -23,6 +23,7 @@ from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation import adapters, metrics
 from synthgen.evaluation.groups import read_people
 from synthgen.evaluation.linkage_groups import linkage_groups
+from synthgen.evaluation.linkage_memory import arrays_reused
 from synthgen.evaluation.linkage_report import linkage_report
 from synthgen.evaluation.linkage_scores import (
     Counts,
@@ -34,7 +35,7 @@ from synthgen.evaluation.linkage_scores import (
     SourcePairRecall,
 )
 from synthgen.evaluation.provenance import provenance
-from synthgen.evaluation.record_index import RecordIndex, find_sorted
+from synthgen.evaluation.record_index import RecordIndex, code_type, find_sorted, sorted_order
 from synthgen.kernel.arrays import ranges
 from synthgen.linkage import view as linkage_view
 from synthgen.linkage.components import connected_components
@@ -97,37 +98,49 @@ def score_linkage(
     run: str | Path | Run, predictions: str | Path | pa.Table, threshold: float | None = None
 ) -> LinkageScores:
     """As `evaluate_linkage`, without writing anything."""
+    with arrays_reused():
+        return _score_linkage(run, predictions, threshold)
+
+
+def _score_linkage(run: str | Path | Run, predictions: str | Path | pa.Table, threshold: float | None) -> LinkageScores:
     if threshold is not None and not (isinstance(threshold, int | float) and math.isfinite(threshold)):
         raise ArgumentError("threshold", f"{PLACE} must be a finite number, not {shown(threshold)}")
     opened = open_run(run)
     for name in ("linkage/records", "truth/records"):
         if not opened.has(name):
             raise SynthgenError(f"{opened.path}: this run has no {name} (generated before linkage views existed?)")
-    index = RecordIndex.of(opened.read("truth/records", ["record_id"])["record_id"])
+    # the truth's columns read once, side by side (pyarrow decodes them in threads); the ids go once indexed
+    records = opened.read(
+        "truth/records",
+        ["record_id", "person_id", "source", "errors"],
+        dictionary=["source", "errors.list.element.kind", "errors.list.element.field"],
+    )
+    index = RecordIndex.of(records["record_id"])
+    records = records.drop_columns(["record_id"])
     read = adapters.read_predictions(predictions, index)
     cut = DEFAULT_THRESHOLD if threshold is None else threshold
     labels, absent = _predicted_labels(index.size, read, cut)
-    curve = _curve(read, opened) if isinstance(read, adapters.ScoredPairs) else None
+    person = records["person_id"].to_numpy()
+    curve = _curve(read, person) if isinstance(read, adapters.ScoredPairs) else None
     form = "clusters" if isinstance(read, adapters.Clusters) else "pairs"
     self_pairs = read.self_pairs if isinstance(read, adapters.ScoredPairs) else None
     del read  # a system's ten million ids and labels are not needed again
-    person = opened.read("truth/records", ["person_id"])["person_id"].to_numpy()
-    # each record's person and cluster as dense codes, worked out once and used by every score below; each big
-    # array is let go as soon as the scores that need it are done, so that ten million records fit in 2 GiB
-    true_code, pred_code = metrics.dense_codes(person), metrics.dense_codes(labels)
-    table = metrics.contingency_of_codes(person, labels, true_code, pred_code)
-    scored = metrics.scores(table)
-    records = opened.read(
-        "truth/records",
-        ["source", "errors"],
-        dictionary=["source", "errors.list.element.kind", "errors.list.element.field"],
+    # each record's person and cluster as dense codes (32-bit while they fit), worked out once and used by every
+    # score below; the predicted labels are such codes already. Each big array is let go as soon as the scores
+    # that need it are done, so that ten million records fit in 2 GiB
+    small = code_type(index.size)
+    true_code = metrics.dense_codes(person, small)
+    pred_code = (labels.astype(small), int(labels.max(initial=-1)) + 1)
+    table = metrics.contingency_of_codes(
+        person, labels, true_code, pred_code, pred_labels=np.arange(pred_code[1], dtype=np.int64)
     )
+    scored = metrics.scores(table)
     examples = _examples(opened, index, records, person, labels, table)
     size = index.size
     del index
     hard_negatives = [HardNegativeMerges(**row) for row in _hard_negative_merges(opened, table)]
     pairs = true_pairs(true_code[0], table.true_sizes)
-    found = labels[pairs[0]] == labels[pairs[1]]
+    found = pred_code[0][pairs[0]] == pred_code[0][pairs[1]]
     del person, labels
     by_error = [ErrorKindRecall(**row) for row in _recall_by_error_kind(records, pairs, found)]
     by_source = [SourcePairRecall(**row) for row in _recall_by_source_pair(records, pairs, found)]
@@ -175,18 +188,20 @@ SMALL_PERSON = 16
 """People with up to this many records have their pairs listed a size and a pair of places at a time."""
 
 
-def true_pairs(person: NDArray[np.int64], sizes: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def true_pairs(
+    person: NDArray[np.signedinteger[Any]], sizes: NDArray[np.int64]
+) -> tuple[NDArray[np.signedinteger[Any]], NDArray[np.signedinteger[Any]]]:
     """Every pair of rows of one person (left < right), from each row's person as a dense code and each person's
     records. Written into two arrays of the final length: for each size of person up to SMALL_PERSON and each
     pair of places (x, y) in such a person's rows, one slice of pairs; the few larger people by the general
     kernel. Listing the pairs by sorting and repeating rows (`pairs_within`) takes several arrays of ten million
     beside the result."""
-    order = np.argsort(person, kind="stable")  # each person's rows together, ascending
+    order = sorted_order(person).astype(code_type(len(person)))  # each person's rows together, ascending
     start = np.zeros(len(sizes), np.int64)
     np.cumsum(sizes[:-1], out=start[1:])
     per_person = sizes * (sizes - 1) // 2
     total = int(per_person.sum())
-    left, right = np.empty(total, np.int64), np.empty(total, np.int64)
+    left, right = np.empty_like(order, shape=total), np.empty_like(order, shape=total)
     at = 0
     for size in range(2, SMALL_PERSON + 1):
         first = start[sizes == size]
@@ -203,9 +218,8 @@ def true_pairs(person: NDArray[np.int64], sizes: NDArray[np.int64]) -> tuple[NDA
     return left, right
 
 
-def _curve(predictions: adapters.ScoredPairs, run: Run) -> Curve:
+def _curve(predictions: adapters.ScoredPairs, person: NDArray[np.int64]) -> Curve:
     """The threshold curve of scored pairs (worked out before the clusters' scores, so that the pairs can go)."""
-    person = run.read("truth/records", ["person_id"])["person_id"].to_numpy()
     is_match = person[predictions.left] == person[predictions.right]
     sizes = np.bincount(metrics.dense_codes(person)[0])
     true_pairs = int((sizes * (sizes - 1)).sum()) // 2
@@ -376,6 +390,18 @@ def _places(sorted_ids: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np
     return result
 
 
+def _largest(counts: NDArray[np.int64], k: int) -> NDArray[np.int64]:
+    """The places of the k largest counts, ties by place: np.argsort(-counts, kind="stable")[:k] without sorting
+    millions of people or clusters to find five."""
+    if len(counts) <= k:
+        return np.argsort(-counts, kind="stable")
+    cut = np.partition(counts, len(counts) - k)[len(counts) - k]  # the k-th largest count
+    above = np.flatnonzero(counts > cut)
+    above = above[np.argsort(-counts[above], kind="stable")]
+    result: NDArray[np.int64] = np.r_[above, np.flatnonzero(counts == cut)[: k - len(above)]].astype(np.int64)
+    return result
+
+
 def _examples(
     run: Run,
     index: RecordIndex,
@@ -388,9 +414,9 @@ def _examples(
     people, clusters = table.true_labels, table.pred_labels
     clusters_per_person = np.bincount(table.cell_true, minlength=len(people))
     people_per_cluster = np.bincount(table.cell_pred, minlength=len(clusters))
-    split = np.argsort(-clusters_per_person, kind="stable")[:EXAMPLES]
+    split = _largest(clusters_per_person, EXAMPLES)
     split = split[clusters_per_person[split] > 1]
-    merged = np.argsort(-people_per_cluster, kind="stable")[:EXAMPLES]
+    merged = _largest(people_per_cluster, EXAMPLES)
     merged = merged[people_per_cluster[merged] > 1]
     chosen_people, chosen_clusters = people[split], clusters[merged]
     wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))

@@ -32,6 +32,7 @@ from synthgen import person_groups
 from synthgen.evaluation import metrics
 from synthgen.evaluation.groups import GroupScore, People, proportions
 from synthgen.evaluation.metrics import dense_codes
+from synthgen.evaluation.record_index import find_sorted, sorted_order
 from synthgen.kernel.arrays import first_of_runs, last_of_runs, pairs_within
 
 Ids = NDArray[np.int64]
@@ -82,11 +83,11 @@ class _GroupCells:
         small: type[np.signedinteger[Any]] = np.int8 if groups <= np.iinfo(np.int8).max else np.int64
         code = person_code.astype(small)[table.cell_true]
         inside = code >= 0
-        key = table.cell_pred[inside]
+        key = table.cell_pred[inside].astype(np.int64)
         key *= groups
         key += code[inside]
         del code
-        order = np.argsort(key)
+        order = sorted_order(key)
         key = key[order]
         starts = np.flatnonzero(first_of_runs(key))
         cell = key[starts]
@@ -141,7 +142,7 @@ def _agency_pair_precision(p: Ids, c: Ids, n_clusters: int, source: pa.Array | p
     width = np.int64(max(n_clusters, 1))
     owner, label, trials = _source_pairs(c * np.int64(k) + code, k)
     unit = label * width + owner
-    order = np.argsort(unit)  # by label, then cluster: the order the units would have one label at a time
+    order = sorted_order(unit)  # by label, then cluster: the order the units would have one label at a time
     unit, trials = unit[order], trials[order]
     key = p * width  # (person, cluster, source) as one key, built in place: ten million records
     key += c
@@ -150,7 +151,13 @@ def _agency_pair_precision(p: Ids, c: Ids, n_clusters: int, source: pa.Array | p
     del code
     cell, cell_label, found = _source_pairs(key, k)
     del key
-    hits = np.bincount(np.searchsorted(unit, cell_label * width + cell % width), weights=found, minlength=len(unit))
+    # each cell's unit found by a merge of the two sorted (searching ten million units in random order is a
+    # walk of cache misses: tens of seconds)
+    query = cell_label * width + cell % width
+    at = find_sorted(unit, query)
+    if (at < 0).any():
+        at[at < 0] = np.searchsorted(unit, query[at < 0])
+    hits = np.bincount(at, weights=found, minlength=len(unit))
     labels = tuple(f"{names[a]}-{names[b]}" for a in range(k) for b in range(a, k))
     unit_label = unit // width
     empty = n_clusters - np.bincount(unit_label, minlength=len(labels))
@@ -235,7 +242,7 @@ def linkage_groups(
     labels, code = source_pair_codes(source, pairs)
     # a true pair's person: the pairs of one person are found or missed together, so the units are the (person,
     # agency pair) cells, summed here rather than from a copy of every pair's unit
-    key = true_code[pairs[0]]
+    key = true_code[pairs[0]].astype(np.int64)
     key *= max(len(labels), 1)
     key += code
     del code

@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from synthgen.evaluation.record_index import code_type, sorted_order
 from synthgen.kernel.arrays import first_of_runs
 
 _DENSE_SPAN_FACTOR = 4
@@ -138,9 +139,9 @@ class Contingency:
     pred_labels: NDArray[Any]  # the label of predicted cluster j
     true_sizes: NDArray[np.int64]  # a_i, records of true person i
     pred_sizes: NDArray[np.int64]  # b_j, records in predicted cluster j
-    cell_true: NDArray[np.int64]  # i of each non-empty cell
-    cell_pred: NDArray[np.int64]  # j of each non-empty cell
-    cell_size: NDArray[np.int64]  # n_ij of each non-empty cell
+    cell_true: NDArray[np.signedinteger[Any]]  # i of each non-empty cell (int32 while the records fit, see code_type)
+    cell_pred: NDArray[np.signedinteger[Any]]  # j of each non-empty cell
+    cell_size: NDArray[np.signedinteger[Any]]  # n_ij of each non-empty cell
 
 
 def _labels(values: NDArray[Any], name: str) -> NDArray[Any]:
@@ -150,14 +151,16 @@ def _labels(values: NDArray[Any], name: str) -> NDArray[Any]:
     return array
 
 
-def dense_codes(labels: NDArray[Any]) -> tuple[NDArray[np.int64], int]:
-    """Dense codes 0..k-1 in label order, and k.
+def dense_codes(labels: NDArray[Any], dtype: type[np.signedinteger[Any]] = np.int64) -> tuple[NDArray[Any], int]:
+    """Dense codes 0..k-1 in label order (as `dtype`: a linkage evaluation asks for int32 when the records fit, half
+    the memory of ten million codes), and k.
 
     Person ids and cluster ids are usually small non-negative integers, for which a presence table and a
-    cumulative sum code them in O(n) without sorting; anything else goes through np.unique.
+    cumulative sum code them in O(n) without sorting; other integers (a big run's person ids span a hundred times
+    their number) are sorted and searched, anything else goes through np.unique.
     """
     if labels.size == 0:
-        return np.zeros(0, dtype=np.int64), 0
+        return np.zeros(0, dtype=dtype), 0
     if np.issubdtype(labels.dtype, np.integer):
         low = int(labels.min())
         span = int(labels.max()) - low
@@ -169,10 +172,24 @@ def dense_codes(labels: NDArray[Any]) -> tuple[NDArray[np.int64], int]:
                 offset = labels.astype(np.int64) - np.int64(low)
             present = np.zeros(span + 1, dtype=np.bool_)
             present[offset] = True
-            rank = np.cumsum(present, dtype=np.int64)
-            return rank[offset] - 1, int(rank[-1])
+            rank = np.cumsum(present, dtype=dtype)
+            del present
+            rank -= 1
+            return rank[offset], int(rank[-1]) + 1
+        return _sorted_codes(labels, dtype)
     uniques, inverse = np.unique(labels, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64, copy=False), int(uniques.size)
+    return inverse.reshape(-1).astype(dtype, copy=False), int(uniques.size)
+
+
+def _sorted_codes(labels: NDArray[np.integer[Any]], dtype: type[np.signedinteger[Any]]) -> tuple[NDArray[Any], int]:
+    """Dense codes of integer labels spread too wide for a lookup table: the rows in label order (one packed sort,
+    no argsort), a code per run of equal labels, written back to each row."""
+    order = sorted_order(labels)
+    run_code = np.cumsum(first_of_runs(labels[order]), dtype=dtype)
+    run_code -= 1
+    codes = np.empty(len(labels), dtype)
+    codes[order] = run_code
+    return codes, int(run_code[-1]) + 1
 
 
 def _run_starts(values: NDArray[Any]) -> NDArray[np.intp]:
@@ -199,24 +216,35 @@ def contingency(truth: NDArray[Any], predicted: NDArray[Any]) -> Contingency:
 def contingency_of_codes(
     truth: NDArray[Any],
     predicted: NDArray[Any],
-    true_codes: tuple[NDArray[np.int64], int],
-    pred_codes: tuple[NDArray[np.int64], int],
+    true_codes: tuple[NDArray[Any], int],
+    pred_codes: tuple[NDArray[Any], int],
+    *,
+    true_labels: NDArray[Any] | None = None,
+    pred_labels: NDArray[Any] | None = None,
 ) -> Contingency:
     """As `contingency`, for a caller that has the labels' dense codes (`dense_codes`) already and uses them again
-    (a linkage evaluation codes ten million labels once)."""
+    (a linkage evaluation codes ten million labels once), and perhaps each code's label too. The cells' numbers
+    are 32-bit when the records fit (ten million records make some six million cells)."""
     (true_code, n_true), (pred_code, n_pred) = true_codes, pred_codes
+    width = np.int64(max(n_pred, 1))
     # One int64 per (true, predicted) pair: at most n^2 < 2^63 for any n that fits in memory.
-    key = true_code * np.int64(max(n_pred, 1)) + pred_code
+    key = true_code.astype(np.int64)
+    key *= width
+    key += pred_code
     key.sort()
     starts = _run_starts(key)
     cell_key = key[starts]
-    cell_size = np.diff(np.append(starts, key.size)).astype(np.int64)
-    cell_true = cell_key // max(n_pred, 1)
-    cell_pred = cell_key - cell_true * max(n_pred, 1)
+    small = code_type(truth.size)
+    cell_size = np.diff(starts, append=key.size).astype(small)
+    del key, starts
+    cell_true = (cell_key // width).astype(small)
+    cell_key -= cell_true * width
+    cell_pred = cell_key.astype(small)
+    del cell_key
     return Contingency(
         records=int(truth.size),
-        true_labels=_distinct(truth, true_code, n_true),
-        pred_labels=_distinct(predicted, pred_code, n_pred),
+        true_labels=_distinct(truth, true_code, n_true) if true_labels is None else true_labels,
+        pred_labels=_distinct(predicted, pred_code, n_pred) if pred_labels is None else pred_labels,
         true_sizes=np.bincount(true_code, minlength=n_true).astype(np.int64),
         pred_sizes=np.bincount(pred_code, minlength=n_pred).astype(np.int64),
         cell_true=cell_true,
@@ -225,9 +253,11 @@ def contingency_of_codes(
     )
 
 
-def _pairs(sizes: NDArray[np.int64]) -> int:
-    """Sum of C(x, 2): x(x-1) is below 2^53 for x up to 10^8, and the total below 2^63 for any n in memory."""
-    return int((sizes * (sizes - 1)).sum()) // 2
+def _pairs(sizes: NDArray[np.integer[Any]]) -> int:
+    """Sum of C(x, 2): x(x-1) is below 2^53 for x up to 10^8, and the total below 2^63 for any n in memory (in 64
+    bits whatever the type of the sizes: a cell of 50,000 records overflows 32)."""
+    wide = sizes.astype(np.int64, copy=False)
+    return int((wide * (wide - 1)).sum()) // 2
 
 
 def _ratio(numerator: float, denominator: float) -> float:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from synthgen.cli import cli
 from synthgen.evaluation import metrics
-from synthgen.evaluation.linkage import evaluate_linkage, true_pairs
+from synthgen.evaluation.linkage import _largest, evaluate_linkage, true_pairs
 from synthgen.linkage.view import pair_rows
 
 
@@ -138,3 +138,10 @@ def test_true_pairs_are_every_pair_of_one_persons_rows(person: list[int], crowd:
     assert (left < right).all()
     expected = set(zip(*(side.tolist() for side in pair_rows(labels)), strict=True))
     assert set(zip(left.tolist(), right.tolist(), strict=True)) == expected and len(left) == len(expected)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40), st.integers(1, 7))
+def test_the_largest_counts_are_a_stable_sort_cut_short(counts: list[int], k: int) -> None:
+    values = np.array(counts, np.int64)
+    assert _largest(values, k).tolist() == np.argsort(-values, kind="stable")[:k].tolist()

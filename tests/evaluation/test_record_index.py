@@ -8,7 +8,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthgen.evaluation.record_index import RecordIndex, codes
+from synthgen.evaluation.record_index import RecordIndex, codes, find_sorted, sorted_order
 from synthgen.kernel.record_ids import format_record_ids, parse_record_ids
 
 numbers = st.lists(st.integers(0, 2**60 - 1), min_size=0, max_size=40, unique=True)
@@ -50,3 +50,26 @@ def test_a_run_with_ids_of_another_form_is_searched_by_text() -> None:
     assert index.ids is not None and index.numbers is None
     assert index.rows(pa.array(["bb", "zz", "a"])).tolist() == [1, -1, 0]
     assert index.ids_of(np.array([2, 0])).to_pylist() == ["000000000001", "a"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1), max_size=80),
+    st.lists(st.integers(0, 2**64 - 1), max_size=80),
+    st.integers(0, 3),
+)
+def test_sorted_order_is_a_stable_argsort(signed: list[int], unsigned: list[int], repeat: int) -> None:
+    """Packed into the low bits or not (values of 64 bits leave the row none), ties and all: a stable argsort."""
+    for values in (np.array(signed * repeat, np.int64), np.array(unsigned * repeat, np.uint64)):
+        kept = values.copy()
+        assert sorted_order(values).tolist() == np.argsort(values, kind="stable").tolist()
+        assert (values == kept).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**60 - 1), max_size=60, unique=True), st.lists(st.integers(0, 2**60 - 1), max_size=60))
+def test_find_sorted_finds_each_value_or_says_absent(run: list[int], wanted: list[int]) -> None:
+    numbers = np.array(sorted(run), np.uint64)
+    for values in (np.array(wanted, np.uint64), numbers[::-1].copy()):
+        expected = [sorted(run).index(v) if v in run else -1 for v in values.tolist()]
+        assert find_sorted(numbers, values).tolist() == expected
