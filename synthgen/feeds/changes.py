@@ -146,7 +146,9 @@ def address_updated(facts: RunFacts, part: Part) -> list[Change]:
     has_move = (moves.person[at] == part.person) & (part.person >= 0) if len(moves.person) else np.zeros(n, bool)
     move_rows = pa.array(np.where(has_move, at, 0))
     moved_on = moves.moved_on[at] if len(moves.person) else np.zeros(n, np.int64)
-    new_line = moves.new["address_line"].combine_chunks().take(move_rows) if len(moves.person) else pa.nulls(n, pa.string())
+    new_line = (
+        moves.new["address_line"].combine_chunks().take(move_rows) if len(moves.person) else pa.nulls(n, pa.string())
+    )
     told = pc.fill_null(pc.equal(final[columns.address].combine_chunks(), new_line), False)
     rng = part.stream(facts, "address_updated")
     day = moved_on + lags(rng, facts.params[name], n)

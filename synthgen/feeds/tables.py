@@ -160,7 +160,8 @@ def table_life(facts: RunFacts, path: str) -> TableLife:
     schema = pq.ParquetFile(facts.run.files(path)[0]).schema_arrow
     truth = facts.person_truth(path) if entry.person is not None and entry.id_column else None
     events = facts.events(path) if truth is None and entry.id_column else None
-    made, linkage, person_of, parts, draws, taken = [], [], [], [], [], []
+    made, linkage, person_of, parts, draws = [], [], [], [], []
+    taken: list[pa.Array] = []
     columns = _draw_columns(path, schema, facts)
     for index, (start, _, final) in enumerate(year_end_chunks(facts.run, path, DRAW_RECORDS, columns, schema)):
         k = final.num_rows
@@ -216,7 +217,9 @@ def _joined(changes: tuple[Change, ...]) -> Change:
     """One kind of change drawn chunk by chunk, as one."""
     first = changes[0]
     before = {name: pa.concat_arrays([c.before[name] for c in changes]) for name in first.before}
-    return Change(first.kind, np.concatenate([c.rows for c in changes]), np.concatenate([c.day for c in changes]), before)
+    return Change(
+        first.kind, np.concatenate([c.rows for c in changes]), np.concatenate([c.day for c in changes]), before
+    )
 
 
 def table_history(facts: RunFacts, path: str) -> TableHistory:

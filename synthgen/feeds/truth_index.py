@@ -34,7 +34,9 @@ LOGGED = ("nhs_number", "upn", "date_of_birth")
 """The fields whose logged errors the feed's changes ask about (an identifier traced, a date of birth corrected)."""
 
 
-def read_batches(run: Run, table: str, columns: list[str], dictionary: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+def read_batches(
+    run: Run, table: str, columns: list[str], dictionary: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
     """A run's table a batch of rows at a time, in file order."""
     for file in run.files(table):
         parquet = pq.ParquetFile(file, read_dictionary=dictionary)
@@ -99,10 +101,14 @@ class TruthIndex:
     def _put_events(self, run: Run) -> None:
         if not run.has("truth/events"):
             return
-        for batch in read_batches(run, "truth/events", ["source", "table", "record_id", "known_on"], ["source", "table"]):
+        for batch in read_batches(
+            run, "truth/events", ["source", "table", "record_id", "known_on"], ["source", "table"]
+        ):
             for path, rows in _by_table(batch):
                 at = pa.array(rows)
-                part = pa.table({"record_id": batch.column("record_id").take(at), "known_on": batch.column("known_on").take(at)})
+                part = pa.table(
+                    {"record_id": batch.column("record_id").take(at), "known_on": batch.column("known_on").take(at)}
+                )
                 self._events.put(self._key(path), part)
 
     def person(self, path: str) -> PersonTruth:
@@ -146,7 +152,9 @@ def logged_fields(errors: pa.Array | pa.ChunkedArray, n: int) -> dict[str, NDArr
     return logged
 
 
-def compact(records: pa.RecordBatch | pa.Table, rows: NDArray[np.int64], logged: dict[str, NDArray[np.bool_]]) -> pa.Table:
+def compact(
+    records: pa.RecordBatch | pa.Table, rows: NDArray[np.int64], logged: dict[str, NDArray[np.bool_]]
+) -> pa.Table:
     """Rows of truth/records as a table's truth keeps them: ids as numbers, person, day known, fields logged."""
     at = pa.array(rows)
     ids, linkage = records.column("source_record_id").take(at), records.column("record_id").take(at)
@@ -204,7 +212,9 @@ def read_moves(run: Run) -> Moves:
         people.append(batch.column("person_id").filter(moved).to_numpy(zero_copy_only=False).astype(np.int64))
         household.append(batch.column("household_id").filter(moved))
     person = np.concatenate(people) if people else np.zeros(0, np.int64)
-    move = pc.index_in(pa.concat_arrays(household) if household else pa.array([], households.type), value_set=households)
+    move = pc.index_in(
+        pa.concat_arrays(household) if household else pa.array([], households.type), value_set=households
+    )
     order = np.argsort(person, kind="stable")
     move_rows = move.take(pa.array(order))
     wanted = pa.concat_arrays([moves["to_address_id"].combine_chunks(), moves["from_address_id"].combine_chunks()])

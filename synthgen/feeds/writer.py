@@ -38,6 +38,7 @@ from synthgen import __version__, tables
 from synthgen.feeds.batches import exported, operation_counts, state_on
 from synthgen.feeds.history import NEVER, Days, History, dates
 from synthgen.feeds.known import RunFacts, date_of
+from synthgen.feeds.memory import release
 from synthgen.feeds.replay import row_key
 from synthgen.feeds.spill import Spill, regroup
 from synthgen.feeds.tables import (
@@ -155,11 +156,13 @@ def write_batches(
     scratch = temp / SCRATCH
     scratch.mkdir(parents=True, exist_ok=True)
     index = facts.index_truth(scratch)
+    release()
     view = _View(facts, scratch, chunk)
     changes = Spill(scratch / "changes.arrow")
     with ThreadPoolExecutor(max_workers=WRITERS) as pool, view.spill, changes:
         for path in feed_tables(facts):
             life = table_life(facts, path)
+            release()
             log = life.change_log()
             ids = _Ids(_wanted(life, log))
             counts.append(_write_table(facts, temp, path, view.chunks(life, ids), days, fmt, pool, folders))
@@ -167,6 +170,7 @@ def write_batches(
             if life.merged is not None:
                 merged.append(_truth_merged(life, ids))
             del life, log, ids
+            release()
         index.close()
         facts.index = None
         if view.numbers is not None:
@@ -256,6 +260,8 @@ class _View:
                 )
                 self._put(view_part(history, view_ids), numbers)
             yield history
+            del chunk, history
+            release()
 
     def _put(self, part: ViewPart, numbers: NDArray[np.int64]) -> None:
         """A part of the view put aside under the view chunk of each version's record."""
@@ -282,6 +288,8 @@ class _View:
             rows = pa.Table.from_batches(batches, schema=schema) if schema is not None else _empty_view()
             del batches
             yield linkage_chunk(rows, start, stop, made, purged, self.numbers.year_end)
+            del rows
+            release()
 
 
 def _empty_view() -> pa.Table:
@@ -317,6 +325,7 @@ def _write_table(
             for start, stop in zip(starts.tolist(), np.r_[starts[1:], len(key)].tolist(), strict=True):
                 if stop > start:
                     spill.put(int(key[start]), table.slice(start, stop - start))
+            del history, rows, table  # let go before the next chunk is built (which hands freed memory back)
         batches = _write_days(facts, temp, path, spill, days, fmt, pool, folders)
     return {"path": path, **counts, "batches": batches}
 
@@ -348,6 +357,7 @@ def _write_days(
         metadata = _metadata(facts, path, day)
         if rows > ROW_GROUP:
             write_pieces(pieces, rows, target / name, fmt, metadata)
+            release()
             continue
         table = pa.Table.from_batches(list(pieces)).combine_chunks()
         jobs.append(pool.submit(write_file, table, target / name, fmt, metadata))
