@@ -21,13 +21,13 @@ import pyarrow.compute as pc
 from synthgen import tables
 from synthgen.feeds.history import Days, day_numbers
 from synthgen.feeds.truth_index import (
+    EventSource,
     Moves,
-    PersonTruth,
+    PersonSource,
     TruthIndex,
     compact,
     first_known,
     logged_fields,
-    person_truth,
     read_moves,
 )
 from synthgen.kernel import rng as streams
@@ -77,13 +77,22 @@ class RunFacts:
         self.index = TruthIndex(self.run, scratch, self.first)
         return self.index
 
-    def person_truth(self, path: str) -> PersonTruth:
-        """truth/records of one person-level table, compact (synthgen.feeds.truth_index.PersonTruth)."""
+    def person_truth(self, path: str) -> PersonSource:
+        """truth/records of one person-level table, looked up a chunk of records at a time (from the truth put
+        aside, or else from the truth read whole)."""
         if self.index is not None:
             return self.index.person(path)
         found = self.person_records(path)
-        logged = logged_fields(found["errors"], found.num_rows)
-        return person_truth(compact(found, np.arange(found.num_rows), logged), self.first)
+        whole = compact(found, np.arange(found.num_rows), logged_fields(found["errors"], found.num_rows))
+        return PersonSource(lambda bucket: whole.filter(pc.equal(pc.shift_right(whole["key"], 55), bucket)), self.first)
+
+    def event_truth(self, path: str) -> EventSource | None:
+        """truth/events of one table, looked up a chunk of records at a time; None if the truth has none of its
+        events."""
+        if self.index is not None:
+            return self.index.events(path)
+        whole = self.events(path)
+        return EventSource(lambda bucket: whole) if whole is not None else None
 
     @cached_property
     def moves_reached(self) -> Moves:
@@ -126,8 +135,6 @@ class RunFacts:
     def events(self, path: str) -> pa.Table | None:
         """truth/events of one table: each event record's id and day first held (one row per distinct id), or None
         if the truth has none of its events."""
-        if self.index is not None:
-            return self.index.events(path)
         entry = tables.table(path)
         assert entry.agency is not None
         events = self._events

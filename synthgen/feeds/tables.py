@@ -159,7 +159,7 @@ def table_life(facts: RunFacts, path: str) -> TableLife:
     entry = tables.table(path)
     schema = pq.ParquetFile(facts.run.files(path)[0]).schema_arrow
     truth = facts.person_truth(path) if entry.person is not None and entry.id_column else None
-    events = facts.events(path) if truth is None and entry.id_column else None
+    events = facts.event_truth(path) if truth is None and entry.id_column else None
     made, linkage, person_of, parts, draws = [], [], [], [], []
     taken: list[pa.Array] = []
     columns = _draw_columns(path, schema, facts)
@@ -167,18 +167,13 @@ def table_life(facts: RunFacts, path: str) -> TableLife:
         k = final.num_rows
         person, logged, known = np.full(k, -1, np.int64), {name: np.zeros(k, bool) for name in LOGGED}, None
         if truth is not None:
-            at = truth.rows(final[entry.id_column]) if len(truth.key) else np.full(k, -1)
-            found, safe = at >= 0, np.maximum(at, 0)
-            if len(truth.key):
-                known = np.where(found, truth.known[safe], facts.first)
-                person = np.where(found, truth.person[safe], -1)
-                logged = {name: found & truth.logged[name][safe] for name in LOGGED}
-                linkage.append(np.where(found, truth.linkage[safe], NO_LINK))
-            else:
-                known = np.full(k, facts.first, np.int64)
-                linkage.append(np.full(k, NO_LINK, np.uint64))
+            found, got = truth.lookup(final[entry.id_column])
+            known = np.where(found, got.known, facts.first)
+            person = np.where(found, got.person, -1)
+            logged = {name: found & got.logged[name] for name in LOGGED}
+            linkage.append(np.where(found, got.linkage, NO_LINK))
         elif events is not None:
-            known = _event_days(facts, final[entry.id_column], events)
+            known = day_numbers(events.known(final[entry.id_column]), missing=facts.first)
         chunk_made = facts.made(path, final, known)
         part = why.Part(path, index, final, chunk_made, chunk_made > facts.first, person, logged)
         found_changes: list[Change] = why.filled_in(path, final)
@@ -203,14 +198,6 @@ def table_life(facts: RunFacts, path: str) -> TableLife:
         np.concatenate(linkage) if truth is not None else None,
         np.concatenate(person_of) if person_of else np.zeros(0, np.int64),
     )
-
-
-def _event_days(facts: RunFacts, ids: pa.ChunkedArray | pa.Array, events: pa.Table) -> Days:
-    """The day each record was first known, from its table's truth/events (the period's first if not there)."""
-    at = pc.index_in(ids, value_set=events["record_id"].combine_chunks())
-    found = pc.take(events["known_on"], pc.fill_null(at, 0)) if events.num_rows else pa.nulls(len(ids), pa.date32())
-    known = pc.if_else(at.is_valid(), found, pa.scalar(None, pa.date32()))
-    return day_numbers(known, missing=facts.first)
 
 
 def _joined(changes: tuple[Change, ...]) -> Change:

@@ -13,7 +13,7 @@ person and address.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,18 +29,49 @@ from synthgen.kernel.record_ids import parse_record_ids
 from synthgen.run_folder import Run
 
 BATCH = 65_536
-"""Rows of a truth file read at once."""
+"""Rows of a run's file read at once."""
+TRUTH_BATCH = 262_144
+"""Rows of truth/records or truth/events read at once while putting them aside (fewer, larger pieces to put)."""
+BUCKET_SHIFT = np.uint64(55)
+"""A record's truth is put aside under its table and the first character of its id (the top five bits of its
+number): a year-end file is in id order, so a chunk of its rows needs the truth of a few such buckets, not the
+table's."""
 LOGGED = ("nhs_number", "upn", "date_of_birth")
 """The fields whose logged errors the feed's changes ask about (an identifier traced, a date of birth corrected)."""
 
 
 def read_batches(
-    run: Run, table: str, columns: list[str], dictionary: list[str] | None = None
+    run: Run, table: str, columns: list[str], dictionary: list[str] | None = None, size: int = BATCH
 ) -> Iterator[pa.RecordBatch]:
     """A run's table a batch of rows at a time, in file order."""
     for file in run.files(table):
         parquet = pq.ParquetFile(file, read_dictionary=dictionary)
-        yield from parquet.iter_batches(batch_size=BATCH, columns=columns)
+        yield from parquet.iter_batches(batch_size=size, columns=columns)
+
+
+def first_bytes(ids: pa.Array | pa.ChunkedArray) -> NDArray[np.int64]:
+    """The first byte of each id (0 for an empty or null one): the bucket an event record's truth is put under."""
+    values = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    values = pc.fill_null(values.cast(pa.string()), "")
+    n = len(values)
+    if not n:
+        return np.zeros(0, np.int64)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + n + 1]
+    data = values.buffers()[2]
+    bytes_ = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(1, np.uint8)
+    starts = offsets[:-1]
+    nonempty = offsets[1:] > starts
+    result: NDArray[np.int64] = np.where(nonempty, bytes_[np.minimum(starts, len(bytes_) - 1)], 0).astype(np.int64)
+    return result
+
+
+def _groups(values: NDArray[np.int64]) -> Iterator[tuple[int, NDArray[np.int64]]]:
+    """Each distinct value and the positions holding it."""
+    order = np.argsort(values, kind="stable")
+    bounds = np.r_[0, np.flatnonzero(np.diff(values[order])) + 1, len(values)]
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if stop > start:
+            yield int(values[order[start]]), order[start:stop]
 
 
 def _by_table(batch: pa.RecordBatch) -> Iterator[tuple[str, NDArray[np.int64]]]:
@@ -69,63 +100,144 @@ class PersonTruth:
     known: Days
     logged: dict[str, NDArray[np.bool_]]
 
-    def rows(self, ids: pa.Array) -> NDArray[np.int64]:
-        """The row of each record id (the year-end file's), -1 where the truth has none."""
-        wanted = parse_record_ids(ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids)
-        at = np.minimum(np.searchsorted(self.key, wanted), max(len(self.key) - 1, 0))
-        found = (self.key[at] == wanted) if len(self.key) else np.zeros(len(wanted), bool)
-        result: NDArray[np.int64] = np.where(found, at, -1)
-        return result
+
+class PersonSource:
+    """A person-level table's truth, looked up a chunk of year-end rows at a time: `load(bucket)` gives the compact
+    truth of one bucket (None if empty); the buckets of the last chunk are kept for the next, the rest let go."""
+
+    def __init__(self, load: Callable[[int], pa.Table | None], first: int) -> None:
+        self._load = load
+        self._first = first
+        self._held: dict[int, PersonTruth] = {}
+
+    def lookup(self, ids: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.bool_], PersonTruth]:
+        """Whether the truth has each record id, and its truth (aligned with `ids`; meaningless where not found)."""
+        wanted = id_values(ids)
+        buckets = np.unique(wanted >> BUCKET_SHIFT).tolist()
+        held = {b: self._held[b] if b in self._held else self._bucket(b) for b in buckets}
+        self._held = held
+        truth = _joined([held[b] for b in buckets])  # buckets in order: their keys are sorted as a whole
+        if not len(truth.key):
+            return np.zeros(len(wanted), bool), _take(truth, np.zeros(len(wanted), np.int64), len(wanted))
+        at = np.minimum(np.searchsorted(truth.key, wanted), len(truth.key) - 1)
+        return truth.key[at] == wanted, _take(truth, at, len(wanted))
+
+    def _bucket(self, bucket: int) -> PersonTruth:
+        table = self._load(bucket)
+        return person_truth(table if table is not None else EMPTY.empty_table(), self._first)
+
+
+def id_values(ids: pa.Array | pa.ChunkedArray) -> NDArray[np.uint64]:
+    """Record ids as their numbers (a null as 0)."""
+    values = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    return parse_record_ids(pc.fill_null(values, "000000000000") if values.null_count else values)
+
+
+def _joined(parts: list[PersonTruth]) -> PersonTruth:
+    if len(parts) == 1:
+        return parts[0]
+    return PersonTruth(
+        np.concatenate([p.key for p in parts]) if parts else np.zeros(0, np.uint64),
+        np.concatenate([p.linkage for p in parts]) if parts else np.zeros(0, np.uint64),
+        np.concatenate([p.person for p in parts]) if parts else np.zeros(0, np.int64),
+        np.concatenate([p.known for p in parts]) if parts else np.zeros(0, np.int64),
+        {name: np.concatenate([p.logged[name] for p in parts]) if parts else np.zeros(0, bool) for name in LOGGED},
+    )
+
+
+def _take(truth: PersonTruth, at: NDArray[np.int64], n: int) -> PersonTruth:
+    if not len(truth.key):
+        return PersonTruth(
+            np.zeros(n, np.uint64),
+            np.zeros(n, np.uint64),
+            np.full(n, -1, np.int64),
+            np.zeros(n, np.int64),
+            {name: np.zeros(n, bool) for name in LOGGED},
+        )
+    return PersonTruth(
+        truth.key[at],
+        truth.linkage[at],
+        truth.person[at],
+        truth.known[at],
+        {name: values[at] for name, values in truth.logged.items()},
+    )
+
+
+class EventSource:
+    """An event table's truth/events, looked up a chunk of year-end rows at a time (by the first byte of each id,
+    as PersonSource does by its number's top bits)."""
+
+    def __init__(self, load: Callable[[int], pa.Table | None]) -> None:
+        self._load = load
+        self._held: dict[int, pa.Table] = {}
+
+    def known(self, ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """The day each record id was first known (null where the truth has none of it)."""
+        buckets = np.unique(first_bytes(ids)).tolist()
+        held = {b: self._held[b] if b in self._held else self._bucket(b) for b in buckets}
+        self._held = held
+        events = pa.concat_tables([held[b] for b in buckets]) if buckets else EVENTS.empty_table()
+        at = pc.index_in(ids, value_set=events["record_id"].combine_chunks())
+        found = pc.take(events["known_on"], pc.fill_null(at, 0)) if events.num_rows else pa.nulls(len(ids), pa.date32())
+        return pc.if_else(at.is_valid(), found, pa.scalar(None, pa.date32()))
+
+    def _bucket(self, bucket: int) -> pa.Table:
+        table = self._load(bucket)
+        return first_known(table) if table is not None else EVENTS.empty_table()
+
+
+EVENTS = pa.schema([("record_id", pa.string()), ("known_on", pa.date32())])
 
 
 class TruthIndex:
-    """truth/records and truth/events put aside by table, read back one table at a time."""
+    """truth/records and truth/events put aside by table and bucket, read back a few buckets at a time."""
 
     def __init__(self, run: Run, scratch: Path, first: int) -> None:
         self.first = first
         self._records = Spill(scratch / "truth-records.arrow")
         self._events = Spill(scratch / "truth-events.arrow")
         self.keys: dict[str, int] = {}
+        self._with_events: set[str] = set()
         self._put_records(run)
         self._put_events(run)
 
-    def _key(self, path: str) -> int:
-        return self.keys.setdefault(path, len(self.keys))
+    def _key(self, path: str, bucket: int) -> int:
+        return self.keys.setdefault(path, len(self.keys)) * 256 + bucket
+
+    def _read(self, spill: Spill, key: int) -> pa.Table | None:
+        parts = list(spill.batches(key))
+        return pa.Table.from_batches(parts) if parts else None
 
     def _put_records(self, run: Run) -> None:
-        for batch in read_batches(run, "truth/records", RECORD_COLUMNS, ["source", "table"]):
+        for batch in read_batches(run, "truth/records", RECORD_COLUMNS, ["source", "table"], TRUTH_BATCH):
             logged = logged_fields(batch.column("errors"), batch.num_rows)
             for path, rows in _by_table(batch):
-                self._records.put(self._key(path), compact(batch, rows, logged))
+                part = compact(batch, rows, logged)
+                for bucket, at in _groups((part["key"].to_numpy() >> BUCKET_SHIFT).astype(np.int64)):
+                    self._records.put(self._key(path, bucket), part.take(pa.array(at)))
 
     def _put_events(self, run: Run) -> None:
         if not run.has("truth/events"):
             return
-        for batch in read_batches(
-            run, "truth/events", ["source", "table", "record_id", "known_on"], ["source", "table"]
-        ):
+        columns = ["source", "table", "record_id", "known_on"]
+        for batch in read_batches(run, "truth/events", columns, ["source", "table"], TRUTH_BATCH):
             for path, rows in _by_table(batch):
-                at = pa.array(rows)
                 part = pa.table(
-                    {"record_id": batch.column("record_id").take(at), "known_on": batch.column("known_on").take(at)}
+                    {name: batch.column(name).take(pa.array(rows)) for name in ("record_id", "known_on")}, schema=EVENTS
                 )
-                self._events.put(self._key(path), part)
+                self._with_events.add(path)
+                for bucket, at in _groups(first_bytes(part["record_id"])):
+                    self._events.put(self._key(path, bucket), part.take(pa.array(at)))
 
-    def person(self, path: str) -> PersonTruth:
-        """truth/records of one person-level table (empty if it has none)."""
-        key = self.keys.get(path, -1)
-        parts = list(self._records.batches(key))
-        if not parts:
-            return person_truth(EMPTY.empty_table(), self.first)
-        return person_truth(pa.Table.from_batches(parts), self.first)
+    def person(self, path: str) -> PersonSource:
+        """truth/records of one person-level table, looked up a chunk at a time."""
+        return PersonSource(lambda bucket: self._read(self._records, self._key(path, bucket)), self.first)
 
-    def events(self, path: str) -> pa.Table | None:
-        """truth/events of one table: each event record's id and day first held (one row per distinct id), or None
-        if the truth has none of its events."""
-        parts = list(self._events.batches(self.keys.get(path, -1)))
-        if not parts:
+    def events(self, path: str) -> EventSource | None:
+        """truth/events of one table, looked up a chunk at a time; None if the truth has none of its events."""
+        if path not in self._with_events:
             return None
-        return first_known(pa.Table.from_batches(parts))
+        return EventSource(lambda bucket: self._read(self._events, self._key(path, bucket)))
 
     def close(self) -> None:
         self._records.close()
@@ -136,6 +248,7 @@ EMPTY = pa.schema(
     [("key", pa.uint64()), ("linkage", pa.uint64()), ("person", pa.int64()), ("known", pa.date32())]
     + [(name, pa.bool_()) for name in LOGGED]
 )
+"""A person-level table's truth as it is put aside (synthgen.feeds.truth_index.compact)."""
 RECORD_COLUMNS = ["record_id", "source", "table", "source_record_id", "person_id", "errors", "known_on"]
 
 
