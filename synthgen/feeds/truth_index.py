@@ -26,16 +26,18 @@ from numpy.typing import NDArray
 from synthgen.feeds.history import Days, day_numbers
 from synthgen.feeds.spill import Spill
 from synthgen.kernel.record_ids import parse_record_ids
+from synthgen.kernel.strings import CROCKFORD32
 from synthgen.run_folder import Run
 
 BATCH = 65_536
 """Rows of a run's file read at once."""
 TRUTH_BATCH = 262_144
 """Rows of truth/records or truth/events read at once while putting them aside (fewer, larger pieces to put)."""
-BUCKET_SHIFT = np.uint64(55)
-"""A record's truth is put aside under its table and the first character of its id (the top five bits of its
-number): a year-end file is in id order, so a chunk of its rows needs the truth of a few such buckets, not the
-table's."""
+BUCKET_SHIFT = np.uint64(57)
+"""A record's truth is put aside under its table and the top three bits of its id's number (one of eight buckets;
+an event's by the first character of its id, the same bits for an id of the run's kind): a year-end file is in id
+order, so a chunk of its rows needs the truth of one or two buckets, not the whole table's. More buckets would
+hold less at once but cost more pieces to put aside and read back."""
 LOGGED = ("nhs_number", "upn", "date_of_birth")
 """The fields whose logged errors the feed's changes ask about (an identifier traced, a date of birth corrected)."""
 
@@ -50,7 +52,8 @@ def read_batches(
 
 
 def first_bytes(ids: pa.Array | pa.ChunkedArray) -> NDArray[np.int64]:
-    """The first byte of each id (0 for an empty or null one): the bucket an event record's truth is put under."""
+    """The bucket an event record's truth is put under: the top three bits of the first character of its id as
+    a Crockford base-32 digit (another character, an empty or null id: a bucket of its own)."""
     values = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
     values = pc.fill_null(values.cast(pa.string()), "")
     n = len(values)
@@ -61,8 +64,13 @@ def first_bytes(ids: pa.Array | pa.ChunkedArray) -> NDArray[np.int64]:
     bytes_ = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(1, np.uint8)
     starts = offsets[:-1]
     nonempty = offsets[1:] > starts
-    result: NDArray[np.int64] = np.where(nonempty, bytes_[np.minimum(starts, len(bytes_) - 1)], 0).astype(np.int64)
+    first = np.where(nonempty, bytes_[np.minimum(starts, len(bytes_) - 1)], 0)
+    result: NDArray[np.int64] = (_DIGITS[first].astype(np.int64) >> 2).astype(np.int64)
     return result
+
+
+_DIGITS = np.full(256, 255, dtype=np.uint8)
+_DIGITS[CROCKFORD32] = np.arange(32, dtype=np.uint8)
 
 
 def _groups(values: NDArray[np.int64]) -> Iterator[tuple[int, NDArray[np.int64]]]:
