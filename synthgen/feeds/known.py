@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from synthgen import tables
 from synthgen.feeds.history import Days, day_numbers
 from synthgen.feeds.truth_index import (
+    BUCKET_SHIFT,
     EventSource,
     Moves,
     PersonSource,
@@ -84,7 +85,8 @@ class RunFacts:
             return self.index.person(path)
         found = self.person_records(path)
         whole = compact(found, np.arange(found.num_rows), logged_fields(found["errors"], found.num_rows))
-        return PersonSource(lambda bucket: whole.filter(pc.equal(pc.shift_right(whole["key"], 55), bucket)), self.first)
+        bucket_of = pc.shift_right(whole["key"], int(BUCKET_SHIFT))
+        return PersonSource(lambda bucket: whole.filter(pc.equal(bucket_of, bucket)), self.first)
 
     def event_truth(self, path: str) -> EventSource | None:
         """truth/events of one table, looked up a chunk of records at a time; None if the truth has none of its
