@@ -65,6 +65,9 @@ ROW_GROUP = 256 * 1024
 """Rows in a Parquet row group of a feed's file: a file of more (an opening day's batch of a big table) is written
 a row group at a time (`write_pieces`), so memory holds one row group of it, however big the run; a file written
 at once is cut into row groups of the same size, so either way it is the same bytes."""
+POOLED = 16_384
+"""Batch files of at most this many rows are written by the pool: every day's but the opening load's, and at most
+2 * WRITERS of them wait at once."""
 COMPRESS_FROM = 1000
 """Batch files of fewer rows are written uncompressed: most of a daily feed's files hold a handful of rows, which
 compression barely shrinks and setting it up per column costs more than the rows themselves."""
@@ -341,8 +344,8 @@ def _write_days(
     folders: set[Path],
 ) -> int:
     """Each day's batch file from the rows put aside; returns how many. Small files are written by the pool, a
-    few at a time (each holds its rows until written); one of more than a row group's rows is written here, a row
-    group at a time."""
+    few at a time (each holds its rows until written); a bigger one (an opening day's) is written here, a row
+    group at a time, so how much waits in the pool never depends on how busy the machine is."""
     folder, name = _folder(path)
     jobs: deque[Future[None]] = deque()
     written = sorted({key // 2 for key in spill.filled()})
@@ -355,7 +358,7 @@ def _write_days(
         rows = spill.rows(2 * k) + spill.rows(2 * k + 1)
         pieces = chain(spill.batches(2 * k), spill.batches(2 * k + 1))
         metadata = _metadata(facts, path, day)
-        if rows > ROW_GROUP:
+        if rows > POOLED:
             write_pieces(pieces, rows, target / name, fmt, metadata)
             release()
             continue
