@@ -13,10 +13,15 @@
   at the year's end (an agency never told keeps the old one: the data-quality model's stale address) and were
   made before the move.
 
-Every draw comes from a stream named by the table and the kind of change, so adding a change never moves another.
+Every draw comes from a stream named by the table, the kind of change and the chunk of year-end rows drawn for
+(synthgen.feeds.tables.DRAW_RECORDS rows in the year-end file's order; the first chunk's name has no number), so
+adding a change never moves another, and a table's changes are drawn a chunk at a time, in memory that does not
+grow with the table.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -49,62 +54,62 @@ def lags(rng: np.random.Generator, mean: float, n: int) -> Days:
     return result
 
 
-def _logged(truth: pa.Table, at: NDArray[np.int64], field: str) -> NDArray[np.bool_]:
-    """Whether each record (rows `at` of truth/records) has an error logged on `field`."""
-    errors = truth["errors"].combine_chunks().take(pa.array(at))
-    flat = pc.list_flatten(errors)
-    owner = pc.list_parent_indices(errors).to_numpy(zero_copy_only=False)
-    hit = pc.equal(flat.field("field"), field).to_numpy(zero_copy_only=False)
-    result = np.zeros(len(at), bool)
-    result[owner[hit]] = True
-    return result
+@dataclass(frozen=True)
+class Part:
+    """A chunk of a table's year-end rows (the columns its changes read) and what the changes are drawn from: the
+    day each was made, whether within the period, and for a person-level table each row's person (-1: none in the
+    truth) and the fields with an error logged on it. `index` (the chunk's number) names its random streams, so a
+    chunk's draws never depend on another chunk's rows."""
+
+    path: str
+    index: int
+    final: pa.Table
+    made: Days
+    in_period: NDArray[np.bool_]
+    person: NDArray[np.int64]
+    logged: dict[str, NDArray[np.bool_]]
+
+    def stream(self, facts: RunFacts, kind: str) -> np.random.Generator:
+        """The chunk's stream for one kind of change: the first chunk's is named as a whole table's was before
+        tables were drawn in chunks, so a table of one chunk draws exactly as it did."""
+        return facts.stream(f"{self.path}:{kind}" if self.index == 0 else f"{self.path}:{kind}:{self.index}")
 
 
-def _truth_rows(facts: RunFacts, path: str, final: pa.Table) -> tuple[pa.Table, NDArray[np.int64]]:
-    """truth/records of a person-level table, and the row of it for each year-end row."""
-    truth = facts.person_records(path)
-    at = pc.index_in(final["record_id"], value_set=truth["source_record_id"].combine_chunks())
-    return truth, at.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def traced(facts: RunFacts, path: str, final: pa.Table, made: Days, made_in_period: NDArray[np.bool_]) -> list[Change]:
+def traced(facts: RunFacts, part: Part) -> list[Change]:
     """Identifiers made empty and traced later, for the identifiers parameters/feeds.csv names for this table."""
-    entry = tables.table(path)
+    entry = tables.table(part.path)
+    final, n = part.final, part.final.num_rows
     result = []
     for field, share in facts.params.series(f"feed_traced.{entry.agency}/{entry.name}").items():
         held = final[field].is_valid().to_numpy(zero_copy_only=False)
         if entry.person is not None:
-            truth, at = _truth_rows(facts, path, final)
-            held &= ~_logged(truth, at, field)
-        rng = facts.stream(f"{path}:{field}_traced")
-        draw = rng.random(final.num_rows) < share
-        rows = np.flatnonzero(held & made_in_period & draw)
+            held &= ~part.logged[field]
+        rng = part.stream(facts, f"{field}_traced")
+        draw = rng.random(n) < share
+        rows = np.flatnonzero(held & part.in_period & draw)
         mean = facts.params[f"feed_trace_days.{entry.agency}/{entry.name}.{field}"]
-        day = made[rows] + lags(rng, mean, final.num_rows)[rows]
+        day = part.made[rows] + lags(rng, mean, n)[rows]
         result.append(Change(f"{field}_traced", rows, day, {field: pa.nulls(len(rows), pa.string())}))
     return result
 
 
-def dob_corrected(
-    facts: RunFacts, path: str, final: pa.Table, made: Days, made_in_period: NDArray[np.bool_]
-) -> list[Change]:
+def dob_corrected(facts: RunFacts, part: Part) -> list[Change]:
     """A wrong date of birth first entered, corrected to the year-end value."""
-    entry = tables.table(path)
+    entry = tables.table(part.path)
     name = f"feed_dob_corrected.{entry.agency}/{entry.name}"
     if entry.person is None or name not in facts.params:
         return []
     column = entry.person.date_of_birth
-    truth, at = _truth_rows(facts, path, final)
-    held = final[column].is_valid().to_numpy(zero_copy_only=False) & ~_logged(truth, at, "date_of_birth")
-    rng = facts.stream(f"{path}:date_of_birth_corrected")
-    n = final.num_rows
+    final, n = part.final, part.final.num_rows
+    held = final[column].is_valid().to_numpy(zero_copy_only=False) & ~part.logged["date_of_birth"]
+    rng = part.stream(facts, "date_of_birth_corrected")
     draw = rng.random(n) < facts.params[name]
     slip = rng.integers(0, len(DOB_SLIPS), n)
     sign = np.where(rng.random(n) < 0.5, -1, 1)
     lag = lags(rng, facts.params["feed_dob_correction_days"], n)
     wrong = _wrong_dates(final[column].combine_chunks(), slip, sign)
-    rows = np.flatnonzero(held & made_in_period & draw & wrong.is_valid().to_numpy(zero_copy_only=False))
-    return [Change("date_of_birth_corrected", rows, made[rows] + lag[rows], {column: wrong.take(pa.array(rows))})]
+    rows = np.flatnonzero(held & part.in_period & draw & wrong.is_valid().to_numpy(zero_copy_only=False))
+    return [Change("date_of_birth_corrected", rows, part.made[rows] + lag[rows], {column: wrong.take(pa.array(rows))})]
 
 
 def _wrong_dates(dob: pa.Array, slip: NDArray[np.int64], sign: NDArray[np.int64]) -> pa.Array:
@@ -128,45 +133,35 @@ def _wrong_dates(dob: pa.Array, slip: NDArray[np.int64], sign: NDArray[np.int64]
     return pa.array(result.astype("datetime64[D]"), pa.date32(), mask=~valid)
 
 
-def address_updated(facts: RunFacts, path: str, final: pa.Table, made: Days) -> list[Change]:
+def address_updated(facts: RunFacts, part: Part) -> list[Change]:
     """The address before a household's move, held until the agency heard of it."""
-    entry = tables.table(path)
+    entry = tables.table(part.path)
     name = f"feed_address_update_days.{entry.agency}/{entry.name}"
     if entry.person is None or name not in facts.params:
         return []
     columns = entry.person
-    truth, at = _truth_rows(facts, path, final)
-    person = truth["person_id"].combine_chunks().take(pa.array(at))
-    people = facts.people
-    household = (
-        people["household_id"]
-        .combine_chunks()
-        .take(pc.index_in(person, value_set=people["person_id"].combine_chunks()))
+    moves = facts.moves_reached
+    final, n = part.final, part.final.num_rows
+    at = np.minimum(np.searchsorted(moves.person, part.person), max(len(moves.person) - 1, 0))
+    has_move = (moves.person[at] == part.person) & (part.person >= 0) if len(moves.person) else np.zeros(n, bool)
+    move_rows = pa.array(np.where(has_move, at, 0))
+    moved_on = moves.moved_on[at] if len(moves.person) else np.zeros(n, np.int64)
+    new_line = (
+        moves.new["address_line"].combine_chunks().take(move_rows) if len(moves.person) else pa.nulls(n, pa.string())
     )
-    moves = facts.moves
-    move = pc.index_in(household, value_set=moves["household_id"].combine_chunks())
-    has_move = move.is_valid().to_numpy(zero_copy_only=False)
-    move_rows = move.fill_null(0)
-    moved_on = day_numbers(moves["moved_on"].combine_chunks().take(move_rows))
-    addresses = facts.addresses
-    ids = addresses["address_id"].combine_chunks()
-    new = pc.index_in(moves["to_address_id"].combine_chunks().take(move_rows), value_set=ids)
-    old = pc.index_in(moves["from_address_id"].combine_chunks().take(move_rows), value_set=ids)
-    new_line = addresses["address_line"].combine_chunks().take(new)
     told = pc.fill_null(pc.equal(final[columns.address].combine_chunks(), new_line), False)
-    rng = facts.stream(f"{path}:address_updated")
-    day = moved_on + lags(rng, facts.params[name], final.num_rows)
-    rows = np.flatnonzero(
-        has_move
-        & told.to_numpy(zero_copy_only=False)
-        & (made < moved_on)
-        & old.is_valid().to_numpy(zero_copy_only=False)
-    )
+    rng = part.stream(facts, "address_updated")
+    day = moved_on + lags(rng, facts.params[name], n)
+    old = moves.old.take(move_rows) if len(moves.person) else None
+    known_old = old["address_line"].is_valid().to_numpy(zero_copy_only=False) if old is not None else np.zeros(n, bool)
+    rows = np.flatnonzero(has_move & told.to_numpy(zero_copy_only=False) & (part.made < moved_on) & known_old)
+    if old is None:
+        old = pa.table({c: pa.nulls(0, pa.string()) for c in ("address_line", "town", "postcode")})
     before_rows = old.take(pa.array(rows))
     before = {
-        columns.address: addresses["address_line"].combine_chunks().take(before_rows),
-        columns.postcode: addresses["postcode"].combine_chunks().take(before_rows),
+        columns.address: before_rows["address_line"].combine_chunks(),
+        columns.postcode: before_rows["postcode"].combine_chunks(),
     }
     if "town" in final.column_names:
-        before["town"] = addresses["town"].combine_chunks().take(before_rows)
+        before["town"] = before_rows["town"].combine_chunks()
     return [Change("address_updated", rows, day[rows], before)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +20,17 @@ import pyarrow.compute as pc
 
 from synthgen import tables
 from synthgen.feeds.history import Days, day_numbers
+from synthgen.feeds.truth_index import (
+    BUCKET_SHIFT,
+    EventSource,
+    Moves,
+    PersonSource,
+    TruthIndex,
+    compact,
+    first_known,
+    logged_fields,
+    read_moves,
+)
 from synthgen.kernel import rng as streams
 from synthgen.reference import Parameters
 from synthgen.run_folder import Run
@@ -43,6 +55,7 @@ class RunFacts:
     last: int = field(init=False)
     params: Parameters = field(init=False)
     seed: int = field(init=False)
+    index: TruthIndex | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         period = self.run.manifest["period"]
@@ -58,6 +71,35 @@ class RunFacts:
     def record_key(self) -> int:
         """The key the run's record ids were made with, so a feed's own ids look like the run's."""
         return streams.run_key(self.seed, "record-ids")
+
+    def index_truth(self, scratch: Path) -> TruthIndex:
+        """Put the truth aside by table in `scratch` (read once, a row group at a time), so each table's is read
+        back alone (`person_truth`, `events`) and memory never holds the whole truth; close it when done."""
+        self.index = TruthIndex(self.run, scratch, self.first)
+        return self.index
+
+    def person_truth(self, path: str) -> PersonSource:
+        """truth/records of one person-level table, looked up a chunk of records at a time (from the truth put
+        aside, or else from the truth read whole)."""
+        if self.index is not None:
+            return self.index.person(path)
+        found = self.person_records(path)
+        whole = compact(found, np.arange(found.num_rows), logged_fields(found["errors"], found.num_rows))
+        bucket_of = pc.shift_right(whole["key"], int(BUCKET_SHIFT))
+        return PersonSource(lambda bucket: whole.filter(pc.equal(bucket_of, bucket)), self.first)
+
+    def event_truth(self, path: str) -> EventSource | None:
+        """truth/events of one table, looked up a chunk of records at a time; None if the truth has none of its
+        events."""
+        if self.index is not None:
+            return self.index.events(path)
+        whole = self.events(path)
+        return EventSource(lambda bucket: whole) if whole is not None else None
+
+    @cached_property
+    def moves_reached(self) -> Moves:
+        """The run's moves and the people and addresses they reach."""
+        return read_moves(self.run)
 
     @cached_property
     def records(self) -> pa.Table:
@@ -101,9 +143,7 @@ class RunFacts:
         found = events.filter(_of_table(events, entry.agency, entry.name))
         if not found.num_rows:
             return None
-        rows = pa.table({"record_id": found["record_id"], "known_on": found["known_on"]})
-        grouped = rows.group_by(["record_id"], use_threads=False).aggregate([("known_on", "min")])
-        return pa.table({"record_id": grouped["record_id"], "known_on": grouped["known_on_min"]})
+        return first_known(pa.table({"record_id": found["record_id"], "known_on": found["known_on"]}))
 
     def person_records(self, path: str) -> pa.Table:
         """truth/records of one person-level table."""
@@ -111,10 +151,10 @@ class RunFacts:
         assert entry.agency is not None
         return self.records.filter(_of_table(self.records, entry.agency, entry.name))
 
-    def made(self, path: str, final: pa.Table) -> Days:
-        """The day each year-end row was made: the day its agency first held it, within the feed's days."""
+    def made(self, path: str, final: pa.Table, known: Days | None) -> Days:
+        """The day each year-end row was made: the day its agency first held it (`known`: from the truth, None if
+        the truth does not say), else the day its table says it was held from, within the feed's days."""
         entry = tables.table(path)
-        known = self._known(path, final)
         if known is None:
             column = entry.known_from or entry.event_date
             known = (
@@ -124,23 +164,6 @@ class RunFacts:
             )
         result: Days = np.clip(known, self.first, self.last)
         return result
-
-    def _known(self, path: str, final: pa.Table) -> Days | None:
-        entry = tables.table(path)
-        if entry.id_column is None or entry.agency is None:
-            return None
-        if entry.person is not None:
-            truth = self.person_records(path)
-            ids = truth["source_record_id"]
-        else:
-            part = self.events(path)
-            if part is None:
-                return None
-            truth, ids = part, part["record_id"]
-        at = pc.index_in(final[entry.id_column], value_set=ids.combine_chunks())
-        found = pc.take(truth["known_on"], pc.fill_null(at, 0)) if len(ids) else pa.nulls(final.num_rows, pa.date32())
-        known = pc.if_else(at.is_valid(), found, pa.scalar(None, pa.date32()))
-        return day_numbers(known, missing=self.first)
 
 
 def _of_table(truth: pa.Table, agency: str, name: str) -> pa.ChunkedArray:

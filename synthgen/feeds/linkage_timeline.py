@@ -21,10 +21,10 @@ from synthgen import tables
 from synthgen.feeds.history import NEVER, Days
 from synthgen.feeds.known import RunFacts
 from synthgen.feeds.tables import (
-    LINKAGE,
     LinkageNumbers,
     chunk_history,
     feed_tables,
+    id_numbers,
     linkage_ids,
     table_life,
     view_part,
@@ -66,15 +66,15 @@ def linkage_timeline(run: Run) -> Timeline:
     """The linkage view's timeline, as the run's feed carries it (numbered as the feed's linkage history numbers
     its records: the year-end linkage/records order, then merged duplicates)."""
     facts = RunFacts(run)
-    numbers = LinkageNumbers(run.read(LINKAGE, ["record_id"])["record_id"].combine_chunks())
+    numbers = LinkageNumbers.of_run(run)
     ids_of, numbers_of, changed_record, changed_on, duplicate_ids, originals = [], [], [], [], [], []
     for path in feed_tables(facts):
         if tables.table(path).person is None:
             continue
         life = table_life(facts, path)
-        history = chunk_history(life, 0, life.final.num_rows).history
-        ids = linkage_ids(facts, life)
-        number = numbers.number(ids, history.made, history.purged)
+        history = chunk_history(life, 0, life.rows, run.read(path)).history
+        ids = linkage_ids(life)
+        number = numbers.number(id_numbers(ids), history.made, history.purged)
         part = view_part(history, ids)
         later = np.r_[False, part.record[1:] == part.record[:-1]] if len(part.record) else np.zeros(0, bool)
         changed_record.append(number[part.record[later]])

@@ -38,6 +38,7 @@ from synthgen import __version__, tables
 from synthgen.feeds.batches import exported, operation_counts, state_on
 from synthgen.feeds.history import NEVER, Days, History, dates
 from synthgen.feeds.known import RunFacts, date_of
+from synthgen.feeds.memory import release
 from synthgen.feeds.replay import row_key
 from synthgen.feeds.spill import Spill, regroup
 from synthgen.feeds.tables import (
@@ -50,6 +51,7 @@ from synthgen.feeds.tables import (
     ViewPart,
     chunk_history,
     feed_tables,
+    id_numbers,
     linkage_chunk,
     linkage_ids,
     table_life,
@@ -59,9 +61,13 @@ from synthgen.feeds.truth_on import truth_on
 from synthgen.outputs.parquet import COMPRESSION
 
 MANIFEST = "feed.json"
-ROW_GROUP = 1024 * 1024
-"""Rows in a Parquet row group: pyarrow's own limit when a table is written at once, so a file written a row group
-at a time (`write_pieces`) is the same bytes."""
+ROW_GROUP = 256 * 1024
+"""Rows in a Parquet row group of a feed's file: a file of more (an opening day's batch of a big table) is written
+a row group at a time (`write_pieces`), so memory holds one row group of it, however big the run; a file written
+at once is cut into row groups of the same size, so either way it is the same bytes."""
+POOLED = 16_384
+"""Batch files of at most this many rows are written by the pool: every day's but the opening load's, and at most
+2 * WRITERS of them wait at once."""
 COMPRESS_FROM = 1000
 """Batch files of fewer rows are written uncompressed: most of a daily feed's files hold a handful of rows, which
 compression barely shrinks and setting it up per column costs more than the rows themselves."""
@@ -125,7 +131,12 @@ def write_file(table: pa.Table, path: Path, fmt: str, metadata: dict[bytes, byte
         pacsv.write_csv(csv_ready(table), path.with_suffix(".csv"))
     else:
         compression = COMPRESSION if table.num_rows >= COMPRESS_FROM else "none"
-        pq.write_table(table.replace_schema_metadata(metadata), path.with_suffix(".parquet"), compression=compression)
+        pq.write_table(
+            table.replace_schema_metadata(metadata),
+            path.with_suffix(".parquet"),
+            compression=compression,
+            row_group_size=ROW_GROUP,
+        )
 
 
 def _folder(path: str) -> tuple[str, str]:
@@ -138,30 +149,42 @@ def write_batches(
     facts: RunFacts, temp: Path, days: Days, fmt: str, chunk: int = CHUNK_RECORDS
 ) -> list[dict[str, Any]]:
     """Every table's batches into `temp`, the linkage view's last, and the feed's truth; returns each table's
-    counts for feed.json. Each table is built a chunk of records at a time and its batch rows put aside on disk
-    (synthgen.feeds.spill), as are the person-level tables' versions in the linkage view's schema, so memory holds
-    one table's year-end rows, one chunk's history and one day's batch file, never a whole table's history.
-    `chunk` (records built at once) changes no byte of the feed."""
-    counts, changes, merged = [], [], []
+    counts for feed.json. The truth is put aside by table first (synthgen.feeds.truth_index); each table's changes
+    are drawn a chunk of year-end rows at a time, its history built a chunk of records at a time and its batch rows
+    put aside on disk (synthgen.feeds.spill), as are the person-level tables' versions in the linkage view's schema
+    and the feed's truth of changes, so memory holds one chunk's rows and history, one row group of a day's batch
+    file and a few numbers a record, never a whole table. `chunk` (records built at once) changes no byte."""
+    counts, merged = [], []
     folders: set[Path] = set()
     scratch = temp / SCRATCH
     scratch.mkdir(parents=True, exist_ok=True)
+    index = facts.index_truth(scratch)
+    release()
     view = _View(facts, scratch, chunk)
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool, view.spill:
+    changes = Spill(scratch / "changes.arrow")
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool, view.spill, changes:
         for path in feed_tables(facts):
             life = table_life(facts, path)
-            extra: list[pa.Array] = []
-            chunks = view.chunks(life, extra)
-            counts.append(_write_table(facts, temp, path, chunks, days, fmt, pool, folders))
-            ids = _record_ids(life, extra)
-            changes.append(_truth_changes(path, life.change_log(), ids))
+            release()
+            log = life.change_log()
+            ids = _Ids(_wanted(life, log))
+            counts.append(_write_table(facts, temp, path, view.chunks(life, ids), days, fmt, pool, folders))
+            changes.put(0, _truth_changes(path, log, ids))
             if life.merged is not None:
-                merged.append(_truth_merged(facts, life, ids))
+                merged.append(_truth_merged(life, ids))
+            del life, log, ids
+            release()
+        index.close()
+        facts.index = None
         if view.numbers is not None:
             counts.append(_write_table(facts, temp, LINKAGE, view.histories(), days, fmt, pool, folders))
+        (temp / "truth").mkdir(parents=True, exist_ok=True)
+        metadata = _metadata(facts, "truth/changes", None)
+        if changes.rows(0):
+            write_pieces(changes.batches(0), changes.rows(0), temp / "truth" / "changes", fmt, metadata)
+        else:
+            write_file(TRUTH_CHANGES.empty_table(), temp / "truth" / "changes", fmt, metadata)
     scratch.rmdir()
-    (temp / "truth").mkdir(parents=True, exist_ok=True)
-    write_file(pa.concat_tables(changes), temp / "truth" / "changes", fmt, _metadata(facts, "truth/changes", None))
     merged_table = pa.concat_tables(merged) if merged else MERGED.empty_table()
     write_file(merged_table, temp / "truth" / "merged", fmt, _metadata(facts, "truth/merged", None))
     return counts
@@ -170,6 +193,39 @@ def write_batches(
 SCRATCH = ".spill"
 """The folder inside a feed's temporary folder where rows are put aside while it is written (removed before the
 feed is put in place)."""
+
+
+def _wanted(life: TableLife, log: pa.Table) -> NDArray[np.int64]:
+    """The records of a table whose ids the feed's truth names: those changed, merged duplicates and their
+    originals (as the table numbers records: year-end rows, then merged duplicates)."""
+    found = [log["record"].to_numpy()]
+    if life.merged is not None:
+        found += [life.merged.transients.copy_of, life.rows + np.arange(len(life.merged.transients.made))]
+    return np.unique(np.concatenate(found).astype(np.int64))
+
+
+class _Ids:
+    """The ids of some records of a table, gathered chunk by chunk as its history is built."""
+
+    def __init__(self, wanted: NDArray[np.int64]) -> None:
+        self.wanted = wanted
+        self._numbers: list[NDArray[np.int64]] = []
+        self._ids: list[pa.Array] = []
+
+    def gather(self, records: NDArray[np.int64], ids: pa.Array) -> None:
+        """Keep the ids of the wanted ones of `records` (`ids`: each record's)."""
+        keep = np.flatnonzero(np.isin(records, self.wanted))
+        self._numbers.append(records[keep])
+        self._ids.append(ids.take(pa.array(keep)))
+
+    def of(self, records: NDArray[np.int64]) -> pa.Array:
+        """The ids of `records` (each one gathered)."""
+        numbers = np.concatenate(self._numbers) if self._numbers else np.zeros(0, np.int64)
+        if not len(records):
+            return pa.array([], self._ids[0].type if self._ids else pa.string())
+        order = np.argsort(numbers, kind="stable")
+        ids = pa.concat_arrays(self._ids)
+        return ids.take(pa.array(order[np.searchsorted(numbers[order], records)]))
 
 
 class _View:
@@ -182,24 +238,33 @@ class _View:
         self.spill = Spill(scratch / "linkage.arrow")
         self.numbers: LinkageNumbers | None = None
 
-    def chunks(self, life: TableLife, extra: list[pa.Array]) -> Iterator[History]:
+    def chunks(self, life: TableLife, ids: _Ids) -> Iterator[History]:
         """`life`'s history a chunk at a time; a person-level table's chunks are put aside in the view's schema as
-        they pass, and every table's merged duplicates' ids gathered into `extra`."""
-        ids = numbers = None
-        if tables.table(life.path).person is not None:
-            if self.numbers is None:
-                self.numbers = LinkageNumbers(self.facts.run.read(LINKAGE, ["record_id"])["record_id"].combine_chunks())
-            ids = linkage_ids(self.facts, life)
-            made = np.r_[life.made, *[t.made for t in life.transients]]
-            purged = np.r_[np.full(life.final.num_rows, NEVER, np.int64), *[t.purged for t in life.transients]]
-            numbers = self.numbers.number(ids, made, purged)
-        for start, stop in life.chunks(self.chunk):
-            chunk = chunk_history(life, start, stop)
+        they pass, and the ids the feed's truth names gathered into `ids`."""
+        person = tables.table(life.path).person is not None and life.linkage is not None
+        if person and self.numbers is None:
+            self.numbers = LinkageNumbers.of_run(self.facts.run)
+        transients = life.transients
+        made = np.concatenate([t.made for t in transients]) if transients else np.zeros(0, np.int64)
+        purged = np.concatenate([t.purged for t in transients]) if transients else np.zeros(0, np.int64)
+        for start, stop, final in life.finals(self.chunk):
+            chunk = chunk_history(life, start, stop, final)
+            del final
             history = chunk.history
-            extra.append(_chunk_record_ids(history).slice(history.year_end_rows))
-            if ids is not None and numbers is not None:
-                self._put(view_part(history, ids.take(pa.array(chunk.records))), numbers[chunk.records])
+            ids.gather(chunk.records, _chunk_record_ids(history))
+            if person and self.numbers is not None:
+                records = chunk.records
+                extra = records[records >= life.rows] - life.rows
+                view_ids = linkage_ids(life, records)
+                numbers = self.numbers.number(
+                    id_numbers(view_ids),
+                    np.r_[life.made[start:stop], made[extra]],
+                    np.r_[np.full(stop - start, NEVER, np.int64), purged[extra]],
+                )
+                self._put(view_part(history, view_ids), numbers)
             yield history
+            del chunk, history
+            release()
 
     def _put(self, part: ViewPart, numbers: NDArray[np.int64]) -> None:
         """A part of the view put aside under the view chunk of each version's record."""
@@ -217,14 +282,17 @@ class _View:
     def histories(self) -> Iterator[History]:
         """The view's history a chunk of records at a time, in its records' order."""
         assert self.numbers is not None
-        made, purged = self.numbers.days()
         total = self.numbers.records
         for key, start in enumerate(range(0, max(total, 1), self.chunk)):
             stop = min(start + self.chunk, total)
+            made, purged = self.numbers.days(start, stop)
             batches = list(self.spill.batches(key))
             schema = self.spill.schema
             rows = pa.Table.from_batches(batches, schema=schema) if schema is not None else _empty_view()
-            yield linkage_chunk(rows, start, stop, made, purged, len(self.numbers.year_end))
+            del batches
+            yield linkage_chunk(rows, start, stop, made, purged, self.numbers.year_end)
+            del rows
+            release()
 
 
 def _empty_view() -> pa.Table:
@@ -260,6 +328,7 @@ def _write_table(
             for start, stop in zip(starts.tolist(), np.r_[starts[1:], len(key)].tolist(), strict=True):
                 if stop > start:
                     spill.put(int(key[start]), table.slice(start, stop - start))
+            del history, rows, table  # let go before the next chunk is built (which hands freed memory back)
         batches = _write_days(facts, temp, path, spill, days, fmt, pool, folders)
     return {"path": path, **counts, "batches": batches}
 
@@ -275,8 +344,8 @@ def _write_days(
     folders: set[Path],
 ) -> int:
     """Each day's batch file from the rows put aside; returns how many. Small files are written by the pool, a
-    few at a time (each holds its rows until written); one of more than a row group's rows is written here, a row
-    group at a time."""
+    few at a time (each holds its rows until written); a bigger one (an opening day's) is written here, a row
+    group at a time, so how much waits in the pool never depends on how busy the machine is."""
     folder, name = _folder(path)
     jobs: deque[Future[None]] = deque()
     written = sorted({key // 2 for key in spill.filled()})
@@ -289,8 +358,9 @@ def _write_days(
         rows = spill.rows(2 * k) + spill.rows(2 * k + 1)
         pieces = chain(spill.batches(2 * k), spill.batches(2 * k + 1))
         metadata = _metadata(facts, path, day)
-        if rows > ROW_GROUP:
+        if rows > POOLED:
             write_pieces(pieces, rows, target / name, fmt, metadata)
+            release()
             continue
         table = pa.Table.from_batches(list(pieces)).combine_chunks()
         jobs.append(pool.submit(write_file, table, target / name, fmt, metadata))
@@ -338,27 +408,16 @@ def _chunk_record_ids(history: History) -> pa.Array:
     return history.versions[column].combine_chunks().take(pa.array(last))
 
 
-def _record_ids(life: TableLife, extra: list[pa.Array]) -> pa.Array:
-    """Each record of a table by its id: the year-end file's (a record's last version is its year-end row), then
-    its merged duplicates' (`extra`, gathered chunk by chunk)."""
-    key = row_key(life.path)
-    n = life.final.num_rows + sum(len(t.made) for t in life.transients)
-    if not key or not n:
-        return pa.nulls(n, pa.string())
-    year_end = life.final[key[0]].combine_chunks()
-    return pa.concat_arrays([year_end, *[ids.cast(year_end.type) for ids in extra]])
-
-
-def _truth_changes(path: str, found: pa.Table, ids: pa.Array) -> pa.Table:
+def _truth_changes(path: str, found: pa.Table, ids: _Ids) -> pa.Table:
     """A table's changes (its change log) with each record named by its id."""
     entry = tables.table(path)
     n = found.num_rows
-    ids = ids.take(found["record"]) if n else pa.array([], pa.string())
+    named = ids.of(found["record"].to_numpy()).cast(pa.string()) if n else pa.array([], pa.string())
     return pa.table(
         [
             pa.array(np.full(n, entry.agency, dtype=object), pa.string()),
             pa.array(np.full(n, entry.name, dtype=object), pa.string()),
-            ids,
+            named,
             found["changed_on"],
             found["change"],
             found["fields"],
@@ -381,28 +440,20 @@ MERGED = pa.schema(
 )
 
 
-def _truth_merged(facts: RunFacts, life: TableLife, ids: pa.Array) -> pa.Table:
+def _truth_merged(life: TableLife, ids: _Ids) -> pa.Table:
     """The table's merged duplicates: whose they are, which record they were merged into, and when."""
     assert life.merged is not None
     entry = tables.table(life.path)
     merged = life.merged
-    n = life.final.num_rows
-    extra = np.arange(n, n + len(merged.transients.made))
-    originals = ids.take(pa.array(merged.transients.copy_of))
-    truth = facts.person_records(life.path)
-    person = (
-        truth["person_id"]
-        .combine_chunks()
-        .take(pc.index_in(originals, value_set=truth["source_record_id"].combine_chunks()))
-    )
-    m = len(extra)
+    m = len(merged.transients.made)
+    originals = ids.of(merged.transients.copy_of).cast(pa.string())
     return pa.table(
         [
             pa.array(np.full(m, entry.agency, dtype=object), pa.string()),
             pa.array(np.full(m, entry.name, dtype=object), pa.string()),
-            ids.take(pa.array(extra)),
+            ids.of(life.rows + np.arange(m)).cast(pa.string()),
             merged.linkage_ids,
-            person,
+            pa.array(np.where(life.merged_person >= 0, life.merged_person, 0), pa.int64(), mask=life.merged_person < 0),
             originals,
             dates(merged.transients.made),
             dates(merged.transients.purged),
@@ -418,17 +469,20 @@ def write_snapshot(facts: RunFacts, temp: Path, day: int, fmt: str, chunk: int =
     counts, changes, merged = [], [], []
     scratch = temp / SCRATCH
     scratch.mkdir(parents=True, exist_ok=True)
+    index = facts.index_truth(scratch)
     view = _View(facts, scratch, chunk)
     held = pa.array([], pa.string())
     with view.spill:
         for path in feed_tables(facts):
             life = table_life(facts, path)
-            extra: list[pa.Array] = []
-            counts.append(_write_state(facts, temp, path, view.chunks(life, extra), day, fmt)[0])
-            ids = _record_ids(life, extra)
-            changes.append(_truth_changes(path, life.change_log(), ids))
+            log = life.change_log()
+            ids = _Ids(_wanted(life, log))
+            counts.append(_write_state(facts, temp, path, view.chunks(life, ids), day, fmt)[0])
+            changes.append(_truth_changes(path, log, ids))
             if life.merged is not None:
-                merged.append(_truth_merged(facts, life, ids))
+                merged.append(_truth_merged(life, ids))
+        index.close()
+        facts.index = None
         if view.numbers is not None:
             count, rows = _write_state(facts, temp, LINKAGE, view.histories(), day, fmt)
             counts.append(count)
