@@ -4,7 +4,7 @@ Each size runs as a fresh process (several times; the table shows medians). The 
 starts (shards, merge, run-level passes, manifest); memory is sampled every 20 ms from /proc for every process
 of the run apart: the parent (the one that calls `synthgen.generate`) and the largest single worker. The floor
 is what pyarrow alone needs to read every table of the finished run back and write it again (zstd), measured in
-a fresh process right after the runs of that size, so the ratio compares figures taken minutes apart on the same
+fresh processes right after the runs of that size (as many as the runs, the median taken), so the ratio compares figures taken minutes apart on the same
 machine. The baseline for the whole approach, a per-row Faker generator, is printed with --faker.
 
     python benchmarks/generate.py                                   # 1M people, 2 workers, 3 runs
@@ -136,14 +136,19 @@ def measure_run(command: list[str]) -> dict[str, Any]:
     return {"seconds": seconds, "parent": parent, "worker": worker, "cpu": cpu}
 
 
-def floor_seconds(out: Path) -> tuple[float, float]:
-    """The floor's wall and CPU seconds."""
-    with tempfile.TemporaryDirectory() as scratch:
-        result = subprocess.run(
-            [sys.executable, __file__, "--floor", str(out), scratch], check=True, capture_output=True, text=True
-        )
-    wall, cpu = result.stdout.split()[-2:]
-    return float(wall), float(cpu)
+def floor_seconds(out: Path, runs: int) -> tuple[float, float]:
+    """The floor's wall and CPU seconds: medians of `runs` fresh processes (one run of it swung from 7 to 11 s on
+    the same files)."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as scratch:
+            result = subprocess.run(
+                [sys.executable, __file__, "--floor", str(out), scratch], check=True, capture_output=True, text=True
+            )
+        wall, cpu = result.stdout.split()[-2:]
+        walls.append(float(wall))
+        cpus.append(float(cpu))
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def _median(runs: list[dict[str, Any]], kind: str, phase: str) -> float:
@@ -196,7 +201,7 @@ def main() -> None:
             out = scratch / f"run-{people}"
             command = [sys.executable, __file__, "--child", str(args.scenario), str(people), str(args.workers)]
             runs = [measure_run([*command, str(out), "--options", args.options]) for _ in range(args.runs)]
-            floor, floor_cpu = floor_seconds(out)
+            floor, floor_cpu = floor_seconds(out, args.runs)
             for phase in (*PHASES, "total"):
                 print(
                     f"{people:>11,} {phase:>9} {_median(runs, 'seconds', phase):>8.2f} "
