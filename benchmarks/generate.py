@@ -4,8 +4,9 @@ Each size runs as a fresh process (several times; the table shows medians). The 
 starts (shards, merge, run-level passes, manifest); memory is sampled every 20 ms from /proc for every process
 of the run apart: the parent (the one that calls `synthgen.generate`) and the largest single worker. The floor
 is what pyarrow alone needs to read every table of the finished run back and write it again (zstd), measured in
-fresh processes right after the runs of that size (as many as the runs, the median taken), so the ratio compares figures taken minutes apart on the same
-machine. The baseline for the whole approach, a per-row Faker generator, is printed with --faker.
+fresh processes right after the runs of that size (as many as the runs; the median), so the ratio compares
+figures taken minutes apart on the same machine. The baseline for the whole approach, a per-row Faker generator,
+is printed with --faker.
 
     python benchmarks/generate.py                                   # 1M people, 2 workers, 3 runs
     python benchmarks/generate.py --sizes 1000000 4000000 10000000 --runs 3 --scenario benchmarks/scale.yaml
