@@ -9,14 +9,10 @@ moment: a Ctrl-C while numpy and pyarrow are still being imported is one line to
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import signal
 import sys
 from types import FrameType
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 """glibc's mallopt parameters (malloc.h)."""
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
@@ -65,22 +61,10 @@ def _stop(stopped: Stopped) -> None:
 
 
 def _allocators() -> None:
-    """Memory allocators suited to whole-column work, for the command line's process.
+    """Memory allocators suited to whole-column work (synthgen.allocators), set once the signals are handled."""
+    from synthgen import allocators
 
-    pyarrow's default allocator in its Linux wheels (mimalloc) hands memory back to the system so eagerly that
-    scoring a 1.5-million-person MASH spent as long in the kernel as in synthgen (7 to 14 s of system time in 21 to
-    29 s); jemalloc keeps freed memory for the next column. numpy's arrays come from the C library's malloc, which
-    maps each large array afresh and unmaps it when freed, so every temporary column is faulted in page by page;
-    with glibc, large blocks are kept on the heap for reuse instead. Together: 11.1 s to 8.5 s (median of three),
-    peak 1.35 to 1.55 GB. Where pyarrow has no jemalloc, or the C library is not glibc, nothing changes."""
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30)  # blocks below 1 GiB come from the heap
-        libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)  # and freed heap is kept, not returned after each column
-    import pyarrow as pa
-
-    with contextlib.suppress(NotImplementedError):
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    allocators.for_whole_columns()
 
 
 def main() -> None:

@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from synthgen.allocators import arrays_reused
 from synthgen.arguments import PLACE, ArgumentError
 from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation import adapters, metrics
 from synthgen.evaluation.groups import read_people
 from synthgen.evaluation.linkage_groups import linkage_groups
-from synthgen.evaluation.linkage_memory import arrays_reused
 from synthgen.evaluation.linkage_report import linkage_report
 from synthgen.evaluation.linkage_scores import (
     Counts,

@@ -35,10 +35,10 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from synthgen import __version__, tables
+from synthgen.allocators import release
 from synthgen.feeds.batches import exported, operation_counts, state_on
 from synthgen.feeds.history import NEVER, Days, History, dates
 from synthgen.feeds.known import RunFacts, date_of
-from synthgen.feeds.memory import release
 from synthgen.feeds.replay import row_key
 from synthgen.feeds.spill import Spill, regroup
 from synthgen.feeds.tables import (
