@@ -70,6 +70,14 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_daily_feed(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's daily Parquet feed, written once for every test that only reads it."""
+    out = tmp_path_factory.mktemp("feeds") / "daily"
+    synthgen.feed(demo_run, out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def demo_weekly_feed(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's weekly Parquet feed, written once for every test that only reads it."""
     out = tmp_path_factory.mktemp("feeds") / "weekly"

@@ -23,25 +23,18 @@ DAYS = 40
 
 
 @pytest.fixture(scope="module")
-def daily_feed(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("feeds") / "daily"
-    synthgen.feed(demo_run, out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def held(demo_run: Path, daily_feed: Path) -> list[tuple[dt.date, dict[str, int]]]:
+def held(demo_run: Path, demo_daily_feed: Path) -> list[tuple[dt.date, dict[str, int]]]:
     """The records held at the end of each of the first DAYS batch days, with their person, by replaying the
     feed's linkage batches (the person of a merged duplicate from the feed's truth/merged)."""
     truth = pq.read_table(demo_run / "truth/records.parquet", columns=["record_id", "person_id"])
-    merged = pq.read_table(daily_feed / "truth/merged.parquet", columns=["linkage_record_id", "person_id"])
+    merged = pq.read_table(demo_daily_feed / "truth/merged.parquet", columns=["linkage_record_id", "person_id"])
     person = dict(zip(truth["record_id"].to_pylist(), truth["person_id"].to_pylist(), strict=True))
     person |= dict(zip(merged["linkage_record_id"].to_pylist(), merged["person_id"].to_pylist(), strict=True))
-    days = json.loads((daily_feed / "feed.json").read_text())["batches"][:DAYS]
+    days = json.loads((demo_daily_feed / "feed.json").read_text())["batches"][:DAYS]
     state: dict[str, int] = {}
     out = []
     for day in days:
-        path = daily_feed / "linkage" / day / "records.parquet"
+        path = demo_daily_feed / "linkage" / day / "records.parquet"
         if path.exists():
             batch = pq.read_table(path, columns=["operation", "record_id"])
             for operation, record in zip(batch["operation"].to_pylist(), batch["record_id"].to_pylist(), strict=True):

@@ -24,13 +24,6 @@ SNAPSHOT_ON = dt.date(2024, 10, 15)
 
 
 @pytest.fixture(scope="module")
-def demo_feed(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("feeds") / "daily"
-    synthgen.feed(demo_run, out)
-    return out
-
-
-@pytest.fixture(scope="module")
 def demo_snapshot(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("feeds") / "snapshot"
     synthgen.feed(demo_run, out, snapshot_on=SNAPSHOT_ON.isoformat())
@@ -38,12 +31,12 @@ def demo_snapshot(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 
 @pytest.fixture(scope="module")
-def demo_batches(demo_feed: Path) -> dict[str, list[tuple[dt.date, pa.Table]]]:
+def demo_batches(demo_daily_feed: Path) -> dict[str, list[tuple[dt.date, pa.Table]]]:
     """Every table's batch files, read once: (batch day from the folder's name, the file), in day order."""
     found = {}
-    for path in _tables(demo_feed):
+    for path in _tables(demo_daily_feed):
         folder, name = path.rsplit("/", 1)
-        files = sorted((demo_feed / folder).glob(f"*/{name}.parquet"))
+        files = sorted((demo_daily_feed / folder).glob(f"*/{name}.parquet"))
         found[path] = [(dt.date.fromisoformat(f.parent.name), pq.read_table(f)) for f in files]
     return found
 
@@ -107,9 +100,9 @@ def test_the_snapshots_truth_is_cut_to_its_day(demo_run: Path, demo_snapshot: Pa
 
 
 def test_feed_json_counts_are_the_files_rows(
-    demo_feed: Path, demo_batches: dict[str, list[tuple[dt.date, pa.Table]]]
+    demo_daily_feed: Path, demo_batches: dict[str, list[tuple[dt.date, pa.Table]]]
 ) -> None:
-    manifest = json.loads((demo_feed / "feed.json").read_text())
+    manifest = json.loads((demo_daily_feed / "feed.json").read_text())
     assert manifest["kind"] == "batches" and manifest["cadence"] == "daily" and len(manifest["batches"]) == 365
     for table in manifest["tables"]:
         batches = demo_batches[table["path"]]
@@ -125,7 +118,7 @@ def test_feed_json_counts_are_the_files_rows(
 
 
 def test_every_batch_row_is_dated_by_its_folder_and_carries_the_runs_columns_only(
-    demo_run: Path, demo_feed: Path, demo_batches: dict[str, list[tuple[dt.date, pa.Table]]]
+    demo_run: Path, demo_daily_feed: Path, demo_batches: dict[str, list[tuple[dt.date, pa.Table]]]
 ) -> None:
     """The batches hold the agency's own columns, nothing from the truth: that stays in the feed's truth/."""
     for path, batches in demo_batches.items():
@@ -133,7 +126,13 @@ def test_every_batch_row_is_dated_by_its_folder_and_carries_the_runs_columns_onl
         for day, batch in batches:
             assert batch.column_names == [OPERATION, BATCH_DAY, *columns], path
             assert set(batch[BATCH_DAY].to_pylist()) == {day}, path
-    assert {p.name for p in demo_feed.iterdir()} == {"agencies", "linkage", "truth", "feed.json", ".synthgen.json"}
+    assert {p.name for p in demo_daily_feed.iterdir()} == {
+        "agencies",
+        "linkage",
+        "truth",
+        "feed.json",
+        ".synthgen.json",
+    }
 
 
 def test_the_same_run_gives_the_same_feed_bytes(demo_run: Path, tmp_path: Path) -> None:
@@ -183,15 +182,15 @@ def _files(folder: Path) -> dict[Path, bytes]:
 
 
 def test_building_tables_in_small_chunks_changes_no_byte_of_the_batches(
-    demo_run: Path, demo_feed: Path, tmp_path: Path
+    demo_run: Path, demo_daily_feed: Path, tmp_path: Path
 ) -> None:
     """The demo's tables fit in one chunk each; in chunks of 997 records (the linkage view too) every batch file
     and the truth are the same bytes, and the counts the same."""
     facts = RunFacts(open_run(demo_run))
     days = batch_days(date_of(facts.first), date_of(facts.last), "daily")
     counts = write_batches(facts, tmp_path, days, "parquet", chunk=997)
-    assert counts == json.loads((demo_feed / "feed.json").read_text())["tables"]
-    written, expected = _files(tmp_path), _files(demo_feed)
+    assert counts == json.loads((demo_daily_feed / "feed.json").read_text())["tables"]
+    written, expected = _files(tmp_path), _files(demo_daily_feed)
     assert written.keys() == expected.keys() and len(written) > 1000
     assert all(written[path] == expected[path] for path in written)
 
