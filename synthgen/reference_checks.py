@@ -175,6 +175,7 @@ class AgencyFiles:
             dt.date.fromisoformat(run.manifest["period"]["end"]),
         )
         self._read: dict[str, pa.Table] = {}
+        self._register_held: dict[str, Day] = {}
 
     def read(self, path: str) -> pa.Table:
         if path not in self._read:
@@ -192,6 +193,14 @@ class AgencyFiles:
         return roles.append_column(
             "incident_type", _lookup(ids, incidents, "incident_id", "incident_type")
         ).append_column("occurred_at", _lookup(ids, incidents, "incident_id", "occurred_at"))
+
+    def register_held(self, agency: str) -> Day:
+        """The day the agency first held each record of its register, in the register's row order (worked out
+        once: every event table of the agency is placed against it)."""
+        if agency not in self._register_held:
+            entry = tables.registers()[agency]
+            self._register_held[agency] = self.held(entry, self.read(entry.path))
+        return self._register_held[agency]
 
     def held(self, entry: tables.Table, records: pa.Table) -> Day:
         """The day the agency first held each record (NaT: from before, or undated)."""

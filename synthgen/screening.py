@@ -98,7 +98,8 @@ def _found(files: AgencyFiles, agency: str, table: str, period: tuple[dt.date, d
     else:
         dob = signals.days(_lookup(person_record, register, "record_id", "date_of_birth"))
     found = signals.concerns(agency, table, records, dob, period)
-    known = _known(files, agency, register, person_record, event_held)[found.rows]
+    placed = person_record.take(pa.array(found.rows, pa.int64()))
+    known = _known(files, agency, register, placed, event_held[found.rows])
     # a concern counts from the day the screen could see it: the event, entered on the agency's system, about a
     # person the agency already held (NaT held: from before the period)
     seen = np.fmax(found.day, known)
@@ -119,7 +120,7 @@ def _known(
 ) -> NDArray[np.datetime64]:
     """For each event record, the later of the day its agency entered it and the day it first held the person
     record the event is placed with (NaT where neither is dated)."""
-    held = files.held(tables.registers()[agency], register)
+    held = files.register_held(agency)
     at = pc.index_in(person_record, value_set=register["record_id"].combine_chunks())
     placed = at.is_valid().to_numpy(zero_copy_only=False)
     person_held = np.full(len(person_record), np.datetime64("NaT"), dtype="datetime64[D]")
