@@ -247,18 +247,8 @@ def _recall_by_error_kind(
     lengths = pc.list_value_length(errors).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     code, names = _error_codes(pc.list_flatten(errors))
     carried = _error_bits(records.num_rows, lengths, code, len(names))
-    left, right = pairs
-    # a pair's errors are its two records' bits or-ed; pairs are counted per distinct combination of errors (few)
-    # rather than once per error kind
-    combined = [word[left] | word[right] for word in carried]
-    touched = np.logical_or.reduce([word != 0 for word in combined])
-    if len(combined) == 1:  # up to 64 kinds of error (all there are): one word, a plain sort
-        kinds, inverse, totals = np.unique(combined[0][touched], return_inverse=True, return_counts=True)
-        kinds = kinds[:, None]
-    else:
-        stacked = np.stack([word[touched] for word in combined], axis=1)
-        kinds, inverse, totals = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
-    hits = np.bincount(inverse.reshape(-1), weights=found[touched], minlength=len(kinds)).astype(np.int64)
+    kinds, totals, hits = _combinations(carried, pairs, found)
+    del carried
     result = []
     for c, name in enumerate(names):
         word, bit = divmod(c, 64)
@@ -268,17 +258,49 @@ def _recall_by_error_kind(
             continue
         kind, field = name.split("|")
         result.append({"kind": kind, "field": field, "true_pairs": total, "found": hit, "recall": _recall(total, hit)})
-    clean = ~touched
-    result.append(
-        {
-            "kind": "none",
-            "field": "",
-            "true_pairs": int(clean.sum()),
-            "found": int(found[clean].sum()),
-            "recall": _recall(int(clean.sum()), int(found[clean].sum())),
-        }
-    )
+    clean = ~kinds.any(axis=1)
+    total, hit = int(totals[clean].sum()), int(hits[clean].sum())
+    result.append({"kind": "none", "field": "", "true_pairs": total, "found": hit, "recall": _recall(total, hit)})
     return sorted(result, key=lambda r: (r["recall"], -r["true_pairs"]))
+
+
+PAIR_CHUNK = 1 << 21
+"""True pairs whose errors are combined at a time: two million 64-bit words (16 MiB), not one per pair of ten
+million at once."""
+
+
+def _combinations(
+    carried: list[NDArray[np.uint64]], pairs: tuple[NDArray[Any], NDArray[Any]], found: NDArray[np.bool_]
+) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct combinations of errors the true pairs carry (a pair's errors are its two records' bits or-ed;
+    one row per combination, one column per word, the combination of none included), with the pairs carrying each
+    and the pairs found among them. A chunk of pairs at a time: each chunk's words are hashed into their few
+    distinct values (pyarrow's hash, no sort of ten million words), and the chunks' few thousand are merged."""
+    left, right = pairs
+    values, totals, hits = [], [], []
+    for start in range(0, len(left), PAIR_CHUNK):
+        chunk = slice(start, start + PAIR_CHUNK)
+        combined = [word[left[chunk]] | word[right[chunk]] for word in carried]
+        if len(combined) == 1:  # up to 64 kinds of error (all there are): one word, hashed
+            encoded = pc.dictionary_encode(pa.array(combined[0]))
+            distinct = encoded.dictionary.to_numpy()[:, None]
+            inverse = encoded.indices.to_numpy()
+        else:
+            distinct, inverse = np.unique(np.stack(combined, axis=1), axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+        del combined
+        values.append(distinct)
+        totals.append(np.bincount(inverse, minlength=len(distinct)))
+        hits.append(np.bincount(inverse[found[chunk]], minlength=len(distinct)))
+    if not values:
+        return np.zeros((0, len(carried)), np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    kinds, at = np.unique(np.concatenate(values), axis=0, return_inverse=True)
+    at = at.reshape(-1)
+    pair_totals = np.zeros(len(kinds), np.int64)
+    pair_hits = np.zeros(len(kinds), np.int64)
+    np.add.at(pair_totals, at, np.concatenate(totals))
+    np.add.at(pair_hits, at, np.concatenate(hits))
+    return kinds, pair_totals, pair_hits
 
 
 def _error_bits(

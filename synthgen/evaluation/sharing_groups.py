@@ -52,7 +52,7 @@ def visibility_pairs(truth: Truth, people: Ids) -> NDArray[np.object_]:
     return result
 
 
-def _median_days(rows: list[GroupScore], codes: dict[str, NDArray[np.int64]], delay: NDArray[np.float64]) -> None:
+def _median_days(rows: list[GroupScore], codes: dict[str, NDArray[np.int8]], delay: NDArray[np.float64]) -> None:
     """Rows of median days to flag (no interval), one per group, appended in place."""
     for dimension, code in codes.items():
         labels = person_groups.LABELS.get(dimension)
