@@ -90,11 +90,13 @@ def _rows(name: str, ids: pa.Array, column: str, run_ids: RecordIndex) -> NDArra
     return rows
 
 
-def read_predictions(source: str | Path | pa.Table, run_ids: pa.Array | RecordIndex) -> Clusters | ScoredPairs:
-    """Read clusters or scored pairs (a file, or a table in memory), checked against the run's record ids
-    (`run_ids`, unique)."""
+def read_predictions(
+    source: str | Path | pa.Table | tuple[str, pa.Table], run_ids: pa.Array | RecordIndex
+) -> Clusters | ScoredPairs:
+    """Read clusters or scored pairs (a file, or a table in memory, or what `load_table` made of either: its name
+    and table), checked against the run's record ids (`run_ids`, unique)."""
     run_ids = run_ids if isinstance(run_ids, RecordIndex) else RecordIndex.of(run_ids)
-    name, table = load_table(source, "predictions")
+    name, table = source if isinstance(source, tuple) else load_table(source, "predictions")
     names = set(table.column_names)
     for id_column, cluster_column in CLUSTER_COLUMNS:
         if {id_column, cluster_column} <= names:
