@@ -186,3 +186,28 @@ def test_precision_by_agency_pair_is_every_cluster_a_unit(records: list[tuple[in
         "precision", "agency_pair", tuple(labels), np.array(code), np.array(hits), np.array(trials, np.int64)
     )
     assert agency_pair_precision(person, cluster, pa.array(source)) == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-1, 2), st.integers(0, 50), st.integers(0, 50)), max_size=60),
+    st.booleans(),
+    st.integers(0, 2**26),
+)
+def test_whole_counts_give_the_same_figures_as_sums_over_every_unit(
+    units: list[tuple[int, int, int]], clustered: bool, big: int
+) -> None:
+    """Counts (integers) take the rest's sums from the groups' sums; any other number sums every unit again.
+    Whole numbers below 2**53 add up exactly in any order, so both give the same figures to the last bit: counted
+    as integers and as the same values in floats (which take the long way), with and without clusters, and with
+    a unit large enough that its squares leave the exact range."""
+    code = np.array([c for c, _, _ in units], np.int64)
+    trials = np.array([max(h, t) for _, h, t in units], np.int64)
+    hits = np.array([h for _, h, _ in units], np.int64)
+    if len(units):
+        trials[0] += big
+        hits[0] += big
+    cluster = np.arange(len(units)) // 3 if clustered else None
+    counted = proportions("recall", "letters", LABELS, code, hits, trials, cluster)
+    as_floats = proportions("recall", "letters", LABELS, code, hits.astype(np.float64), trials, cluster)
+    assert counted == as_floats

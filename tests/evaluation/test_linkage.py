@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthgen.cli import cli
-from synthgen.evaluation import metrics
-from synthgen.evaluation.linkage import _largest, evaluate_linkage, true_pairs
+from synthgen.evaluation import linkage, metrics
+from synthgen.evaluation.linkage import _combinations, _largest, evaluate_linkage, true_pairs
+from synthgen.evaluation.linkage_groups import _cells
 from synthgen.linkage.view import pair_rows
 
 
@@ -145,3 +146,57 @@ def test_true_pairs_are_every_pair_of_one_persons_rows(person: list[int], crowd:
 def test_the_largest_counts_are_a_stable_sort_cut_short(counts: list[int], k: int) -> None:
     values = np.array(counts, np.int64)
     assert _largest(values, k).tolist() == np.argsort(-values, kind="stable")[:k].tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**70 - 1), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.booleans()), max_size=50),
+    st.integers(1, 7),
+)
+def test_error_combinations_count_each_pairs_or_ed_errors(
+    carried: list[int], pairs: list[tuple[int, int, bool]], chunk: int
+) -> None:
+    """Each distinct combination of errors (the pair's two records' bits or-ed), with the pairs carrying it and
+    those found: as counting pair by pair, whatever the chunks the pairs are taken in, in one word or two (more
+    than 64 kinds of error)."""
+    n = len(carried)
+    pairs = [(a % n, b % n, f) for a, b, f in pairs]
+    words = max(int(v).bit_length() for v in carried) > 64
+    mask = (1 << 64) - 1
+    arrays = [np.array([v & mask for v in carried], np.uint64)]
+    if words:
+        arrays.append(np.array([v >> 64 for v in carried], np.uint64))
+    left = np.array([a for a, _, _ in pairs], np.int32)
+    right = np.array([b for _, b, _ in pairs], np.int32)
+    found = np.array([f for _, _, f in pairs], bool)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(linkage, "PAIR_CHUNK", chunk)
+        kinds, totals, hits = _combinations(arrays, (left, right), found)
+    expected: dict[int, list[int]] = {}
+    for a, b, f in pairs:
+        entry = expected.setdefault(carried[a] | carried[b], [0, 0])
+        entry[0] += 1
+        entry[1] += int(f)
+    got = {
+        sum(int(w) << (64 * i) for i, w in enumerate(row)): [int(t), int(h)]
+        for row, t, h in zip(kinds, totals, hits, strict=True)
+    }
+    assert got == expected
+    assert kinds.shape[1] == len(arrays)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**40), st.booleans()), max_size=60))
+def test_cells_count_as_unique_does(rows: list[tuple[int, bool]]) -> None:
+    """The agency-pair recall's cells: each distinct key in order, its rows and those found, as np.unique's
+    inverse and a bincount of it give them."""
+    key = np.array([k for k, _ in rows], np.int64)
+    found = np.array([f for _, f in rows], bool)
+    cell, count, hits = _cells(key.copy(), found)
+    expected, at = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(cell, expected)
+    np.testing.assert_array_equal(count, np.bincount(at.ravel(), minlength=len(expected)))
+    np.testing.assert_array_equal(
+        hits, np.bincount(at.ravel(), weights=found, minlength=len(expected)).astype(np.int64)
+    )
