@@ -160,7 +160,7 @@ def write_batches(
     changes = Spill(scratch / "changes.arrow")
     with ThreadPoolExecutor(max_workers=WRITERS) as pool, view.spill, changes:
         for path in feed_tables(facts):
-            life = table_life(facts, path)
+            life = table_life(facts, path, scratch)
             release()
             log = life.change_log()
             ids = _Ids(_wanted(life, log))
@@ -168,6 +168,7 @@ def write_batches(
             changes.put(0, _truth_changes(path, log, ids))
             if life.merged is not None:
                 merged.append(_truth_merged(life, ids))
+            life.close()
             del life, log, ids
             release()
         index.close()
@@ -253,7 +254,7 @@ class _View:
                 view_ids = linkage_ids(life, records)
                 self.spill.put(
                     id_numbers(view_ids),
-                    np.r_[life.made[start:stop], made[extra]],
+                    np.r_[life.made.range(start, stop), made[extra]],
                     np.r_[np.full(stop - start, NEVER, np.int64), purged[extra]],
                     view_part(history, view_ids),
                 )
@@ -443,13 +444,14 @@ def write_snapshot(facts: RunFacts, temp: Path, day: int, fmt: str, chunk: int =
     held = pa.array([], pa.string())
     with view.spill:
         for path in feed_tables(facts):
-            life = table_life(facts, path)
+            life = table_life(facts, path, scratch)
             log = life.change_log()
             ids = _Ids(_wanted(life, log))
             counts.append(_write_state(facts, temp, path, view.chunks(life, ids), day, fmt)[0])
             changes.append(_truth_changes(path, log, ids))
             if life.merged is not None:
                 merged.append(_truth_merged(life, ids))
+            life.close()
         index.close()
         facts.index = None
         if view.spill.started:
