@@ -18,6 +18,8 @@ Three policies, each for a kind of work:
   of its records, a day's file), and what one step frees is fragmented for the next; kept, it added up to hundreds
   of megabytes at a million people, more the larger the run. So after each step both allocators hand back what
   is free (a few milliseconds each time).
+The command line also names jemalloc as Arrow's own C++ default pool (synthgen.console): its Parquet reader
+allocates there, not through pyarrow's pool, and mimalloc kept what it freed on the reader's threads.
 Where pyarrow has no jemalloc, or the C library is not glibc, nothing changes.
 """
 
