@@ -9,6 +9,7 @@ moment: a Ctrl-C while numpy and pyarrow are still being imported is one line to
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
@@ -61,7 +62,13 @@ def _stop(stopped: Stopped) -> None:
 
 
 def _allocators() -> None:
-    """Memory allocators suited to whole-column work (synthgen.allocators), set once the signals are handled."""
+    """Memory allocators suited to whole-column work (synthgen.allocators), set once the signals are handled.
+
+    Arrow's own C++ code (the Parquet reader's pages and columns) allocates from the pool named by
+    ARROW_DEFAULT_MEMORY_POOL, read once when pyarrow first allocates, so it is named before pyarrow is imported
+    (a user's own setting wins): unnamed, that code used mimalloc beside pyarrow's jemalloc, and kept what it freed
+    (201 MiB resident of nothing allocated after a million-person feed, 302 MiB at two million)."""
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
     from synthgen import allocators
 
     allocators.for_whole_columns()

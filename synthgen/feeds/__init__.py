@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from synthgen.allocators import freed_at_once
 from synthgen.arguments import ArgumentError
 from synthgen.errors import SynthgenError
 from synthgen.feeds import dfe_api_feed
@@ -62,10 +63,11 @@ def feed(
         raise SynthgenError(f"{out}: a file is in the way; a feed is a folder")
     temp = folders.prepare(out, overwrite, folders.FEED)
     try:
-        if format == "dfe-api":
-            manifest = _write_dfe_api(facts, temp, cadence, mode, day)
-        else:
-            manifest = _write(facts, temp, cadence, format, day)
+        with freed_at_once():  # each step's memory handed back as it goes (synthgen.allocators)
+            if format == "dfe-api":
+                manifest = _write_dfe_api(facts, temp, cadence, mode, day)
+            else:
+                manifest = _write(facts, temp, cadence, format, day)
         (temp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         folders.put_in_place(temp, out)
         return manifest

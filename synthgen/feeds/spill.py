@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
 
 class Spill:
@@ -98,3 +101,57 @@ def regroup(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
         group = pa.Table.from_batches(held).combine_chunks()
         held = []
         yield group
+
+
+class Numbers:
+    """One number per row of a table (the day it was made, its linkage id's number), put aside a piece at a time
+    and read back a range of rows at a time: in a file when one is given (a feed's table, however many rows it
+    has), else held (a table built whole). Read with ordinary reads, not mapped: a range leaves memory when
+    dropped."""
+
+    def __init__(self, dtype: type[np.generic], path: Path | None = None) -> None:
+        self.dtype = np.dtype(dtype)
+        self.path = path
+        self.size = 0
+        self._held: list[NDArray[Any]] = []
+        self._file = path.open("wb") if path is not None else None
+
+    def append(self, values: NDArray[Any]) -> None:
+        """The next rows' numbers."""
+        values = np.ascontiguousarray(values, self.dtype)
+        if self._file is not None:
+            self._file.write(values.tobytes())
+        else:
+            self._held.append(values)
+        self.size += len(values)
+
+    def done(self) -> Numbers:
+        """Every row's numbers are in: from now on they are read."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        elif len(self._held) != 1:
+            self._held = [np.concatenate([np.zeros(0, self.dtype), *self._held])]
+        return self
+
+    def range(self, start: int, stop: int) -> NDArray[Any]:
+        """Rows start..stop-1's numbers."""
+        stop = max(min(stop, self.size), start)
+        if self.path is None:
+            return self._held[0][start:stop]
+        return np.fromfile(self.path, self.dtype, count=stop - start, offset=start * self.dtype.itemsize)
+
+    def take(self, rows: NDArray[np.int64]) -> NDArray[Any]:
+        """Some rows' numbers (read as the range from the first to the last of them: a chunk's rows are near)."""
+        if not len(rows):
+            return np.zeros(0, self.dtype)
+        low = int(rows.min())
+        return self.range(low, int(rows.max()) + 1)[rows - low]
+
+    def close(self) -> None:
+        """Delete the file, if any."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -36,7 +37,7 @@ from synthgen.feeds.history import (
 )
 from synthgen.feeds.known import RunFacts
 from synthgen.feeds.merges import Merged, merged_draws, merged_duplicates
-from synthgen.feeds.spill import regroup
+from synthgen.feeds.spill import Numbers, regroup
 from synthgen.feeds.truth_index import BATCH, LOGGED, read_batches
 from synthgen.kernel.record_ids import format_record_ids, parse_record_ids
 from synthgen.linkage.view import view_columns
@@ -75,10 +76,10 @@ class TableLife:
     run: Run
     rows: int
     file_schema: pa.Schema
-    made: Days
+    made: Numbers
     changes: list[Change]
     merged: Merged | None
-    linkage: NDArray[np.uint64] | None
+    linkage: Numbers | None
     merged_person: NDArray[np.int64]
 
     @cached_property
@@ -106,6 +107,12 @@ class TableLife:
     def finals(self, size: int) -> Iterator[tuple[int, int, pa.Table]]:
         """The year-end rows a chunk at a time (`chunks(size)`), read from the run as they are needed."""
         return year_end_chunks(self.run, self.path, size, None, self.file_schema)
+
+    def close(self) -> None:
+        """Delete the numbers put aside in files (`table_life` given a scratch folder)."""
+        self.made.close()
+        if self.linkage is not None:
+            self.linkage.close()
 
 
 @dataclass(frozen=True)
@@ -153,14 +160,18 @@ def _draw_columns(path: str, schema: pa.Schema, facts: RunFacts) -> list[str]:
     return [name for name in schema.names if name in wanted]
 
 
-def table_life(facts: RunFacts, path: str) -> TableLife:
-    """One agency table's changes and merged duplicates, drawn a chunk of DRAW_RECORDS year-end rows at a time
-    (reading only the columns they need), and the day each row was made."""
+def table_life(facts: RunFacts, path: str, scratch: Path | None = None) -> TableLife:
+    """One agency table's changes (settled a chunk at a time: a record's settle on its own) and merged
+    duplicates, drawn a chunk of DRAW_RECORDS year-end rows at a time (reading only the columns they need), and the
+    day each row was made. With `scratch`, each row's day made and linkage id are put aside in files there, read
+    back a chunk at a time (close the life when done): memory then holds no number per row of the table."""
     entry = tables.table(path)
     schema = pq.ParquetFile(facts.run.files(path)[0]).schema_arrow
     truth = facts.person_truth(path) if entry.person is not None and entry.id_column else None
     events = facts.event_truth(path) if truth is None and entry.id_column else None
-    made, linkage, person_of, parts, draws = [], [], [], [], []
+    made = Numbers(np.int64, scratch / "made.bin" if scratch is not None else None)
+    linkage = Numbers(np.uint64, scratch / "linkage.bin" if scratch is not None and truth is not None else None)
+    person_of, parts, draws = [], [], []
     taken: list[pa.Array] = []
     columns = _draw_columns(path, schema, facts)
     for index, (start, _, final) in enumerate(year_end_chunks(facts.run, path, DRAW_RECORDS, columns, schema)):
@@ -171,31 +182,32 @@ def table_life(facts: RunFacts, path: str) -> TableLife:
             known = np.where(found, got.known, facts.first)
             person = np.where(found, got.person, -1)
             logged = {name: found & got.logged[name] for name in LOGGED}
-            linkage.append(np.where(found, got.linkage, NO_LINK))
+            linkage.append(np.where(found, got.linkage, NO_LINK).astype(np.uint64))
         elif events is not None:
             known = day_numbers(events.known(final[entry.id_column]), missing=facts.first)
         chunk_made = facts.made(path, final, known)
         part = why.Part(path, index, final, chunk_made, chunk_made > facts.first, person, logged)
         found_changes: list[Change] = why.filled_in(path, final)
         found_changes += why.traced(facts, part) + why.dob_corrected(facts, part) + why.address_updated(facts, part)
-        parts.append([replace(c, rows=c.rows + start) for c in found_changes])
+        parts.append([replace(c, rows=c.rows + start) for c in settle(found_changes, chunk_made, facts.last)])
         drawn = merged_draws(facts, part, taken)
         if drawn is not None:
             draws.append(replace(drawn, rows=drawn.rows + start))
             person_of.append(person[drawn.rows])
         made.append(chunk_made)
-    all_made = np.concatenate(made)
     changes = [_joined(same) for same in zip(*parts, strict=True)]
     merged = merged_duplicates(facts, path, draws)
+    if truth is None:
+        linkage.close()
     return TableLife(
         path,
         facts.run,
-        len(all_made),
+        made.size,
         schema,
-        all_made,
-        settle(changes, all_made, facts.last),
+        made.done(),
+        changes,
         merged,
-        np.concatenate(linkage) if truth is not None else None,
+        linkage.done() if truth is not None else None,
         np.concatenate(person_of) if person_of else np.zeros(0, np.int64),
     )
 
@@ -239,7 +251,7 @@ def chunk_history(life: TableLife, start: int, stop: int, final: pa.Table) -> Ch
             replaced = {name: values.take(at) for name, values in t.replaced.items()}
             transients.append(Transients(t.kind, t.copy_of[rows] - start, t.made[rows], t.purged[rows], replaced))
             records.append(n + rows)
-    history = assemble(life.path, final, life.made[start:stop], kept, transients)
+    history = assemble(life.path, final, life.made.range(start, stop), kept, transients)
     versions = pa.Table.from_arrays(history.versions.columns, schema=life.schema)
     return Chunk(replace(history, versions=versions), np.concatenate(records))
 
@@ -266,7 +278,7 @@ def linkage_ids(life: TableLife, records: NDArray[np.int64] | None = None) -> pa
     n = life.rows
     m = len(life.merged.linkage_ids) if life.merged is not None else 0
     records = np.arange(n + m) if records is None else records
-    year_end = id_strings(life.linkage[records[records < n]])
+    year_end = id_strings(life.linkage.take(records[records < n]))
     if life.merged is None:
         return year_end
     extra = life.merged.linkage_ids.take(pa.array(records[records >= n] - n))

@@ -44,20 +44,16 @@ from synthgen.feeds.spill import Spill, regroup
 from synthgen.feeds.tables import (
     CHUNK_RECORDS,
     LINKAGE,
-    RECORD,
-    VALID_FROM,
-    LinkageNumbers,
     TableLife,
-    ViewPart,
     chunk_history,
     feed_tables,
     id_numbers,
-    linkage_chunk,
     linkage_ids,
     table_life,
     view_part,
 )
 from synthgen.feeds.truth_on import truth_on
+from synthgen.feeds.view_spill import ViewSpill
 from synthgen.outputs.parquet import COMPRESSION
 
 MANIFEST = "feed.json"
@@ -164,7 +160,7 @@ def write_batches(
     changes = Spill(scratch / "changes.arrow")
     with ThreadPoolExecutor(max_workers=WRITERS) as pool, view.spill, changes:
         for path in feed_tables(facts):
-            life = table_life(facts, path)
+            life = table_life(facts, path, scratch)
             release()
             log = life.change_log()
             ids = _Ids(_wanted(life, log))
@@ -172,11 +168,12 @@ def write_batches(
             changes.put(0, _truth_changes(path, log, ids))
             if life.merged is not None:
                 merged.append(_truth_merged(life, ids))
+            life.close()
             del life, log, ids
             release()
         index.close()
         facts.index = None
-        if view.numbers is not None:
+        if view.spill.started:
             counts.append(_write_table(facts, temp, LINKAGE, view.histories(), days, fmt, pool, folders))
         (temp / "truth").mkdir(parents=True, exist_ok=True)
         metadata = _metadata(facts, "truth/changes", None)
@@ -229,21 +226,20 @@ class _Ids:
 
 
 class _View:
-    """The linkage view's versions, put aside table by table as each chunk of a person-level table is built, and
-    read back a chunk of view records at a time."""
+    """The linkage view's versions, put aside as each chunk of a person-level table is built
+    (synthgen.feeds.view_spill), and read back a bucket of view records at a time."""
 
     def __init__(self, facts: RunFacts, scratch: Path, chunk: int) -> None:
         self.facts = facts
         self.chunk = chunk
-        self.spill = Spill(scratch / "linkage.arrow")
-        self.numbers: LinkageNumbers | None = None
+        self.spill = ViewSpill(facts.run, scratch, chunk)
 
     def chunks(self, life: TableLife, ids: _Ids) -> Iterator[History]:
         """`life`'s history a chunk at a time; a person-level table's chunks are put aside in the view's schema as
         they pass, and the ids the feed's truth names gathered into `ids`."""
         person = tables.table(life.path).person is not None and life.linkage is not None
-        if person and self.numbers is None:
-            self.numbers = LinkageNumbers.of_run(self.facts.run)
+        if person and not self.spill.started:
+            self.spill.start()
         transients = life.transients
         made = np.concatenate([t.made for t in transients]) if transients else np.zeros(0, np.int64)
         purged = np.concatenate([t.purged for t in transients]) if transients else np.zeros(0, np.int64)
@@ -252,52 +248,26 @@ class _View:
             del final
             history = chunk.history
             ids.gather(chunk.records, _chunk_record_ids(history))
-            if person and self.numbers is not None:
+            if person:
                 records = chunk.records
                 extra = records[records >= life.rows] - life.rows
                 view_ids = linkage_ids(life, records)
-                numbers = self.numbers.number(
+                self.spill.put(
                     id_numbers(view_ids),
-                    np.r_[life.made[start:stop], made[extra]],
+                    np.r_[life.made.range(start, stop), made[extra]],
                     np.r_[np.full(stop - start, NEVER, np.int64), purged[extra]],
+                    view_part(history, view_ids),
                 )
-                self._put(view_part(history, view_ids), numbers)
             yield history
             del chunk, history
             release()
 
-    def _put(self, part: ViewPart, numbers: NDArray[np.int64]) -> None:
-        """A part of the view put aside under the view chunk of each version's record."""
-        record = numbers[part.record]
-        rows = part.versions.append_column(RECORD, pa.array(record)).append_column(
-            VALID_FROM, pa.array(part.valid_from, pa.int64())
-        )
-        bucket = record // self.chunk
-        order = np.argsort(bucket, kind="stable")
-        bounds = np.flatnonzero(np.diff(bucket[order])) + 1
-        for at in np.split(order, bounds):
-            if len(at):
-                self.spill.put(int(bucket[at[0]]), rows.take(pa.array(at)))
-
     def histories(self) -> Iterator[History]:
-        """The view's history a chunk of records at a time, in its records' order."""
-        assert self.numbers is not None
-        total = self.numbers.records
-        for key, start in enumerate(range(0, max(total, 1), self.chunk)):
-            stop = min(start + self.chunk, total)
-            made, purged = self.numbers.days(start, stop)
-            batches = list(self.spill.batches(key))
-            schema = self.spill.schema
-            rows = pa.Table.from_batches(batches, schema=schema) if schema is not None else _empty_view()
-            del batches
-            yield linkage_chunk(rows, start, stop, made, purged, self.numbers.year_end)
-            del rows
+        """The view's history a bucket of records at a time, in its records' order."""
+        for history in self.spill.histories():
+            yield history
+            del history
             release()
-
-
-def _empty_view() -> pa.Table:
-    """No view versions at all (person-level tables without rows): nothing to export."""
-    return pa.table({RECORD: pa.array([], pa.int64()), VALID_FROM: pa.array([], pa.int64())})
 
 
 def _write_table(
@@ -474,16 +444,17 @@ def write_snapshot(facts: RunFacts, temp: Path, day: int, fmt: str, chunk: int =
     held = pa.array([], pa.string())
     with view.spill:
         for path in feed_tables(facts):
-            life = table_life(facts, path)
+            life = table_life(facts, path, scratch)
             log = life.change_log()
             ids = _Ids(_wanted(life, log))
             counts.append(_write_state(facts, temp, path, view.chunks(life, ids), day, fmt)[0])
             changes.append(_truth_changes(path, log, ids))
             if life.merged is not None:
                 merged.append(_truth_merged(life, ids))
+            life.close()
         index.close()
         facts.index = None
-        if view.numbers is not None:
+        if view.spill.started:
             count, rows = _write_state(facts, temp, LINKAGE, view.histories(), day, fmt)
             counts.append(count)
             held = rows["record_id"].combine_chunks()

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from synthgen.feeds import writer
-from synthgen.feeds.spill import Spill, regroup
+from synthgen.feeds.spill import Numbers, Spill, regroup
 from synthgen.outputs.parquet import COMPRESSION
 
 
@@ -74,3 +74,30 @@ def test_a_file_written_a_row_group_at_a_time_is_the_same_bytes_as_at_once(
     writer.write_pieces(pieces, rows, tmp_path / "pieces", "csv", metadata)
     pacsv.write_csv(writer.csv_ready(table), tmp_path / "whole.csv")
     assert (tmp_path / "pieces.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+
+
+@given(
+    st.lists(st.lists(st.integers(-(2**40), 2**40), max_size=30), max_size=6),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), max_size=8),
+)
+def test_numbers_put_aside_in_a_file_read_back_as_those_held(
+    pieces: list[list[int]], asked: list[tuple[int, int]]
+) -> None:
+    import tempfile
+
+    whole = np.asarray([v for piece in pieces for v in piece], np.int64)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "numbers.bin"
+        filed, held = Numbers(np.int64, path), Numbers(np.int64)
+        for piece in pieces:
+            filed.append(np.asarray(piece, np.int64))
+            held.append(np.asarray(piece, np.int64))
+        filed.done(), held.done()
+        assert filed.size == held.size == len(whole)
+        for start, stop in asked:
+            assert np.array_equal(filed.range(start, stop), whole[start:stop])
+            assert np.array_equal(held.range(start, stop), whole[start:stop])
+            rows = np.arange(start, min(stop, len(whole)), 3, dtype=np.int64)
+            assert np.array_equal(filed.take(rows), whole[rows]) and np.array_equal(held.take(rows), whole[rows])
+        filed.close()
+        assert not path.exists()
