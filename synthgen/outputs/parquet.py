@@ -250,6 +250,22 @@ def read_part(store: Store, relative: str) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
+class OpenKeyedPart:
+    """A keyed IPC part held open to read several ranges of buckets, in bucket order."""
+
+    def __init__(self, source: Any) -> None:
+        self.part = _KeyedPart(pa.ipc.open_file(source))
+
+    def table(self, first: int, last: int) -> pa.Table:
+        """Buckets [first, last), with the key column."""
+        return pa.Table.from_batches(self.part.rows(first, last), schema=self.part.reader.schema)
+
+
+def open_keyed(stack: ExitStack, store: Store, relative: str) -> OpenKeyedPart:
+    """A keyed part, open until `stack` closes."""
+    return OpenKeyedPart(stack.enter_context(store.open_input(relative)))
+
+
 def read_bucket(store: Store, relative: str, bucket: int) -> pa.Table:
     """One bucket of a keyed IPC part."""
     with store.open_input(relative) as source:
