@@ -2,15 +2,17 @@
 
 Households never cross shards, but districts do, so namesakes are found over the whole run. No process reads the
 whole population for it: each shard writes its residents who may have a namesake, bucketed by district; a task per
-bucket of districts finds the pairs among every shard's candidates in it and writes them bucketed again, by the
-shard of the pair's left person; then truth/hard_negatives is written as each shard's own pairs (twins, siblings,
-same-name relatives) in shard order followed by the namesakes in (person_id_l, person_id_r) order, a bucket at a
-time: the bytes of reading it all and sorting it whole, in a bucket's memory.
+run of consecutive buckets of districts (about FINDING_ROWS candidates) finds the pairs among every shard's
+candidates in each of its buckets and writes them bucketed again, by the shard of the pair's left person; then
+truth/hard_negatives is written as each shard's own pairs (twins, siblings, same-name relatives) in shard order
+followed by the namesakes in (person_id_l, person_id_r) order, a bucket at a time: the bytes of reading it all and
+sorting it whole, in a bucket's memory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +32,12 @@ WHOLE_FILE_ROW_GROUP = 1024 * 1024
 """Rows per row group of a table written whole by pyarrow's write_table, as truth/hard_negatives always was."""
 
 
+FINDING_ROWS = 1_000_000
+"""About how many candidates a namesake-finding task works through, a bucket of districts at a time. A task reads
+every shard's part, so a task per bucket made buckets x shards reads (15,200 at 10 million people), and the
+hard-negatives pass as many again reading the pairs back; a task per run of buckets makes them a few per shard."""
+
+
 def part_name(shard: int) -> str:
     return f"{shard:05d}.arrow"
 
@@ -42,8 +50,8 @@ def candidates_part(shard: int) -> str:
     return f"{PARTS}/namesakes/{part_name(shard)}"
 
 
-def pairs_part(bucket: int) -> str:
-    return f"{PARTS}/namesake_pairs/{bucket:05d}.arrow"
+def pairs_part(task: int) -> str:
+    return f"{PARTS}/namesake_pairs/{task:05d}.arrow"
 
 
 def district_buckets(plan: Plan) -> int:
@@ -73,19 +81,30 @@ def write_candidates(plan: Plan, store: Store, shard: int, truth: dict[str, pa.T
     return parquet.write_part(store, candidates_part(shard), candidates, _middle_of(bucket, buckets), buckets)
 
 
-def find_namesakes(store: Store, shards: int, bucket: int) -> NDArray[np.int64]:
-    """The namesake pairs of one bucket of districts, over every shard's candidates in it, written bucketed by the
-    shard of the left person; returns the pairs per shard."""
-    with_key = [parquet.read_bucket(store, candidates_part(shard), bucket) for shard in range(shards)]
-    found = population.namesakes_among(pa.concat_tables(with_key).drop_columns([parquet.KEY]))
-    left_shard = found["person_id_l"].to_numpy() // ID_STRIDE
-    return parquet.write_part(store, pairs_part(bucket), found, _middle_of(left_shard, shards), shards)
+def finding_spans(candidates: NDArray[np.int64]) -> list[tuple[int, int]]:
+    """The namesake-finding tasks' runs of buckets [first, last), from the candidates per bucket (summed over the
+    shards); they depend only on the rows."""
+    return parquet.groups(candidates, FINDING_ROWS)
 
 
-def _namesakes_of(store: Store, buckets: int, shard: int) -> pa.Table:
+def find_namesakes(store: Store, shards: int, buckets: tuple[int, int], task: int) -> NDArray[np.int64]:
+    """The namesake pairs of buckets [first, last) of districts, each over every shard's candidates in it (in shard
+    order), written as the task's part bucketed by the shard of the left person; returns the pairs per shard."""
+    found = []
+    with ExitStack() as stack:
+        parts = [parquet.open_keyed(stack, store, candidates_part(shard)) for shard in range(shards)]
+        for bucket in range(*buckets):
+            with_key = [part.table(bucket, bucket + 1) for part in parts]
+            found.append(population.namesakes_among(pa.concat_tables(with_key).drop_columns([parquet.KEY])))
+    pairs = pa.concat_tables(found)
+    left_shard = pairs["person_id_l"].to_numpy() // ID_STRIDE
+    return parquet.write_part(store, pairs_part(task), pairs, _middle_of(left_shard, shards), shards)
+
+
+def _namesakes_of(store: Store, finders: int, shard: int) -> pa.Table:
     """The namesake pairs whose left person is in `shard`, sorted (every pair of the run is in one bucket of
-    districts, so these are all of them)."""
-    found = pa.concat_tables([parquet.read_bucket(store, pairs_part(b), shard) for b in range(buckets)])
+    districts, so these are all of them, from the parts of the `finders` namesake-finding tasks)."""
+    found = pa.concat_tables([parquet.read_bucket(store, pairs_part(task), shard) for task in range(finders)])
     return found.drop_columns([parquet.KEY]).sort_by([("person_id_l", "ascending"), ("person_id_r", "ascending")])
 
 
@@ -104,25 +123,26 @@ def _whole_file_row_groups(pieces: Iterator[pa.Table]) -> Iterator[pa.Table]:
         yield pa.concat_tables(held) if held else tables.table(HARD_NEGATIVES).schema.empty_table()
 
 
-def write_hard_negatives(store: Store, shards: int, buckets: int, meta: dict[str, str]) -> parquet.Written:
-    """truth/hard_negatives as one file: the shards' pairs, then the namesakes, one shard's at a time."""
+def write_hard_negatives(store: Store, shards: int, finders: int, meta: dict[str, str]) -> parquet.Written:
+    """truth/hard_negatives as one file: the shards' pairs, then the namesakes, one shard's at a time (from the parts
+    of the `finders` namesake-finding tasks)."""
     schema = tables.table(HARD_NEGATIVES).schema
 
     def pieces() -> Iterator[pa.Table]:
         for shard in range(shards):
             yield parquet.read_part(store, truth_part("hard_negatives", shard)).cast(schema)
         for shard in range(shards):
-            yield _namesakes_of(store, buckets, shard).cast(schema)
+            yield _namesakes_of(store, finders, shard).cast(schema)
 
     return parquet.write_row_groups(store, f"{HARD_NEGATIVES}.parquet", _whole_file_row_groups(pieces()), meta, schema)
 
 
 def write_namesakes_part(
-    store: Store, buckets: int, shards: tuple[int, int], out: str, meta: dict[str, str]
+    store: Store, finders: int, shards: tuple[int, int], out: str, meta: dict[str, str]
 ) -> parquet.Written:
     """A part file of a partitioned truth/hard_negatives: the namesakes of left persons in shards [first, last),
     one row group per shard (the shards' own pairs go into part files of their own first, as merge_truth writes
     them)."""
     first, last = shards
-    pieces = (_namesakes_of(store, buckets, shard) for shard in range(first, last))
+    pieces = (_namesakes_of(store, finders, shard) for shard in range(first, last))
     return parquet.write_row_groups(store, out, pieces, meta, tables.table(HARD_NEGATIVES).schema)

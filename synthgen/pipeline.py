@@ -10,9 +10,10 @@ like a finished one.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,9 @@ PARTITION_PEOPLE = 2_000_000
 (Birmingham, 1.2 million) stays one file per table."""
 PART_ROWS = 2_000_000
 """About how many rows a part file of a partitioned table holds."""
+PARTS_BYTES_PER_PERSON = 2_150
+"""About how many bytes of uncompressed parts (removed by the merges) the shards write a person (measured: 20 GiB at
+ten million, 5.9 GiB at four million)."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,26 @@ def generate(
     plan = make_plan(scenario)
     split = plan.people > PARTITION_PEOPLE if partitioned is None else partitioned
     report = progress or (lambda stage, done, total: None)
-    with _destination(out, overwrite) as store:
+    with _destination(out, overwrite) as written_to:
+        store = replace(written_to, compressed_parts=parts_outgrow_memory(plan.people))
         engine = engine_for(workers, plan.shards, scheduler, client)
         try:
             return _write(_Run(plan, store, pairs, split, report), engine)
         finally:
             engine.close()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parts_outgrow_memory(people: int) -> bool:
+    """Whether a run's uncompressed parts would fill more than half this machine's memory, and so the page cache:
+    then they are written compressed (lz4, about 60% of the bytes) rather than read back from the disk by the
+    merges. Smaller runs keep them as they are (compressing costs a little more CPU than it saves while they fit).
+    Only the parts depend on it, never a byte of the run."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return True
+    return people * PARTS_BYTES_PER_PERSON > memory // 2
 
 
 @contextmanager
@@ -170,8 +187,8 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
             args = (store, table, plan.shards, span) if shuffled else (store, table, span)
             tasks.append((merge, (*args, out, metadata(plan, table))))
             owners.append(table)
-    buckets = namesake_pass.district_buckets(plan)
-    finding = [(namesake_pass.find_namesakes, (store, plan.shards, bucket)) for bucket in range(buckets)]
+    spans = namesake_pass.finding_spans(rows["namesakes"])
+    finding = [(namesake_pass.find_namesakes, (store, plan.shards, span, task)) for task, span in enumerate(spans)]
     # the largest merges first, so the workers are not left waiting on one big merge at the end
     order = sorted(range(len(tasks)), key=lambda i: -_task_rows(tasks[i], rows))
     results = _round(engine, [*(tasks[i] for i in order), *finding], "merge", run.report)
@@ -180,7 +197,7 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
         per_table.setdefault(owners[i], []).append(results[at])
     namesakes = np.sum(results[len(tasks) :], axis=0)
     per_table[HARD_NEGATIVES] = _round(
-        engine, _hard_negatives(run, rows[HARD_NEGATIVES], namesakes), "passes", run.report
+        engine, _hard_negatives(run, rows[HARD_NEGATIVES], namesakes, len(spans)), "passes", run.report
     )
     for table, file in _reference_tables(plan):
         relative = f"{table}.parquet" if not run.partitioned else partition_file(table, 0)
@@ -189,14 +206,14 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
     return [parquet.table_entry(table, files) for table, files in per_table.items()]
 
 
-def _hard_negatives(run: _Run, own: NDArray[np.int64], namesakes: NDArray[np.int64]) -> list[Task]:
+def _hard_negatives(run: _Run, own: NDArray[np.int64], namesakes: NDArray[np.int64], finders: int) -> list[Task]:
     """The tasks writing truth/hard_negatives: one streaming the whole file, or one per part file (the shards' own
-    pairs in groups of shards, then the namesakes in groups of their left persons' shards)."""
+    pairs in groups of shards, then the namesakes in groups of their left persons' shards), from the parts of the
+    `finders` namesake-finding tasks."""
     plan, store = run.plan, run.store
     meta = metadata(plan, HARD_NEGATIVES)
-    buckets = namesake_pass.district_buckets(plan)
     if not run.partitioned:
-        return [(namesake_pass.write_hard_negatives, (store, plan.shards, buckets, meta))]
+        return [(namesake_pass.write_hard_negatives, (store, plan.shards, finders, meta))]
     tasks: list[Task] = []
     for span in parquet.groups(own, PART_ROWS):
         tasks.append(
@@ -204,7 +221,7 @@ def _hard_negatives(run: _Run, own: NDArray[np.int64], namesakes: NDArray[np.int
         )
     for span in parquet.groups(namesakes, PART_ROWS):
         out = partition_file(HARD_NEGATIVES, len(tasks))
-        tasks.append((namesake_pass.write_namesakes_part, (store, buckets, span, out, meta)))
+        tasks.append((namesake_pass.write_namesakes_part, (store, finders, span, out, meta)))
     return tasks
 
 

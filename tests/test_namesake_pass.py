@@ -23,10 +23,13 @@ from synthgen.scenario import plan as plan_module
 from synthgen.truth import population
 
 
+@pytest.mark.parametrize("finding_rows", [1, 1_000, 10**6])
 def test_namesakes_found_by_bucket_are_those_of_the_whole_run(
-    write_scenario: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    write_scenario: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, finding_rows: int
 ) -> None:
+    """Whether a task finds the namesakes of one bucket of districts, of a few, or of all of them."""
     monkeypatch.setattr(plan_module, "SHARD_PEOPLE", 1_500)
+    monkeypatch.setattr(namesake_pass, "FINDING_ROWS", finding_rows)
     synthgen.generate(synthgen.load_scenario(write_scenario(people=4_500)), tmp_path / "run")
     run = open_run(tmp_path / "run")
     assert run.manifest["shards"] == 3
@@ -39,6 +42,21 @@ def test_namesakes_found_by_bucket_are_those_of_the_whole_run(
     written = negatives.filter(pc.equal(negatives["kind"], "same_name_same_area"))
     assert whole.num_rows > 0
     assert written.equals(whole.cast(written.schema))
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_the_bytes_do_not_depend_on_how_the_buckets_are_split_into_tasks(
+    write_scenario: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, partitioned: bool
+) -> None:
+    monkeypatch.setattr(plan_module, "SHARD_PEOPLE", 1_500)
+    scenario = synthgen.load_scenario(write_scenario(people=4_500))
+    manifests = []
+    for finding_rows in (1, 10**6):
+        monkeypatch.setattr(namesake_pass, "FINDING_ROWS", finding_rows)
+        spans = namesake_pass.finding_spans(np.array([5, 2, 7], dtype=np.int64))
+        assert len(spans) == (3 if finding_rows == 1 else 1)
+        manifests.append(synthgen.generate(scenario, tmp_path / str(finding_rows), partitioned=partitioned))
+    assert manifests[0] == manifests[1]
 
 
 def test_a_streamed_file_has_the_bytes_of_a_table_written_whole(tmp_path: Path) -> None:

@@ -44,9 +44,11 @@ def _filesystem(root: str) -> tuple[pafs.FileSystem, str]:
 
 @dataclass(frozen=True)
 class Store:
-    """A run's root (a folder path or a URL) and the files under it, named by paths relative to it."""
+    """A run's root (a folder path or a URL) and the files under it, named by paths relative to it; and whether the
+    run's intermediate parts are written compressed."""
 
     root: str
+    compressed_parts: bool = False
 
     @property
     def fs(self) -> pafs.FileSystem:
@@ -62,7 +64,7 @@ class Store:
         return f"{base}/{relative}" if relative else base
 
     def child(self, relative: str) -> Store:
-        return Store(f"{self.root.rstrip('/')}/{relative}")
+        return Store(f"{self.root.rstrip('/')}/{relative}", self.compressed_parts)
 
     def exists(self, relative: str = "") -> bool:
         return bool(self.fs.get_file_info(self.path(relative)).type != pafs.FileType.NotFound)

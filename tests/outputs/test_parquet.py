@@ -7,6 +7,7 @@ import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -67,12 +68,14 @@ KEYS = [at * (1 << 60) // 13 + tie for at in range(13) for tie in (0, 1)]
     batch_rows=st.sampled_from([1, 3, 10, 100]),
     sort_rows=st.sampled_from([1, 7, 1000]),
     span=st.tuples(st.integers(0, 7), st.integers(0, 7)),
+    compressed=st.booleans(),
 )
 def test_a_merge_gives_each_bucket_the_rows_of_sorting_it_alone(
-    parts: list[list[int]], buckets: int, batch_rows: int, sort_rows: int, span: tuple[int, int]
+    parts: list[list[int]], buckets: int, batch_rows: int, sort_rows: int, span: tuple[int, int], compressed: bool
 ) -> None:
-    """However a part's buckets are batched and however many buckets are sorted at once, each bucket comes out as
-    its rows from every part, in part order, stably sorted by key: the merge of one bucket at a time."""
+    """However a part's buckets are batched, however many buckets are sorted at once, and whether the parts are
+    compressed, each bucket comes out as its rows from every part, in part order, stably sorted by key: the merge of
+    one bucket at a time."""
     first, last = sorted(min(at, buckets) for at in span)
     tables = [
         pa.table({"part": pa.array([number] * len(keys), pa.int64()), "row": pa.array(range(len(keys)), pa.int64())})
@@ -92,7 +95,7 @@ def test_a_merge_gives_each_bucket_the_rows_of_sorting_it_alone(
         joined = pa.concat_tables(pieces)
         expected.append(joined.take(pa.array(np.argsort(joined[parquet.KEY].to_numpy(), kind="stable"))))
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(folder)
+        store = Store(folder, compressed_parts=compressed)
         names = [f"p{number}.arrow" for number in range(len(parts))]
         for name, table, keys in zip(names, tables, parts, strict=True):
             rows = parquet.write_part(store, name, table, np.array(keys, dtype=np.uint64), buckets, batch_rows)
@@ -127,3 +130,43 @@ def test_only_columns_whose_values_repeat_are_dictionary_encoded(tmp_path: Path)
     assert "RLE_DICTIONARY" not in encoded["record_id"]
     assert all("RLE_DICTIONARY" in encoded[name] for name in parquet.dictionary_columns(table))
     assert pq.read_table(tmp_path / "t.parquet").equals(table)
+
+
+def test_compressed_parts_are_smaller_and_read_back_the_same(tmp_path: Path) -> None:
+    table = pa.table({"agency": pa.array(["police", "health", "school"] * 10_000), "n": pa.array(range(30_000))})
+    keys = np.arange(30_000, dtype=np.uint64) * np.uint64(1 << 40)
+    sizes, read = [], []
+    for compressed in (False, True):
+        (tmp_path / str(compressed)).mkdir()
+        store = Store(str(tmp_path / str(compressed)), compressed_parts=compressed)
+        parquet.write_part(store, "keyed.arrow", table, keys, 3, parquet.MERGE_BATCH_ROWS)
+        parquet.write_part(store, "whole.arrow", table)
+        sizes.append((tmp_path / str(compressed) / "keyed.arrow").stat().st_size)
+        read.append(
+            [parquet.read_bucket(store, "keyed.arrow", b) for b in range(3)] + [parquet.read_part(store, "whole.arrow")]
+        )
+    assert sizes[1] < sizes[0] * 0.75
+    assert all(a.equals(b) for a, b in zip(*read, strict=True))
+    assert Store(str(tmp_path), compressed_parts=True).child("x").compressed_parts
+
+
+def test_a_run_whose_parts_outgrow_memory_writes_them_compressed_and_the_same_bytes(
+    write_scenario: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts of a run too big for the page cache are compressed; the run's files are not changed by it."""
+    assert not run_module.parts_outgrow_memory(1_000_000)
+    assert run_module.parts_outgrow_memory(10**12)
+    scenario = synthgen.load_scenario(write_scenario(people=3_000))
+    plain = synthgen.generate(scenario, tmp_path / "plain", partitioned=True)
+    monkeypatch.setattr(run_module, "PARTS_BYTES_PER_PERSON", 10**12)
+    written: list[bool] = []
+    original = parquet._write_batches
+
+    def noted(store: Store, *args: Any) -> None:
+        written.append(store.compressed_parts)
+        original(store, *args)
+
+    monkeypatch.setattr(parquet, "_write_batches", noted)
+    compressed = synthgen.generate(scenario, tmp_path / "compressed", partitioned=True)
+    assert written and all(written)
+    assert compressed == plain
