@@ -60,14 +60,23 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _start_method() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has imported synthgen's shard code and read its reference tables once
+    (synthgen/preload.py; each spawned worker spent about 1 CPU s on them); spawned where there is no fork server
+    (Windows). Either way a worker starts clean: the server is a fresh single-threaded process, never this one."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["synthgen.preload"])
+    return context
+
+
 class LocalPool:
-    """A pool of worker processes on this machine (spawned, so a worker starts clean on every platform)."""
+    """A pool of worker processes on this machine, each starting clean on every platform."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
-        )
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_start_method(), initializer=_ignore_interrupts)
 
     def share(self, value: Any) -> Any:
         return value
