@@ -30,9 +30,9 @@ def test_a_pool_worker_starts_with_the_shard_code_and_reference_caches() -> None
         results = dict(pool.run([(_worker_state, ()), (_worker_state, ())]))
     finally:
         pool.close()
-    from synthgen import preload
+    from synthgen import preload, reference
 
-    pools = len(preload.DECADES) * 2 * len(preload.reference.name_traditions().traditions)
+    pools = len(preload.DECADES) * 2 * len(reference.name_traditions().traditions)
     for imported, tradition_pools, alternatives in results.values():
         assert imported
         assert tradition_pools >= pools
