@@ -69,9 +69,14 @@ def rank_within(groups: NDArray[np.int64], order_by: NDArray[np.generic] | None 
 
 def categorical(rng: np.random.Generator, weights: NDArray[np.float64]) -> NDArray[np.int64]:
     """One draw per row of a (rows, options) weight matrix, each option in proportion to its weight."""
-    cumulative = np.cumsum(weights, axis=1)
-    u = rng.random(len(weights))[:, None] * cumulative[:, -1:]
-    result: NDArray[np.int64] = np.minimum((u >= cumulative).sum(axis=1), weights.shape[1] - 1)
+    return categorical_by_cumulative(rng, np.cumsum(weights, axis=1))
+
+
+def categorical_by_cumulative(rng: np.random.Generator, cumulative: NDArray[np.float64]) -> NDArray[np.int64]:
+    """`categorical` of a weight matrix from its rows' running sums (`np.cumsum(weights, axis=1)`): the same draws,
+    for weights whose sums can be made once (a row's running sum is the same gathered or not)."""
+    u = rng.random(len(cumulative))[:, None] * cumulative[:, -1:]
+    result: NDArray[np.int64] = np.minimum((u >= cumulative).sum(axis=1), cumulative.shape[1] - 1)
     return result
 
 

@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from synthgen.kernel.arrays import (
+    categorical,
+    categorical_by_cumulative,
     choice_by_cumulative,
     cumulative_shares,
     first_of_runs,
@@ -88,3 +90,20 @@ def test_choice_by_cumulative_draws_what_numpys_choice_draws(
     assert drawn.dtype == np.int64
     assert np.array_equal(drawn, expected)
     assert theirs.random() == ours.random()  # the generators are left in the same state
+
+
+@given(
+    st.lists(st.lists(st.floats(min_value=0.0, max_value=1e6), min_size=3, max_size=3), min_size=1, max_size=8),
+    st.lists(st.integers(0, 7), max_size=30),
+    st.integers(0, 2**32),
+)
+def test_categorical_by_cumulative_draws_what_categorical_draws(
+    weights: list[list[float]], rows: list[int], seed: int
+) -> None:
+    # the running sums made once for a whole matrix, then gathered, are the gathered rows' own running sums
+    matrix = np.array(weights)
+    gathered = np.array([row % len(matrix) for row in rows], dtype=np.int64)
+    theirs, ours = np.random.default_rng(seed), np.random.default_rng(seed)
+    expected = categorical(theirs, matrix[gathered])
+    assert np.array_equal(categorical_by_cumulative(ours, np.cumsum(matrix, axis=1)[gathered]), expected)
+    assert theirs.random() == ours.random()
