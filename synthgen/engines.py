@@ -62,12 +62,14 @@ def _ignore_interrupts() -> None:
 
 def _start_method() -> multiprocessing.context.BaseContext:
     """Workers forked from a fork server that has imported synthgen's shard code and read its reference tables once
-    (synthgen/preload.py; each spawned worker spent about 1 CPU s on them); spawned where there is no fork server
+    (synthgen/preload.py; each spawned worker spent some 0.7 CPU s on them); spawned where there is no fork server
     (Windows). Either way a worker starts clean: the server is a fresh single-threaded process, never this one."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["synthgen.preload"])
+    # the main module too: each worker imported it afresh (the command line's, with click and every command, 0.1 to
+    # 0.15 CPU s), as a spawned worker does, never running its `if __name__ == "__main__"` block
+    context.set_forkserver_preload(["__main__", "synthgen.preload"])
     return context
 
 
