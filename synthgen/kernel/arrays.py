@@ -3,6 +3,9 @@ groups, ranks within groups, one draw per row."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -95,6 +98,15 @@ def choice_by_cumulative(
     `cumulative_shares(shares)`: choice checks and sums its `p` on every call, some 60 microseconds, and the
     forenames are drawn a pool at a time, several hundred pools a shard."""
     result: NDArray[np.int64] = cumulative.searchsorted(rng.random(size), side="right").astype(np.int64, copy=False)
+    return result
+
+
+def per_kind(kinds: NDArray[np.generic], value: Callable[[str], float], dtype: type[np.generic]) -> NDArray[Any]:
+    """value(kind) for every row of a column of a few distinct labels, worked out once a label, not once a row."""
+    if not len(kinds):
+        return np.zeros(0, dtype)
+    distinct, inverse = np.unique(kinds, return_inverse=True)
+    result: NDArray[Any] = np.array([value(str(kind)) for kind in distinct], dtype=dtype)[inverse.reshape(-1)]
     return result
 
 

@@ -15,6 +15,7 @@ from synthgen.kernel.arrays import (
     cumulative_shares,
     first_of_runs,
     pairs_within,
+    per_kind,
     ranges,
     top,
     weighted_sample,
@@ -107,3 +108,11 @@ def test_categorical_by_cumulative_draws_what_categorical_draws(
     expected = categorical(theirs, matrix[gathered])
     assert np.array_equal(categorical_by_cumulative(ours, np.cumsum(matrix, axis=1)[gathered]), expected)
     assert theirs.random() == ours.random()
+
+
+@given(st.lists(st.sampled_from(["neglect", "missing", "injury", "dv"]), max_size=40))
+def test_per_kind_is_the_value_of_each_rows_label(labels: list[str]) -> None:
+    kinds = np.array(labels, dtype=object)
+    values = per_kind(kinds, lambda kind: float(len(kind)) + 0.5, np.float64)
+    assert values.dtype == np.float64
+    assert values.tolist() == [len(label) + 0.5 for label in labels]
