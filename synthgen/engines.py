@@ -62,6 +62,19 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _start_method() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has imported synthgen's shard code and read its reference tables once
+    (synthgen/preload.py; each spawned worker spent some 0.7 CPU s on them); spawned where there is no fork server
+    (Windows). Either way a worker starts clean: the server is a fresh single-threaded process, never this one."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # the main module too: each worker imported it afresh (the command line's, with click and every command, 0.1 to
+    # 0.15 CPU s), as a spawned worker does, never running its `if __name__ == "__main__"` block
+    context.set_forkserver_preload(["__main__", "synthgen.preload"])
+    return context
+
+
 @dataclass(frozen=True)
 class Shared:
     """A value a local pool's workers were handed once, when each started: a task's argument stands for it."""
@@ -87,7 +100,7 @@ def _call(function: Callable[..., Any], *args: Any) -> Any:
 
 
 class LocalPool:
-    """A pool of worker processes on this machine (spawned, so a worker starts clean on every platform), started
+    """A pool of worker processes on this machine, each starting clean on every platform (`_start_method`), started
     at its first round.
 
     A value shared before then (the plan: some 15 MiB pickled, whatever the run's size) goes to each worker once
@@ -111,7 +124,7 @@ class LocalPool:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=_start_method(),
                 initializer=_start_worker,
                 initargs=(self.shared,),
             )

@@ -3,6 +3,9 @@ groups, ranks within groups, one draw per row."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -69,9 +72,41 @@ def rank_within(groups: NDArray[np.int64], order_by: NDArray[np.generic] | None 
 
 def categorical(rng: np.random.Generator, weights: NDArray[np.float64]) -> NDArray[np.int64]:
     """One draw per row of a (rows, options) weight matrix, each option in proportion to its weight."""
-    cumulative = np.cumsum(weights, axis=1)
-    u = rng.random(len(weights))[:, None] * cumulative[:, -1:]
-    result: NDArray[np.int64] = np.minimum((u >= cumulative).sum(axis=1), weights.shape[1] - 1)
+    return categorical_by_cumulative(rng, np.cumsum(weights, axis=1))
+
+
+def categorical_by_cumulative(rng: np.random.Generator, cumulative: NDArray[np.float64]) -> NDArray[np.int64]:
+    """`categorical` of a weight matrix from its rows' running sums (`np.cumsum(weights, axis=1)`): the same draws,
+    for weights whose sums can be made once (a row's running sum is the same gathered or not)."""
+    u = rng.random(len(cumulative))[:, None] * cumulative[:, -1:]
+    result: NDArray[np.int64] = np.minimum((u >= cumulative).sum(axis=1), cumulative.shape[1] - 1)
+    return result
+
+
+def cumulative_shares(shares: NDArray[np.float64]) -> NDArray[np.float64]:
+    """What numpy's `Generator.choice` makes of its `p` on every call (cumulative, the last exactly 1), made once
+    for shares drawn from many times."""
+    cumulative: NDArray[np.float64] = np.cumsum(np.asarray(shares, dtype=np.float64))
+    cumulative /= cumulative[-1]
+    return cumulative
+
+
+def choice_by_cumulative(
+    rng: np.random.Generator, cumulative: NDArray[np.float64], size: int | tuple[int, ...]
+) -> NDArray[np.int64]:
+    """`rng.choice(len(shares), size, p=shares)`, the same draws and the same state after, from
+    `cumulative_shares(shares)`: choice checks and sums its `p` on every call, some 60 microseconds, and the
+    forenames are drawn a pool at a time, several hundred pools a shard."""
+    result: NDArray[np.int64] = cumulative.searchsorted(rng.random(size), side="right").astype(np.int64, copy=False)
+    return result
+
+
+def per_kind(kinds: NDArray[np.generic], value: Callable[[str], float], dtype: type[np.generic]) -> NDArray[Any]:
+    """value(kind) for every row of a column of a few distinct labels, worked out once a label, not once a row."""
+    if not len(kinds):
+        return np.zeros(0, dtype)
+    distinct, inverse = np.unique(kinds, return_inverse=True)
+    result: NDArray[Any] = np.array([value(str(kind)) for kind in distinct], dtype=dtype)[inverse.reshape(-1)]
     return result
 
 

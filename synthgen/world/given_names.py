@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import reference
+from synthgen.kernel import arrays
 from synthgen.reference import NamePool, Parameters
 
 DECADE_KEY = 3000
@@ -45,8 +46,9 @@ def _index() -> dict[str, int]:
 def tradition_pool(
     tradition: int, female: bool, decade: int, whole_group: bool = False
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """The forenames (codes into forename_vocabulary) and weights of one tradition, sex and birth decade: the
-    group's pool for the decade, keeping the tradition's names (the whole group's with `whole_group`)."""
+    """The forenames (codes into forename_vocabulary) of one tradition, sex and birth decade, with their cumulative
+    shares (arrays.cumulative_shares): the group's pool for the decade, keeping the tradition's names (the whole
+    group's with `whole_group`)."""
     group, name = reference.name_traditions().traditions[tradition]
     pool: NamePool = reference.forename_pool(group, "F" if female else "M", decade)
     known = reference.name_traditions()
@@ -56,7 +58,7 @@ def tradition_pool(
     index = _index()
     codes = np.array([index[n] for n in pool.names])[keep]
     weights = pool.weights[keep]
-    return codes, weights / weights.sum()
+    return codes, arrays.cumulative_shares(weights / weights.sum())
 
 
 def pool_keys(
@@ -79,8 +81,8 @@ def _draw(
     found, starts = np.unique(keys[order], return_index=True)
     for k, where in zip(found.tolist(), np.split(order, starts[1:]), strict=True):
         tradition, female, decade = k // DECADE_KEY // 2, bool((k // DECADE_KEY) % 2), k % DECADE_KEY
-        codes, weights = tradition_pool(tradition, female, decade, whole_group)
-        result[where] = codes[rng.choice(len(codes), size=(len(where), columns), p=weights)]
+        codes, cumulative = tradition_pool(tradition, female, decade, whole_group)
+        result[where] = codes[arrays.choice_by_cumulative(rng, cumulative, (len(where), columns))]
     return result
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import reference
+from synthgen.kernel import arrays
 from synthgen.kernel.arrays import categorical
 
 ARAB = "arab"
@@ -57,6 +58,10 @@ class SurnamePools:
     codes: dict[str, NDArray[np.int64]]
     weights: dict[str, NDArray[np.float64]]
     traditions: dict[str, NDArray[np.float64]]
+    cumulative: dict[str, NDArray[np.float64]]
+    """Each pool's weights as arrays.cumulative_shares, and each name's tradition chances summed along the row:
+    made once a process, not on every draw of a shard (several thousand names a pool)."""
+    tradition_cumulative: dict[str, NDArray[np.float64]]
 
 
 def _tradition_chances(group: str, pool: reference.NamePool) -> NDArray[np.float64]:
@@ -84,7 +89,10 @@ def surname_pools() -> SurnamePools:
     index = {name: i for i, name in enumerate(vocab)}
     codes = {g: np.array([index[name] for name in pool.names]) for g, pool in pools.items()}
     traditions = {g: _tradition_chances(g, pool) for g, pool in pools.items()}
-    return SurnamePools(vocab, codes, {g: pool.weights for g, pool in pools.items()}, traditions)
+    weights = {g: pool.weights for g, pool in pools.items()}
+    cumulative = {g: arrays.cumulative_shares(w) for g, w in weights.items()}
+    by_tradition = {g: np.cumsum(chances, axis=1) for g, chances in traditions.items()}
+    return SurnamePools(vocab, codes, weights, traditions, cumulative, by_tradition)
 
 
 def surnames_of(
@@ -97,9 +105,9 @@ def surnames_of(
     for g in np.unique(group):
         where = np.flatnonzero(group == g)
         name = group_ids[int(g)]
-        drawn = rng.choice(len(pools.codes[name]), size=len(where), p=pools.weights[name])
+        drawn = arrays.choice_by_cumulative(rng, pools.cumulative[name], len(where))
         surname[where] = pools.codes[name][drawn]
-        tradition[where] = categorical(rng, pools.traditions[name][drawn])
+        tradition[where] = arrays.categorical_by_cumulative(rng, pools.tradition_cumulative[name][drawn])
     return surname, tradition
 
 

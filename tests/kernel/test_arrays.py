@@ -8,7 +8,18 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthgen.kernel.arrays import first_of_runs, pairs_within, ranges, top, weighted_sample
+from synthgen.kernel.arrays import (
+    categorical,
+    categorical_by_cumulative,
+    choice_by_cumulative,
+    cumulative_shares,
+    first_of_runs,
+    pairs_within,
+    per_kind,
+    ranges,
+    top,
+    weighted_sample,
+)
 
 keys = st.lists(st.integers(-1, 6), max_size=40).map(lambda k: np.array(k, dtype=np.int64))
 
@@ -63,3 +74,45 @@ def test_weighted_sample_draws_nothing_when_there_is_nothing_to_choose() -> None
     assert len(weighted_sample(rng, np.zeros(4), 3)) == 0
     assert len(weighted_sample(rng, np.ones(4), -1)) == 0
     assert rng.bit_generator.state == state
+
+
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=1e6), min_size=1, max_size=40).filter(lambda w: sum(w) > 0),
+    st.integers(0, 2**32),
+    st.tuples(st.integers(0, 50), st.integers(1, 3)),
+)
+def test_choice_by_cumulative_draws_what_numpys_choice_draws(
+    weights: list[float], seed: int, size: tuple[int, int]
+) -> None:
+    shares = np.array(weights) / sum(weights)
+    theirs, ours = np.random.default_rng(seed), np.random.default_rng(seed)
+    expected = theirs.choice(len(shares), size=size, p=shares)
+    drawn = choice_by_cumulative(ours, cumulative_shares(shares), size)
+    assert drawn.dtype == np.int64
+    assert np.array_equal(drawn, expected)
+    assert theirs.random() == ours.random()  # the generators are left in the same state
+
+
+@given(
+    st.lists(st.lists(st.floats(min_value=0.0, max_value=1e6), min_size=3, max_size=3), min_size=1, max_size=8),
+    st.lists(st.integers(0, 7), max_size=30),
+    st.integers(0, 2**32),
+)
+def test_categorical_by_cumulative_draws_what_categorical_draws(
+    weights: list[list[float]], rows: list[int], seed: int
+) -> None:
+    # the running sums made once for a whole matrix, then gathered, are the gathered rows' own running sums
+    matrix = np.array(weights)
+    gathered = np.array([row % len(matrix) for row in rows], dtype=np.int64)
+    theirs, ours = np.random.default_rng(seed), np.random.default_rng(seed)
+    expected = categorical(theirs, matrix[gathered])
+    assert np.array_equal(categorical_by_cumulative(ours, np.cumsum(matrix, axis=1)[gathered]), expected)
+    assert theirs.random() == ours.random()
+
+
+@given(st.lists(st.sampled_from(["neglect", "missing", "injury", "dv"]), max_size=40))
+def test_per_kind_is_the_value_of_each_rows_label(labels: list[str]) -> None:
+    kinds = np.array(labels, dtype=object)
+    values = per_kind(kinds, lambda kind: float(len(kind)) + 0.5, np.float64)
+    assert values.dtype == np.float64
+    assert values.tolist() == [len(label) + 0.5 for label in labels]

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from synthgen import load_scenario, make_plan, reference
 from synthgen.reference import Parameters
@@ -43,3 +45,17 @@ def test_a_family_of_numbers_reads_in_file_order() -> None:
     assert list(params.values_of("x")) == [2.0, 1.0]
     with pytest.raises(KeyError):
         params["no_such_number"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.text(alphabet="ab.", max_size=6), st.floats(allow_nan=False), max_size=12),
+    st.text(alphabet="ab.", max_size=4),
+)
+def test_a_family_is_every_name_under_its_prefix(overrides: dict[str, float], prefix: str) -> None:
+    # the families are indexed in one pass; each must be what a scan of every name for `prefix.` finds
+    params = Parameters(overrides)
+    start = f"{prefix}."
+    expected = {name[len(start) :]: value for name, value in params.items() if name.startswith(start)}
+    assert params.series(prefix) == expected
+    assert list(params.series(prefix)) == list(expected)  # in file order

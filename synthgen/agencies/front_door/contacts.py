@@ -25,7 +25,7 @@ from synthgen import signals
 from synthgen.agencies import AgencyTable
 from synthgen.agencies.front_door.people import Everyone
 from synthgen.agencies.producer import Context
-from synthgen.kernel.arrays import categorical
+from synthgen.kernel.arrays import categorical, per_kind
 
 SOURCES = {
     "police_notification": "6",
@@ -216,7 +216,7 @@ def from_records(rng: np.random.Generator, ctx: Context, people: Everyone, refer
         found = signals.concerns(table.source, table.name, signals.source_of(table).records, dob, period)
         keep = signals.is_child(dob[found.rows], found.day) & signals.in_period(found.day, period) & known[found.rows]
         kinds = found.kind[keep]
-        chosen = rng.random(len(kinds)) < np.array([chance.get(str(k), 0.0) for k in kinds])
+        chosen = rng.random(len(kinds)) < per_kind(kinds, lambda k: chance.get(k, 0.0), np.float64)
         rows = found.rows[keep][chosen]
         delay_max = int(params[f"contact_delay_max_days.{table.source}"])
         day = (found.day[keep][chosen] - start).astype(np.int64) + rng.integers(0, delay_max + 1, len(rows))
@@ -226,10 +226,10 @@ def from_records(rng: np.random.Generator, ctx: Context, people: Everyone, refer
     row = np.concatenate([p[0] for p in parts])
     day = np.minimum(np.concatenate([p[1] for p in parts]), ctx.plan.days - 1)
     kind = np.concatenate([p[2] for p in parts])
-    source = np.array([SOURCE_NAMES.index(SIGNAL_CONTACT[str(k)][0]) for k in kind], dtype=np.int64)
+    source = per_kind(kind, lambda k: SOURCE_NAMES.index(SIGNAL_CONTACT[k][0]), np.int64)
     keep = ~_referral_follows(referral_contacts, row, day, source)
     row, day, kind, source = row[keep], day[keep], kind[keep], source[keep]
-    natural = np.array([CONCERNS.index(SIGNAL_CONTACT[str(k)][1]) for k in kind], dtype=np.int64)
+    natural = per_kind(kind, lambda k: CONCERNS.index(SIGNAL_CONTACT[k][1]), np.int64)
     concern = _truth_concern(ctx, people, row, natural)
     police = source == SOURCE_NAMES.index("police_notification")
     # a notification follows the incident at any hour; the others come in office hours, on working days
