@@ -7,7 +7,10 @@ records with 5% mislinked, in this process.
 
     python benchmarks/evaluate.py                 # uses (or makes) a 1M-person Birmingham run
     python benchmarks/evaluate.py --run output/t1m --runs 3
-    python benchmarks/evaluate.py --people 2000000   # about 10 million records (a partitioned run)
+    python benchmarks/evaluate.py --people 2000000   # about 3 million records
+
+About 10 million records: a run of 6.3 million people of benchmarks/scale.yaml (`synthgen generate
+benchmarks/scale.yaml --people 6300000 --partitioned -o RUN`), then `--run RUN`.
 
 A run made without --pairs gets its scored pairs from the truth (a million true pairs and as many wrong ones).
 Where a scoring spends its time and memory, phase by phase: benchmarks/evaluate_phases.py RUN PREDICTIONS.
@@ -116,7 +119,9 @@ def main() -> None:
         print(f"run {path}: {records:,} records")
         print(f"{'predictions':<24} {'seconds':>8} {'CPU s':>8} {'records/s':>12} {'peak MiB':>9}")
         for name, file in predictions(run, scratch).items():
-            command = synthgen("evaluate", "linkage", str(path), str(file), "--json", str(scratch / "s.json"))
+            command = synthgen(
+                "evaluate", "linkage", str(path), str(file), "--json", str(scratch / "s.json"), "--overwrite"
+            )
             seconds, cpu, peak = median_measure_cpu(command, args.runs)
             print(f"{name:<24} {seconds:>8.2f} {cpu:>8.2f} {records / seconds:>12,.0f} {peak / 2**20:>9.0f}")
     core_seconds, core_peak = core_at(args.core_records)

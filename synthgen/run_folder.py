@@ -65,7 +65,12 @@ class Run:
                 read = parquet_file.read_row_group(group, columns=columns)
                 found.append(read.filter(pc.is_in(read[column], value_set=values)))
                 del read
-        return pa.concat_tables(found) if found else self.read(table, columns).slice(0, 0)
+        if found:
+            return pa.concat_tables(found)
+        # none found (a perfect clustering has no examples to show): the empty table from the schema, not a read of
+        # the whole table sliced to nothing (a gigabyte at ten million records)
+        schema = pq.ParquetFile(self.files(table)[0]).schema_arrow
+        return pa.schema([schema.field(name) for name in columns]).empty_table()
 
     def read_or_empty(self, table: str) -> pa.Table:
         """A table the run may lack (one written before the table existed, e.g. truth/storylines): absent is
