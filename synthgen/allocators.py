@@ -1,6 +1,6 @@
 """How synthgen's processes ask for memory and give it back: one place for the C library's and pyarrow's settings.
 
-Three policies, each for a kind of work:
+Four policies, each for a kind of work (and `freed_at_once`, for a feed's steps):
 - `for_whole_columns` (the command line's process): pyarrow's default allocator in its Linux wheels (mimalloc)
   hands memory back to the system so eagerly that scoring a 1.5-million-person MASH spent as long in the kernel
   as in synthgen (7 to 14 s of system time in 21 to 29 s); jemalloc keeps freed memory for the next column.
