@@ -51,16 +51,13 @@ def _feminine(name: str) -> str:
 @dataclass(frozen=True)
 class SurnamePools:
     """The shard's surname vocabulary (every pool's names and their feminine forms), each group's pool as codes
-    into it with weights, and for each name of a pool the chances of each tradition (index into
-    reference.name_traditions().traditions) that a person carrying it is of."""
+    into it with its cumulative shares, and for each name of a pool the running sums of the chances of each tradition
+    (index into reference.name_traditions().traditions) that a person carrying it is of: both summed once a process,
+    not on every draw of a shard (several thousand names a pool)."""
 
     vocab: tuple[str, ...]
     codes: dict[str, NDArray[np.int64]]
-    weights: dict[str, NDArray[np.float64]]
-    traditions: dict[str, NDArray[np.float64]]
     cumulative: dict[str, NDArray[np.float64]]
-    """Each pool's weights as arrays.cumulative_shares, and each name's tradition chances summed along the row:
-    made once a process, not on every draw of a shard (several thousand names a pool)."""
     tradition_cumulative: dict[str, NDArray[np.float64]]
 
 
@@ -88,11 +85,9 @@ def surname_pools() -> SurnamePools:
     vocab = tuple(sorted(base | extra))
     index = {name: i for i, name in enumerate(vocab)}
     codes = {g: np.array([index[name] for name in pool.names]) for g, pool in pools.items()}
-    traditions = {g: _tradition_chances(g, pool) for g, pool in pools.items()}
-    weights = {g: pool.weights for g, pool in pools.items()}
-    cumulative = {g: arrays.cumulative_shares(w) for g, w in weights.items()}
-    by_tradition = {g: np.cumsum(chances, axis=1) for g, chances in traditions.items()}
-    return SurnamePools(vocab, codes, weights, traditions, cumulative, by_tradition)
+    cumulative = {g: arrays.cumulative_shares(pool.weights) for g, pool in pools.items()}
+    by_tradition = {g: np.cumsum(_tradition_chances(g, pool), axis=1) for g, pool in pools.items()}
+    return SurnamePools(vocab, codes, cumulative, by_tradition)
 
 
 def surnames_of(
