@@ -135,9 +135,12 @@ def with_disabilities(plan: Plan, shard: int, children: AgencyTable) -> AgencyTa
     disabled = rng.random(n) < params["cin_disabled_share"]
     count_shares = list(params.series("cin_disability_count_share").values())
     counts = np.where(disabled, 1 + rng.choice(len(count_shares), n, p=count_shares), 0)
-    # distinct codes in proportion to their shares: the top keys of log-share plus Gumbel noise
+    # distinct codes in proportion to their shares: the top keys of log-share plus Gumbel noise; a code a scenario
+    # gives no share is never recorded, so a child has at most as many codes as there are codes with a share
     shares = np.array([params[f"cin_disability_share.{code}"] for code in DISABILITIES])
-    keys = np.log(shares)[None, :] + rng.gumbel(size=(n, len(DISABILITIES)))
+    counts = np.minimum(counts, np.count_nonzero(shares))
+    with np.errstate(divide="ignore"):
+        keys = np.log(shares)[None, :] + rng.gumbel(size=(n, len(DISABILITIES)))
     ranked = np.argsort(-keys, axis=1, kind="stable")
     taken = np.arange(len(DISABILITIES))[None, :] < counts[:, None]
     offsets = np.zeros(n + 1, np.int32)

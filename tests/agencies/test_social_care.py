@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+
+from synthgen import load_scenario, make_plan
+from synthgen.agencies.social_care import social_care
+from synthgen.agencies.social_care_records import DISABILITIES
+from synthgen.world.population import build_population
+from synthgen.world.simulate import simulate
+from tests.conftest import SCENARIO
 
 END = np.datetime64("2025-03-31")
 START = np.datetime64("2024-04-01")
@@ -140,3 +149,19 @@ def test_police_notifications_follow_the_incident(large_run: Path) -> None:
     gap = (days(joined["referral_date"]) - contact.astype("datetime64[D]")).astype(int)[this_year]
     assert len(gap) > 50
     assert np.mean((gap >= 1) & (gap <= 10)) > 0.5
+
+
+def test_a_disability_code_given_no_share_is_never_recorded(write_scenario: Callable[..., Path]) -> None:
+    """A scenario may give a CIN disability code no share (an authority that does not use it): no child is then
+    recorded with it, and a child recorded with more codes than have a share gets only those that do."""
+    rates = "".join(f"  cin_disability_share.{code}: 0\n" for code in DISABILITIES if code not in ("LD", "AUT"))
+    halves = "  cin_disability_share.LD: 0.5\n  cin_disability_share.AUT: 0.5\n"
+    text = SCENARIO.format(name="d", seed=7, people=20_000) + "rates:\n  cin_disabled_share: 1\n" + rates + halves
+    plan = make_plan(load_scenario(write_scenario(text)))
+    pop = build_population(plan, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        children = social_care(plan, pop, simulate(plan, pop)).children
+    recorded = children.table["disabilities"].to_pylist()
+    assert all(1 <= len(codes) <= 2 and set(codes) <= {"LD", "AUT"} for codes in recorded)
+    assert any(len(codes) == 2 for codes in recorded)
