@@ -38,7 +38,7 @@ from synthgen.feeds.history import (
 from synthgen.feeds.known import RunFacts
 from synthgen.feeds.merges import Merged, merged_draws, merged_duplicates
 from synthgen.feeds.spill import Numbers, regroup
-from synthgen.feeds.truth_index import BATCH, LOGGED, read_batches
+from synthgen.feeds.truth_index import BATCH, LOGGED, file_batches, read_batches
 from synthgen.kernel.record_ids import format_record_ids, parse_record_ids
 from synthgen.linkage.view import view_columns
 from synthgen.run_folder import Run
@@ -135,11 +135,7 @@ def year_end_chunks(
     """A year-end file's rows (`columns`, or all) in chunks of `size` (the last fewer; one empty chunk for an
     empty file), each with its range of rows, read a row group's worth at a time."""
     start = 0
-    batches = (
-        batch
-        for file in run.files(path)
-        for batch in pq.ParquetFile(file).iter_batches(batch_size=min(size, BATCH), columns=columns)
-    )
+    batches = (batch for file in run.files(path) for batch in file_batches(file, min(size, BATCH), columns))
     for group in regroup(batches, size):
         yield start, start + group.num_rows, group
         start += group.num_rows

@@ -47,8 +47,19 @@ def read_batches(
 ) -> Iterator[pa.RecordBatch]:
     """A run's table a batch of rows at a time, in file order."""
     for file in run.files(table):
-        parquet = pq.ParquetFile(file, read_dictionary=dictionary)
-        yield from parquet.iter_batches(batch_size=size, columns=columns)
+        yield from file_batches(file, size, columns, dictionary)
+
+
+def file_batches(
+    file: str | Path, size: int, columns: list[str] | None = None, dictionary: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """A Parquet file's rows in batches of at most `size` (none spanning two row groups), read a row group at a
+    time. Not pyarrow's `iter_batches`: its reader keeps memory that grows with the part of the file read so far
+    (a 2M-person run's gp_registrations: 73 MiB held after its first 600,000 rows, 121 after 1.6M), where a row
+    group read alone is let go once its batches are."""
+    parquet = pq.ParquetFile(file, read_dictionary=dictionary)
+    for group in range(parquet.num_row_groups):
+        yield from parquet.read_row_group(group, columns=columns).to_batches(max_chunksize=size)
 
 
 def first_bytes(ids: pa.Array | pa.ChunkedArray) -> NDArray[np.int64]:

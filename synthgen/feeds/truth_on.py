@@ -18,6 +18,8 @@ year's end, and is not written beside a snapshot: read it from the run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,40 +38,43 @@ def _known_by(facts: RunFacts, column: pa.ChunkedArray | pa.Array, day: int) -> 
     return pa.array(known <= day)
 
 
-def truth_on(facts: RunFacts, day: int, held: pa.Array, changes: pa.Table, merged: pa.Table) -> dict[str, pa.Table]:
-    """The truth's tables as they stood at the end of `day`: `held` is the snapshot's linkage record ids, `changes`
-    and `merged` the feed's truth of changes and merged duplicates (writer.TRUTH_CHANGES, writer.MERGED)."""
+def truth_on(
+    facts: RunFacts, day: int, held: pa.Array, changes: pa.Table, merged: pa.Table
+) -> Iterator[tuple[str, pa.Table]]:
+    """The truth's tables as they stood at the end of `day`, one at a time (each read from the run only when it is
+    asked for, so a caller that writes each before asking for the next holds one of them, never all): `held` is the
+    snapshot's linkage record ids, `changes` and `merged` the feed's truth of changes and merged duplicates
+    (writer.TRUTH_CHANGES, writer.MERGED)."""
+    on = pa.scalar(day, pa.int32()).cast(pa.date32())
     records = facts.run.read("truth/records")
     kept = records.filter(pc.is_in(records["record_id"], value_set=held))
-    alive = merged.filter(
-        pc.and_(
-            pc.less_equal(merged["made_on"], pa.scalar(day, pa.int32()).cast(pa.date32())),
-            pc.greater(merged["merged_on"], pa.scalar(day, pa.int32()).cast(pa.date32())),
-        )
-    )
+    alive = merged.filter(pc.and_(pc.less_equal(merged["made_on"], on), pc.greater(merged["merged_on"], on)))
+    duplicates = _duplicate_records(records, alive, kept.schema)
+    del records
+    yield "truth/records", pa.concat_tables([kept, duplicates])
+    del kept, duplicates
     events = facts.run.read("truth/events")
+    yield "truth/events", events.filter(_known_by(facts, events["known_on"], day))
+    del events
     signals = facts.run.read("truth/signals")
-    on = pa.scalar(day, pa.int32()).cast(pa.date32())
-    result = {
-        "truth/records": pa.concat_tables([kept, _duplicate_records(records, alive, kept.schema)]),
-        "truth/events": events.filter(_known_by(facts, events["known_on"], day)),
-        "truth/signals": signals.filter(_known_by(facts, signals["date_known"], day)),
-        "truth/changes": changes.filter(pc.less_equal(changes["changed_on"], on)),
-        "truth/merged": merged.filter(pc.less_equal(merged["made_on"], on)),
-    }
+    yield "truth/signals", signals.filter(_known_by(facts, signals["date_known"], day))
+    del signals
+    yield "truth/changes", changes.filter(pc.less_equal(changes["changed_on"], on))
+    yield "truth/merged", merged.filter(pc.less_equal(merged["made_on"], on))
     if facts.run.has("truth/contacts"):
         contacts = facts.run.read("truth/contacts")
         received = contacts.filter(pc.less_equal(contacts["received_on"], on))
-        result["truth/contacts"] = received
+        del contacts
+        yield "truth/contacts", received
         if facts.run.has("truth/contact_records"):
             behind = facts.run.read("truth/contact_records")
-            result["truth/contact_records"] = behind.filter(
-                pc.is_in(behind["contact_id"], value_set=received["contact_id"].combine_chunks())
+            yield (
+                "truth/contact_records",
+                behind.filter(pc.is_in(behind["contact_id"], value_set=received["contact_id"].combine_chunks())),
             )
     if facts.run.has("truth/storyline_events"):
         story = facts.run.read("truth/storyline_events")
-        result["truth/storyline_events"] = story.filter(pc.less_equal(story["date"], on))
-    return result
+        yield "truth/storyline_events", story.filter(pc.less_equal(story["date"], on))
 
 
 def _duplicate_records(records: pa.Table, alive: pa.Table, schema: pa.Schema) -> pa.Table:

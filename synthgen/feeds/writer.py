@@ -458,13 +458,14 @@ def write_snapshot(facts: RunFacts, temp: Path, day: int, fmt: str, chunk: int =
             count, rows = _write_state(facts, temp, LINKAGE, view.histories(), day, fmt)
             counts.append(count)
             held = rows["record_id"].combine_chunks()
+            del rows  # the ids alone are kept: the view's rows held that day are let go before the truth is read
     scratch.rmdir()
     merged_table = pa.concat_tables(merged) if merged else MERGED.empty_table()
-    truth = truth_on(facts, day, held, pa.concat_tables(changes), merged_table)
-    for path, rows in truth.items():
+    for path, rows in truth_on(facts, day, held, pa.concat_tables(changes), merged_table):
         target = temp / path
         target.parent.mkdir(parents=True, exist_ok=True)
         write_file(rows, target, fmt, _metadata(facts, path, date_of(day).isoformat()))
+        del rows  # written: let go before the next truth table is read
     return counts
 
 

@@ -101,3 +101,37 @@ def test_numbers_put_aside_in_a_file_read_back_as_those_held(
             assert np.array_equal(filed.take(rows), whole[rows]) and np.array_equal(held.take(rows), whole[rows])
         filed.close()
         assert not path.exists()
+
+
+@given(
+    st.lists(st.integers(0, 40), max_size=6),
+    st.integers(1, 50),
+    st.sampled_from([None, ["id"], ["tags", "name"]]),
+)
+def test_a_file_read_a_row_group_at_a_time_gives_its_rows_in_order(
+    groups: list[int], size: int, columns: list[str] | None
+) -> None:
+    """`file_batches` gives every row of the file, in order, in batches of at most `size` rows that never span two
+    row groups: what `iter_batches` gives, without its reader's memory growing with the file."""
+    import tempfile
+
+    from synthgen.feeds.truth_index import file_batches
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "file.parquet"
+        whole = _table(0, sum(groups))
+        with pq.ParquetWriter(path, whole.schema) as out:
+            start = 0
+            for n in groups:
+                out.write_table(whole.slice(start, n), row_group_size=max(n, 1))
+                start += n
+        batches = list(file_batches(path, size, columns))
+        assert all(b.num_rows <= size for b in batches)
+        expected = whole if columns is None else whole.select(columns)
+        read = pa.Table.from_batches(batches, schema=expected.schema) if batches else expected.slice(0, 0)
+        assert read.equals(expected)
+        bounds = np.cumsum([b.num_rows for b in batches])
+        meta = pq.ParquetFile(path).metadata
+        group_bounds = set(np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)]).tolist())
+        starts = {0, *bounds.tolist()}
+        assert all(int(b) in starts for b in group_bounds)
