@@ -397,41 +397,67 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
     del negatives, both
     per_person = np.bincount(table.cell_true, minlength=len(people))
     first_cell = np.r_[0, np.cumsum(per_person)[:-1]]
+    # two people can be merged only in a cluster holding more than one person, so only pairs of people who both
+    # have records in such clusters are looked at (at scale a few, of millions of pairs), and a person paired with
+    # themselves (none in a run, but such a pair has always counted as merged)
+    shared_cell = np.bincount(table.cell_pred, minlength=len(table.pred_labels))[table.cell_pred] > 1
+    in_shared = np.bincount(table.cell_true[shared_cell], minlength=len(people)) > 0
+    del shared_cell
+    candidate = np.flatnonzero((in_shared[left] & in_shared[right]) | (left == right))
+    del in_shared
+    merged = np.zeros(len(left), bool)
+    left, right = left[candidate], right[candidate]
     # most people are in one cluster: two such are merged when it is the same one
     single = (per_person[left] == 1) & (per_person[right] == 1)
-    merged = np.zeros(len(left), bool)
-    merged[single] = table.cell_pred[first_cell[left[single]]] == table.cell_pred[first_cell[right[single]]]
-    rest = np.flatnonzero(~single)
-    left, right = left[rest], right[rest]
-    width = np.int64(max(len(table.pred_labels), 1))
-    cell_key = table.cell_true * width + table.cell_pred
-    counts = per_person[left]
-    pair = np.repeat(np.arange(len(left)), counts)
-    cell = ranges(first_cell[left], counts)
-    hit = find_sorted(cell_key, right[pair] * width + table.cell_pred[cell]) >= 0
-    merged[rest[pair[hit]]] = True
+    merged[candidate[single]] = table.cell_pred[first_cell[left[single]]] == table.cell_pred[first_cell[right[single]]]
+    rest = candidate[~single]
+    left, right = left[~single], right[~single]
+    if len(rest):
+        width = np.int64(max(len(table.pred_labels), 1))
+        cell_key = table.cell_true * width + table.cell_pred
+        counts = per_person[left]
+        pair = np.repeat(np.arange(len(left)), counts)
+        cell = ranges(first_cell[left], counts)
+        hit = find_sorted(cell_key, right[pair] * width + table.cell_pred[cell]) >= 0
+        merged[rest[pair[hit]]] = True
     names = kind.dictionary.to_pylist()
     result = []
-    for code in sorted(set(kinds.tolist()), key=lambda c: names[c]):
+    for code in sorted(np.flatnonzero(np.bincount(kinds, minlength=1)).tolist(), key=lambda c: names[c]):
         chosen = kinds == code
         pairs, count = int(chosen.sum()), int(merged[chosen].sum())
         result.append({"kind": names[code], "pairs": pairs, "merged": count, "share": count / max(pairs, 1)})
     return result
 
 
+SEGMENT_GAP = 64
+"""Sorted ids further apart than this start a new segment of the lookup table `_places` builds."""
+
+
 def _places(sorted_ids: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Each id's place in sorted distinct ids, -1 where absent: by a lookup table when the ids span little more
-    than their number (person ids do), else by a sorted search."""
+    """Each id's place in sorted distinct ids, -1 where absent: by a lookup table over the segments the ids fill
+    when those span little more than their number, else by a sorted search. A big run's person ids span a
+    billion (each shard numbers its people from its own base) but fill a few hundred dense segments, so the table
+    holds about one entry per person and each id is found by a search among the few segments' starts, not by
+    sorting ten million ids."""
     if len(sorted_ids) == 0 or len(ids) == 0:
         return np.full(len(ids), -1, np.int64)
-    low, high = int(sorted_ids[0]), int(sorted_ids[-1])
-    if high - low > 4 * (len(sorted_ids) + len(ids)):
+    breaks = np.flatnonzero(np.diff(sorted_ids) > SEGMENT_GAP) + 1
+    first = sorted_ids[np.r_[0, breaks]].astype(np.int64)
+    last = sorted_ids[np.r_[breaks - 1, len(sorted_ids) - 1]].astype(np.int64)
+    spans = last - first + 1
+    if len(first) > 1 << 16 or int(spans.sum()) > 4 * (len(sorted_ids) + len(ids)):
         return find_sorted(sorted_ids, ids)
-    lookup = np.full(high - low + 1, -1, np.int64)
-    lookup[sorted_ids - low] = np.arange(len(sorted_ids))
-    inside = (ids >= low) & (ids <= high)
+    offset = np.zeros(len(first), np.int64)
+    np.cumsum(spans[:-1], out=offset[1:])
+    lookup = np.full(int(spans.sum()), -1, np.int64)
+    segment = np.repeat(np.arange(len(first)), np.diff(np.r_[0, breaks, len(sorted_ids)]))
+    lookup[sorted_ids - first[segment] + offset[segment]] = np.arange(len(sorted_ids))
+    del segment
+    at = np.searchsorted(first, ids, side="right") - 1  # the segment each id would be in: a search among few
+    at = np.maximum(at, 0, out=at)
+    inside = (ids >= first[at]) & (ids <= last[at])
     result = np.full(len(ids), -1, np.int64)
-    result[inside] = lookup[ids[inside] - low]
+    result[inside] = lookup[ids[inside] - first[at[inside]] + offset[at[inside]]]
     return result
 
 
