@@ -144,15 +144,16 @@ def _scored(
     read = adapters.read_predictions(loaded(), index)
     labels, absent = _predicted_labels(index.size, read, cut)
     person = records["person_id"].to_numpy()
-    curve = _curve(read, person) if isinstance(read, adapters.ScoredPairs) else None
+    # each record's person as a dense code (32-bit while they fit), worked out once and used by the curve and by
+    # every score below
+    small = code_type(index.size)
+    true_code = metrics.dense_codes(person, small)
+    curve = _curve(read, person, true_code[0]) if isinstance(read, adapters.ScoredPairs) else None
     form = "clusters" if isinstance(read, adapters.Clusters) else "pairs"
     self_pairs = read.self_pairs if isinstance(read, adapters.ScoredPairs) else None
     del read  # a system's ten million ids and labels are not needed again
-    # each record's person and cluster as dense codes (32-bit while they fit), worked out once and used by every
-    # score below; the predicted labels are such codes already. Each big array is let go as soon as the scores
-    # that need it are done, so that ten million records fit in 2 GiB
-    small = code_type(index.size)
-    true_code = metrics.dense_codes(person, small)
+    # each record's cluster as a dense code too: the predicted labels are such codes already. Each big array is
+    # let go as soon as the scores that need it are done, so that ten million records fit in 2 GiB
     pred_code = (labels.astype(small), int(labels.max(initial=-1)) + 1)
     table = metrics.contingency_of_codes(
         person, labels, true_code, pred_code, pred_labels=np.arange(pred_code[1], dtype=np.int64)
@@ -241,10 +242,13 @@ def true_pairs(
     return left, right
 
 
-def _curve(predictions: adapters.ScoredPairs, person: NDArray[np.int64]) -> Curve:
-    """The threshold curve of scored pairs (worked out before the clusters' scores, so that the pairs can go)."""
+def _curve(
+    predictions: adapters.ScoredPairs, person: NDArray[np.int64], person_code: NDArray[np.signedinteger[Any]]
+) -> Curve:
+    """The threshold curve of scored pairs (worked out before the clusters' scores, so that the pairs can go), from
+    each record's person and the person's dense code."""
     is_match = person[predictions.left] == person[predictions.right]
-    sizes = np.bincount(metrics.dense_codes(person)[0])
+    sizes = np.bincount(person_code)
     true_pairs = int((sizes * (sizes - 1)).sum()) // 2
     curve = metrics.threshold_curve(predictions.score, is_match, true_pairs)
     return Curve(
@@ -473,6 +477,21 @@ def _largest(counts: NDArray[np.int64], k: int) -> NDArray[np.int64]:
     return result
 
 
+EXAMPLE_RECORDS = 20
+"""The records shown of each example (the first, in the run's order)."""
+
+
+def _first_rows(values: NDArray[np.int64], chosen: NDArray[np.int64], limit: int) -> NDArray[np.int64]:
+    """The rows holding each chosen value (a few), the first `limit` of each, in order."""
+    rows = np.flatnonzero(np.isin(values, chosen))
+    held = values[rows]
+    keep = np.zeros(len(rows), bool)
+    for value in chosen.tolist():
+        keep[np.flatnonzero(held == value)[:limit]] = True
+    result: NDArray[np.int64] = rows[keep]
+    return result
+
+
 def _examples(
     run: Run,
     index: RecordIndex,
@@ -485,12 +504,18 @@ def _examples(
     people, clusters = table.true_labels, table.pred_labels
     clusters_per_person = np.bincount(table.cell_true, minlength=len(people))
     people_per_cluster = np.bincount(table.cell_pred, minlength=len(clusters))
-    split = _largest(clusters_per_person, EXAMPLES)
-    split = split[clusters_per_person[split] > 1]
-    merged = _largest(people_per_cluster, EXAMPLES)
-    merged = merged[people_per_cluster[merged] > 1]
+    # only counts above one are ranked (at scale nearly every person is in one cluster and every cluster holds one
+    # person): the k largest of those, ties by place, are the k largest of all less those of one
+    split = np.flatnonzero(clusters_per_person > 1)
+    split = split[_largest(clusters_per_person[split], EXAMPLES)]
+    merged = np.flatnonzero(people_per_cluster > 1)
+    merged = merged[_largest(people_per_cluster[merged], EXAMPLES)]
     chosen_people, chosen_clusters = people[split], clusters[merged]
-    wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))
+    # only the records shown are read: each example's first EXAMPLE_RECORDS (a row of a person also in a cluster
+    # shown comes after that person's first ones, so it does not change which are shown)
+    wanted = np.union1d(
+        _first_rows(person, chosen_people, EXAMPLE_RECORDS), _first_rows(labels, chosen_clusters, EXAMPLE_RECORDS)
+    )
     wanted_ids = index.ids_of(wanted)
     # only the example records are read from the view (a whole view of ten million is a gigabyte)
     view = run.read_matching("linkage/records", "record_id", wanted_ids, ["record_id", "source", *EXAMPLE_FIELDS])
@@ -501,7 +526,7 @@ def _examples(
 
     def rows(chosen: NDArray[np.int64], with_person: bool) -> list[dict[str, Any]]:
         out = []
-        for row in chosen[:20].tolist():
+        for row in chosen[:EXAMPLE_RECORDS].tolist():
             at = position[row]
             item: dict[str, Any] = {k: (str(v) if v is not None else None) for k, v in shown[at].items()}
             item["cluster_id"] = int(labels[row])
