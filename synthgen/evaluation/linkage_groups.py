@@ -32,7 +32,7 @@ from synthgen import person_groups
 from synthgen.evaluation import metrics
 from synthgen.evaluation.groups import GroupScore, People, proportions
 from synthgen.evaluation.metrics import dense_codes
-from synthgen.evaluation.record_index import find_sorted, sorted_order
+from synthgen.evaluation.record_index import code_type, find_sorted, sorted_order
 from synthgen.kernel.arrays import first_of_runs, last_of_runs, pairs_within
 
 Ids = NDArray[np.int64]
@@ -68,19 +68,20 @@ def restricted_precision(
 class _ByCluster:
     """The contingency table's (person, cluster) cells in cluster order, sorted once for every dimension: most
     predicted clusters hold one person, so one cell, which is its own (cluster, group) cell whatever the
-    dimension; only the cells of clusters holding several people need putting in group order, a few per cluster."""
+    dimension; only the cells of clusters holding several people need putting in group order, a few per cluster.
+    Only the order is kept (32-bit while the cells fit), so that the dimensions' cells are made beside no more
+    than one array of the cells' length."""
 
-    cluster: NDArray[np.signedinteger[Any]]  # each cell's cluster, ascending
-    person: NDArray[np.signedinteger[Any]]  # each cell's person
-    size: NDArray[np.signedinteger[Any]]  # each cell's records
-    shared: Ids  # the places of the cells whose cluster holds other cells too
+    table: metrics.Contingency
+    order: NDArray[np.signedinteger[Any]]  # the cells by cluster, ties by cell
+    shared: Ids  # the places (in that order) of the cells whose cluster holds other cells too
 
     @classmethod
     def of(cls, table: metrics.Contingency) -> _ByCluster:
-        order = sorted_order(table.cell_pred)
+        order = sorted_order(table.cell_pred).astype(code_type(len(table.cell_pred)))
         cluster = table.cell_pred[order]
         shared = np.flatnonzero(~(first_of_runs(cluster) & last_of_runs(cluster)))
-        return cls(cluster, table.cell_true[order], table.cell_size[order], shared)
+        return cls(table, order, shared)
 
 
 @dataclass(frozen=True)
@@ -97,29 +98,29 @@ class _GroupCells:
     @classmethod
     def of(cls, table: metrics.Contingency | _ByCluster, person_code: NDArray[np.signedinteger[Any]]) -> _GroupCells:
         cells = table if isinstance(table, _ByCluster) else _ByCluster.of(table)
+        order, shared = cells.order, cells.shared
         groups = np.int64(max(int(person_code.max(initial=0)) + 1, 1))
         # a group is one of a handful, so its code is a byte; the key (cluster, then group shifted by one so that
         # "no group" is 0) is built in place in cluster order, and only the cells of clusters shared by several
         # people are sorted, within their clusters (sorting them together keeps each cluster in its places); the
         # cells' sums are taken over runs of equal keys (no inverse index, no float weights)
         small: type[np.signedinteger[Any]] = np.int8 if groups <= np.iinfo(np.int8).max else np.int64
-        code = person_code.astype(small)[cells.person]
-        key = cells.cluster.astype(np.int64)
+        code = person_code.astype(small)[cells.table.cell_true][order]
+        key = cells.table.cell_pred[order].astype(np.int64)
         key *= groups + 1
         key += code
         key += 1
-        size = cells.size
-        if len(cells.shared):
-            shared = key[cells.shared]
-            order = np.argsort(shared, kind="stable")
-            key[cells.shared] = shared[order]
-            size = size.copy()
-            size[cells.shared] = cells.size[cells.shared][order]
-            code[cells.shared] = code[cells.shared][order]
-            del shared, order
+        size = cells.table.cell_size[order]
+        if len(shared):
+            within = np.argsort(key[shared], kind="stable")
+            key[shared] = key[shared][within]
+            size[shared] = size[shared][within]
+            code[shared] = code[shared][within]
+            del within
         inside = code >= 0
         del code
-        key, size = key[inside], size[inside]
+        if not inside.all():  # cells of people of no group go (the key would otherwise be copied for nothing)
+            key, size = key[inside], size[inside]
         del inside
         starts = np.flatnonzero(first_of_runs(key))
         cell = key[starts]
