@@ -19,6 +19,7 @@ from synthgen.errors import SynthgenError, shown
 from synthgen.evaluation import columns
 from synthgen.evaluation.metrics import dense_codes
 from synthgen.evaluation.record_index import RecordIndex, sorted_order
+from synthgen.kernel.arrays import first_of_runs
 
 CLUSTER_COLUMNS = (("record_id", "cluster_id"), ("unique_id", "cluster_id"))
 PAIR_COLUMNS = (("record_id_l", "record_id_r"), ("unique_id_l", "unique_id_r"))
@@ -173,7 +174,26 @@ def _pairs(
     self_pair = left == right
     lo, hi, score = np.minimum(left, right)[~self_pair], np.maximum(left, right)[~self_pair], score[~self_pair]
     # the same pair listed twice (either way round) counts once, at its best score
+    if len(lo) and int(hi.max()) < 1 << 31 and not (np.signbit(score) & (score == 0)).any():
+        return _best_of_pairs(lo, hi, score, int(self_pair.sum()))
     order = np.lexsort((-score, hi, lo))
     lo, hi, score = lo[order], hi[order], score[order]
     first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])] if len(lo) else np.zeros(0, bool)
     return ScoredPairs(lo[first], hi[first], score[first], int(self_pair.sum()))
+
+
+def _best_of_pairs(
+    lo: NDArray[np.int64], hi: NDArray[np.int64], score: NDArray[np.float64], self_pairs: int
+) -> ScoredPairs:
+    """The distinct pairs in order with each one's best score: as sorting by pair then score descending and keeping
+    each pair's first, from one packed sort of the pairs (rows fit in 32 bits each) and a maximum over each run of
+    one pair. A score of -0.0 (equal to 0.0 but not the same bits) is left to that sort, which keeps the first
+    listed of the two."""
+    key = lo.astype(np.int64) << np.int64(32)
+    key |= hi
+    order = sorted_order(key)
+    key = key[order]
+    starts = np.flatnonzero(first_of_runs(key))
+    best = np.maximum.reduceat(score[order], starts)
+    first = order[starts]
+    return ScoredPairs(lo[first], hi[first], best, self_pairs)

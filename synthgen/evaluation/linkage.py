@@ -144,15 +144,16 @@ def _scored(
     read = adapters.read_predictions(loaded(), index)
     labels, absent = _predicted_labels(index.size, read, cut)
     person = records["person_id"].to_numpy()
-    curve = _curve(read, person) if isinstance(read, adapters.ScoredPairs) else None
+    # each record's person as a dense code (32-bit while they fit), worked out once and used by the curve and by
+    # every score below
+    small = code_type(index.size)
+    true_code = metrics.dense_codes(person, small)
+    curve = _curve(read, person, true_code[0]) if isinstance(read, adapters.ScoredPairs) else None
     form = "clusters" if isinstance(read, adapters.Clusters) else "pairs"
     self_pairs = read.self_pairs if isinstance(read, adapters.ScoredPairs) else None
     del read  # a system's ten million ids and labels are not needed again
-    # each record's person and cluster as dense codes (32-bit while they fit), worked out once and used by every
-    # score below; the predicted labels are such codes already. Each big array is let go as soon as the scores
-    # that need it are done, so that ten million records fit in 2 GiB
-    small = code_type(index.size)
-    true_code = metrics.dense_codes(person, small)
+    # each record's cluster as a dense code too: the predicted labels are such codes already. Each big array is
+    # let go as soon as the scores that need it are done, so that ten million records fit in 2 GiB
     pred_code = (labels.astype(small), int(labels.max(initial=-1)) + 1)
     table = metrics.contingency_of_codes(
         person, labels, true_code, pred_code, pred_labels=np.arange(pred_code[1], dtype=np.int64)
@@ -241,10 +242,13 @@ def true_pairs(
     return left, right
 
 
-def _curve(predictions: adapters.ScoredPairs, person: NDArray[np.int64]) -> Curve:
-    """The threshold curve of scored pairs (worked out before the clusters' scores, so that the pairs can go)."""
+def _curve(
+    predictions: adapters.ScoredPairs, person: NDArray[np.int64], person_code: NDArray[np.signedinteger[Any]]
+) -> Curve:
+    """The threshold curve of scored pairs (worked out before the clusters' scores, so that the pairs can go), from
+    each record's person and the person's dense code."""
     is_match = person[predictions.left] == person[predictions.right]
-    sizes = np.bincount(metrics.dense_codes(person)[0])
+    sizes = np.bincount(person_code)
     true_pairs = int((sizes * (sizes - 1)).sum()) // 2
     curve = metrics.threshold_curve(predictions.score, is_match, true_pairs)
     return Curve(
@@ -397,41 +401,67 @@ def _hard_negative_merges(run: Run, table: metrics.Contingency) -> list[dict[str
     del negatives, both
     per_person = np.bincount(table.cell_true, minlength=len(people))
     first_cell = np.r_[0, np.cumsum(per_person)[:-1]]
+    # two people can be merged only in a cluster holding more than one person, so only pairs of people who both
+    # have records in such clusters are looked at (at scale a few, of millions of pairs), and a person paired with
+    # themselves (none in a run, but such a pair has always counted as merged)
+    shared_cell = np.bincount(table.cell_pred, minlength=len(table.pred_labels))[table.cell_pred] > 1
+    in_shared = np.bincount(table.cell_true[shared_cell], minlength=len(people)) > 0
+    del shared_cell
+    candidate = np.flatnonzero((in_shared[left] & in_shared[right]) | (left == right))
+    del in_shared
+    merged = np.zeros(len(left), bool)
+    left, right = left[candidate], right[candidate]
     # most people are in one cluster: two such are merged when it is the same one
     single = (per_person[left] == 1) & (per_person[right] == 1)
-    merged = np.zeros(len(left), bool)
-    merged[single] = table.cell_pred[first_cell[left[single]]] == table.cell_pred[first_cell[right[single]]]
-    rest = np.flatnonzero(~single)
-    left, right = left[rest], right[rest]
-    width = np.int64(max(len(table.pred_labels), 1))
-    cell_key = table.cell_true * width + table.cell_pred
-    counts = per_person[left]
-    pair = np.repeat(np.arange(len(left)), counts)
-    cell = ranges(first_cell[left], counts)
-    hit = find_sorted(cell_key, right[pair] * width + table.cell_pred[cell]) >= 0
-    merged[rest[pair[hit]]] = True
+    merged[candidate[single]] = table.cell_pred[first_cell[left[single]]] == table.cell_pred[first_cell[right[single]]]
+    rest = candidate[~single]
+    left, right = left[~single], right[~single]
+    if len(rest):
+        width = np.int64(max(len(table.pred_labels), 1))
+        cell_key = table.cell_true * width + table.cell_pred
+        counts = per_person[left]
+        pair = np.repeat(np.arange(len(left)), counts)
+        cell = ranges(first_cell[left], counts)
+        hit = find_sorted(cell_key, right[pair] * width + table.cell_pred[cell]) >= 0
+        merged[rest[pair[hit]]] = True
     names = kind.dictionary.to_pylist()
     result = []
-    for code in sorted(set(kinds.tolist()), key=lambda c: names[c]):
+    for code in sorted(np.flatnonzero(np.bincount(kinds, minlength=1)).tolist(), key=lambda c: names[c]):
         chosen = kinds == code
         pairs, count = int(chosen.sum()), int(merged[chosen].sum())
         result.append({"kind": names[code], "pairs": pairs, "merged": count, "share": count / max(pairs, 1)})
     return result
 
 
+SEGMENT_GAP = 64
+"""Sorted ids further apart than this start a new segment of the lookup table `_places` builds."""
+
+
 def _places(sorted_ids: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Each id's place in sorted distinct ids, -1 where absent: by a lookup table when the ids span little more
-    than their number (person ids do), else by a sorted search."""
+    """Each id's place in sorted distinct ids, -1 where absent: by a lookup table over the segments the ids fill
+    when those span little more than their number, else by a sorted search. A big run's person ids span a
+    billion (each shard numbers its people from its own base) but fill a few hundred dense segments, so the table
+    holds about one entry per person and each id is found by a search among the few segments' starts, not by
+    sorting ten million ids."""
     if len(sorted_ids) == 0 or len(ids) == 0:
         return np.full(len(ids), -1, np.int64)
-    low, high = int(sorted_ids[0]), int(sorted_ids[-1])
-    if high - low > 4 * (len(sorted_ids) + len(ids)):
+    breaks = np.flatnonzero(np.diff(sorted_ids) > SEGMENT_GAP) + 1
+    first = sorted_ids[np.r_[0, breaks]].astype(np.int64)
+    last = sorted_ids[np.r_[breaks - 1, len(sorted_ids) - 1]].astype(np.int64)
+    spans = last - first + 1
+    if len(first) > 1 << 16 or int(spans.sum()) > 4 * (len(sorted_ids) + len(ids)):
         return find_sorted(sorted_ids, ids)
-    lookup = np.full(high - low + 1, -1, np.int64)
-    lookup[sorted_ids - low] = np.arange(len(sorted_ids))
-    inside = (ids >= low) & (ids <= high)
+    offset = np.zeros(len(first), np.int64)
+    np.cumsum(spans[:-1], out=offset[1:])
+    lookup = np.full(int(spans.sum()), -1, np.int64)
+    segment = np.repeat(np.arange(len(first)), np.diff(np.r_[0, breaks, len(sorted_ids)]))
+    lookup[sorted_ids - first[segment] + offset[segment]] = np.arange(len(sorted_ids))
+    del segment
+    at = np.searchsorted(first, ids, side="right") - 1  # the segment each id would be in: a search among few
+    at = np.maximum(at, 0, out=at)
+    inside = (ids >= first[at]) & (ids <= last[at])
     result = np.full(len(ids), -1, np.int64)
-    result[inside] = lookup[ids[inside] - low]
+    result[inside] = lookup[ids[inside] - first[at[inside]] + offset[at[inside]]]
     return result
 
 
@@ -447,6 +477,21 @@ def _largest(counts: NDArray[np.int64], k: int) -> NDArray[np.int64]:
     return result
 
 
+EXAMPLE_RECORDS = 20
+"""The records shown of each example (the first, in the run's order)."""
+
+
+def _first_rows(values: NDArray[np.int64], chosen: NDArray[np.int64], limit: int) -> NDArray[np.int64]:
+    """The rows holding each chosen value (a few), the first `limit` of each, in order."""
+    rows = np.flatnonzero(np.isin(values, chosen))
+    held = values[rows]
+    keep = np.zeros(len(rows), bool)
+    for value in chosen.tolist():
+        keep[np.flatnonzero(held == value)[:limit]] = True
+    result: NDArray[np.int64] = rows[keep]
+    return result
+
+
 def _examples(
     run: Run,
     index: RecordIndex,
@@ -459,12 +504,18 @@ def _examples(
     people, clusters = table.true_labels, table.pred_labels
     clusters_per_person = np.bincount(table.cell_true, minlength=len(people))
     people_per_cluster = np.bincount(table.cell_pred, minlength=len(clusters))
-    split = _largest(clusters_per_person, EXAMPLES)
-    split = split[clusters_per_person[split] > 1]
-    merged = _largest(people_per_cluster, EXAMPLES)
-    merged = merged[people_per_cluster[merged] > 1]
+    # only counts above one are ranked (at scale nearly every person is in one cluster and every cluster holds one
+    # person): the k largest of those, ties by place, are the k largest of all less those of one
+    split = np.flatnonzero(clusters_per_person > 1)
+    split = split[_largest(clusters_per_person[split], EXAMPLES)]
+    merged = np.flatnonzero(people_per_cluster > 1)
+    merged = merged[_largest(people_per_cluster[merged], EXAMPLES)]
     chosen_people, chosen_clusters = people[split], clusters[merged]
-    wanted = np.flatnonzero(np.isin(person, chosen_people) | np.isin(labels, chosen_clusters))
+    # only the records shown are read: each example's first EXAMPLE_RECORDS (a row of a person also in a cluster
+    # shown comes after that person's first ones, so it does not change which are shown)
+    wanted = np.union1d(
+        _first_rows(person, chosen_people, EXAMPLE_RECORDS), _first_rows(labels, chosen_clusters, EXAMPLE_RECORDS)
+    )
     wanted_ids = index.ids_of(wanted)
     # only the example records are read from the view (a whole view of ten million is a gigabyte)
     view = run.read_matching("linkage/records", "record_id", wanted_ids, ["record_id", "source", *EXAMPLE_FIELDS])
@@ -475,7 +526,7 @@ def _examples(
 
     def rows(chosen: NDArray[np.int64], with_person: bool) -> list[dict[str, Any]]:
         out = []
-        for row in chosen[:20].tolist():
+        for row in chosen[:EXAMPLE_RECORDS].tolist():
             at = position[row]
             item: dict[str, Any] = {k: (str(v) if v is not None else None) for k, v in shown[at].items()}
             item["cluster_id"] = int(labels[row])

@@ -32,7 +32,7 @@ from synthgen import person_groups
 from synthgen.evaluation import metrics
 from synthgen.evaluation.groups import GroupScore, People, proportions
 from synthgen.evaluation.metrics import dense_codes
-from synthgen.evaluation.record_index import find_sorted, sorted_order
+from synthgen.evaluation.record_index import code_type, find_sorted, sorted_order
 from synthgen.kernel.arrays import first_of_runs, last_of_runs, pairs_within
 
 Ids = NDArray[np.int64]
@@ -65,6 +65,26 @@ def restricted_precision(
 
 
 @dataclass(frozen=True)
+class _ByCluster:
+    """The contingency table's (person, cluster) cells in cluster order, sorted once for every dimension: most
+    predicted clusters hold one person, so one cell, which is its own (cluster, group) cell whatever the
+    dimension; only the cells of clusters holding several people need putting in group order, a few per cluster.
+    Only the order is kept (32-bit while the cells fit), so that the dimensions' cells are made beside no more
+    than one array of the cells' length."""
+
+    table: metrics.Contingency
+    order: NDArray[np.signedinteger[Any]]  # the cells by cluster, ties by cell
+    shared: Ids  # the places (in that order) of the cells whose cluster holds other cells too
+
+    @classmethod
+    def of(cls, table: metrics.Contingency) -> _ByCluster:
+        order = sorted_order(table.cell_pred).astype(code_type(len(table.cell_pred)))
+        cluster = table.cell_pred[order]
+        shared = np.flatnonzero(~(first_of_runs(cluster) & last_of_runs(cluster)))
+        return cls(table, order, shared)
+
+
+@dataclass(frozen=True)
 class _GroupCells:
     """The (predicted cluster, group) cells of one dimension, summed from the contingency table's (person,
     cluster) cells (a record's group is its person's), in order of cluster then group: ten million records become
@@ -76,27 +96,39 @@ class _GroupCells:
     true_positive: Ids  # pairs of the cell's records that are one person
 
     @classmethod
-    def of(cls, table: metrics.Contingency, person_code: NDArray[np.signedinteger[Any]]) -> _GroupCells:
+    def of(cls, table: metrics.Contingency | _ByCluster, person_code: NDArray[np.signedinteger[Any]]) -> _GroupCells:
+        cells = table if isinstance(table, _ByCluster) else _ByCluster.of(table)
+        order, shared = cells.order, cells.shared
         groups = np.int64(max(int(person_code.max(initial=0)) + 1, 1))
-        # a group is one of a handful, so its code is a byte; the key is built in place and sorted once, and the
-        # cells' sums are taken over runs of equal keys (no inverse index, no float weights: a few million cells)
+        # a group is one of a handful, so its code is a byte; the key (cluster, then group shifted by one so that
+        # "no group" is 0) is built in place in cluster order, and only the cells of clusters shared by several
+        # people are sorted, within their clusters (sorting them together keeps each cluster in its places); the
+        # cells' sums are taken over runs of equal keys (no inverse index, no float weights)
         small: type[np.signedinteger[Any]] = np.int8 if groups <= np.iinfo(np.int8).max else np.int64
-        code = person_code.astype(small)[table.cell_true]
+        code = person_code.astype(small)[cells.table.cell_true][order]
+        key = cells.table.cell_pred[order].astype(np.int64)
+        key *= groups + 1
+        key += code
+        key += 1
+        size = cells.table.cell_size[order]
+        if len(shared):
+            within = np.argsort(key[shared], kind="stable")
+            key[shared] = key[shared][within]
+            size[shared] = size[shared][within]
+            code[shared] = code[shared][within]
+            del within
         inside = code >= 0
-        key = table.cell_pred[inside].astype(np.int64)
-        key *= groups
-        key += code[inside]
         del code
-        order = sorted_order(key)
-        key = key[order]
+        if not inside.all():  # cells of people of no group go (the key would otherwise be copied for nothing)
+            key, size = key[inside], size[inside]
+        del inside
         starts = np.flatnonzero(first_of_runs(key))
         cell = key[starts]
         del key
-        size = table.cell_size[inside][order]
-        del inside, order
         records = np.add.reduceat(size, starts) if len(starts) else np.zeros(0, np.int64)
         true_positive = np.add.reduceat(_pairs(size), starts) if len(starts) else np.zeros(0, np.int64)
-        return cls((cell % groups).astype(np.int64), (cell // groups).astype(np.int64), records, true_positive)
+        group = (cell % (groups + 1) - 1).astype(np.int64)
+        return cls(group, (cell // (groups + 1)).astype(np.int64), records, true_positive)
 
 
 def _source_pairs(key: Ids, k: int) -> tuple[Ids, Ids, Ids]:
@@ -243,16 +275,18 @@ def linkage_groups(
     hits = np.bincount(table.cell_true, weights=_pairs(table.cell_size), minlength=len(trials)).astype(np.int64)
     paired = trials > 0
     rows: list[GroupScore] = []
+    by_cluster = _ByCluster.of(table)
     for dimension in person_groups.DIMENSIONS:
         labels = person_groups.LABELS[dimension]
         code = person_codes[dimension]
         rows += proportions("recall", dimension, labels, code[paired], hits[paired], trials[paired])
-        cells = _GroupCells.of(table, code)
+        cells = _GroupCells.of(by_cluster, code)
         rows += proportions("precision", dimension, labels, cells.group, cells.true_positive, _pairs(cells.records))
         # a cell's records are all falsely matched or none (its cluster holds another person's record or not)
         wrong_records = np.where(wrong[cells.cluster], cells.records, 0)
         rows += proportions("falsely_matched", dimension, labels, cells.group, wrong_records, cells.records)
         del cells, wrong_records  # before the next dimension's cells are made
+    del by_cluster
     labels, pair_code = source_pair_codes(source, pairs)
     # a true pair's person: the pairs of one person are found or missed together, so the units are the (person,
     # agency pair) cells, summed here rather than from a copy of every pair's unit

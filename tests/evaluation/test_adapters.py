@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthgen.cli import cli
-from synthgen.evaluation.adapters import first_seen_codes
+from synthgen.evaluation.adapters import _best_of_pairs, first_seen_codes
 
 EXPECTED = (
     "expected record_id and cluster_id (clusters), or record_id_l, record_id_r and match_probability or score "
@@ -130,3 +131,21 @@ def test_integer_cluster_labels_are_numbered_as_dictionary_encoding_numbers_them
     values = pa.array(labels, pa.int64())
     expected = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False).tolist()
     assert first_seen_codes(values).tolist() == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.sampled_from([0.0, 0.25, 0.5, 1.0])), max_size=40))
+def test_each_pair_keeps_its_best_score_as_the_sort_by_score_would(rows: list[tuple[int, int, float]]) -> None:
+    """The packed sort and maximum per pair give the distinct pairs and scores that sorting by pair and score
+    descending and keeping each pair's first gives."""
+    pairs = [(min(a, b), max(a, b), s) for a, b, s in rows if a != b]
+    lo = np.array([a for a, _, _ in pairs], np.int64)
+    hi = np.array([b for _, b, _ in pairs], np.int64)
+    score = np.array([s for _, _, s in pairs], np.float64)
+    if not len(lo):
+        return
+    best = _best_of_pairs(lo, hi, score, 0)
+    expected = sorted({(a, b): max(s for x, y, s in pairs if (x, y) == (a, b)) for a, b, _ in pairs}.items())
+    assert [(a, b) for (a, b), _ in expected] == list(zip(best.left.tolist(), best.right.tolist(), strict=True))
+    assert [s for _, s in expected] == best.score.tolist()
+    assert best.left.dtype == np.int64 and best.score.dtype == np.float64

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from synthgen.evaluation import metrics
 from synthgen.evaluation.groups import MIN_CLUSTERS, _ethnic_group_codes, proportions, wilson
 from synthgen.evaluation.linkage_groups import (
+    _GroupCells,
     agency_pair_precision,
     falsely_matched,
     restricted_precision,
@@ -211,3 +213,37 @@ def test_whole_counts_give_the_same_figures_as_sums_over_every_unit(
     counted = proportions("recall", "letters", LABELS, code, hits, trials, cluster)
     as_floats = proportions("recall", "letters", LABELS, code, hits.astype(np.float64), trials, cluster)
     assert counted == as_floats
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 5)), min_size=1, max_size=40), st.data())
+def test_group_cells_are_each_cluster_and_groups_records_in_order(
+    records: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    """The (cluster, group) cells, sorted only where a cluster holds several people, are every distinct (cluster,
+    group) of the records in order, with the cell's records and the pairs of them that are one person."""
+    person = np.array([p for p, _ in records], np.int64)
+    cluster = np.array([c for _, c in records], np.int64)
+    group_of_person = np.array(data.draw(st.lists(st.integers(-1, 3), min_size=9, max_size=9)), np.int64)
+    table = metrics.contingency(person, cluster)
+    cells = _GroupCells.of(table, group_of_person[table.true_labels])
+    expected: dict[tuple[int, int], list[int]] = {}
+    for p, c in zip(person.tolist(), cluster.tolist(), strict=True):
+        if group_of_person[p] >= 0:
+            cell = expected.setdefault((int(np.searchsorted(table.pred_labels, c)), int(group_of_person[p])), [0, 0])
+            cell[0] += 1
+    for (c, g), cell in expected.items():
+        members = [p for p, k in zip(person.tolist(), cluster.tolist(), strict=True) if k == table.pred_labels[c]]
+        cell[1] = sum(len(_pairs([p for p in members if p == q])) for q in set(members) if group_of_person[q] == g)
+    got = {
+        (c, g): [r, t]
+        for c, g, r, t in zip(
+            cells.cluster.tolist(),
+            cells.group.tolist(),
+            cells.records.tolist(),
+            cells.true_positive.tolist(),
+            strict=True,
+        )
+    }
+    assert got == expected
+    assert list(zip(cells.cluster.tolist(), cells.group.tolist(), strict=True)) == sorted(expected)

@@ -200,3 +200,71 @@ def test_cells_count_as_unique_does(rows: list[tuple[int, bool]]) -> None:
     np.testing.assert_array_equal(
         hits, np.bincount(at.ravel(), weights=found, minlength=len(expected)).astype(np.int64)
     )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 200)), max_size=80),
+    st.lists(st.integers(-5, 3 * 10**9 + 300), max_size=60),
+    st.booleans(),
+)
+def test_places_in_segments_are_a_sorted_search(people: list[tuple[int, int]], wanted: list[int], near: bool) -> None:
+    """Ids in a few blocks a billion apart (as a big run's shards number their people): each id's place found
+    through the segments' lookup table is the place a search of the sorted ids gives, -1 where absent."""
+    ids = np.unique(np.array([block * 10**9 + local for block, local in people], np.int64))
+    queries = np.array(wanted, np.int64)
+    if near and len(ids):  # ids of the run itself, and their neighbours, beside the far ones
+        queries = np.r_[queries, ids, ids + 1, ids - 1]
+    expected = np.full(len(queries), -1)
+    if len(ids):
+        at = np.searchsorted(ids, queries)
+        expected = np.where((at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == queries), at, -1)
+    assert np.array_equal(linkage._places(ids, queries), expected)
+
+
+class _Negatives:
+    """A run holding only truth/hard_negatives, for `_hard_negative_merges`."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def has(self, name: str) -> bool:
+        return name == "truth/hard_negatives"
+
+    def read(self, name: str, dictionary: list[str] | None = None) -> pa.Table:
+        return self.table
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 6)), min_size=1, max_size=50),
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.sampled_from(["twins", "siblings"])), max_size=30),
+)
+def test_hard_negatives_are_merged_when_the_two_people_share_a_cluster(
+    records: list[tuple[int, int]], negatives: list[tuple[int, int, str]]
+) -> None:
+    """Only pairs of people in a cluster holding more than one person are looked at: the counts are those of
+    checking every pair for a cluster the two share (people without records never merged)."""
+    person = np.array([p for p, _ in records], np.int64) * 10**8  # spread as a big run's person ids
+    cluster = np.array([c for _, c in records], np.int64)
+    table = metrics.contingency(person, cluster)
+    clusters_of: dict[int, set[int]] = {}
+    for p, c in zip(person.tolist(), cluster.tolist(), strict=True):
+        clusters_of.setdefault(p, set()).add(c)
+    negative = pa.table(
+        {
+            "person_id_l": pa.array([a * 10**8 for a, _, _ in negatives], pa.int64()),
+            "person_id_r": pa.array([r * 10**8 for _, r, _ in negatives], pa.int64()),
+            "kind": pa.array([k for _, _, k in negatives], pa.string()),
+        }
+    )
+    result = linkage._hard_negative_merges(_Negatives(negative), table)  # type: ignore[arg-type]
+    expected: dict[str, list[int]] = {}
+    for a, r, kind in negatives:
+        left, right = clusters_of.get(a * 10**8), clusters_of.get(r * 10**8)
+        if left is None or right is None:
+            continue
+        row = expected.setdefault(kind, [0, 0])
+        row[0] += 1
+        row[1] += bool(left & right)
+    assert {row["kind"]: [row["pairs"], row["merged"]] for row in result} == expected
