@@ -1,11 +1,11 @@
 """Running a plan: its shards, then its merges and run-level passes, then the manifest; on any engine.
 
 The run's tasks (synthgen/run_tasks.py) go in rounds to an engine (synthgen/engines.py): this process, a local
-pool of workers, or a Dask cluster. The parent only plans the rounds and collects what each task wrote; it never
-reads a table, so its memory does not grow with the run. A run is written to a hidden temporary folder beside the
-destination and renamed into place only when complete (manifest last); a run written to a URL (s3://...) goes
-straight to its place, manifest last. Either way an interrupted or failed run never leaves anything that looks
-like a finished one.
+pool of workers, or a Dask cluster. The parent only plans the rounds, collects what each task wrote and removes the
+shards' parts once nothing more reads them; it never reads a table, so its memory does not grow with the run. A run
+is written to a hidden temporary folder beside the destination and renamed into place only when complete (manifest
+last); a run written to a URL (s3://...) goes straight to its place, manifest last. Either way an interrupted or
+failed run never leaves anything that looks like a finished one.
 """
 
 from __future__ import annotations
@@ -169,8 +169,10 @@ def _parts_removed_when_read(store: Store, folders_read: Sequence[str]) -> Calla
     finished, while the round's other tasks go on. The parts are most of what a run writes (some 2 GiB a million
     people); removed as each table's merges end, the parent's removal overlaps the workers' merges rather than
     holding up the manifest after them (4.75 s of a 10M run's 162 s, two CPU seconds of it the kernel freeing the
-    parts' pages), and the page cache they held is free for the parts still to be read. A task re-run by Dask runs
-    before its round's result is handed back, so no part is removed while a task may still read it."""
+    parts' pages), and the page cache they held is free for the parts still to be read. An engine hands a task's
+    result back only once it has succeeded (Dask's retries come first), so no part is removed while a task may still
+    read it; were Dask to recompute a finished merge later (its result lost with a worker), the recomputation fails
+    on the missing parts and the file written before stays as it was (files appear whole or not at all)."""
     left: dict[str, int] = {}
     for folder in folders_read:
         left[folder] = left.get(folder, 0) + 1
