@@ -1,11 +1,11 @@
 """Running a plan: its shards, then its merges and run-level passes, then the manifest; on any engine.
 
 The run's tasks (synthgen/run_tasks.py) go in rounds to an engine (synthgen/engines.py): this process, a local
-pool of workers, or a Dask cluster. The parent only plans the rounds, collects what each task wrote and removes the
-shards' parts once nothing more reads them; it never reads a table, so its memory does not grow with the run. A run
-is written to a hidden temporary folder beside the destination and renamed into place only when complete (manifest
-last); a run written to a URL (s3://...) goes straight to its place, manifest last. Either way an interrupted or
-failed run never leaves anything that looks like a finished one.
+pool of workers, or a Dask cluster. The parent only plans the rounds and collects what each task wrote; it never
+reads a table, so its memory does not grow with the run. A run is written to a hidden temporary folder beside the
+destination and renamed into place only when complete (manifest last); a run written to a URL (s3://...) goes
+straight to its place, manifest last. Either way an interrupted or failed run never leaves anything that looks
+like a finished one.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from synthgen import __version__, namesake_pass, run_tasks, tables
 from synthgen.agencies import health, school
 from synthgen.engines import Engine, Task, engine_for
 from synthgen.errors import SynthgenError
-from synthgen.namesake_pass import HARD_NEGATIVES, PARTS, candidates_part, truth_part
+from synthgen.namesake_pass import HARD_NEGATIVES, PARTS
 from synthgen.outputs import folders, parquet
 from synthgen.outputs.storage import Store, is_url
 from synthgen.run_tasks import ShardWritten, metadata, partition_file
@@ -150,40 +150,14 @@ def _write(run: _Run, engine: Engine) -> dict[str, Any]:
     return manifest
 
 
-def _round(
-    engine: Engine, tasks: Sequence[Task], stage: str, report: Progress, finished: Callable[[int], None] | None = None
-) -> list[Any]:
-    """Run a round of tasks; their results in task order. `finished` is told each task's index as it finishes."""
+def _round(engine: Engine, tasks: Sequence[Task], stage: str, report: Progress) -> list[Any]:
+    """Run a round of tasks; their results in task order."""
     results: list[Any] = [None] * len(tasks)
     report(stage, 0, len(tasks))
     for done, (index, result) in enumerate(engine.run(tasks), start=1):
         results[index] = result
-        if finished is not None:
-            finished(index)
         report(stage, done, len(tasks))
     return results
-
-
-def _parts_removed_when_read(store: Store, folders_read: Sequence[str]) -> Callable[[int], None]:
-    """What removes a folder of parts once every task reading it (the task at index i reads `folders_read[i]`) has
-    finished, while the round's other tasks go on. The parts are most of what a run writes (some 2 GiB a million
-    people); removed as each table's merges end, the parent's removal overlaps the workers' merges rather than
-    holding up the manifest after them (4.75 s of a 10M run's 162 s, two CPU seconds of it the kernel freeing the
-    parts' pages), and the page cache they held is free for the parts still to be read. An engine hands a task's
-    result back only once it has succeeded (Dask's retries come first), so no part is removed while a task may still
-    read it; were Dask to recompute a finished merge later (its result lost with a worker), the recomputation fails
-    on the missing parts and the file written before stays as it was (files appear whole or not at all)."""
-    left: dict[str, int] = {}
-    for folder in folders_read:
-        left[folder] = left.get(folder, 0) + 1
-
-    def finished(index: int) -> None:
-        folder = folders_read[index]
-        left[folder] -= 1
-        if not left[folder]:
-            store.remove(folder)
-
-    return finished
 
 
 def _shards(run: _Run, engine: Engine) -> list[ShardWritten]:
@@ -217,9 +191,7 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
     finding = [(namesake_pass.find_namesakes, (store, plan.shards, span, task)) for task, span in enumerate(spans)]
     # the largest merges first, so the workers are not left waiting on one big merge at the end
     order = sorted(range(len(tasks)), key=lambda i: -_task_rows(tasks[i], rows))
-    read = [*(_parts_of(owners[i]) for i in order), *(candidates_part(0).rpartition("/")[0] for _ in finding)]
-    finished = _parts_removed_when_read(store, read)
-    results = _round(engine, [*(tasks[i] for i in order), *finding], "merge", run.report, finished)
+    results = _round(engine, [*(tasks[i] for i in order), *finding], "merge", run.report)
     per_table: dict[str, list[parquet.Written]] = {}
     for at, i in enumerate(order):
         per_table.setdefault(owners[i], []).append(results[at])
@@ -251,14 +223,6 @@ def _hard_negatives(run: _Run, own: NDArray[np.int64], namesakes: NDArray[np.int
         out = partition_file(HARD_NEGATIVES, len(tasks))
         tasks.append((namesake_pass.write_namesakes_part, (store, finders, span, out, meta)))
     return tasks
-
-
-def _parts_of(table: str) -> str:
-    """The folder of a table's parts (a keyed table's shuffled parts, or a truth table's), which only its merges
-    read."""
-    if table.startswith("truth/"):
-        return truth_part(table.removeprefix("truth/"), 0).rpartition("/")[0]
-    return run_tasks.keyed_part(table, 0).rpartition("/")[0]
 
 
 def _rows(written: list[ShardWritten]) -> dict[str, NDArray[np.int64]]:
