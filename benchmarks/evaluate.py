@@ -8,6 +8,7 @@ records with 5% mislinked, in this process.
     python benchmarks/evaluate.py                 # uses (or makes) a 1M-person Birmingham run
     python benchmarks/evaluate.py --run output/t1m --runs 3
     python benchmarks/evaluate.py --people 2000000   # about 3 million records
+    python benchmarks/evaluate.py --run RUN --baseline /path/to/older/checkout   # the two in turn, and their ratio
 
 About 10 million records: a run of 6.3 million people of benchmarks/scale.yaml (`synthgen generate
 benchmarks/scale.yaml --people 6300000 --partitioned -o RUN`), then `--run RUN`.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -30,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import measure, median_measure_cpu, synthgen
+from measure import baseline, measure, measure_cpu, median_measure_cpu, synthgen
 
 from synthgen.linkage.view import pair_rows
 from synthgen.run_folder import Run, open_run
@@ -94,6 +96,25 @@ def core_at(records: int) -> tuple[float, float]:
     return seconds, max(peak, before) / 1024
 
 
+def in_turn(name: str, command: list[str], checkout: Path, runs: int, records: int) -> None:
+    """This synthgen and an older checkout scoring the same predictions, one after the other `runs` times (figures
+    from one machine's noisy minutes compare only when taken together): each one's medians, the ratio, and whether
+    the two wrote the same JSON."""
+    json_at = command.index("--json") + 1
+    old_command = [*command[:json_at], command[json_at] + ".baseline", *command[json_at + 1 :]]
+    now, before = [], []
+    for _ in range(runs):
+        now.append(measure_cpu(command))
+        old, cwd, env = baseline(old_command, checkout)
+        before.append(measure_cpu(old, cwd, env))
+    for label, results in ((name, now), ("  baseline", before)):
+        seconds, cpu, peak = (statistics.median(r[i] for r in results) for i in range(3))
+        print(f"{label:<24} {seconds:>8.2f} {cpu:>8.2f} {records / seconds:>12,.0f} {peak / 2**20:>9.0f}")
+    ratio = statistics.median(r[0] for r in now) / statistics.median(r[0] for r in before)
+    same = Path(command[json_at]).read_bytes() == Path(old_command[json_at]).read_bytes()
+    print(f"{'  ratio':<24} {ratio:>8.2f}x the baseline's seconds; JSON {'identical' if same else 'DIFFERENT'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -102,10 +123,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1_000_000, help="the size of the run made (without --run)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--core-records", type=int, default=10_000_000)
+    parser.add_argument("--baseline", type=Path, help="an older synthgen checkout, run in turn with this one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
-        path = args.run
+        path = args.run.resolve() if args.run else None
         if path is None:
             path = scratch / "run"
             print(f"making a {args.people:,}-person run (birmingham.yaml, 2 workers, --pairs) ...")
@@ -122,6 +144,9 @@ def main() -> None:
             command = synthgen(
                 "evaluate", "linkage", str(path), str(file), "--json", str(scratch / "s.json"), "--overwrite"
             )
+            if args.baseline:
+                in_turn(name, command, args.baseline.resolve(), args.runs, records)
+                continue
             seconds, cpu, peak = median_measure_cpu(command, args.runs)
             print(f"{name:<24} {seconds:>8.2f} {cpu:>8.2f} {records / seconds:>12,.0f} {peak / 2**20:>9.0f}")
     core_seconds, core_peak = core_at(args.core_records)

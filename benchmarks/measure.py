@@ -64,11 +64,14 @@ def measure(command: list[str]) -> tuple[float, int]:
     return seconds, peak
 
 
-def measure_cpu(command: list[str]) -> tuple[float, float, int]:
+def measure_cpu(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (user and system of the command and every child it waited for) and peak resident
-    memory of one command: the larger of its process tree's, sampled every 20 ms, and its process's own peak."""
+    memory of one command: the larger of its process tree's, sampled every 20 ms, and its process's own peak. `cwd`
+    and `env` run it elsewhere (an older checkout, as `baseline` does)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=cwd, env=env)
     peak = 0
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -89,6 +92,12 @@ def measure_cpu(command: list[str]) -> tuple[float, float, int]:
 def synthgen(*args: str) -> list[str]:
     """A `synthgen` command run as a fresh process with this interpreter, as a user would run it."""
     return [sys.executable, "-m", "synthgen", *args]
+
+
+def baseline(command: list[str], checkout: Path) -> tuple[list[str], Path, dict[str, str]]:
+    """A `synthgen` command (from `synthgen`) as an older checkout would run it, for measure_cpu: from the
+    checkout's folder, which `python -m` puts first on the path, and with it on PYTHONPATH for the workers."""
+    return command, checkout, {**os.environ, "PYTHONPATH": str(checkout)}
 
 
 def median_measure(command: list[str], runs: int) -> tuple[float, int]:
