@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import baseline, measure, measure_cpu, median_measure_cpu, synthgen
+from measure import baseline_env, measure, measure_cpu, median_measure_cpu, synthgen
 
 from synthgen.linkage.view import pair_rows
 from synthgen.run_folder import Run, open_run
@@ -105,8 +105,7 @@ def in_turn(name: str, command: list[str], checkout: Path, runs: int, records: i
     now, before = [], []
     for _ in range(runs):
         now.append(measure_cpu(command))
-        old, cwd, env = baseline(old_command, checkout)
-        before.append(measure_cpu(old, cwd, env))
+        before.append(measure_cpu(old_command, checkout, baseline_env(checkout)))
     for label, results in ((name, now), ("  baseline", before)):
         seconds, cpu, peak = (statistics.median(r[i] for r in results) for i in range(3))
         print(f"{label:<24} {seconds:>8.2f} {cpu:>8.2f} {records / seconds:>12,.0f} {peak / 2**20:>9.0f}")

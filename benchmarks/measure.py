@@ -69,7 +69,7 @@ def measure_cpu(
 ) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (user and system of the command and every child it waited for) and peak resident
     memory of one command: the larger of its process tree's, sampled every 20 ms, and its process's own peak. `cwd`
-    and `env` run it elsewhere (an older checkout, as `baseline` does)."""
+    and `env` run it elsewhere (an older checkout: `baseline_env`)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=cwd, env=env)
     peak = 0
@@ -94,10 +94,10 @@ def synthgen(*args: str) -> list[str]:
     return [sys.executable, "-m", "synthgen", *args]
 
 
-def baseline(command: list[str], checkout: Path) -> tuple[list[str], Path, dict[str, str]]:
-    """A `synthgen` command (from `synthgen`) as an older checkout would run it, for measure_cpu: from the
-    checkout's folder, which `python -m` puts first on the path, and with it on PYTHONPATH for the workers."""
-    return command, checkout, {**os.environ, "PYTHONPATH": str(checkout)}
+def baseline_env(checkout: Path) -> dict[str, str]:
+    """The environment in which a `synthgen` command (from `synthgen`), run from an older checkout's folder (which
+    `python -m` puts first on the path), runs that checkout's code in its workers too."""
+    return {**os.environ, "PYTHONPATH": str(checkout)}
 
 
 def median_measure(command: list[str], runs: int) -> tuple[float, int]:

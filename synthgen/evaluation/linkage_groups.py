@@ -60,7 +60,7 @@ def restricted_precision(
     table = metrics.contingency_of_codes(person, cluster, true_code, pred_code)
     person_code = np.full(true_code[1], -1, np.int64)
     person_code[true_code[0]] = code
-    cells = _GroupCells.of(table, person_code)
+    cells = _GroupCells.of(_ByCluster.of(table), person_code)
     return cells.group, cells.cluster, cells.true_positive, _pairs(cells.records)
 
 
@@ -96,8 +96,7 @@ class _GroupCells:
     true_positive: Ids  # pairs of the cell's records that are one person
 
     @classmethod
-    def of(cls, table: metrics.Contingency | _ByCluster, person_code: NDArray[np.signedinteger[Any]]) -> _GroupCells:
-        cells = table if isinstance(table, _ByCluster) else _ByCluster.of(table)
+    def of(cls, cells: _ByCluster, person_code: NDArray[np.signedinteger[Any]]) -> _GroupCells:
         order, shared = cells.order, cells.shared
         groups = np.int64(max(int(person_code.max(initial=0)) + 1, 1))
         # a group is one of a handful, so its code is a byte; the key (cluster, then group shifted by one so that

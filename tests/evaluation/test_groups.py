@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from synthgen.evaluation import metrics
 from synthgen.evaluation.groups import MIN_CLUSTERS, _ethnic_group_codes, proportions, wilson
 from synthgen.evaluation.linkage_groups import (
+    _ByCluster,
     _GroupCells,
     agency_pair_precision,
     falsely_matched,
@@ -226,7 +227,7 @@ def test_group_cells_are_each_cluster_and_groups_records_in_order(
     cluster = np.array([c for _, c in records], np.int64)
     group_of_person = np.array(data.draw(st.lists(st.integers(-1, 3), min_size=9, max_size=9)), np.int64)
     table = metrics.contingency(person, cluster)
-    cells = _GroupCells.of(table, group_of_person[table.true_labels])
+    cells = _GroupCells.of(_ByCluster.of(table), group_of_person[table.true_labels])
     expected: dict[tuple[int, int], list[int]] = {}
     for p, c in zip(person.tolist(), cluster.tolist(), strict=True):
         if group_of_person[p] >= 0:
