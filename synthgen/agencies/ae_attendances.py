@@ -173,7 +173,8 @@ def ae_attendances(
     count = rng.poisson(base + extra)
     who = np.repeat(np.arange(len(live)), count)
     n = len(who)
-    need_visit = rng.random(n) < (extra / (base + extra))[who]
+    # the share is taken per attendance: a resident whose expected rate is 0 (a scenario's zero rates) has none
+    need_visit = rng.random(n) < extra[who] / (base[who] + extra[who])
     age_group = np.searchsorted(np.array([5, 18, 65]), age[who], side="right")  # 0 under 5 .. 3 65 and over
     maltreated, abused_woman = expected.maltreated[who], expected.abused_woman[who]
     profile = np.where(
