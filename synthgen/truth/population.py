@@ -301,14 +301,15 @@ def namesakes_among(candidates: pa.Table) -> pa.Table:
     # rows are in person_id order, so each pair's left person has the smaller id
     left, right = linkage_view.pair_rows(group[members])
     left, right = members[left], members[right]
-    person = people["person_id"].to_numpy()
     household = people["household_id"].to_numpy()
     strangers = household[left] != household[right]
-    found = pa.table(
+    # (person_id_l, person_id_r) order is (left row, right row) order: one sort of the two rows packed in a word
+    packed = np.sort((left[strangers].astype(np.uint64) << np.uint64(32)) | right[strangers].astype(np.uint64))
+    person = people["person_id"].to_numpy()
+    return pa.table(
         {
-            "person_id_l": pa.array(person[left][strangers]),
-            "person_id_r": pa.array(person[right][strangers]),
-            "kind": pa.array(np.full(int(strangers.sum()), "same_name_same_area", dtype=object), pa.string()),
+            "person_id_l": pa.array(person[(packed >> np.uint64(32)).astype(np.int64)]),
+            "person_id_r": pa.array(person[(packed & np.uint64(0xFFFFFFFF)).astype(np.int64)]),
+            "kind": pa.repeat(pa.scalar("same_name_same_area", pa.string()), len(packed)),
         }
     )
-    return found.sort_by([("person_id_l", "ascending"), ("person_id_r", "ascending")])
