@@ -34,7 +34,7 @@ BATCH_ROWS = "synthgen.batch_rows"
 MERGE_BATCH_ROWS = 1024
 """Least rows of a batch in a keyed table's part: a batch's fixed cost (some microseconds a column) is small beside
 a thousand rows', and a merge holds a batch of every shard's part at a time (at 200 shards, some 30 MB)."""
-SORT_ROWS = 1 << 18
+SORT_ROWS = 1 << 16
 """About how many rows of consecutive buckets a merge sorts at once (each bucket stays a row group of its own)."""
 COMPRESSION = "zstd"
 WRITE_BUFFER = 1 << 20
@@ -234,8 +234,9 @@ def _buckets(store: Store, parts: list[str], first: int, last: int, sort_rows: i
         for start, end in groups(counts[first:last], sort_rows):
             lo, hi = first + start, first + end
             pieces = [piece for reader in readers for piece in reader.rows(lo, hi)]
-            gathered = pa.Table.from_batches(pieces, schema=part_schema).combine_chunks()
-            keys = gathered.column(KEY).to_numpy()
+            gathered = pa.Table.from_batches(pieces, schema=part_schema)
+            # the order from the keys alone (numpy's stable sort finds the pieces' sorted runs), the rows taken once
+            keys = np.concatenate([piece.column(KEY).to_numpy() for piece in pieces] or [np.zeros(0, np.uint64)])
             ordered = gathered.drop_columns([KEY]).take(pa.array(np.argsort(keys, kind="stable")))
             offsets = np.r_[0, np.cumsum(counts[lo:hi])]
             for at in range(hi - lo):
