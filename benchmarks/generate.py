@@ -3,10 +3,13 @@
 Each size runs as a fresh process (several times; the table shows medians). The process reports each phase as it
 starts (shards, merge, run-level passes, manifest); memory is sampled every 20 ms from /proc for every process
 of the run apart: the parent (the one that calls `synthgen.generate`) and the largest single worker. The floor
-is what pyarrow alone needs to read every table of the finished run back and write it again (zstd), measured in
-fresh processes right after the runs of that size (as many as the runs; the median), so the ratio compares
-figures taken minutes apart on the same machine. The baseline for the whole approach, a per-row Faker generator,
-is printed with --faker.
+is what pyarrow alone needs to read every table of the finished run back and write it again (zstd), measured in a
+fresh process right after each run, on that run's files: each run's ratio to the floor is taken from two
+measurements seconds apart (this machine's speed drifts by a fifth within minutes), and the table gives the
+median of those ratios beside the medians of the runs and of the floors. Each run writes a fresh folder (the
+previous run's removed before it starts, outside the measurement), so no run pays for deleting another. With
+several sizes, the last lines give each size's median time as a multiple of the first size's. The baseline for
+the whole approach, a per-row Faker generator, is printed with --faker.
 
     python benchmarks/generate.py                                   # 1M people, 2 workers, 3 runs
     python benchmarks/generate.py --sizes 1000000 4000000 10000000 --runs 3 --scenario benchmarks/scale.yaml
@@ -137,19 +140,29 @@ def measure_run(command: list[str]) -> dict[str, Any]:
     return {"seconds": seconds, "parent": parent, "worker": worker, "cpu": cpu}
 
 
-def floor_seconds(out: Path, runs: int) -> tuple[float, float]:
-    """The floor's wall and CPU seconds: medians of `runs` fresh processes (one run of it swung from 7 to 11 s on
-    the same files)."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as scratch:
-            result = subprocess.run(
-                [sys.executable, __file__, "--floor", str(out), scratch], check=True, capture_output=True, text=True
-            )
-        wall, cpu = result.stdout.split()[-2:]
-        walls.append(float(wall))
-        cpus.append(float(cpu))
-    return statistics.median(walls), statistics.median(cpus)
+def floor_seconds(out: Path) -> tuple[float, float]:
+    """The floor's wall and CPU seconds for one finished run, in a fresh process (one run of it swung from 7 to
+    11 s on the same files, so each run gets its own)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        result = subprocess.run(
+            [sys.executable, __file__, "--floor", str(out), scratch], check=True, capture_output=True, text=True
+        )
+    wall, cpu = result.stdout.split()[-2:]
+    return float(wall), float(cpu)
+
+
+def measure_size(command: list[str], scratch: Path, people: int, runs: int) -> list[dict[str, Any]]:
+    """`runs` runs of one size, each into a fresh folder and followed by its floor; the last run's folder is kept
+    (for its manifest) and the others removed before the next run starts."""
+    measured = []
+    for number in range(runs):
+        out = scratch / f"run-{people}-{number}"
+        run = measure_run([*command, str(out)])
+        run["floor"], run["floor_cpu"] = floor_seconds(out)
+        measured.append(run)
+        if number + 1 < runs:
+            shutil.rmtree(out, ignore_errors=True)
+    return measured
 
 
 def _median(runs: list[dict[str, Any]], kind: str, phase: str) -> float:
@@ -197,31 +210,41 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     scratch = Path(tempfile.mkdtemp(dir=args.out))
+    totals: dict[int, float] = {}
     try:
         for people in args.sizes:
-            out = scratch / f"run-{people}"
-            command = [sys.executable, __file__, "--child", str(args.scenario), str(people), str(args.workers)]
-            runs = [measure_run([*command, str(out), "--options", args.options]) for _ in range(args.runs)]
-            floor, floor_cpu = floor_seconds(out, args.runs)
+            child = ["--child", str(args.scenario), str(people), str(args.workers)]
+            runs = measure_size(
+                [sys.executable, __file__, "--options", args.options, *child], scratch, people, args.runs
+            )
+            out = scratch / f"run-{people}-{args.runs - 1}"
+            floor, floor_cpu = (
+                statistics.median(run["floor"] for run in runs),
+                statistics.median(run["floor_cpu"] for run in runs),
+            )
             for phase in (*PHASES, "total"):
                 print(
                     f"{people:>11,} {phase:>9} {_median(runs, 'seconds', phase):>8.2f} "
                     f"{_median(runs, 'cpu', phase):>8.2f} "
                     f"{_median(runs, 'parent', phase) / 2**20:>11.0f} {_median(runs, 'worker', phase) / 2**20:>11.0f}"
                 )
-            total, total_cpu = _median(runs, "seconds", "total"), _median(runs, "cpu", "total")
+            totals[people] = _median(runs, "seconds", "total")
             manifest = json.loads((out / "manifest.json").read_text())
             rows = sum(int(t["rows"]) for t in manifest["tables"])
             stored = sum(int(t["bytes"]) for t in manifest["tables"])
-            each = ", ".join(f"{run['seconds']['total']:.1f}" for run in runs)
+            ratio = statistics.median(run["seconds"]["total"] / run["floor"] for run in runs)
+            ratio_cpu = statistics.median(run["cpu"]["total"] / run["floor_cpu"] for run in runs)
+            each = ", ".join(f"{run['seconds']['total']:.1f} / {run['floor']:.1f}" for run in runs)
             print(
-                f"{people:>11,}     floor {floor:>8.2f} {floor_cpu:>8.2f}   run/floor {total / floor:.2f} "
-                f"(CPU {total_cpu / floor_cpu:.2f}); {rows:,} rows, "
-                f"{stored / 2**20:,.0f} MiB; runs {each} s"
+                f"{people:>11,}     floor {floor:>8.2f} {floor_cpu:>8.2f}   run/floor {ratio:.2f} "
+                f"(CPU {ratio_cpu:.2f}); {rows:,} rows, {stored / 2**20:,.0f} MiB; each run / its floor: {each} s"
             )
             shutil.rmtree(out, ignore_errors=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    first = args.sizes[0]
+    for people in args.sizes[1:]:
+        print(f"{people:,} people took {totals[people] / totals[first]:.2f} times the median time of {first:,}")
     print(f"medians of {args.runs} runs; load after: {os.getloadavg()}")
 
 
