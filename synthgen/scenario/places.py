@@ -22,6 +22,9 @@ from synthgen.kernel.arrays import first_of_runs
 from synthgen.reference import AgePyramid, Parameters, Postcodes, local
 
 SCHOOLS_PER_PHASE = 1999
+PRACTICE_CODES = 90_000
+"""GP practice codes an area has (a letter and five digits); a population larger than that many practices serve
+gets longer lists."""
 """Establishment numbers an LA has per phase; a larger population than that many schools serve gets larger schools."""
 PHASE_AGES = {"primary": (4, 10), "secondary": (11, 15)}
 """Ages at the start of the school year of the register's year groups: reception to Year 6, Years 7 to 11."""
@@ -142,7 +145,7 @@ def services(
     stems = np.array([street.rsplit(" ", 1)[0] for street in names[where]])
     if kind == "practice":
         letter = "BCDEFGHJKLMNPY"[sum(map(ord, region)) % 14]
-        numbers = rng.choice(90_000, size=count, replace=False) + 10_000
+        numbers = rng.choice(PRACTICE_CODES, size=count, replace=False) + 10_000
         codes = np.char.add(letter, numbers.astype(str))
         suffix = np.array(["Surgery", "Medical Centre", "Health Centre", "Medical Practice"])[rng.integers(0, 4, count)]
         establishment = np.zeros(count, dtype=np.int64)
@@ -173,11 +176,11 @@ def concatenated(parts: Iterable[Services]) -> Services:
 
 def practice_count(params: Parameters, people: int) -> int:
     """GP practices for the area: its registered patients (residents less the unregistered, plus former residents
-    still listed and the year's babies) over England's mean list size."""
+    still listed and the year's babies) over England's mean list size, and no more than there are codes."""
     registered = people * (
         1 - params["not_gp_registered_share"] + params["former_resident_share"] + params["birth_rate"]
     )
-    return max(1, round(registered / params["gp_list_size_mean"]))
+    return min(PRACTICE_CODES, max(1, round(registered / params["gp_list_size_mean"])))
 
 
 def school_count(params: Parameters, people: int, ages: AgePyramid, phase: str) -> int:

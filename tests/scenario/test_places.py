@@ -97,3 +97,13 @@ def test_a_tiny_area_still_has_a_practice_and_a_school_of_each_phase(write_scena
     small = make_plan(load_scenario(write_scenario(people=300)))
     assert len(small.practices.code) == 1
     assert sorted(small.schools.kind.tolist()) == ["primary", "secondary"]
+
+
+def test_a_tiny_list_size_gives_as_many_practices_as_there_are_codes(write_scenario: Callable[..., Path]) -> None:
+    """A rate the scenario allows (any positive list size) plans, however few patients it gives a practice: the
+    practices stop at the codes there are, with longer lists (found by hypothesis: a list of 0.001 patients asked
+    for about 100,000 distinct codes out of 90,000 and raised numpy's error)."""
+    scenario = load_scenario(write_scenario(people=100), {"rates.gp_list_size_mean": 0.001})
+    practices = make_plan(scenario).practices.code
+    assert len(practices) == places.PRACTICE_CODES
+    assert len(np.unique(practices)) == len(practices)
