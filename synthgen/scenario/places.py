@@ -22,10 +22,10 @@ from synthgen.kernel.arrays import first_of_runs
 from synthgen.reference import AgePyramid, Parameters, Postcodes, local
 
 SCHOOLS_PER_PHASE = 1999
+"""Establishment numbers an LA has per phase; a larger population than that many schools serve gets larger schools."""
 PRACTICE_CODES = 90_000
 """GP practice codes an area has (a letter and five digits); a population larger than that many practices serve
 gets longer lists."""
-"""Establishment numbers an LA has per phase; a larger population than that many schools serve gets larger schools."""
 PHASE_AGES = {"primary": (4, 10), "secondary": (11, 15)}
 """Ages at the start of the school year of the register's year groups: reception to Year 6, Years 7 to 11."""
 
