@@ -91,7 +91,9 @@ _EXCEPTIONS: tuple[tuple[str, str], ...] = (
     ("school_suspensions_per_suspended_pupil", "positive"),
     # the places: a divisor or the median of a lognormal (its log is taken); a neighbourhood has a postcode
     ("street_postcodes_mean", "positive"),
-    ("addresses_per_postcode_median", "positive"),
+    # every median is a lognormal's (days, hours, addresses): its log is taken, so 0 has no meaning
+    ("*_median", "positive"),
+    ("*_median_days", "positive"),
     ("gp_list_size_mean", "positive"),
     ("*_school_pupils_mean", "positive"),
     ("neighbourhood_postcodes", "at_least_1"),

@@ -76,6 +76,10 @@ def test_utf16_with_a_byte_order_mark_and_utf8_with_one_are_read(tmp_path: Path)
             "s.yaml:14: rates.gp_list_size_mean: must be more than 0 and at most 101010, not 0.0",
         ),
         (
+            "rates:\n  early_help_days_median: 0\n",
+            "s.yaml:14: rates.early_help_days_median: must be more than 0 and at most 1500, not 0.0",
+        ),
+        (
             "rates:\n  referrals_per_10k_children: 100000\n",
             "s.yaml:14: rates.referrals_per_10k_children: must be at least 0 and at most 5190, not 100000.0",
         ),
