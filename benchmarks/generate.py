@@ -151,9 +151,9 @@ def floor_seconds(out: Path) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
-def measure_size(command: list[str], scratch: Path, people: int, runs: int) -> list[dict[str, Any]]:
-    """`runs` runs of one size, each into a fresh folder and followed by its floor; the last run's folder is kept
-    (for its manifest) and the others removed before the next run starts."""
+def measure_size(command: list[str], scratch: Path, people: int, runs: int) -> tuple[list[dict[str, Any]], Path]:
+    """`runs` runs of one size, each into a fresh folder and followed by its floor; returns them and the last
+    run's folder, kept (for its manifest) where the others are removed before the next run starts."""
     measured = []
     for number in range(runs):
         out = scratch / f"run-{people}-{number}"
@@ -162,7 +162,7 @@ def measure_size(command: list[str], scratch: Path, people: int, runs: int) -> l
         measured.append(run)
         if number + 1 < runs:
             shutil.rmtree(out, ignore_errors=True)
-    return measured
+    return measured, out
 
 
 def _median(runs: list[dict[str, Any]], kind: str, phase: str) -> float:
@@ -214,14 +214,11 @@ def main() -> None:
     try:
         for people in args.sizes:
             child = ["--child", str(args.scenario), str(people), str(args.workers)]
-            runs = measure_size(
+            runs, out = measure_size(
                 [sys.executable, __file__, "--options", args.options, *child], scratch, people, args.runs
             )
-            out = scratch / f"run-{people}-{args.runs - 1}"
-            floor, floor_cpu = (
-                statistics.median(run["floor"] for run in runs),
-                statistics.median(run["floor_cpu"] for run in runs),
-            )
+            floor = statistics.median(run["floor"] for run in runs)
+            floor_cpu = statistics.median(run["floor_cpu"] for run in runs)
             for phase in (*PHASES, "total"):
                 print(
                     f"{people:>11,} {phase:>9} {_median(runs, 'seconds', phase):>8.2f} "

@@ -89,9 +89,9 @@ _EXCEPTIONS: tuple[tuple[str, str], ...] = (
     ("marac_meeting_interval_days", "positive"),
     ("school_suspensions_per_pupil", "positive"),
     ("school_suspensions_per_suspended_pupil", "positive"),
-    # the places: a divisor or the median of a lognormal (its log is taken); a neighbourhood has a postcode
+    # the places: a divisor; a neighbourhood has a postcode
     ("street_postcodes_mean", "positive"),
-    # every median is a lognormal's (days, hours, addresses): its log is taken, so 0 has no meaning
+    # every median is a lognormal's (addresses, days, hours): its log is taken, so 0 has no meaning
     ("*_median", "positive"),
     ("*_median_days", "positive"),
     ("gp_list_size_mean", "positive"),
