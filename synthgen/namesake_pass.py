@@ -21,12 +21,11 @@ from numpy.typing import NDArray
 
 from synthgen import tables
 from synthgen.outputs import parquet
-from synthgen.outputs.storage import Store
+from synthgen.outputs.storage import PARTS, Store
 from synthgen.scenario.plan import Plan
 from synthgen.truth import population
 from synthgen.world.population import ID_STRIDE
 
-PARTS = "_parts"
 HARD_NEGATIVES = "truth/hard_negatives"
 WHOLE_FILE_ROW_GROUP = 1024 * 1024
 """Rows per row group of a table written whole by pyarrow's write_table, as truth/hard_negatives always was."""

@@ -26,9 +26,10 @@ from synthgen import __version__, namesake_pass, run_tasks, tables
 from synthgen.agencies import health, school
 from synthgen.engines import Engine, Task, engine_for
 from synthgen.errors import SynthgenError
-from synthgen.namesake_pass import HARD_NEGATIVES, PARTS
+from synthgen.namesake_pass import HARD_NEGATIVES
 from synthgen.outputs import folders, parquet
-from synthgen.outputs.storage import Store, is_url
+from synthgen.outputs.scratch import parts_folder, scratch_base
+from synthgen.outputs.storage import PARTS, Store, is_url
 from synthgen.run_tasks import ShardWritten, metadata, partition_file
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
@@ -46,9 +47,11 @@ PARTITION_PEOPLE = 2_000_000
 (Birmingham, 1.2 million) stays one file per table."""
 PART_ROWS = 2_000_000
 """About how many rows a part file of a partitioned table holds."""
-PARTS_BYTES_PER_PERSON = 2_150
-"""About how many bytes of uncompressed parts (removed by the merges) the shards write a person (measured: 20 GiB at
-ten million, 5.9 GiB at four million)."""
+PARTS_BYTES_PER_PERSON = 1_500
+"""About how many bytes of uncompressed parts (removed by the merges) the shards write a person (measured on
+benchmarks/scale.yaml: 1,478 MB at a million people; 1,290 MB for a million in Birmingham)."""
+COMPRESSED_SHARE = 0.65
+"""About what share of those bytes lz4 leaves (measured: 9,271 MB of compressed parts at ten million people)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def generate(
     partitioned: bool | None = None,
     scheduler: str | None = None,
     client: Any = None,
+    scratch: str | Path | None = None,
 ) -> dict[str, Any]:
     """Generate a run from a validated scenario into `out` (a folder, or a URL such as s3://bucket/run that every
     worker can reach); return its manifest.
@@ -81,20 +85,40 @@ def generate(
     tasks run in this process, in `workers` local processes, or on a Dask cluster (`scheduler`, an address, or a
     `client`). The data written depends only on the scenario (and synthgen's version), never on the engine or
     the number of workers.
+
+    The shards' parts, kept until the merges have read them, go in a folder of their own in `scratch` (a
+    local folder every worker can reach); by default, for a local folder run on this machine, in memory when they
+    fit (synthgen.outputs.scratch), else in the run's own temporary folder.
     """
     if workers < 1:
         raise SynthgenError(f"workers must be at least 1, not {workers}")
+    if scratch is not None and is_url(out):
+        raise SynthgenError(f"scratch: {scratch} is for a run written to this machine, not to {out}")
     plan = make_plan(scenario)
     split = plan.people > PARTITION_PEOPLE if partitioned is None else partitioned
     report = progress or (lambda stage, done, total: None)
-    with _destination(out, overwrite) as written_to:
-        store = replace(written_to, compressed_parts=parts_outgrow_memory(plan.people))
+    compressed = parts_outgrow_memory(plan.people)
+    local = not is_url(out) and scheduler is None and client is None
+    parts_bytes = int(plan.people * PARTS_BYTES_PER_PERSON * (COMPRESSED_SHARE if compressed else 1.0))
+    base = scratch_base(scratch, parts_bytes) if scratch is not None or local else None
+    with _destination(out, overwrite) as written_to, _parts_kept(written_to, base) as kept:
+        store = replace(kept, compressed_parts=compressed)
         engine = engine_for(workers, plan.shards, scheduler, client)
         try:
             return _write(_Run(plan, store, pairs, split, report), engine)
         finally:
             engine.close()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def _parts_kept(store: Store, base: Path | None) -> Iterator[Store]:
+    """The store with its parts in a folder of their own under `base` (removed when the block ends), or as it is."""
+    if base is None:
+        yield store
+        return
+    with parts_folder(base) as folder:
+        yield replace(store, scratch=str(folder))
 
 
 def parts_outgrow_memory(people: int) -> bool:

@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthgen import namesake_pass, tables
-from synthgen.namesake_pass import PARTS, part_name, truth_part
+from synthgen.namesake_pass import part_name, truth_part
 from synthgen.outputs import parquet
-from synthgen.outputs.storage import Store
+from synthgen.outputs.storage import PARTS, Store
 from synthgen.scenario.plan import Plan
 from synthgen.shard import shard_tables
 

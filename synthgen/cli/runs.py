@@ -31,6 +31,12 @@ from synthgen.tables import dictionary
     help="Each table as a folder of Parquet parts, or as one file (default: parts above 2 million people).",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Run on this Dask scheduler (e.g. tcp://host:8786).")
+@click.option(
+    "--scratch",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Folder for the run's parts while it runs (default: memory, /dev/shm, when they fit; else the run's folder).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def generate(
     scenario: Path,
@@ -42,6 +48,7 @@ def generate(
     pairs: bool,
     partitioned: bool | None,
     scheduler: str | None,
+    scratch: Path | None,
     quiet: bool,
 ) -> None:
     """Generate a run from a scenario file.
@@ -67,6 +74,7 @@ def generate(
                 progress=report,
                 partitioned=partitioned,
                 scheduler=scheduler,
+                scratch=scratch,
             )
     if not quiet:
         click.echo(f"Wrote {target}: {manifest['people']:,} residents")

@@ -42,13 +42,19 @@ def _filesystem(root: str) -> tuple[pafs.FileSystem, str]:
     return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), str(path).rstrip("/")
 
 
+PARTS = "_parts"
+"""The folder of a run's intermediate parts (every shard's tables, until the merges have read them)."""
+
+
 @dataclass(frozen=True)
 class Store:
-    """A run's root (a folder path or a URL) and the files under it, named by paths relative to it; and whether the
-    run's intermediate parts are written compressed."""
+    """A run's root (a folder path or a URL) and the files under it, named by paths relative to it; whether the
+    run's intermediate parts are written compressed; and the local folder they are kept in instead of the root's
+    PARTS folder, if any (synthgen.outputs.scratch)."""
 
     root: str
     compressed_parts: bool = False
+    scratch: str | None = None
 
     @property
     def fs(self) -> pafs.FileSystem:
@@ -59,12 +65,14 @@ class Store:
         return isinstance(self.fs, pafs.LocalFileSystem)
 
     def path(self, relative: str) -> str:
-        """The filesystem's own path of a file under the root."""
+        """The filesystem's own path of a file under the root (or of a part, under the scratch folder)."""
+        if self.scratch is not None and (relative == PARTS or relative.startswith(f"{PARTS}/")):
+            return f"{self.scratch}/{relative}"
         base = _filesystem(self.root)[1]
         return f"{base}/{relative}" if relative else base
 
     def child(self, relative: str) -> Store:
-        return Store(f"{self.root.rstrip('/')}/{relative}", self.compressed_parts)
+        return Store(f"{self.root.rstrip('/')}/{relative}", self.compressed_parts, self.scratch)
 
     def exists(self, relative: str = "") -> bool:
         return bool(self.fs.get_file_info(self.path(relative)).type != pafs.FileType.NotFound)
