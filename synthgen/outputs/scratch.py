@@ -2,11 +2,12 @@
 
 A run's parts (every shard's tables, waiting for the merges) live from the first shard to the last merge and are
 then deleted. Written beside the run on a disk, those of a large run outlive the kernel's 30 seconds before it
-writes dirty pages back, so the disk was sent every byte of them only for them to be deleted a minute later:
-a ten-million-person run wrote its 9 GB of parts to the disk and spent some 45 CPU seconds of its 290 on it and on
-deleting them (146.7 and 150.7 s against 121.1 and 132.2 s with the parts in memory, same code and machine). So a
-local run puts its parts in a folder of its own under /dev/shm (memory, as joblib puts its scratch files) when they
-fit in half the memory available; else, or when the user names a folder (`--scratch`), there.
+writes dirty pages back, so the disk was sent every byte of them only for them to be deleted a minute later. A
+ten-million-person run wrote its 9 GB of parts to the disk: 146.7 and 150.7 s, the machine's CPUs busy 284 and 291
+s, against 121.1 and 132.2 s and 239 and 261 CPU s with the parts in memory (same code and machine). So a local run
+puts its parts in a folder of its own under /dev/shm (memory, as joblib puts its scratch files) when twice their
+size fits in the memory available and in /dev/shm's free space (a margin for an estimate, and for everything else
+running); else, or when the user names a folder (`--scratch`), there.
 
 A run killed outright (SIGKILL, a power cut) cannot remove its folder, and in memory it would hold that memory
 until the machine restarts. So each folder has a lock file beside it, held (`flock`) while the run lives; every
@@ -43,16 +44,16 @@ def memory_available() -> int:
 
 
 def fits_in_memory(parts_bytes: int) -> bool:
-    """Whether parts of about `parts_bytes` may be held in memory: on Linux, with /dev/shm writable, and the parts
-    within half the memory available (the workers, the page cache of the run's own files and everything else
-    running keep the rest) and within /dev/shm's free space."""
+    """Whether parts of about `parts_bytes` may be held in memory: on Linux, with /dev/shm writable, and twice the
+    parts within both the memory available (the workers, the page cache of the run's own files and everything else
+    running keep the rest) and /dev/shm's free space (a container's may be 64 MiB)."""
     if not sys.platform.startswith("linux") or not MEMORY.is_dir() or not os.access(MEMORY, os.W_OK | os.X_OK):
         return False
     try:
         stats = os.statvfs(MEMORY)
     except OSError:
         return False
-    return parts_bytes <= min(memory_available() // 2, stats.f_bavail * stats.f_frsize)
+    return 2 * parts_bytes <= min(memory_available(), stats.f_bavail * stats.f_frsize)
 
 
 def sweep(base: Path) -> None:
