@@ -99,7 +99,7 @@ def generate(
     report = progress or (lambda stage, done, total: None)
     compressed = parts_outgrow_memory(plan.people)
     local = not is_url(out) and scheduler is None and client is None
-    parts_bytes = int(plan.people * PARTS_BYTES_PER_PERSON * (COMPRESSED_SHARE if compressed else 1.0))
+    parts_bytes = int(_parts_bytes(plan.people) * (COMPRESSED_SHARE if compressed else 1.0))
     base = scratch_base(scratch, parts_bytes) if scratch is not None or local else None
     with _destination(out, overwrite) as written_to, _parts_kept(written_to, base) as kept:
         store = replace(kept, compressed_parts=compressed)
@@ -121,16 +121,21 @@ def _parts_kept(store: Store, base: Path | None) -> Iterator[Store]:
         yield replace(store, scratch=str(folder))
 
 
+def _parts_bytes(people: int) -> int:
+    """About how many bytes of uncompressed parts a run of `people` writes."""
+    return people * PARTS_BYTES_PER_PERSON
+
+
 def parts_outgrow_memory(people: int) -> bool:
     """Whether a run's uncompressed parts would fill more than half this machine's memory, and so the page cache:
-    then they are written compressed (lz4, about 60% of the bytes) rather than read back from the disk by the
-    merges. Smaller runs keep them as they are (compressing costs a little more CPU than it saves while they fit).
-    Only the parts depend on it, never a byte of the run."""
+    then they are written compressed (lz4, about COMPRESSED_SHARE of the bytes) rather than read back from the disk
+    by the merges. Smaller runs keep them as they are (compressing costs a little more CPU than it saves while they
+    fit). Only the parts depend on it, never a byte of the run."""
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return True
-    return people * PARTS_BYTES_PER_PERSON > memory // 2
+    return _parts_bytes(people) > memory // 2
 
 
 @contextmanager
