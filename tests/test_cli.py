@@ -14,13 +14,9 @@ from click.testing import CliRunner
 
 from synthgen.cli import cli
 from synthgen.linkage import DEFAULT_METHOD, METHODS
+from tests.cli_runs import run
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_generate_writes_a_complete_run(write_scenario: Callable[..., Path], tmp_path: Path) -> None:

@@ -11,20 +11,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
 
 import synthgen
-from synthgen.cli import cli
+from tests.cli_runs import run
 
 
 @pytest.fixture(scope="module")
 def ids(demo_run: Path) -> list[str]:
     return pq.read_table(demo_run / "truth/records.parquet", columns=["record_id"])["record_id"].to_pylist()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_a_repeated_column_is_refused(demo_run: Path, tmp_path: Path, ids: list[str]) -> None:

@@ -7,17 +7,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import synthgen
-from synthgen.cli import cli
 from synthgen.experiments.config import quality_overrides
+from tests.cli_runs import run
 from tests.conftest import ROOT, SCENARIO
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

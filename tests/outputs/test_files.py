@@ -7,15 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from synthgen.cli import cli
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
+from tests.cli_runs import run
 
 WRITERS = {
     "link": lambda run_, out: ["link", run_, "--method", "exact", "-o", out],

@@ -13,16 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import synthgen
-from synthgen.cli import cli
 from synthgen.outputs import folders, locks
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli_runs import run
 
 
 @pytest.fixture

@@ -17,11 +17,7 @@ from synthgen import pipeline
 from synthgen.cli import cli
 from synthgen.outputs import scratch
 from synthgen.outputs.storage import PARTS, Store
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli_runs import run
 
 
 @pytest.fixture
