@@ -41,12 +41,21 @@ def part_name(shard: int) -> str:
     return f"{shard:05d}.arrow"
 
 
+CANDIDATES = f"{PARTS}/namesakes"
+"""The folder of the shards' namesake candidates, one part a shard."""
+
+
+def truth_folder(table: str) -> str:
+    """The folder of a truth table's parts (`truth/people` or `people`), one a shard."""
+    return f"{PARTS}/truth/{table.removeprefix('truth/')}"
+
+
 def truth_part(name: str, shard: int) -> str:
-    return f"{PARTS}/truth/{name}/{part_name(shard)}"
+    return f"{truth_folder(name)}/{part_name(shard)}"
 
 
 def candidates_part(shard: int) -> str:
-    return f"{PARTS}/namesakes/{part_name(shard)}"
+    return f"{CANDIDATES}/{part_name(shard)}"
 
 
 def pairs_part(task: int) -> str:

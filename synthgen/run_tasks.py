@@ -31,8 +31,13 @@ class ShardWritten:
     rows: dict[str, NDArray[np.int64]]
 
 
+def keyed_folder(table: str) -> str:
+    """The folder of a keyed table's parts, one a shard."""
+    return f"{PARTS}/shuffled/{table}"
+
+
 def keyed_part(table: str, shard: int) -> str:
-    return f"{PARTS}/shuffled/{table}/{part_name(shard)}"
+    return f"{keyed_folder(table)}/{part_name(shard)}"
 
 
 def run_shard(plan: Plan, shard: int, store: Store, pairs: bool) -> ShardWritten:

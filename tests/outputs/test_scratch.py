@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -83,6 +84,31 @@ def test_the_bytes_are_the_same_wherever_the_parts_are_kept(
     assert part_paths and all(path.startswith(f"{tmp_path}/.beside.partial-") for path in part_paths)
 
     assert _tables(tmp_path / "named") == _tables(tmp_path / "default") == _tables(tmp_path / "beside")
+
+
+def test_each_tables_parts_are_released_once_its_merges_end_not_at_the_runs_end(scenario: str, tmp_path: Path) -> None:
+    """What a run holds in its scratch folder (in memory, by default) falls through the merges, so a large run's
+    merged files can reuse the memory its parts held."""
+    mine = tmp_path / "scratch"
+    mine.mkdir()
+    held: list[set[str]] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "merge":
+            folders = {
+                str(part.parent.relative_to(folder))
+                for folder in mine.glob(f"{scratch.PREFIX}*/")
+                for part in folder.rglob("*.arrow")
+            }
+            held.append(folders)
+
+    synthgen.generate(synthgen.load_scenario(scenario), tmp_path / "run", scratch=mine, progress=progress)
+    first, last = held[0], held[-1]
+    merged = {f"{PARTS}/truth/people", f"{PARTS}/truth/records", f"{PARTS}/shuffled/linkage/records"}
+    assert merged <= first
+    # what the passes after the merges still read: the shards' own hard negatives and the namesakes found
+    assert last == {f"{PARTS}/truth/hard_negatives", f"{PARTS}/namesake_pairs"}
+    assert all(len(later - earlier - {f"{PARTS}/namesake_pairs"}) == 0 for earlier, later in itertools.pairwise(held))
 
 
 def test_a_failed_run_leaves_no_parts_behind(
