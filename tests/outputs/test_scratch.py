@@ -87,8 +87,8 @@ def test_the_bytes_are_the_same_wherever_the_parts_are_kept(
 
 
 def test_each_tables_parts_are_released_once_its_merges_end_not_at_the_runs_end(scenario: str, tmp_path: Path) -> None:
-    """What a run holds in its scratch folder (in memory, by default) falls through the merges, so a large run's
-    merged files can reuse the memory its parts held."""
+    """What a run holds in its scratch folder (in memory, by default) falls through the merges: a table's parts
+    are held no longer than its merges need them."""
     mine = tmp_path / "scratch"
     mine.mkdir()
     held: list[set[str]] = []
