@@ -214,7 +214,6 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
     ]
     tasks: list[Task] = []
     owners: list[str] = []
-    reads: list[str] = []
     for table in [*keyed, *truth_names]:
         shuffled = table in keyed
         merge = run_tasks.merge_keyed if shuffled else run_tasks.merge_truth
@@ -222,12 +221,12 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
             args = (store, table, plan.shards, span) if shuffled else (store, table, span)
             tasks.append((merge, (*args, out, metadata(plan, table))))
             owners.append(table)
-            reads.append(run_tasks.keyed_folder(table) if shuffled else namesake_pass.truth_folder(table))
     spans = namesake_pass.finding_spans(rows["namesakes"])
     finding = [(namesake_pass.find_namesakes, (store, plan.shards, span, task)) for task, span in enumerate(spans)]
     # the largest merges first, so the workers are not left waiting on one big merge at the end
     order = sorted(range(len(tasks)), key=lambda i: -_task_rows(tasks[i], rows))
-    released = _PartsReleased(store, [*(reads[i] for i in order), *[namesake_pass.CANDIDATES] * len(finding)])
+    reads = [_parts_folder(owners[i]) for i in order] + [namesake_pass.CANDIDATES] * len(finding)
+    released = _PartsReleased(store, reads)
     results = _round(engine, [*(tasks[i] for i in order), *finding], "merge", run.report, released)
     per_table: dict[str, list[parquet.Written]] = {}
     for at, i in enumerate(order):
@@ -241,6 +240,11 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
         schema = tables.table(table).schema
         per_table[table] = [parquet.write_table(store, file, relative, metadata(plan, table), schema)]
     return [parquet.table_entry(table, files) for table, files in per_table.items()]
+
+
+def _parts_folder(table: str) -> str:
+    """The folder of the parts a table is merged from."""
+    return namesake_pass.truth_folder(table) if table.startswith("truth/") else run_tasks.keyed_folder(table)
 
 
 class _PartsReleased:
