@@ -78,13 +78,13 @@ def parts_folder(base: Path) -> Iterator[Path]:
     try:
         handle = open(lock, "x")  # noqa: SIM115 (held open, so locked, until the run ends)
     except OSError as error:
-        raise SynthgenError(f"{base}: cannot hold the run's parts ({error.strerror})") from None
+        raise _unusable(base, error) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             folder.mkdir()
         except OSError as error:
-            raise SynthgenError(f"{base}: cannot hold the run's parts ({error.strerror})") from None
+            raise _unusable(base, error) from None
         yield folder
     finally:
         try:
@@ -93,6 +93,10 @@ def parts_folder(base: Path) -> Iterator[Path]:
             lock.unlink(missing_ok=True)
         finally:
             handle.close()
+
+
+def _unusable(base: Path, error: OSError) -> SynthgenError:
+    return SynthgenError(f"{base}: cannot hold the run's parts ({error.strerror})")
 
 
 def scratch_base(requested: str | Path | None, parts_bytes: int) -> Path | None:
