@@ -6,10 +6,11 @@ of the run apart: the parent (the one that calls `synthgen.generate`) and the la
 is what pyarrow alone needs to read every table of the finished run back and write it again (zstd), measured in a
 fresh process right after each run, on that run's files: each run's ratio to the floor is taken from two
 measurements seconds apart (this machine's speed drifts by a fifth within minutes), and the table gives the
-median of those ratios beside the medians of the runs and of the floors. Each run writes a fresh folder (the
-previous run's removed before it starts, outside the measurement), so no run pays for deleting another. With
-several sizes, the last lines give each size's median time as a multiple of the first size's. The baseline for
-the whole approach, a per-row Faker generator, is printed with --faker.
+median of those ratios beside the medians of the runs and of the floors. Each run writes a fresh folder, removed
+after its floor (outside the measurement), so no run pays for deleting another. Several sizes are measured in
+rounds, one run of each size a round, smallest first: the last lines give each size's median time as a multiple
+of the first size's, and the same ratio within each round, from runs made one after the other rather than
+minutes apart. The baseline for the whole approach, a per-row Faker generator, is printed with --faker.
 
     python benchmarks/generate.py                                   # 1M people, 2 workers, 3 runs
     python benchmarks/generate.py --sizes 1000000 4000000 10000000 --runs 3 --scenario benchmarks/scale.yaml
@@ -151,18 +152,27 @@ def floor_seconds(out: Path) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
-def measure_size(command: list[str], scratch: Path, people: int, runs: int) -> tuple[list[dict[str, Any]], Path]:
-    """`runs` runs of one size, each into a fresh folder and followed by its floor; returns them and the last
-    run's folder, kept (for its manifest) where the others are removed before the next run starts."""
-    measured = []
+def measure_rounds(
+    command: list[str], workers: int, scratch: Path, sizes: list[int], runs: int
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, dict[str, int]]]:
+    """`runs` rounds, each one run of every size in turn, each run followed by its floor and then removed: sizes
+    measured minutes apart would carry this machine's drift into their ratio, so each round's ratio compares runs
+    made one after the other. Returns each size's runs (in round order) and its rows and stored bytes."""
+    measured: dict[int, list[dict[str, Any]]] = {people: [] for people in sizes}
+    stored: dict[int, dict[str, int]] = {}
     for number in range(runs):
-        out = scratch / f"run-{people}-{number}"
-        run = measure_run([*command, str(out)])
-        run["floor"], run["floor_cpu"] = floor_seconds(out)
-        measured.append(run)
-        if number + 1 < runs:
+        for people in sizes:
+            out = scratch / f"run-{people}-{number}"
+            run = measure_run([*command, str(people), str(workers), str(out)])
+            run["floor"], run["floor_cpu"] = floor_seconds(out)
+            measured[people].append(run)
+            manifest = json.loads((out / "manifest.json").read_text())
+            stored[people] = {
+                "rows": sum(int(t["rows"]) for t in manifest["tables"]),
+                "bytes": sum(int(t["bytes"]) for t in manifest["tables"]),
+            }
             shutil.rmtree(out, ignore_errors=True)
-    return measured, out
+    return measured, stored
 
 
 def _median(runs: list[dict[str, Any]], kind: str, phase: str) -> float:
@@ -210,39 +220,40 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     scratch = Path(tempfile.mkdtemp(dir=args.out))
-    totals: dict[int, float] = {}
     try:
-        for people in args.sizes:
-            child = ["--child", str(args.scenario), str(people), str(args.workers)]
-            runs, out = measure_size(
-                [sys.executable, __file__, "--options", args.options, *child], scratch, people, args.runs
-            )
-            floor = statistics.median(run["floor"] for run in runs)
-            floor_cpu = statistics.median(run["floor_cpu"] for run in runs)
-            for phase in (*PHASES, "total"):
-                print(
-                    f"{people:>11,} {phase:>9} {_median(runs, 'seconds', phase):>8.2f} "
-                    f"{_median(runs, 'cpu', phase):>8.2f} "
-                    f"{_median(runs, 'parent', phase) / 2**20:>11.0f} {_median(runs, 'worker', phase) / 2**20:>11.0f}"
-                )
-            totals[people] = _median(runs, "seconds", "total")
-            manifest = json.loads((out / "manifest.json").read_text())
-            rows = sum(int(t["rows"]) for t in manifest["tables"])
-            stored = sum(int(t["bytes"]) for t in manifest["tables"])
-            ratio = statistics.median(run["seconds"]["total"] / run["floor"] for run in runs)
-            ratio_cpu = statistics.median(run["cpu"]["total"] / run["floor_cpu"] for run in runs)
-            each = ", ".join(f"{run['seconds']['total']:.1f} / {run['floor']:.1f}" for run in runs)
-            print(
-                f"{people:>11,}     floor {floor:>8.2f} {floor_cpu:>8.2f}   run/floor {ratio:.2f} "
-                f"(CPU {ratio_cpu:.2f}); {rows:,} rows, {stored / 2**20:,.0f} MiB; each run / its floor: {each} s"
-            )
-            shutil.rmtree(out, ignore_errors=True)
+        command = [sys.executable, __file__, "--options", args.options, "--child", str(args.scenario)]
+        measured, stored = measure_rounds(command, args.workers, scratch, args.sizes, args.runs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    for people, runs in measured.items():
+        floor = statistics.median(run["floor"] for run in runs)
+        floor_cpu = statistics.median(run["floor_cpu"] for run in runs)
+        for phase in (*PHASES, "total"):
+            print(
+                f"{people:>11,} {phase:>9} {_median(runs, 'seconds', phase):>8.2f} "
+                f"{_median(runs, 'cpu', phase):>8.2f} "
+                f"{_median(runs, 'parent', phase) / 2**20:>11.0f} {_median(runs, 'worker', phase) / 2**20:>11.0f}"
+            )
+        ratio = statistics.median(run["seconds"]["total"] / run["floor"] for run in runs)
+        ratio_cpu = statistics.median(run["cpu"]["total"] / run["floor_cpu"] for run in runs)
+        each = ", ".join(f"{run['seconds']['total']:.1f} / {run['floor']:.1f}" for run in runs)
+        print(
+            f"{people:>11,}     floor {floor:>8.2f} {floor_cpu:>8.2f}   run/floor {ratio:.2f} "
+            f"(CPU {ratio_cpu:.2f}); {stored[people]['rows']:,} rows, {stored[people]['bytes'] / 2**20:,.0f} MiB; "
+            f"each run / its floor: {each} s"
+        )
     first = args.sizes[0]
     for people in args.sizes[1:]:
-        print(f"{people:,} people took {totals[people] / totals[first]:.2f} times the median time of {first:,}")
-    print(f"medians of {args.runs} runs; load after: {os.getloadavg()}")
+        rounds = [
+            run["seconds"]["total"] / base["seconds"]["total"]
+            for base, run in zip(measured[first], measured[people], strict=True)
+        ]
+        medians = _median(measured[people], "seconds", "total") / _median(measured[first], "seconds", "total")
+        print(
+            f"{people:,} people took {medians:.2f} times the median time of {first:,}; "
+            f"in each round: {', '.join(f'{ratio:.2f}' for ratio in rounds)} (median {statistics.median(rounds):.2f})"
+        )
+    print(f"medians of {args.runs} runs, one run of each size a round; load after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
