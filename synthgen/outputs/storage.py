@@ -19,7 +19,6 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 
 from synthgen.errors import SynthgenError
-from synthgen.outputs import page_cache
 
 
 def is_url(target: str | Path) -> bool:
@@ -97,8 +96,7 @@ class Store:
     def write_atomically(self, relative: str, write: Any) -> None:
         """Call `write(sink)` with a sink for the file, which appears whole or not at all: a task re-run after a
         lost worker, or run twice, never leaves half a file where a whole one is expected. Object stores publish a
-        file only when it is closed; on a disk it is written under another name and renamed, and, unless it is a
-        part (read again by the merges), written through to the disk as it goes (synthgen.outputs.page_cache)."""
+        file only when it is closed; on a disk it is written under another name and renamed."""
         parent = relative.rpartition("/")[0]
         if parent:
             self.makedirs(parent)
@@ -108,14 +106,8 @@ class Store:
             return
         temp = f"{relative}.{uuid.uuid4().hex[:8]}.tmp"
         try:
-            if relative.startswith(f"{PARTS}/"):
-                with self.fs.open_output_stream(self.path(temp), compression=None) as sink:
-                    write(sink)
-            else:
-                with open(self.path(temp), "wb", buffering=0) as handle:
-                    through = page_cache.WrittenThrough(handle)
-                    write(pa.PythonFile(through, mode="w"))
-                    through.finish()
+            with self.fs.open_output_stream(self.path(temp), compression=None) as sink:
+                write(sink)
             self.fs.move(self.path(temp), self.path(relative))
         finally:
             with contextlib.suppress(FileNotFoundError, OSError):
