@@ -8,7 +8,7 @@ fresh process right after each run, on that run's files: each run's ratio to the
 measurements seconds apart (this machine's speed drifts by a fifth within minutes), and the table gives the
 median of those ratios beside the medians of the runs and of the floors. Each run writes a fresh folder, removed
 after its floor (outside the measurement), so no run pays for deleting another. Several sizes are measured in
-rounds, one run of each size a round, smallest first: the last lines give each size's median time as a multiple
+rounds, one run of each size a round in the order given: the last lines give each size's median time as a multiple
 of the first size's, and the same ratio within each round, from runs made one after the other rather than
 minutes apart. The baseline for the whole approach, a per-row Faker generator, is printed with --faker.
 
@@ -166,11 +166,12 @@ def measure_rounds(
             run = measure_run([*command, str(people), str(workers), str(out)])
             run["floor"], run["floor_cpu"] = floor_seconds(out)
             measured[people].append(run)
-            manifest = json.loads((out / "manifest.json").read_text())
-            stored[people] = {
-                "rows": sum(int(t["rows"]) for t in manifest["tables"]),
-                "bytes": sum(int(t["bytes"]) for t in manifest["tables"]),
-            }
+            if people not in stored:  # the same scenario and size make the same files every round
+                manifest = json.loads((out / "manifest.json").read_text())
+                stored[people] = {
+                    "rows": sum(int(t["rows"]) for t in manifest["tables"]),
+                    "bytes": sum(int(t["bytes"]) for t in manifest["tables"]),
+                }
             shutil.rmtree(out, ignore_errors=True)
     return measured, stored
 
