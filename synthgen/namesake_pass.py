@@ -59,7 +59,7 @@ def candidates_part(shard: int) -> str:
 
 
 def pairs_part(task: int) -> str:
-    return f"{PARTS}/namesake_pairs/{task:05d}.arrow"
+    return f"{PARTS}/namesake_pairs/{part_name(task)}"
 
 
 def district_buckets(plan: Plan) -> int:
