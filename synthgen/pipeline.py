@@ -31,7 +31,7 @@ from synthgen.namesake_pass import HARD_NEGATIVES
 from synthgen.outputs import folders, parquet
 from synthgen.outputs.scratch import parts_folder, scratch_base
 from synthgen.outputs.storage import PARTS, Store, is_url
-from synthgen.run_tasks import ShardWritten, metadata, partition_file
+from synthgen.run_tasks import ShardsWritten, metadata, partition_file, shard_tasks
 from synthgen.scenario.plan import Plan, make_plan
 from synthgen.scenario.schema import Scenario
 
@@ -104,7 +104,7 @@ def generate(
     base = scratch_base(scratch, parts_bytes) if scratch is not None or local else None
     with _destination(out, overwrite) as written_to, _parts_kept(written_to, base) as kept:
         store = replace(kept, compressed_parts=compressed)
-        engine = engine_for(workers, plan.shards, scheduler, client)
+        engine = engine_for(workers, shard_tasks(plan.shards), scheduler, client)
         try:
             return _write(_Run(plan, store, pairs, split, report), engine)
         finally:
@@ -181,27 +181,37 @@ def _write(run: _Run, engine: Engine) -> dict[str, Any]:
 
 
 def _round(
-    engine: Engine, tasks: Sequence[Task], stage: str, report: Progress, finished: Callable[[int], None] | None = None
+    engine: Engine,
+    tasks: Sequence[Task],
+    stage: str,
+    report: Progress,
+    finished: Callable[[int], None] | None = None,
+    sizes: Sequence[int] | None = None,
 ) -> list[Any]:
-    """Run a round of tasks; their results in task order. `finished` is told each task's index as it ends."""
+    """Run a round of tasks; their results in task order. `finished` is told each task's index as it ends; progress
+    counts `sizes` (what each task makes, such as its shards) or else tasks."""
+    counts = list(sizes) if sizes is not None else [1] * len(tasks)
     results: list[Any] = [None] * len(tasks)
-    report(stage, 0, len(tasks))
-    for done, (index, result) in enumerate(engine.run(tasks), start=1):
+    done = 0
+    report(stage, 0, sum(counts))
+    for index, result in engine.run(tasks):
         results[index] = result
         if finished is not None:
             finished(index)
-        report(stage, done, len(tasks))
+        done += counts[index]
+        report(stage, done, sum(counts))
     return results
 
 
-def _shards(run: _Run, engine: Engine) -> list[ShardWritten]:
+def _shards(run: _Run, engine: Engine) -> list[ShardsWritten]:
     plan = run.plan
     shared = engine.share(plan)
-    tasks = [(run_tasks.run_shard, (shared, shard, run.store, run.pairs)) for shard in range(plan.shards)]
-    return _round(engine, tasks, "shards", run.report)
+    made = [run_tasks.task_shards(plan.shards, task) for task in range(shard_tasks(plan.shards))]
+    tasks = [(run_tasks.run_shards, (shared, task, run.store, run.pairs)) for task in range(len(made))]
+    return _round(engine, tasks, "shards", run.report, sizes=[len(shards) for shards in made])
 
 
-def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parquet.Written]:
+def _merge(run: _Run, engine: Engine, written: list[ShardsWritten]) -> list[parquet.Written]:
     """Every table's file(s), from every shard's parts, with the namesake pass beside them; then the hard
     negatives, which need the namesakes. Returns each table as the manifest lists it."""
     plan, store = run.plan, run.store
@@ -218,7 +228,7 @@ def _merge(run: _Run, engine: Engine, written: list[ShardWritten]) -> list[parqu
         shuffled = table in keyed
         merge = run_tasks.merge_keyed if shuffled else run_tasks.merge_truth
         for out, span in _files(table, rows[table], run.partitioned):
-            args = (store, table, plan.shards, span) if shuffled else (store, table, span)
+            args = (store, table, shard_tasks(plan.shards), span) if shuffled else (store, table, span)
             tasks.append((merge, (*args, out, metadata(plan, table))))
             owners.append(table)
     spans = namesake_pass.finding_spans(rows["namesakes"])
@@ -286,13 +296,13 @@ def _hard_negatives(run: _Run, own: NDArray[np.int64], namesakes: NDArray[np.int
     return tasks
 
 
-def _rows(written: list[ShardWritten]) -> dict[str, NDArray[np.int64]]:
+def _rows(written: list[ShardsWritten]) -> dict[str, NDArray[np.int64]]:
     """Each table's rows per bucket (keyed tables, summed over shards) or per shard (truth tables)."""
     rows: dict[str, NDArray[np.int64]] = {}
-    for shard in sorted(written, key=lambda w: w.shard):
-        for table, counts in shard.rows.items():
+    for task in sorted(written, key=lambda w: w.task):
+        for table, counts in task.rows.items():
             if table.startswith("truth/"):
-                rows[table] = np.r_[rows.get(table, np.zeros(0, np.int64)), counts.sum()]
+                rows[table] = np.r_[rows.get(table, np.zeros(0, np.int64)), counts]
             else:
                 rows[table] = rows.get(table, np.zeros(len(counts), np.int64)) + counts
     return rows

@@ -59,7 +59,7 @@ class LosingAWorker(engines.OnDask):
 
     def run(self, tasks: Sequence[engines.Task]) -> Iterator[tuple[int, Any]]:
         (function, args), *rest = tasks
-        if function.__name__ == "run_shard":
+        if function.__name__ == "run_shards":
             tasks = [(lose_the_worker_once, (self.marker, function, *args)), *rest]
         return super().run(tasks)
 
