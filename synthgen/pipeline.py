@@ -191,15 +191,16 @@ def _round(
     """Run a round of tasks; their results in task order. `finished` is told each task's index as it ends; progress
     counts `sizes` (what each task makes, such as its shards) or else tasks."""
     counts = list(sizes) if sizes is not None else [1] * len(tasks)
+    total = sum(counts)
     results: list[Any] = [None] * len(tasks)
     done = 0
-    report(stage, 0, sum(counts))
+    report(stage, 0, total)
     for index, result in engine.run(tasks):
         results[index] = result
         if finished is not None:
             finished(index)
         done += counts[index]
-        report(stage, done, sum(counts))
+        report(stage, done, total)
     return results
 
 

@@ -92,7 +92,6 @@ def run_shards(plan: Plan, task: int, store: Store, pairs: bool) -> ShardsWritte
         items = keyed.pop(path)
         table = pa.concat_tables([item.table for item in items], promote_options="default")
         keys = np.concatenate([item.key for item in items])
-        del items
         rows[path] = parquet.write_part(
             store, keyed_part(path, task), table, keys, plan.shards, parquet.MERGE_BATCH_ROWS
         )
