@@ -51,8 +51,12 @@ PART_ROWS = 2_000_000
 PARTS_BYTES_PER_PERSON = 1_500
 """About how many bytes of uncompressed parts (removed by the merges) the shards write a person (measured on
 benchmarks/scale.yaml: 1,478 MB at a million people; 1,290 MB for a million in Birmingham)."""
-COMPRESSED_SHARE = 0.65
-"""About what share of those bytes lz4 leaves (measured: 9,271 MB of compressed parts at ten million people)."""
+PARTITIONED_PARTS_BYTES_PER_PERSON = 750
+"""The same for a partitioned run, whose shard tasks write the truth tables' part files themselves (measured: 737
+bytes a person on benchmarks/scale.yaml, 685 in Birmingham)."""
+COMPRESSED_SHARE = 0.75
+"""About what share of those bytes lz4 leaves, at most (measured: 62% of a single-file run's parts, 9,271 MB at ten
+million people; 74% of a partitioned run's, whose truth tables, the most compressible, are not among them)."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +102,9 @@ def generate(
     plan = make_plan(scenario)
     split = plan.people > PARTITION_PEOPLE if partitioned is None else partitioned
     report = progress or (lambda stage, done, total: None)
-    compressed = parts_outgrow_memory(plan.people)
+    compressed = parts_outgrow_memory(plan.people, split)
     local = not is_url(out) and scheduler is None and client is None
-    parts_bytes = int(_parts_bytes(plan.people) * (COMPRESSED_SHARE if compressed else 1.0))
+    parts_bytes = int(_parts_bytes(plan.people, split) * (COMPRESSED_SHARE if compressed else 1.0))
     base = scratch_base(scratch, parts_bytes) if scratch is not None or local else None
     with _destination(out, overwrite) as written_to, _parts_kept(written_to, base) as kept:
         store = replace(kept, compressed_parts=compressed)
@@ -122,12 +126,12 @@ def _parts_kept(store: Store, base: Path | None) -> Iterator[Store]:
         yield replace(store, scratch=str(folder))
 
 
-def _parts_bytes(people: int) -> int:
+def _parts_bytes(people: int, partitioned: bool) -> int:
     """About how many bytes of uncompressed parts a run of `people` writes."""
-    return people * PARTS_BYTES_PER_PERSON
+    return people * (PARTITIONED_PARTS_BYTES_PER_PERSON if partitioned else PARTS_BYTES_PER_PERSON)
 
 
-def parts_outgrow_memory(people: int) -> bool:
+def parts_outgrow_memory(people: int, partitioned: bool = False) -> bool:
     """Whether a run's uncompressed parts would fill more than half this machine's memory, and so the page cache:
     then they are written compressed (lz4, about COMPRESSED_SHARE of the bytes) rather than read back from the disk
     by the merges. Smaller runs keep them as they are (compressing costs a little more CPU than it saves while they
@@ -136,7 +140,7 @@ def parts_outgrow_memory(people: int) -> bool:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return True
-    return _parts_bytes(people) > memory // 2
+    return _parts_bytes(people, partitioned) > memory // 2
 
 
 @contextmanager
@@ -208,7 +212,7 @@ def _shards(run: _Run, engine: Engine) -> list[ShardsWritten]:
     plan = run.plan
     shared = engine.share(plan)
     made = [run_tasks.task_shards(plan.shards, task) for task in range(shard_tasks(plan.shards))]
-    tasks = [(run_tasks.run_shards, (shared, task, run.store, run.pairs)) for task in range(len(made))]
+    tasks = [(run_tasks.run_shards, (shared, task, run.store, run.pairs, run.partitioned)) for task in range(len(made))]
     return _round(engine, tasks, "shards", run.report, sizes=[len(shards) for shards in made])
 
 
@@ -223,9 +227,10 @@ def _merge(run: _Run, engine: Engine, written: list[ShardsWritten]) -> list[parq
         for t in tables.all_tables()
         if t.path.startswith("truth/") and t.path != HARD_NEGATIVES and (run.pairs or not t.optional)
     ]
+    per_table = _written_by_shards(run, truth_names, written)
     tasks: list[Task] = []
     owners: list[str] = []
-    for table in [*keyed, *truth_names]:
+    for table in [*keyed, *(name for name in truth_names if name not in per_table)]:
         shuffled = table in keyed
         merge = run_tasks.merge_keyed if shuffled else run_tasks.merge_truth
         for out, span in _files(table, rows[table], run.partitioned):
@@ -239,7 +244,6 @@ def _merge(run: _Run, engine: Engine, written: list[ShardsWritten]) -> list[parq
     reads = [_parts_folder(owners[i]) for i in order] + [namesake_pass.CANDIDATES] * len(finding)
     released = _PartsReleased(store, reads)
     results = _round(engine, [*(tasks[i] for i in order), *finding], "merge", run.report, released)
-    per_table: dict[str, list[parquet.Written]] = {}
     for at, i in enumerate(order):
         per_table.setdefault(owners[i], []).append(results[at])
     namesakes = np.sum(results[len(tasks) :], axis=0)
@@ -251,6 +255,22 @@ def _merge(run: _Run, engine: Engine, written: list[ShardsWritten]) -> list[parq
         schema = tables.table(table).schema
         per_table[table] = [parquet.write_table(store, file, relative, metadata(plan, table), schema)]
     return [parquet.table_entry(table, files) for table, files in per_table.items()]
+
+
+def _written_by_shards(
+    run: _Run, truth_names: list[str], written: list[ShardsWritten]
+) -> dict[str, list[parquet.Written]]:
+    """The part files the shard tasks wrote themselves (run_tasks.written_by_shards), in row order; a table none of
+    them had rows of is one empty part file, as a merge of no rows writes it."""
+    files: dict[str, list[parquet.Written]] = {}
+    for table in truth_names:
+        if not run_tasks.written_by_shards(table, run.partitioned):
+            continue
+        files[table] = [task.files[table] for task in sorted(written, key=lambda w: w.task) if table in task.files]
+        if not files[table]:
+            meta, schema = metadata(run.plan, table), tables.table(table).schema
+            files[table] = [parquet.write_row_groups(run.store, partition_file(table, 0), [], meta, schema)]
+    return files
 
 
 def _parts_folder(table: str) -> str:

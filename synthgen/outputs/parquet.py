@@ -11,8 +11,8 @@ sha256 is taken as it is written.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
-import itertools
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -190,34 +190,79 @@ def write_row_groups(
     """One Parquet file, one row group per non-empty table, every table cast to the registry's schema (whose fields
     carry their descriptions), so the file holds exactly the declared columns; returns it as the manifest lists
     it."""
-    result: Written = {}
+    with row_groups_file(store, relative, metadata, schema) as file:
+        for table in tables:
+            file.add(table)
+    return file.written
 
-    def write(sink: Any) -> None:
-        rows = 0
-        pieces = (table.cast(schema) for table in tables)
-        # the writer opens once the file's first DICTIONARY_SAMPLE rows (or all of them) are at hand
-        ahead: list[pa.Table] = []
-        for table in pieces:
-            ahead.append(table)
-            if sum(held.num_rows for held in ahead) >= DICTIONARY_SAMPLE:
-                break
-        first = pa.concat_tables(ahead) if ahead else schema.empty_table()
-        with (
-            _hashed(sink) as (hashing, buffered),
-            pq.ParquetWriter(buffered, _with_metadata(schema, metadata), **_writer_options(first)) as writer,
-        ):
-            for table in itertools.chain(ahead, pieces):
-                if table.num_rows:
-                    writer.write_table(
-                        table.replace_schema_metadata(writer.schema.metadata), row_group_size=table.num_rows
-                    )
-                rows += table.num_rows
-        result.update(
-            path=relative, rows=rows, columns=schema.names, bytes=hashing.size, sha256=hashing.digest.hexdigest()
-        )
 
-    store.write_atomically(relative, write)
-    return result
+class RowGroups:
+    """A Parquet file being written a row group at a time, as its tables arrive (see `row_groups_file`)."""
+
+    def __init__(self, relative: str, sink: pa.NativeFile, metadata: dict[str, str], schema: pa.Schema) -> None:
+        self.relative = relative
+        self.sink = sink
+        self.schema = _with_metadata(schema, metadata)
+        self.ahead: list[pa.Table] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+        self.written: Written = {}
+
+    def add(self, table: pa.Table) -> None:
+        """The table as the file's next row group (none if it is empty). The writer opens once the file's first
+        DICTIONARY_SAMPLE rows are at hand, which choose the columns it dictionary-encodes."""
+        table = table.cast(self.schema)
+        self.rows += table.num_rows
+        if self.writer is not None:
+            self._write(table)
+            return
+        self.ahead.append(table)
+        if sum(held.num_rows for held in self.ahead) >= DICTIONARY_SAMPLE:
+            self._open()
+
+    def _open(self) -> None:
+        first = pa.concat_tables(self.ahead) if self.ahead else self.schema.empty_table()
+        self.writer = pq.ParquetWriter(self.sink, self.schema, **_writer_options(first))
+        for table in self.ahead:
+            self._write(table)
+        self.ahead = []
+
+    def _write(self, table: pa.Table) -> None:
+        assert self.writer is not None
+        if table.num_rows:
+            self.writer.write_table(
+                table.replace_schema_metadata(self.writer.schema.metadata), row_group_size=table.num_rows
+            )
+
+    def close(self) -> None:
+        if self.writer is None:
+            self._open()
+        assert self.writer is not None
+        self.writer.close()
+
+
+@contextmanager
+def row_groups_file(store: Store, relative: str, metadata: dict[str, str], schema: pa.Schema) -> Iterator[RowGroups]:
+    """A Parquet file written a row group at a time by the block, as `write_row_groups` writes it; it appears whole
+    when the block ends (or not at all, if the block raises), its entry for the manifest then in `.written`. A shard
+    task keeps one open for each truth table while it makes its shards one after another."""
+    with store.writing(relative) as sink, _hashed(sink) as (hashing, buffered):
+        file = RowGroups(relative, buffered, metadata, schema)
+        try:
+            yield file
+        except BaseException:
+            if file.writer is not None:
+                with contextlib.suppress(Exception):
+                    file.writer.close()
+            raise
+        file.close()
+    file.written = {
+        "path": relative,
+        "rows": file.rows,
+        "columns": schema.names,
+        "bytes": hashing.size,
+        "sha256": hashing.digest.hexdigest(),
+    }
 
 
 def _buckets(store: Store, parts: list[str], first: int, last: int, sort_rows: int = SORT_ROWS) -> Iterator[pa.Table]:

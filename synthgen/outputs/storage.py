@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -94,20 +95,26 @@ class Store:
         return self.fs.open_input_file(self.path(relative))
 
     def write_atomically(self, relative: str, write: Any) -> None:
-        """Call `write(sink)` with a sink for the file, which appears whole or not at all: a task re-run after a
-        lost worker, or run twice, never leaves half a file where a whole one is expected. Object stores publish a
-        file only when it is closed; on a disk it is written under another name and renamed."""
+        """Call `write(sink)` with a sink for the file, which appears whole or not at all (see `writing`)."""
+        with self.writing(relative) as sink:
+            write(sink)
+
+    @contextlib.contextmanager
+    def writing(self, relative: str) -> Iterator[Any]:
+        """A sink for the file, which appears whole when the block ends, or not at all if it raises: a task re-run
+        after a lost worker, or run twice, never leaves half a file where a whole one is expected. Object stores
+        publish a file only when it is closed; on a disk it is written under another name and renamed."""
         parent = relative.rpartition("/")[0]
         if parent:
             self.makedirs(parent)
         if not self.local:
             with self.fs.open_output_stream(self.path(relative), compression=None) as sink:
-                write(sink)
+                yield sink
             return
         temp = f"{relative}.{uuid.uuid4().hex[:8]}.tmp"
         try:
             with self.fs.open_output_stream(self.path(temp), compression=None) as sink:
-                write(sink)
+                yield sink
             self.fs.move(self.path(temp), self.path(relative))
         finally:
             with contextlib.suppress(FileNotFoundError, OSError):

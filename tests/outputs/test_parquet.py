@@ -156,9 +156,10 @@ def test_a_run_whose_parts_outgrow_memory_writes_them_compressed_and_the_same_by
     """The parts of a run too big for the page cache are compressed; the run's files are not changed by it."""
     assert not run_module.parts_outgrow_memory(1_000_000)
     assert run_module.parts_outgrow_memory(10**12)
+    assert run_module.parts_outgrow_memory(10**12, partitioned=True)
     scenario = synthgen.load_scenario(write_scenario(people=3_000))
     plain = synthgen.generate(scenario, tmp_path / "plain", partitioned=True)
-    monkeypatch.setattr(run_module, "PARTS_BYTES_PER_PERSON", 10**12)
+    monkeypatch.setattr(run_module, "PARTITIONED_PARTS_BYTES_PER_PERSON", 10**12)
     written: list[bool] = []
     original = parquet._write_batches
 
@@ -170,3 +171,29 @@ def test_a_run_whose_parts_outgrow_memory_writes_them_compressed_and_the_same_by
     compressed = synthgen.generate(scenario, tmp_path / "compressed", partitioned=True)
     assert written and all(written)
     assert compressed == plain
+
+
+def test_a_file_written_a_row_group_at_a_time_appears_whole_or_not_at_all(tmp_path: Path) -> None:
+    """A shard task writes a partitioned run's truth files as it makes its shards: a task that fails part way (a
+    lost worker, a full disk) leaves no file, not a file of its first shards; one that ends leaves the file its
+    rows make, a row group each, with its entry for the manifest."""
+    store = Store(str(tmp_path))
+    schema = pa.schema([pa.field("person_id", pa.int64()), pa.field("name", pa.string())])
+    shards = [pa.table({"person_id": [i, i + 1], "name": ["a", "b"]}, schema=schema) for i in (0, 2, 4)]
+    with (
+        pytest.raises(OSError, match="disk full"),
+        parquet.row_groups_file(store, "t/part.parquet", {}, schema) as file,
+    ):
+        file.add(shards[0])
+        file.add(shards[1])
+        raise OSError("disk full")
+    assert list(tmp_path.rglob("*.parquet*")) == []
+    with parquet.row_groups_file(store, "t/part.parquet", {}, schema) as file:
+        for shard in shards:
+            file.add(shard)
+    written = pq.ParquetFile(tmp_path / "t" / "part.parquet")
+    assert written.metadata.num_row_groups == 3
+    assert written.read().equals(pa.concat_tables(shards))
+    assert file.written["rows"] == 6
+    assert file.written["sha256"] == parquet.sha256(tmp_path / "t" / "part.parquet")
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["part.parquet"]

@@ -134,3 +134,17 @@ def test_large_runs_are_partitioned_unless_asked_not_to(
     result = CliRunner().invoke(cli, ["generate", scenario, "-o", str(tmp_path / "one"), "--quiet", "--single-files"])
     assert result.exit_code == 0
     assert (tmp_path / "one" / "truth" / "people.parquet").is_file()
+
+
+def test_a_partitioned_runs_truth_tables_are_a_part_file_a_shard_task(runs: tuple[Path, Path]) -> None:
+    """The shard tasks write the truth tables' part files themselves (three tasks of a shard each here), a row
+    group a shard; a table with no rows is one empty part file; agency tables are shuffled into parts of about
+    PART_ROWS rows."""
+    tables = {table["path"]: table for table in json.loads((runs[1] / "manifest.json").read_text())["tables"]}
+    people = tables["truth/people"]["parts"]
+    assert [Path(part["path"]).name for part in people] == [f"part-{task:05d}.parquet" for task in range(3)]
+    assert [pq.ParquetFile(runs[1] / part["path"]).metadata.num_row_groups for part in people] == [1, 1, 1]
+    for table in tables.values():
+        if table["rows"] == 0:
+            assert [part["rows"] for part in table["parts"]] == [0]
+            assert pq.read_table(runs[1] / table["parts"][0]["path"]).schema.names == table["columns"]

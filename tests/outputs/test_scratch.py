@@ -79,7 +79,7 @@ def test_the_bytes_are_the_same_wherever_the_parts_are_kept(
     loaded = synthgen.load_scenario(scenario)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline, "PARTS_BYTES_PER_PERSON", 10**12)
-        patch.setattr(pipeline, "parts_outgrow_memory", lambda people: False)
+        patch.setattr(pipeline, "parts_outgrow_memory", lambda people, partitioned: False)
         synthgen.generate(loaded, tmp_path / "beside")
     assert part_paths and all(path.startswith(f"{tmp_path}/.beside.partial-") for path in part_paths)
 
