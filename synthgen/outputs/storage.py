@@ -103,13 +103,20 @@ class Store:
     def writing(self, relative: str) -> Iterator[Any]:
         """A sink for the file, which appears whole when the block ends, or not at all if it raises: a task re-run
         after a lost worker, or run twice, never leaves half a file where a whole one is expected. Object stores
-        publish a file only when it is closed; on a disk it is written under another name and renamed."""
+        publish a file only when it is closed (one whose block raised is then deleted); on a disk it is written
+        under another name and renamed."""
         parent = relative.rpartition("/")[0]
         if parent:
             self.makedirs(parent)
         if not self.local:
-            with self.fs.open_output_stream(self.path(relative), compression=None) as sink:
-                yield sink
+            try:
+                with self.fs.open_output_stream(self.path(relative), compression=None) as sink:
+                    yield sink
+            except BaseException:
+                # closing the stream published what the block had written: take it back
+                with contextlib.suppress(FileNotFoundError, OSError):
+                    self.fs.delete_file(self.path(relative))
+                raise
             return
         temp = f"{relative}.{uuid.uuid4().hex[:8]}.tmp"
         try:

@@ -3,6 +3,7 @@ bucket the rows of sorting it alone; files dictionary-encode only the columns wh
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable
@@ -173,11 +174,12 @@ def test_a_run_whose_parts_outgrow_memory_writes_them_compressed_and_the_same_by
     assert compressed == plain
 
 
-def test_a_file_written_a_row_group_at_a_time_appears_whole_or_not_at_all(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["folder", "url"])
+def test_a_file_written_a_row_group_at_a_time_appears_whole_or_not_at_all(tmp_path: Path, where: str) -> None:
     """A shard task writes a partitioned run's truth files as it makes its shards: a task that fails part way (a
-    lost worker, a full disk) leaves no file, not a file of its first shards; one that ends leaves the file its
-    rows make, a row group each, with its entry for the manifest."""
-    store = Store(str(tmp_path))
+    lost worker, a full disk) leaves no file, not a file of its first shards, on a disk or at a URL; one that ends
+    leaves the file its rows make, a row group each, with its entry for the manifest."""
+    store = Store(str(tmp_path) if where == "folder" else f"memory://synthgen-row-groups/{tmp_path.name}")
     schema = pa.schema([pa.field("person_id", pa.int64()), pa.field("name", pa.string())])
     shards = [pa.table({"person_id": [i, i + 1], "name": ["a", "b"]}, schema=schema) for i in (0, 2, 4)]
     with (
@@ -187,13 +189,17 @@ def test_a_file_written_a_row_group_at_a_time_appears_whole_or_not_at_all(tmp_pa
         file.add(shards[0])
         file.add(shards[1])
         raise OSError("disk full")
+    assert not store.exists("t/part.parquet")
     assert list(tmp_path.rglob("*.parquet*")) == []
     with parquet.row_groups_file(store, "t/part.parquet", {}, schema) as file:
         for shard in shards:
             file.add(shard)
-    written = pq.ParquetFile(tmp_path / "t" / "part.parquet")
-    assert written.metadata.num_row_groups == 3
-    assert written.read().equals(pa.concat_tables(shards))
+    with store.open_input("t/part.parquet") as source:
+        written = pq.ParquetFile(source)
+        assert written.metadata.num_row_groups == 3
+        assert written.read().equals(pa.concat_tables(shards))
     assert file.written["rows"] == 6
-    assert file.written["sha256"] == parquet.sha256(tmp_path / "t" / "part.parquet")
-    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["part.parquet"]
+    with store.open_input("t/part.parquet") as source:
+        assert file.written["sha256"] == hashlib.sha256(source.read()).hexdigest()
+    if where == "folder":
+        assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["part.parquet"]
