@@ -263,10 +263,11 @@ def _written_by_shards(
     """The part files the shard tasks wrote themselves (run_tasks.written_by_shards), in row order; a table none of
     them had rows of is one empty part file, as a merge of no rows writes it."""
     files: dict[str, list[parquet.Written]] = {}
+    in_order = sorted(written, key=lambda w: w.task)
     for table in truth_names:
         if not run_tasks.written_by_shards(table, run.partitioned):
             continue
-        files[table] = [task.files[table] for task in sorted(written, key=lambda w: w.task) if table in task.files]
+        files[table] = [task.files[table] for task in in_order if table in task.files]
         if not files[table]:
             meta, schema = metadata(run.plan, table), tables.table(table).schema
             files[table] = [parquet.write_row_groups(run.store, partition_file(table, 0), [], meta, schema)]

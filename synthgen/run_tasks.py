@@ -58,8 +58,8 @@ def shard_tasks(shards: int) -> int:
 @dataclass(frozen=True)
 class ShardsWritten:
     """What a shard task wrote: for each keyed table (and the namesake candidates) its rows per bucket over the
-    task's shards; for each truth table its rows per shard; and the part files of a partitioned run's truth tables
-    it wrote itself (those with rows)."""
+    task's shards; for each truth table written as parts its rows per shard; and the part files of a partitioned
+    run's truth tables it wrote itself (those with rows)."""
 
     task: int
     rows: dict[str, NDArray[np.int64]]
@@ -108,7 +108,6 @@ def run_shards(plan: Plan, task: int, store: Store, pairs: bool, partitioned: bo
                 if not written_by_shards(path, partitioned):
                     truth.setdefault(path, []).append(parquet.write_part(store, truth_part(name, shard), table))
                     continue
-                truth.setdefault(path, []).append(np.array([table.num_rows], dtype=np.int64))
                 if path not in files and table.num_rows:
                     out = partition_file(path, task)
                     files[path] = stack.enter_context(

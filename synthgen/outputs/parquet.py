@@ -199,8 +199,7 @@ def write_row_groups(
 class RowGroups:
     """A Parquet file being written a row group at a time, as its tables arrive (see `row_groups_file`)."""
 
-    def __init__(self, relative: str, sink: pa.NativeFile, metadata: dict[str, str], schema: pa.Schema) -> None:
-        self.relative = relative
+    def __init__(self, sink: pa.NativeFile, metadata: dict[str, str], schema: pa.Schema) -> None:
         self.sink = sink
         self.schema = _with_metadata(schema, metadata)
         self.ahead: list[pa.Table] = []
@@ -247,7 +246,7 @@ def row_groups_file(store: Store, relative: str, metadata: dict[str, str], schem
     when the block ends (or not at all, if the block raises), its entry for the manifest then in `.written`. A shard
     task keeps one open for each truth table while it makes its shards one after another."""
     with store.writing(relative) as sink, _hashed(sink) as (hashing, buffered):
-        file = RowGroups(relative, buffered, metadata, schema)
+        file = RowGroups(buffered, metadata, schema)
         try:
             yield file
         except BaseException:
