@@ -260,14 +260,14 @@ def _merge(run: _Run, engine: Engine, written: list[ShardsWritten]) -> list[parq
 def _written_by_shards(
     run: _Run, truth_names: list[str], written: list[ShardsWritten]
 ) -> dict[str, list[parquet.Written]]:
-    """The part files the shard tasks wrote themselves (run_tasks.written_by_shards), in row order; a table none of
+    """The part files the shard tasks (`written`, in task order as `_round` returns them) wrote themselves
+    (run_tasks.written_by_shards), in row order; a table none of
     them had rows of is one empty part file, as a merge of no rows writes it."""
     files: dict[str, list[parquet.Written]] = {}
-    in_order = sorted(written, key=lambda w: w.task)
     for table in truth_names:
         if not run_tasks.written_by_shards(table, run.partitioned):
             continue
-        files[table] = [task.files[table] for task in in_order if table in task.files]
+        files[table] = [task.files[table] for task in written if table in task.files]
         if not files[table]:
             meta, schema = metadata(run.plan, table), tables.table(table).schema
             files[table] = [parquet.write_row_groups(run.store, partition_file(table, 0), [], meta, schema)]
@@ -319,9 +319,10 @@ def _hard_negatives(run: _Run, own: NDArray[np.int64], namesakes: NDArray[np.int
 
 
 def _rows(written: list[ShardsWritten]) -> dict[str, NDArray[np.int64]]:
-    """Each table's rows per bucket (keyed tables, summed over shards) or per shard (truth tables)."""
+    """Each table's rows per bucket (keyed tables, summed over shards) or per shard (truth tables), from the shard
+    tasks' results in task order."""
     rows: dict[str, NDArray[np.int64]] = {}
-    for task in sorted(written, key=lambda w: w.task):
+    for task in written:
         for table, counts in task.rows.items():
             if table.startswith("truth/"):
                 rows[table] = np.r_[rows.get(table, np.zeros(0, np.int64)), counts]
